@@ -1,0 +1,32 @@
+import type { Config } from '../../config/config-schema.ts';
+import { createConversationService } from '../../core/conversations/conversation-service.ts';
+import { createIds } from '../../core/ids.ts';
+import { isTenantId } from '../../core/tenants/tenant-id.ts';
+import { createStorage } from '../../storage/create-storage.ts';
+import type { Output } from '../output.ts';
+import type { ParsedArgs } from '../parse-args.ts';
+import { UsageError } from '../usage-error.ts';
+
+/** `enclave sessions list --tenant T [--limit N]`. */
+export async function sessionsCommand(config: Config, args: ParsedArgs, out: Output): Promise<void> {
+  const [, action] = args.positionals;
+  const tenantId = args.options.tenant;
+  if (action !== 'list') throw new UsageError('sessions needs: list --tenant <id>');
+  if (!tenantId || !isTenantId(tenantId)) throw new UsageError('sessions list needs --tenant <id>');
+  const { storage } = await createStorage({ ...config, migrate: true });
+  try {
+    const conversations = createConversationService({ storage, ids: createIds() });
+    const page = await conversations.listSessions(tenantId, { limit: Number(args.options.limit ?? 100) });
+    out.table(
+      page.data.map((session) => ({
+        id: session.id,
+        title: session.title ?? '',
+        messages: session.messageCount,
+        updated_at: session.updatedAt,
+      })),
+    );
+    out.json(page);
+  } finally {
+    await storage.close();
+  }
+}

@@ -1,0 +1,38 @@
+/** Where commands write: human lines by default, one JSON document with `--json`. */
+export interface Output {
+  line(text: string): void;
+  table(rows: Record<string, unknown>[]): void;
+  json(value: unknown): void;
+}
+
+export function createOutput(
+  asJson: boolean,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): Output {
+  return {
+    line(text) {
+      if (!asJson) write(`${text}\n`);
+    },
+    table(rows) {
+      if (asJson) return;
+      if (rows.length === 0) {
+        write('(none)\n');
+        return;
+      }
+      const columns = Object.keys(rows[0] ?? {});
+      const widths = columns.map((column) =>
+        Math.max(column.length, ...rows.map((row) => String(row[column] ?? '').length)),
+      );
+      const format = (cells: string[]) =>
+        cells
+          .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+          .join('  ')
+          .trimEnd();
+      write(`${format(columns)}\n`);
+      for (const row of rows) write(`${format(columns.map((column) => String(row[column] ?? '')))}\n`);
+    },
+    json(value) {
+      if (asJson) write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { generateText, isStepCount, type LanguageModel, type StepResult, streamText, type ToolSet } from 'ai';
+import type { Message, NewMessage, Usage } from '../conversations/message.ts';
+import type { NewSession } from '../conversations/session.ts';
+import { AppError, isAppError } from '../errors.ts';
+import type { Ids } from '../ids.ts';
+import type { Storage } from '../ports.ts';
+import { buildContext } from './build-context.ts';
+import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
+import type { TurnEvent } from './turn-event.ts';
+
+export interface AgentSettings {
+  systemPrompt: string;
+  /** Token budget of the context handed to the model (system prompt included). */
+  contextBudgetTokens: number;
+  /** Most model steps per turn; each tool round trip is one step. */
+  maxToolSteps: number;
+}
+
+export interface AgentDeps {
+  storage: Storage;
+  /** The model port: the AI SDK language model that serves this tenant. */
+  resolveModel(tenantId: string): LanguageModel & { provider: string; modelId: string };
+  /** Tools offered to the model for this tenant. */
+  resolveTools(tenantId: string): ToolSet;
+  ids: Ids;
+  now: () => number;
+  settings: AgentSettings;
+}
+
+export interface TurnRequest {
+  tenantId: string;
+  sessionId: string;
+  text: string;
+  requestId: string | null;
+  /** Create the tenant if it does not exist (only while authentication is disabled). */
+  createTenant?: boolean;
+  /** Create this session if it does not exist (the legacy session). */
+  createSession?: NewSession | null;
+  /** Aborts the model call; partial output is stored as failed. */
+  signal?: AbortSignal;
+  /** When given, the model is streamed and every event is passed here as it happens. */
+  onEvent?: (event: TurnEvent) => void;
+}
+
+export interface TurnResult {
+  turnId: string;
+  userMessage: Message;
+  /** Assistant and tool messages of the turn, in order; the last assistant one is `reply`. */
+  messages: Message[];
+  reply: Message;
+  usage: Usage;
+  latencyMs: number;
+}
+
+type Steps = readonly StepResult<ToolSet>[];
+
+/**
+ * The one turn pipeline every interface calls: persist the user message (acknowledged only
+ * once stored) → build a bounded context → call the model with the tool loop → persist the
+ * reply, tool calls and usage → return. Authorisation and admission happen before this call.
+ */
+export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
+  const { storage, ids, settings } = deps;
+  const turnId = ids.next('msg');
+  const userMessage = await storage.beginTurn(request.tenantId, {
+    sessionId: request.sessionId,
+    createTenant: request.createTenant ?? false,
+    createSession: request.createSession ?? null,
+    message: {
+      ...newMessage(
+        { ids, turnId, model: '', requestId: request.requestId },
+        'user',
+        [{ type: 'text', text: request.text }],
+        null,
+        null,
+      ),
+      id: turnId,
+    },
+  });
+  const emit = request.onEvent;
+  emit?.({ type: 'turn-start', turnId, sessionId: request.sessionId, userMessage });
+
+  const context = await buildContext(storage, request.tenantId, userMessage, {
+    systemPrompt: settings.systemPrompt,
+    budgetTokens: settings.contextBudgetTokens,
+  });
+  const model = deps.resolveModel(request.tenantId);
+  const modelName = `${model.provider}:${model.modelId}`;
+  const call = {
+    model,
+    instructions: settings.systemPrompt,
+    messages: context.messages,
+    tools: deps.resolveTools(request.tenantId),
+    stopWhen: isStepCount(settings.maxToolSteps),
+    maxRetries: 0,
+    ...(request.signal ? { abortSignal: request.signal } : {}),
+  };
+  const started = deps.now();
+  let partial = '';
+  let steps: Steps;
+  try {
+    if (emit) {
+      const result = streamText(call);
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') {
+          partial += part.text;
+          emit({ type: 'text-delta', turnId, delta: part.text });
+        } else if (part.type === 'tool-call') {
+          emit({ type: 'tool-call', turnId, toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+        } else if (part.type === 'tool-result' || part.type === 'tool-error') {
+          const isError = part.type === 'tool-error';
+          const output = isError ? String(part.error) : part.output;
+          emit({ type: 'tool-result', turnId, toolCallId: part.toolCallId, toolName: part.toolName, output, isError });
+        } else if (part.type === 'error') {
+          throw part.error;
+        } else if (part.type === 'abort') {
+          throw request.signal?.reason ?? new Error('Turn aborted');
+        }
+      }
+      steps = await result.steps;
+    } else {
+      steps = (await generateText(call)).steps;
+    }
+  } catch (error) {
+    await storeFailure(deps, request, { turnId, modelName, partial, latencyMs: deps.now() - started });
+    const failure = isAppError(error)
+      ? error
+      : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error });
+    emit?.({ type: 'error', turnId, code: failure.code, message: failure.message });
+    throw failure;
+  }
+  const latencyMs = deps.now() - started;
+  const stored = await storage.appendMessages(
+    request.tenantId,
+    request.sessionId,
+    stepsToMessages(steps, { ids, turnId, model: modelName, requestId: request.requestId, latencyMs }),
+  );
+  const reply = stored.findLast((message) => message.final) as Message;
+  const usage = stored.reduce<Usage>(
+    (total, message) => (message.usage ? addUsage(total, message.usage) : total),
+    toUsage(undefined),
+  );
+  emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
+  return { turnId, userMessage, messages: stored, reply, usage, latencyMs };
+}
+
+/** Keeps whatever the model produced before failing, marked `failed`, so nothing acknowledged is lost. */
+async function storeFailure(
+  deps: AgentDeps,
+  request: TurnRequest,
+  failure: { turnId: string; modelName: string; partial: string; latencyMs: number },
+): Promise<void> {
+  const message: NewMessage = {
+    ...newMessage(
+      { ids: deps.ids, turnId: failure.turnId, model: failure.modelName, requestId: request.requestId },
+      'assistant',
+      failure.partial ? [{ type: 'text', text: failure.partial }] : [],
+      null,
+      null,
+    ),
+    status: 'failed',
+    latencyMs: failure.latencyMs,
+  };
+  await deps.storage.appendMessages(request.tenantId, request.sessionId, [message]);
+}

@@ -1,0 +1,53 @@
+/**
+ * The single table of error codes. Each code has an HTTP status, a short English title and
+ * whether a retry may succeed. `docs/errors.md` holds one entry per code (a test checks both ways).
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 422, title: 'Request validation failed', retryable: false },
+  MALFORMED_JSON: { status: 422, title: 'Request body is not valid JSON', retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 422, title: 'Request body must be application/json', retryable: false },
+  INVALID_CURSOR: { status: 422, title: 'Pagination cursor is invalid', retryable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body is too large', retryable: false },
+  TENANT_ID_REQUIRED: { status: 400, title: 'Tenant-ID header is required', retryable: false },
+  TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found', retryable: false },
+  TENANT_ALREADY_EXISTS: { status: 409, title: 'Tenant already exists', retryable: false },
+  SESSION_NOT_FOUND: { status: 404, title: 'Session not found', retryable: false },
+  ROUTE_NOT_FOUND: { status: 404, title: 'Route not found', retryable: false },
+  NOT_ACCEPTABLE: { status: 406, title: 'Requested response type is not available', retryable: false },
+  PROVIDER_ERROR: { status: 502, title: 'The model provider failed', retryable: true },
+  NOT_READY: { status: 503, title: 'Service is not ready', retryable: true },
+  INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
+} as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Safe-to-show structured details (for example the failing fields). Never secrets. */
+  details?: unknown;
+}
+
+/** The one error type the domain throws. Only the HTTP layer maps it to a response. */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string = ERROR_CODES[code].title, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Source of new ids. Injected so tests can be deterministic. */
+export interface Ids {
+  /** A new id with the given prefix, e.g. `ses_01JD…`. Ids of one prefix sort by creation time. */
+  next(prefix: string): string;
+}
+
+/**
+ * ULID-style ids: 10 characters of millisecond time, then 16 random characters (80 bits),
+ * so listing by id is listing by creation time.
+ */
+export function createIds(now: () => number = Date.now): Ids {
+  return {
+    next(prefix) {
+      let time = now();
+      let head = '';
+      for (let index = 0; index < 10; index++) {
+        head = CROCKFORD[time % 32] + head;
+        time = Math.floor(time / 32);
+      }
+      const bytes = randomBytes(16);
+      let tail = '';
+      for (const byte of bytes) tail += CROCKFORD[byte % 32];
+      return `${prefix}_${head}${tail}`;
+    },
+  };
+}

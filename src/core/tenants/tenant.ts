@@ -1,0 +1,5 @@
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: string;
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from '../config/config-schema.ts';
+import type { AppServices } from './app-services.ts';
+import { registerErrorHandler } from './plugins/error-handler.ts';
+import { healthRoutes, type Readiness } from './routes/health.ts';
+import { legacyHistoryRoute } from './routes/legacy/history.ts';
+import { legacyInteractRoute } from './routes/legacy/interact.ts';
+import { sessionsRoutes } from './routes/v1/sessions.ts';
+import { turnRoutes } from './routes/v1/turns.ts';
+
+export interface BuildAppOptions {
+  config: Pick<Config, 'bodyLimitBytes' | 'messageMaxChars'>;
+  services: AppServices;
+  /** A pino logger config or instance; `false` for none (tests). */
+  logger: FastifyServerOptions['loggerInstance'] | FastifyServerOptions['logger'];
+  readiness?: Readiness;
+  version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the Fastify app with every route. Never listens: `server.ts` and tests decide that. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, services } = options;
+  const logger = options.logger;
+  const app = Fastify({
+    ...(logger && typeof logger === 'object' && 'child' in logger
+      ? { loggerInstance: logger }
+      : { logger: logger ?? false }),
+    bodyLimit: config.bodyLimitBytes,
+    // A client-supplied X-Request-ID is kept only when it is a plain token; it is echoed in logs and bodies.
+    genReqId: (request) => {
+      const header = request.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    },
+    // One line per request is written by the onResponse hook below, with route and status only.
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+    done();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Enclave',
+        version: options.version ?? '0.0.0',
+        description: 'Multi-tenant agent server. Errors are application/problem+json with a stable `code`.',
+      },
+      tags: [
+        { name: 'legacy', description: 'The original API, kept working unchanged' },
+        { name: 'sessions', description: 'Sessions, messages and turns' },
+        { name: 'operations', description: 'Health and readiness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const readiness = options.readiness ?? { accepting: () => true };
+  await app.register(healthRoutes(services, readiness));
+  await app.register(legacyInteractRoute(services, config));
+  await app.register(legacyHistoryRoute(services));
+  await app.register(sessionsRoutes(services));
+  await app.register(turnRoutes(services, config));
+  return app;
+}

@@ -1,0 +1,69 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, ERROR_CODES, type ErrorCode, isAppError } from '../../core/errors.ts';
+import type { Problem } from '../schemas/problem.ts';
+
+/** Fastify's own error codes that are the client's fault, and the code we answer with. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+export function problemType(code: ErrorCode): string {
+  return `urn:enclave:error:${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+export function toProblem(error: AppError, requestId: string, errors?: Problem['errors']): Problem {
+  const entry = ERROR_CODES[error.code];
+  return {
+    type: problemType(error.code),
+    title: entry.title,
+    status: entry.status,
+    detail: error.message,
+    code: error.code,
+    request_id: requestId,
+    ...(errors ? { errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+function toAppError(error: FastifyError | Error): { error: AppError; errors?: Problem['errors'] } {
+  if (isAppError(error)) return { error };
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = error.validation.map((issue) => ({
+      path: [error.validationContext ?? 'body', ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+      message: issue.message ?? 'is invalid',
+    }));
+    const summary = errors.map((entry) => `${entry.path}: ${entry.message}`).join('; ');
+    return { error: new AppError('VALIDATION_FAILED', summary, { cause: error }), errors };
+  }
+  const code = 'code' in error && typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
+  if (code) return { error: new AppError(code, error.message, { cause: error }) };
+  const status = 'statusCode' in error ? Number(error.statusCode) : 500;
+  if (status >= 400 && status < 500)
+    return { error: new AppError('VALIDATION_FAILED', error.message, { cause: error }) };
+  return { error: new AppError('INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR.title, { cause: error }) };
+}
+
+/** Maps every error to problem+json. 5xx bodies never carry internals; the full error is logged. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const { error, errors } = toAppError(raw);
+    if (error.status >= 500) request.log.error({ err: raw, code: error.code }, 'request failed');
+    else request.log.info({ code: error.code }, error.message);
+    return sendProblem(reply, toProblem(error, request.id, errors));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      toProblem(new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`), request.id),
+    ),
+  );
+}

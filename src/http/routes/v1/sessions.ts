@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppServices } from '../../app-services.ts';
+import { tenantOf } from '../../plugins/tenant-header.ts';
+import { messageSchema, toMessageJson } from '../../schemas/message.ts';
+import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
+import { problems } from '../../schemas/problem.ts';
+import { createSessionBodySchema, sessionIdSchema, sessionSchema, toSessionJson } from '../../schemas/session.ts';
+
+const tenantHeader = z.looseObject({
+  'tenant-id': z.string().optional().describe('The tenant (until API keys arrive)'),
+});
+const sessionParams = z.object({ id: sessionIdSchema });
+
+/** Session CRUD and message history under `/v1/sessions`. */
+export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
+  const { conversations } = services;
+  return async (app) => {
+    app.post(
+      '/v1/sessions',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Create a session',
+          headers: tenantHeader,
+          body: createSessionBodySchema.nullish(),
+          response: { 201: sessionSchema, ...problems(400, 422) },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body ?? {};
+        const session = await conversations.createSession(
+          tenantOf(request),
+          { title: body.title, userId: body.user_id, metadata: body.metadata },
+          { createTenant: true },
+        );
+        return reply.code(201).send(toSessionJson(session));
+      },
+    );
+
+    app.get(
+      '/v1/sessions',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'List sessions, newest first',
+          headers: tenantHeader,
+          querystring: pageQuerySchema(20, 100),
+          response: { 200: pageSchema(sessionSchema), ...problems(400, 422) },
+        },
+      },
+      async (request) => {
+        const page = await conversations.listSessions(tenantOf(request), request.query);
+        return { data: page.data.map(toSessionJson), has_more: page.hasMore, next_cursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/v1/sessions/:id',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Get a session',
+          headers: tenantHeader,
+          params: sessionParams,
+          response: { 200: sessionSchema, ...problems(400, 404, 422) },
+        },
+      },
+      async (request) => toSessionJson(await conversations.getSession(tenantOf(request), request.params.id)),
+    );
+
+    app.delete(
+      '/v1/sessions/:id',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Delete a session and all its messages',
+          headers: tenantHeader,
+          params: sessionParams,
+          response: { 204: z.null().describe('Deleted'), ...problems(400, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        await conversations.deleteSession(tenantOf(request), request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/sessions/:id/messages',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'List the messages of a session',
+          headers: tenantHeader,
+          params: sessionParams,
+          querystring: pageQuerySchema(50, 500).extend({ order: z.enum(['asc', 'desc']).default('asc') }),
+          response: { 200: pageSchema(messageSchema), ...problems(400, 404, 422) },
+        },
+      },
+      async (request) => {
+        const page = await conversations.listMessages(tenantOf(request), request.params.id, request.query);
+        return { data: page.data.map(toMessageJson), has_more: page.hasMore, next_cursor: page.nextCursor };
+      },
+    );
+  };
+}

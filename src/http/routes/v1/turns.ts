@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { TurnEvent } from '../../../core/agents/turn-event.ts';
+import { isAppError } from '../../../core/errors.ts';
+import type { AppServices } from '../../app-services.ts';
+import { tenantOf } from '../../plugins/tenant-header.ts';
+import { messageSchema, toMessageJson, toUsageJson, usageSchema } from '../../schemas/message.ts';
+import { problems } from '../../schemas/problem.ts';
+import { sessionIdSchema } from '../../schemas/session.ts';
+import { createSseWriter } from '../../sse/sse-writer.ts';
+
+/** The JSON payload of each SSE event, in snake_case like the rest of the API. */
+function eventData(event: TurnEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'turn-start':
+      return { turn_id: event.turnId, session_id: event.sessionId, user_message: toMessageJson(event.userMessage) };
+    case 'text-delta':
+      return { turn_id: event.turnId, delta: event.delta };
+    case 'tool-call':
+      return { turn_id: event.turnId, tool_call_id: event.toolCallId, tool_name: event.toolName, input: event.input };
+    case 'tool-result':
+      return {
+        turn_id: event.turnId,
+        tool_call_id: event.toolCallId,
+        tool_name: event.toolName,
+        output: event.output,
+        is_error: event.isError,
+      };
+    case 'turn-end':
+      return {
+        turn_id: event.turnId,
+        messages: event.messages.map(toMessageJson),
+        usage: toUsageJson(event.usage),
+        latency_ms: Math.round(event.latencyMs),
+      };
+    case 'error':
+      return { turn_id: event.turnId, code: event.code, message: event.message };
+  }
+}
+
+/** `POST /v1/sessions/{id}/messages`: runs one turn, as JSON or as an SSE stream. */
+export function turnRoutes(services: AppServices, options: { messageMaxChars: number }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/v1/sessions/:id/messages',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Send a message and run one agent turn',
+          description:
+            'Returns the stored user message, the assistant (and tool) messages, and token usage. With `Accept: text/event-stream` the turn streams as SSE events `turn-start`, `text-delta`, `tool-call`, `tool-result`, `turn-end` (or `error`).',
+          headers: z.looseObject({ 'tenant-id': z.string().optional() }),
+          params: z.object({ id: sessionIdSchema }),
+          body: z.object({ content: z.string().min(1).max(options.messageMaxChars) }).strict(),
+          response: {
+            200: z.object({
+              turn_id: z.string(),
+              user_message: messageSchema,
+              messages: z.array(messageSchema),
+              reply: messageSchema,
+              usage: usageSchema,
+              latency_ms: z.number().int(),
+            }),
+            ...problems(400, 404, 413, 422, 502),
+          },
+        },
+      },
+      async (request, reply) => {
+        const tenantId = tenantOf(request);
+        const turn = { tenantId, sessionId: request.params.id, text: request.body.content, requestId: request.id };
+        if (!request.headers.accept?.includes('text/event-stream')) {
+          const result = await services.runTurn(turn);
+          return {
+            turn_id: result.turnId,
+            user_message: toMessageJson(result.userMessage),
+            messages: result.messages.map(toMessageJson),
+            reply: toMessageJson(result.reply),
+            usage: toUsageJson(result.usage),
+            latency_ms: Math.round(result.latencyMs),
+          };
+        }
+        // Errors before the first event (unknown session) still answer as problem+json.
+        const abort = new AbortController();
+        let writer: ReturnType<typeof createSseWriter> | null = null;
+        const onEvent = (event: TurnEvent) => {
+          if (!writer) {
+            reply.hijack();
+            writer = createSseWriter(reply.raw, { 'x-request-id': request.id });
+            reply.raw.on('close', () => {
+              if (!reply.raw.writableEnded) abort.abort(new Error('client disconnected'));
+            });
+          }
+          writer.send(event.type, eventData(event));
+        };
+        try {
+          await services.runTurn({ ...turn, signal: abort.signal, onEvent });
+        } catch (error) {
+          if (!writer) throw error;
+          if (!isAppError(error)) request.log.error({ err: error }, 'streamed turn failed');
+        }
+        (writer as ReturnType<typeof createSseWriter> | null)?.end();
+        return reply;
+      },
+    );
+  };
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { Session } from '../../core/conversations/session.ts';
+
+export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a session id');
+
+export const sessionSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('session'),
+    title: z.string().nullable(),
+    user_id: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    message_count: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Session' });
+
+export const createSessionBodySchema = z
+  .object({
+    title: z.string().max(200).optional(),
+    user_id: z.string().min(1).max(128).optional(),
+    metadata: z
+      .record(z.string().max(64), z.string().max(512))
+      .refine((value) => Object.keys(value).length <= 32, 'at most 32 keys')
+      .optional(),
+  })
+  .strict();
+
+export function toSessionJson(session: Session): z.infer<typeof sessionSchema> {
+  return {
+    id: session.id,
+    object: 'session',
+    title: session.title,
+    user_id: session.userId,
+    metadata: session.metadata,
+    message_count: session.messageCount,
+    created_at: session.createdAt,
+    updated_at: session.updatedAt,
+  };
+}

@@ -1,0 +1,164 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Message,
+  LanguageModelV4StreamPart,
+  LanguageModelV4Usage,
+} from '@ai-sdk/provider';
+import { estimateTokens } from '../../core/agents/estimate-tokens.ts';
+
+/** Characters of earlier conversation the simulated reply quotes at most. */
+const CONTEXT_QUOTE_CHARS = 240;
+
+type Plan = { kind: 'text'; text: string } | { kind: 'tool-call'; toolCallId: string; toolName: string; input: string };
+
+function textOf(message: LanguageModelV4Message): string {
+  if (message.role === 'system') return message.content;
+  let text = '';
+  for (const part of message.content) {
+    if (part.type === 'text') text += part.text;
+    else if (part.type === 'tool-result') text += JSON.stringify(part.output);
+    else if (part.type === 'tool-call') text += JSON.stringify(part.input);
+  }
+  return text;
+}
+
+/** Earlier user messages in the prompt, oldest first, trimmed to the newest few hundred characters. */
+function contextQuote(prompt: LanguageModelV4CallOptions['prompt'], lastUserIndex: number): string {
+  const earlier = prompt
+    .slice(0, lastUserIndex)
+    .filter((message) => message.role === 'user')
+    .map(textOf);
+  const joined = earlier.join(' ');
+  if (joined.length <= CONTEXT_QUOTE_CHARS) return joined;
+  const tail = joined.slice(-CONTEXT_QUOTE_CHARS);
+  const space = tail.indexOf(' ');
+  return space === -1 ? tail : tail.slice(space + 1);
+}
+
+function toolResultsAfter(prompt: LanguageModelV4CallOptions['prompt'], index: number): string[] {
+  const results: string[] = [];
+  for (const message of prompt.slice(index + 1)) {
+    if (message.role !== 'tool') continue;
+    for (const part of message.content) {
+      if (part.type !== 'tool-result') continue;
+      const output = part.output;
+      const value = 'value' in output ? output.value : output.type;
+      results.push(`${part.toolName} returned ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    }
+  }
+  return results;
+}
+
+/** Decides the next step: call a tool the user names (once per turn), otherwise answer. */
+function plan(options: LanguageModelV4CallOptions, callCounter: () => number): Plan {
+  const { prompt } = options;
+  const lastUserIndex = prompt.findLastIndex((message) => message.role === 'user');
+  const lastUser = lastUserIndex === -1 ? undefined : prompt[lastUserIndex];
+  const message = lastUser ? textOf(lastUser) : '';
+  const results = toolResultsAfter(prompt, lastUserIndex);
+  if (results.length === 0) {
+    for (const tool of options.tools ?? []) {
+      if (tool.type === 'function' && new RegExp(`\\b${tool.name}\\b`).test(message)) {
+        return { kind: 'tool-call', toolCallId: `call_${callCounter()}`, toolName: tool.name, input: '{}' };
+      }
+    }
+  }
+  let text = `Agent response to '${message}' with context: ${contextQuote(prompt, Math.max(lastUserIndex, 0))}`;
+  if (results.length > 0) text += ` (${results.join('; ')})`;
+  return { kind: 'text', text };
+}
+
+function usageFor(options: LanguageModelV4CallOptions, output: string): LanguageModelV4Usage {
+  let input = 0;
+  for (const message of options.prompt) input += estimateTokens(textOf(message));
+  const outputTokens = estimateTokens(output);
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: outputTokens, text: outputTokens, reasoning: 0 },
+  };
+}
+
+/** Splits text into word-sized deltas that concatenate back to the original. */
+export function wordDeltas(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+/**
+ * A deterministic model that implements the AI SDK language model interface, so it runs
+ * through exactly the same code path as a real provider. It replies
+ * `Agent response to '<message>' with context: <earlier user messages>`, streams word by word,
+ * reports estimated token usage, and calls a tool when the user message names an offered tool.
+ */
+export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
+  let calls = 0;
+  const nextCall = () => ++calls;
+  return {
+    specificationVersion: 'v4',
+    provider: 'simulated',
+    modelId,
+    supportedUrls: {},
+
+    async doGenerate(options): Promise<LanguageModelV4GenerateResult> {
+      options.abortSignal?.throwIfAborted();
+      const step = plan(options, nextCall);
+      if (step.kind === 'tool-call') {
+        const content: LanguageModelV4Content[] = [{ type: 'tool-call', ...step }];
+        return {
+          content,
+          finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+          usage: usageFor(options, step.input),
+          warnings: [],
+        };
+      }
+      return {
+        content: [{ type: 'text', text: step.text }],
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: usageFor(options, step.text),
+        warnings: [],
+      };
+    },
+
+    async doStream(options) {
+      options.abortSignal?.throwIfAborted();
+      const step = plan(options, nextCall);
+      const parts: LanguageModelV4StreamPart[] = [{ type: 'stream-start', warnings: [] }];
+      if (step.kind === 'tool-call') {
+        parts.push(
+          { type: 'tool-input-start', id: step.toolCallId, toolName: step.toolName },
+          { type: 'tool-input-delta', id: step.toolCallId, delta: step.input },
+          { type: 'tool-input-end', id: step.toolCallId },
+          { type: 'tool-call', ...step },
+          {
+            type: 'finish',
+            usage: usageFor(options, step.input),
+            finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+          },
+        );
+      } else {
+        parts.push({ type: 'text-start', id: 'text-0' });
+        for (const delta of wordDeltas(step.text)) parts.push({ type: 'text-delta', id: 'text-0', delta });
+        parts.push(
+          { type: 'text-end', id: 'text-0' },
+          { type: 'finish', usage: usageFor(options, step.text), finishReason: { unified: 'stop', raw: 'stop' } },
+        );
+      }
+      const signal = options.abortSignal;
+      let index = 0;
+      const stream = new ReadableStream<LanguageModelV4StreamPart>({
+        pull(controller) {
+          if (signal?.aborted) {
+            controller.error(signal.reason);
+            return;
+          }
+          const part = parts[index++];
+          if (part) controller.enqueue(part);
+          else controller.close();
+        },
+      });
+      return { stream };
+    },
+  };
+}

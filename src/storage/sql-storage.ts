@@ -1,0 +1,231 @@
+import type { Message, NewMessage } from '../core/conversations/message.ts';
+import { messageText } from '../core/conversations/message.ts';
+import type { NewSession } from '../core/conversations/session.ts';
+import { AppError } from '../core/errors.ts';
+import type { AdminStorage, Interaction, Storage } from '../core/ports.ts';
+import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession, toTenant } from './rows.ts';
+import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
+
+const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+
+const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_COLUMNS.split(',')
+  .map(() => '?')
+  .join(', ')})`;
+
+const INSERT_SESSION =
+  'INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)';
+
+/**
+ * The dialect-agnostic implementation of the Storage and AdminStorage ports over a
+ * `SqlDatabase`. Every statement filters on `tenant_id` first.
+ */
+export function createSqlStorage(database: SqlDatabase, now: () => Date = () => new Date()): Storage & AdminStorage {
+  const messageParams = (tenantId: string, sessionId: string, seq: number, message: NewMessage, createdAt: string) =>
+    [
+      tenantId,
+      sessionId,
+      seq,
+      message.id,
+      message.turnId,
+      message.role,
+      message.status,
+      JSON.stringify(message.content),
+      message.toolCalls ? JSON.stringify(message.toolCalls) : null,
+      message.final ? 1 : 0,
+      message.usage?.inputTokens ?? null,
+      message.usage?.outputTokens ?? null,
+      message.usage?.totalTokens ?? null,
+      message.model,
+      message.latencyMs,
+      message.requestId,
+      createdAt,
+    ] satisfies SqlValue[];
+
+  /** Reserves `count` consecutive sequence numbers; the row update serialises concurrent turns. */
+  async function reserveSeq(client: SqlClient, tenantId: string, sessionId: string, count: number, at: string) {
+    const row = await client.get<{ last_seq: number }>(
+      'UPDATE sessions SET last_seq = last_seq + ?, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING last_seq',
+      [count, at, tenantId, sessionId],
+    );
+    if (row) return Number(row.last_seq) - count + 1;
+    const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
+    throw tenant ? new AppError('SESSION_NOT_FOUND') : new AppError('TENANT_NOT_FOUND');
+  }
+
+  async function insertMessages(
+    client: SqlClient,
+    tenantId: string,
+    sessionId: string,
+    messages: readonly NewMessage[],
+  ): Promise<Message[]> {
+    const createdAt = now().toISOString();
+    const first = await reserveSeq(client, tenantId, sessionId, messages.length, createdAt);
+    const stored: Message[] = [];
+    for (const [offset, message] of messages.entries()) {
+      const seq = first + offset;
+      await client.run(INSERT_MESSAGE, messageParams(tenantId, sessionId, seq, message, createdAt));
+      stored.push({ ...message, tenantId, sessionId, seq, createdAt });
+    }
+    return stored;
+  }
+
+  async function insertSession(client: SqlClient, tenantId: string, session: NewSession, ignoreExisting: boolean) {
+    const at = now().toISOString();
+    const sql = ignoreExisting ? `${INSERT_SESSION} ON CONFLICT (tenant_id, id) DO NOTHING` : INSERT_SESSION;
+    await client.run(sql, [
+      tenantId,
+      session.id,
+      session.title,
+      session.userId,
+      JSON.stringify(session.metadata),
+      at,
+      at,
+    ]);
+  }
+
+  async function insertTenantIfMissing(client: SqlClient, tenantId: string) {
+    await client.run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+      tenantId,
+      tenantId,
+      now().toISOString(),
+    ]);
+  }
+
+  return {
+    async beginTurn(tenantId, input) {
+      return database.transaction(async (client) => {
+        if (input.createTenant) await insertTenantIfMissing(client, tenantId);
+        if (input.createSession) {
+          const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
+          if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+          await insertSession(client, tenantId, input.createSession, true);
+        }
+        const [message] = await insertMessages(client, tenantId, input.sessionId, [input.message]);
+        return message as Message;
+      });
+    },
+
+    async appendMessages(tenantId, sessionId, messages) {
+      if (messages.length === 0) return [];
+      return database.transaction((client) => insertMessages(client, tenantId, sessionId, messages));
+    },
+
+    async recentContext(tenantId, sessionId, beforeSeq, limit) {
+      const rows = await database.all<{ seq: number; role: 'user' | 'assistant'; content: string }>(
+        `SELECT seq, role, content FROM messages WHERE tenant_id = ? AND session_id = ? AND seq < ? AND (role = 'user' OR final = 1) ORDER BY seq DESC LIMIT ?`,
+        [tenantId, sessionId, beforeSeq, limit],
+      );
+      return rows.map((row) => ({ seq: Number(row.seq), role: row.role, text: messageText(JSON.parse(row.content)) }));
+    },
+
+    async getTenant(tenantId) {
+      const row = await database.get('SELECT id, name, created_at FROM tenants WHERE id = ?', [tenantId]);
+      return row ? toTenant(row) : null;
+    },
+
+    async createSession(tenantId, session, options) {
+      return database.transaction(async (client) => {
+        if (options.createTenant) await insertTenantIfMissing(client, tenantId);
+        const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
+        if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+        await insertSession(client, tenantId, session, false);
+        const row = await client.get(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id = ?`, [
+          tenantId,
+          session.id,
+        ]);
+        return toSession(row as SqlRow);
+      });
+    },
+
+    async getSession(tenantId, sessionId) {
+      const row = await database.get(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id = ?`, [
+        tenantId,
+        sessionId,
+      ]);
+      return row ? toSession(row) : null;
+    },
+
+    async listSessions(tenantId, { limit, beforeId }) {
+      const rows =
+        beforeId === null
+          ? await database.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`, [
+              tenantId,
+              limit,
+            ])
+          : await database.all(
+              `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+              [tenantId, beforeId, limit],
+            );
+      return rows.map(toSession);
+    },
+
+    async deleteSession(tenantId, sessionId) {
+      return database.transaction(async (client) => {
+        await client.run('DELETE FROM messages WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
+        const result = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND id = ?', [tenantId, sessionId]);
+        return result.changes > 0;
+      });
+    },
+
+    async listMessages(tenantId, sessionId, { limit, cursorSeq, order }) {
+      const sql =
+        order === 'asc'
+          ? `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ? AND session_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`
+          : `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ? AND session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`;
+      const cursor = cursorSeq ?? (order === 'asc' ? 0 : NO_UPPER_BOUND);
+      const rows = await database.all(sql, [tenantId, sessionId, cursor, limit]);
+      return rows.map(toMessage);
+    },
+
+    async listInteractions(tenantId, sessionId, { limit, beforeSeq }) {
+      const rows = await database.all<{ seq: number; message: string; response: string }>(
+        `SELECT u.seq AS seq, u.content AS message, a.content AS response
+           FROM messages u
+           JOIN messages a ON a.tenant_id = u.tenant_id AND a.session_id = u.session_id AND a.turn_id = u.id AND a.final = 1
+          WHERE u.tenant_id = ? AND u.session_id = ? AND u.role = 'user' AND u.seq < ?
+          ORDER BY u.seq DESC LIMIT ?`,
+        [tenantId, sessionId, beforeSeq ?? NO_UPPER_BOUND, limit],
+      );
+      return rows.map(
+        (row): Interaction => ({
+          seq: Number(row.seq),
+          message: messageText(JSON.parse(row.message)),
+          response: messageText(JSON.parse(row.response)),
+        }),
+      );
+    },
+
+    async ping() {
+      await database.get('SELECT 1 AS ok');
+    },
+
+    close: () => database.close(),
+
+    async createTenant({ id, name }) {
+      const createdAt = now().toISOString();
+      const result = await database.run(
+        'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+        [id, name, createdAt],
+      );
+      if (result.changes === 0) throw new AppError('TENANT_ALREADY_EXISTS', `Tenant ${id} already exists`);
+      return { id, name, createdAt };
+    },
+
+    async listTenants({ limit, afterId }) {
+      const rows = await database.all('SELECT id, name, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?', [
+        afterId ?? '',
+        limit,
+      ]);
+      return rows.map(toTenant);
+    },
+
+    async deleteTenant(tenantId) {
+      return database.transaction(async (client) => {
+        await client.run('DELETE FROM messages WHERE tenant_id = ?', [tenantId]);
+        await client.run('DELETE FROM sessions WHERE tenant_id = ?', [tenantId]);
+        const result = await client.run('DELETE FROM tenants WHERE id = ?', [tenantId]);
+        return result.changes > 0;
+      });
+    },
+  };
+}
