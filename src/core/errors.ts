@@ -13,7 +13,6 @@ export const ERROR_CODES = {
   TENANT_ALREADY_EXISTS: { status: 409, title: 'Tenant already exists', retryable: false },
   SESSION_NOT_FOUND: { status: 404, title: 'Session not found', retryable: false },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found', retryable: false },
-  NOT_ACCEPTABLE: { status: 406, title: 'Requested response type is not available', retryable: false },
   PROVIDER_ERROR: { status: 502, title: 'The model provider failed', retryable: true },
   NOT_READY: { status: 503, title: 'Service is not ready', retryable: true },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },

@@ -34,7 +34,7 @@ export interface Storage {
   /**
    * First write of a turn, in one transaction: optionally create the tenant and session,
    * assign the next sequence number and append the user message.
-   * Throws `TENANT_NOT_FOUND` or `SESSION_NOT_FOUND` when they are missing and not created.
+   * Throws `SESSION_NOT_FOUND` when the session is missing and not created (also for an unknown tenant).
    */
   beginTurn(tenantId: string, input: BeginTurnInput): Promise<Message>;
 

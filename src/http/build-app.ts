@@ -45,7 +45,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     // One line per request is written by the onResponse hook below, with route and status only.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
-    return503OnClosing: true,
+    // While draining, requests on open keep-alive connections are still served; /readyz reports NOT_READY.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();

@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createConversationService } from '../core/conversations/conversation-service.ts';
+import type { NewMessage } from '../core/conversations/message.ts';
+import { createIds } from '../core/ids.ts';
+import type { AdminStorage, Storage } from '../core/ports.ts';
+import { createStorage } from './create-storage.ts';
+
+/** Every dialect the storage contract runs against. PostgreSQL joins with the production-mode issue. */
+const DIALECTS = [
+  { name: 'sqlite file', url: (dir: string) => `sqlite:${join(dir, 'contract.db')}` },
+  { name: 'sqlite memory', url: () => 'sqlite::memory:' },
+];
+
+const ids = createIds();
+const session = (id = ids.next('ses')) => ({ id, title: null, userId: null, metadata: {} });
+const message = (text: string, role: NewMessage['role'] = 'user', turnId = ids.next('msg')): NewMessage => ({
+  id: role === 'user' ? turnId : ids.next('msg'),
+  turnId,
+  role,
+  status: 'completed',
+  content: [{ type: 'text', text }],
+  toolCalls: null,
+  final: role === 'assistant',
+  usage: role === 'assistant' ? { inputTokens: 3, outputTokens: 4, totalTokens: 7 } : null,
+  model: role === 'assistant' ? 'simulated:simulated-1' : null,
+  latencyMs: role === 'assistant' ? 1 : null,
+  requestId: 'req-1',
+});
+
+for (const dialect of DIALECTS) {
+  describe(`storage contract: ${dialect.name}`, () => {
+    let dir: string;
+    let storage: Storage;
+    let admin: AdminStorage;
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'enclave-contract-'));
+      ({ storage, admin } = await createStorage({
+        databaseUrl: dialect.url(dir),
+        sqliteSynchronous: 'NORMAL',
+        migrate: true,
+      }));
+    });
+    afterEach(async () => {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Runs one full legacy-style interaction: user message, then its final reply. */
+    async function interact(tenantId: string, sessionId: string, text: string) {
+      const user = await storage.beginTurn(tenantId, {
+        sessionId,
+        createTenant: true,
+        createSession: session(sessionId),
+        message: message(text),
+      });
+      await storage.appendMessages(tenantId, sessionId, [message(`reply to ${text}`, 'assistant', user.turnId)]);
+      return user;
+    }
+
+    it('beginTurn creates tenant and session on demand and assigns seq 1, 2, 3…', async () => {
+      const first = await interact('t1', 'ses_a', 'one');
+      const second = await interact('t1', 'ses_a', 'two');
+      expect([first.seq, second.seq]).toEqual([1, 3]);
+      expect(await storage.getTenant('t1')).toMatchObject({ id: 't1' });
+      expect((await storage.getSession('t1', 'ses_a'))?.messageCount).toBe(4);
+    });
+
+    it('beginTurn on a missing session fails with SESSION_NOT_FOUND, for known and unknown tenants alike', async () => {
+      await interact('t1', 'ses_a', 'one');
+      const attempt = (tenantId: string) =>
+        storage.beginTurn(tenantId, {
+          sessionId: 'ses_none',
+          createTenant: false,
+          createSession: null,
+          message: message('x'),
+        });
+      await expect(attempt('t1')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      await expect(attempt('ghost')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    });
+
+    it('concurrent appends on one session get unique, gap-free sequence numbers', async () => {
+      await interact('t1', 'ses_a', 'seed');
+      await Promise.all(
+        Array.from({ length: 40 }, (_, index) =>
+          storage.appendMessages('t1', 'ses_a', [message(`a${index}`, 'assistant'), message(`b${index}`, 'tool')]),
+        ),
+      );
+      const all = await storage.listMessages('t1', 'ses_a', { limit: 1000, cursorSeq: null, order: 'asc' });
+      expect(all.map((stored) => stored.seq)).toEqual(Array.from({ length: 82 }, (_, index) => index + 1));
+    });
+
+    it('never returns another tenant rows, even with the same session id', async () => {
+      await interact('alpha', 'ses_shared', 'alpha secret');
+      await interact('beta', 'ses_shared', 'beta hello');
+      const beta = await storage.listMessages('beta', 'ses_shared', { limit: 100, cursorSeq: null, order: 'asc' });
+      expect(beta.every((stored) => stored.tenantId === 'beta')).toBe(true);
+      expect(JSON.stringify(beta)).not.toContain('alpha secret');
+      expect(JSON.stringify(await storage.recentContext('beta', 'ses_shared', 100, 100))).not.toContain('alpha');
+      expect(
+        JSON.stringify(await storage.listInteractions('beta', 'ses_shared', { limit: 10, beforeSeq: null })),
+      ).not.toContain('alpha');
+      expect(await storage.deleteSession('beta', 'ses_shared')).toBe(true);
+      expect(await storage.getSession('alpha', 'ses_shared')).not.toBeNull();
+      expect(await storage.listSessions('beta', { limit: 10, beforeId: null })).toEqual([]);
+    });
+
+    it('recentContext returns user messages and final replies only, newest first, bounded by limit', async () => {
+      const user = await interact('t1', 'ses_a', 'one');
+      await storage.appendMessages('t1', 'ses_a', [{ ...message('partial', 'assistant', user.turnId), final: false }]);
+      await interact('t1', 'ses_a', 'two');
+      const context = await storage.recentContext('t1', 'ses_a', 100, 3);
+      expect(context.map((item) => item.text)).toEqual(['reply to two', 'two', 'reply to one']);
+    });
+
+    it('listInteractions pairs each user message with its final reply and skips unfinished turns', async () => {
+      await interact('t1', 'ses_a', 'one');
+      await storage.beginTurn('t1', {
+        sessionId: 'ses_a',
+        createTenant: false,
+        createSession: null,
+        message: message('lost'),
+      });
+      await interact('t1', 'ses_a', 'three');
+      const interactions = await storage.listInteractions('t1', 'ses_a', { limit: 10, beforeSeq: null });
+      expect(interactions.map(({ message: text, response }) => [text, response])).toEqual([
+        ['three', 'reply to three'],
+        ['one', 'reply to one'],
+      ]);
+    });
+
+    it('history pages cover every interaction exactly once, in order, for any size and limit', async () => {
+      const conversations = createConversationService({ storage, ids });
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 12 }), async (count, limit) => {
+          const sessionId = ids.next('ses');
+          for (let index = 0; index < count; index++) await interact('prop', sessionId, `m${index}`);
+          const seen: string[] = [];
+          let before: string | undefined;
+          for (let pages = 0; pages <= count + 1; pages++) {
+            const page = await conversations.interactionHistory('prop', sessionId, { limit, before });
+            expect(page.data.length).toBeLessThanOrEqual(limit);
+            seen.unshift(...page.data.map((item) => item.message));
+            if (!page.hasMore) break;
+            before = page.nextCursor ?? undefined;
+          }
+          expect(seen).toEqual(Array.from({ length: count }, (_, index) => `m${index}`));
+        }),
+        { numRuns: 25 },
+      );
+    });
+
+    it('admin: create, list with a cursor, and delete a tenant with everything it owns', async () => {
+      await admin.createTenant({ id: 'a-tenant', name: 'A' });
+      await expect(admin.createTenant({ id: 'a-tenant', name: 'A' })).rejects.toMatchObject({
+        code: 'TENANT_ALREADY_EXISTS',
+      });
+      await interact('b-tenant', 'ses_b', 'hello');
+      await storage.createSession('c-tenant', session('ses_c'), { createTenant: true });
+      const first = await admin.listTenants({ limit: 2, afterId: null });
+      expect(first.map((tenant) => tenant.id)).toEqual(['a-tenant', 'b-tenant']);
+      expect((await admin.listTenants({ limit: 2, afterId: 'b-tenant' })).map((tenant) => tenant.id)).toEqual([
+        'c-tenant',
+      ]);
+      expect(await admin.deleteTenant('b-tenant')).toBe(true);
+      expect(await admin.deleteTenant('b-tenant')).toBe(false);
+      expect(await storage.getSession('b-tenant', 'ses_b')).toBeNull();
+      expect(await storage.listMessages('b-tenant', 'ses_b', { limit: 10, cursorSeq: null, order: 'asc' })).toEqual([]);
+      expect(await storage.getSession('c-tenant', 'ses_c')).not.toBeNull();
+    });
+
+    it('createSession without createTenant refuses an unknown tenant', async () => {
+      await expect(storage.createSession('nobody', session(), { createTenant: false })).rejects.toMatchObject({
+        code: 'TENANT_NOT_FOUND',
+      });
+    });
+
+    it('ping answers', async () => {
+      await expect(storage.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+describe('migrations', () => {
+  it('are recorded, idempotent and survive a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'enclave-migrate-'));
+    const url = `sqlite:${join(dir, 'm.db')}`;
+    const first = await createStorage({ databaseUrl: url, sqliteSynchronous: 'FULL', migrate: true });
+    expect(first.migration?.applied.map((applied) => applied.version)).toEqual([1]);
+    await first.storage.close();
+    const second = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: true });
+    expect(second.migration).toEqual({ applied: [], current: 1 });
+    await second.storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

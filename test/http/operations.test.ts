@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/test-app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.dispose();
+});
+
+describe('operations endpoints', () => {
+  it('/healthz and /readyz answer', async () => {
+    expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await t.app.inject('/readyz')).json()).toEqual({ status: 'ready' });
+  });
+
+  it('/openapi.json is OpenAPI 3.1 and documents every public route', async () => {
+    const spec = (await t.app.inject('/openapi.json')).json();
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths).sort()).toEqual(
+      [
+        '/agent/history/{tenant_id}',
+        '/agent/interact',
+        '/healthz',
+        '/readyz',
+        '/v1/sessions',
+        '/v1/sessions/{id}',
+        '/v1/sessions/{id}/messages',
+      ].sort(),
+    );
+    const interact = spec.paths['/agent/interact'].post;
+    expect(Object.keys(interact.responses)).toEqual(expect.arrayContaining(['200', '413', '422']));
+  });
+
+  it('/docs serves the interactive API reference', async () => {
+    const response = await t.app.inject('/docs/');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/text\/html/);
+    expect(response.body).toContain('/openapi.json');
+  });
+});
+
+describe('readiness during shutdown', () => {
+  it('/readyz fails once close has begun', async () => {
+    const other = await createTestApp();
+    const closing = other.close();
+    const response = await other.app.inject('/readyz');
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: 'NOT_READY', detail: 'The server is shutting down' });
+    await closing;
+    await other.dispose();
+  });
+});
