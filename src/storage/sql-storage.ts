@@ -96,8 +96,10 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
       return database.transaction(async (client) => {
         if (input.createTenant) await insertTenantIfMissing(client, tenantId);
         if (input.createSession) {
-          const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
-          if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+          if (!input.createTenant) {
+            const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
+            if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+          }
           await insertSession(client, tenantId, input.createSession, true);
         }
         const [message] = await insertMessages(client, tenantId, input.sessionId, [input.message]);

@@ -1,11 +1,13 @@
-import { tool } from 'ai';
-import { z } from 'zod';
+import { jsonSchema, tool } from 'ai';
 
-/** Built-in tool: the current time as an ISO 8601 UTC timestamp. Takes no input. */
+/** Takes no input. A plain JSON schema (not zod) so nothing is converted on every model call. */
+const NO_INPUT = jsonSchema<Record<string, never>>({ type: 'object', properties: {}, additionalProperties: false });
+
+/** Built-in tool: the current time as an ISO 8601 UTC timestamp. */
 export function createCurrentTimeTool(now: () => Date = () => new Date()) {
   return tool({
     description: 'Returns the current date and time in UTC (ISO 8601).',
-    inputSchema: z.object({}),
+    inputSchema: NO_INPUT,
     execute: async () => ({ now: now().toISOString() }),
   });
 }
