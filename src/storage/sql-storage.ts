@@ -57,9 +57,10 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
     tenantId: string,
     sessionId: string,
     messages: readonly NewMessage[],
+    reserved?: { first: number; createdAt: string },
   ): Promise<Message[]> {
-    const createdAt = now().toISOString();
-    const first = await reserveSeq(client, tenantId, sessionId, messages.length, createdAt);
+    const createdAt = reserved?.createdAt ?? now().toISOString();
+    const first = reserved?.first ?? (await reserveSeq(client, tenantId, sessionId, messages.length, createdAt));
     const stored: Message[] = [];
     for (const [offset, message] of messages.entries()) {
       const seq = first + offset;
@@ -69,10 +70,20 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
     return stored;
   }
 
-  async function insertSession(client: SqlClient, tenantId: string, session: NewSession, ignoreExisting: boolean) {
+  /** Creates the session if missing and reserves one sequence number, in one statement. */
+  async function upsertSessionReservingSeq(client: SqlClient, tenantId: string, session: NewSession, at: string) {
+    const row = await client.get<{ last_seq: number }>(
+      `INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+       ON CONFLICT (tenant_id, id) DO UPDATE SET last_seq = sessions.last_seq + 1, updated_at = excluded.updated_at
+       RETURNING last_seq`,
+      [tenantId, session.id, session.title, session.userId, JSON.stringify(session.metadata), at, at],
+    );
+    return Number(row?.last_seq);
+  }
+
+  async function insertSession(client: SqlClient, tenantId: string, session: NewSession) {
     const at = now().toISOString();
-    const sql = ignoreExisting ? `${INSERT_SESSION} ON CONFLICT (tenant_id, id) DO NOTHING` : INSERT_SESSION;
-    await client.run(sql, [
+    await client.run(INSERT_SESSION, [
       tenantId,
       session.id,
       session.title,
@@ -95,14 +106,18 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
     async beginTurn(tenantId, input) {
       return database.transaction(async (client) => {
         if (input.createTenant) await insertTenantIfMissing(client, tenantId);
+        let reserved: { first: number; createdAt: string } | undefined;
         if (input.createSession) {
           if (!input.createTenant) {
             const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
             if (!tenant) throw new AppError('TENANT_NOT_FOUND');
           }
-          await insertSession(client, tenantId, input.createSession, true);
+          const createdAt = now().toISOString();
+          const session = { ...input.createSession, id: input.sessionId };
+          const first = await upsertSessionReservingSeq(client, tenantId, session, createdAt);
+          reserved = { first, createdAt };
         }
-        const [message] = await insertMessages(client, tenantId, input.sessionId, [input.message]);
+        const [message] = await insertMessages(client, tenantId, input.sessionId, [input.message], reserved);
         return message as Message;
       });
     },
@@ -130,7 +145,7 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
         if (options.createTenant) await insertTenantIfMissing(client, tenantId);
         const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
         if (!tenant) throw new AppError('TENANT_NOT_FOUND');
-        await insertSession(client, tenantId, session, false);
+        await insertSession(client, tenantId, session);
         const row = await client.get(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id = ?`, [
           tenantId,
           session.id,
