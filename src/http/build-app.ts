@@ -38,6 +38,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ? { loggerInstance: logger }
       : { logger: logger ?? false }),
     bodyLimit: config.bodyLimitBytes,
+    // Request schemas are zod, but any Ajv-validated schema must never turn a number into a string either.
+    ajv: { customOptions: { coerceTypes: false } },
     // A client-supplied X-Request-ID is kept only when it is a plain token; it is echoed in logs and bodies.
     genReqId: (request) => {
       const header = request.headers['x-request-id'];

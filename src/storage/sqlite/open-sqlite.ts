@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from '../sql-database.ts';
+import { createGroupCommit } from './group-commit.ts';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. Parent folders are created. */
@@ -12,8 +13,8 @@ export interface SqliteOptions {
 
 /**
  * Opens a node:sqlite database in WAL mode. Statements are prepared once and cached by SQL
- * text. node:sqlite is synchronous, so transactions are serialised by a small async lock:
- * two turns can never interleave statements inside one `BEGIN … COMMIT`.
+ * text. Transactions go through group commit (group-commit.ts): they run one at a time, so two
+ * turns never interleave statements, and concurrent ones share one COMMIT.
  */
 export function openSqlite(options: SqliteOptions): SqlDatabase {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -44,40 +45,12 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
     },
   };
 
-  let locked = false;
-  const waiters: (() => void)[] = [];
-  const acquire = async (): Promise<void> => {
-    if (!locked) {
-      locked = true;
-      return;
-    }
-    await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  const release = (): void => {
-    const next = waiters.shift();
-    if (next) next();
-    else locked = false;
-  };
+  const transaction = createGroupCommit(database, client);
 
   return {
     dialect: 'sqlite',
     ...client,
-    async transaction(work) {
-      await acquire();
-      try {
-        database.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await work(client);
-          database.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (database.isTransaction) database.exec('ROLLBACK');
-          throw error;
-        }
-      } finally {
-        release();
-      }
-    },
+    transaction,
     async close() {
       if (!database.isOpen) return;
       statements.clear();
