@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export interface ChildServer {
+  name: string;
+  baseUrl: string;
+  pid: number | undefined;
+  /** The tail of what the server wrote to stdout and stderr. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Every child still running, so the bench can kill them all if it fails or is interrupted. */
+const running = new Set<ChildProcess>();
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface StartOptions {
+  name: string;
+  /** Arguments after the node binary, relative to the project root. */
+  args: string[];
+  env: Record<string, string>;
+  /** Answers 2xx once the server is ready. */
+  readyPath: string;
+  nodeOptions?: string[];
+}
+
+/** Starts a node server with this process's node binary and waits until `readyPath` answers. */
+export async function startChildServer(options: StartOptions): Promise<ChildServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...options.args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const stop = async (graceMs = 15_000): Promise<void> => {
+    if (exited()) return;
+    const done = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await done;
+    clearTimeout(timer);
+  };
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited()) throw new Error(`${options.name} exited early (${child.exitCode ?? child.signalCode}):\n${output}`);
+    try {
+      const response = await fetch(`${baseUrl}${options.readyPath}`);
+      await response.arrayBuffer();
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop(0);
+      throw new Error(`${options.name} did not become ready:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM')
+      process.stderr.write(`${options.name} exited (${code ?? signal}):\n${output}\n`);
+  });
+  return { name: options.name, baseUrl, pid: child.pid, output: () => output, stop };
+}
+
+/** Kills every child server still running (used on failure and on Ctrl-C). */
+export function killAllChildServers(): void {
+  for (const child of running) child.kill('SIGKILL');
+}

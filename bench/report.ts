@@ -1,0 +1,186 @@
+import type { LoadResult } from './load.ts';
+import { type BenchSettings, countLabel } from './settings.ts';
+
+/** Targets from the issue; printed as PASS/MISS, never failing the run. */
+export const TARGETS = {
+  /** Interact req/s at least this fraction of the echo server's. */
+  interactVsEcho: 0.5,
+  p99Ms: 10,
+  /** History growth 0 → largest point: max/min of req/s and of p50 at most 1 + this. */
+  flatness: 0.2,
+} as const;
+
+export interface ScenarioSummary {
+  reqPerSec: number;
+  latencyMs: { p50: number; p97_5: number; p99: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  responseBodyBytes: number;
+  /** req/s divided by the echo server's; interact scenarios only. */
+  ratioToEcho?: number;
+  targets: Record<string, Verdict>;
+  load: LoadResult;
+}
+
+export interface Verdict {
+  target: string;
+  actual: number;
+  pass: boolean;
+}
+
+export interface GrowthPoint extends ScenarioSummary {
+  label: string;
+  tenantId: string;
+  messagesAtStart: number;
+  /** The history keeps growing while measured: two messages per request. */
+  messagesAtEnd: number;
+  /** Body of the first response, at exactly `messagesAtStart` of history. */
+  responseBodyBytesFirst: number;
+}
+
+export interface Report {
+  startedAt: string;
+  finishedAt: string;
+  totalSeconds: number;
+  machine: Record<string, unknown>;
+  settings: BenchSettings & { seedSeconds: Record<string, number> };
+  targets: typeof TARGETS;
+  scenarios: {
+    echo: ScenarioSummary;
+    interactFreshTenants: ScenarioSummary;
+    interactHistoryGrowth: {
+      description: string;
+      points: GrowthPoint[];
+      flatness: {
+        /** The history lengths compared, e.g. "0→100k". */
+        range: string;
+        reqPerSecMaxOverMin: number;
+        p50MaxOverMin: number;
+        p99MaxOverMin: number;
+        responseBytesMaxOverMin: number;
+        targets: Record<string, Verdict>;
+      };
+    };
+    historyPage: ScenarioSummary & { tenantId: string; messages: number; limit: number };
+  };
+}
+
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+const verdict = (target: string, actual: number, pass: boolean): Verdict => ({
+  target,
+  actual: round(actual, 3),
+  pass,
+});
+
+export function summarise(
+  load: LoadResult,
+  options: { echoReqPerSec?: number; p99Target?: boolean } = {},
+): ScenarioSummary {
+  const summary: ScenarioSummary = {
+    reqPerSec: load.reqPerSec,
+    latencyMs: {
+      p50: load.latencyMs.p50,
+      p97_5: load.latencyMs.p97_5,
+      p99: load.latencyMs.p99,
+      max: load.latencyMs.max,
+    },
+    errors: load.errors,
+    timeouts: load.timeouts,
+    non2xx: load.non2xx,
+    responseBodyBytes: load.bodyBytes.mean,
+    targets: {},
+    load,
+  };
+  const echo = options.echoReqPerSec;
+  if (echo !== undefined) {
+    const ratio = echo > 0 ? load.reqPerSec / echo : 0;
+    summary.ratioToEcho = round(ratio, 3);
+    summary.targets.vsEcho = verdict(
+      `req/s >= ${TARGETS.interactVsEcho}x echo`,
+      ratio,
+      ratio >= TARGETS.interactVsEcho,
+    );
+  }
+  if (options.p99Target) {
+    const p99 = load.latencyMs.p99;
+    summary.targets.p99 = verdict(`p99 < ${TARGETS.p99Ms} ms`, p99, p99 < TARGETS.p99Ms);
+  }
+  return summary;
+}
+
+const maxOverMin = (values: readonly number[]): number => {
+  const min = Math.min(...values);
+  return min > 0 ? round(Math.max(...values) / min, 3) : Number.POSITIVE_INFINITY;
+};
+
+export function flatness(points: readonly GrowthPoint[]): Report['scenarios']['interactHistoryGrowth']['flatness'] {
+  const reqPerSec = maxOverMin(points.map((point) => point.reqPerSec));
+  const p50 = maxOverMin(points.map((point) => point.latencyMs.p50));
+  const limit = 1 + TARGETS.flatness;
+  const range = `${points[0]?.label ?? '?'}→${points.at(-1)?.label ?? '?'}`;
+  return {
+    range,
+    reqPerSecMaxOverMin: reqPerSec,
+    p50MaxOverMin: p50,
+    p99MaxOverMin: maxOverMin(points.map((point) => point.latencyMs.p99)),
+    responseBytesMaxOverMin: maxOverMin(points.map((point) => point.responseBodyBytes)),
+    targets: {
+      reqPerSec: verdict(`req/s max/min <= ${limit}`, reqPerSec, reqPerSec <= limit),
+      p50: verdict(`p50 max/min <= ${limit}`, p50, p50 <= limit),
+    },
+  };
+}
+
+const mark = (verdicts: Record<string, Verdict>): string =>
+  Object.entries(verdicts)
+    .map(([name, { pass }]) => `${name} ${pass ? 'PASS' : 'MISS'}`)
+    .join(', ');
+
+function pad(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((cell, index) =>
+      index === 0 || index === cells.length - 1 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0),
+    )
+    .join('  ')
+    .trimEnd();
+}
+
+/** The short table printed at the end of a run. */
+export function formatTable(report: Report): string {
+  const { echo, interactFreshTenants, interactHistoryGrowth, historyPage } = report.scenarios;
+  const header = ['scenario', 'req/s', 'p50 ms', 'p97.5', 'p99 ms', 'err', 'non2xx', 'body B', 'x echo', 'targets'];
+  const row = (name: string, summary: ScenarioSummary): string[] => [
+    name,
+    summary.reqPerSec.toFixed(0),
+    summary.latencyMs.p50.toFixed(2),
+    summary.latencyMs.p97_5.toFixed(2),
+    summary.latencyMs.p99.toFixed(2),
+    String(summary.errors),
+    String(summary.non2xx),
+    String(summary.responseBodyBytes),
+    summary.ratioToEcho === undefined ? '' : summary.ratioToEcho.toFixed(2),
+    mark(summary.targets),
+  ];
+  const rows = [
+    header,
+    row('echo (node:http ceiling)', echo),
+    row('interact, new tenant per request', interactFreshTenants),
+    ...interactHistoryGrowth.points.map((point) =>
+      row(`interact, one tenant @ ${point.label} msgs (→${point.messagesAtEnd})`, point),
+    ),
+    row(`history page limit=${historyPage.limit} @ ${countLabel(historyPage.messages)} msgs`, historyPage),
+  ];
+  const widths = header.map((_, index) => Math.max(...rows.map((cells) => cells[index]?.length ?? 0)));
+  const { flatness: flat } = interactHistoryGrowth;
+  const settings = report.settings;
+  return [
+    `Enclave bench — ${settings.connections} connections, ${settings.durationSeconds} s per scenario${settings.quick ? ' (quick)' : ''}, node ${String(report.machine.node)}, ${String(report.machine.cpus)} cpus`,
+    '',
+    ...rows.map((cells) => pad(cells, widths)),
+    '',
+    `flatness ${flat.range} msgs: req/s max/min ${flat.reqPerSecMaxOverMin}, p50 max/min ${flat.p50MaxOverMin}, p99 max/min ${flat.p99MaxOverMin} — ${mark(flat.targets)}`,
+    `targets: interact req/s >= ${TARGETS.interactVsEcho}x echo; p99 < ${TARGETS.p99Ms} ms; flat ±${TARGETS.flatness * 100}% (max/min <= ${1 + TARGETS.flatness})`,
+  ].join('\n');
+}

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench`: autocannon against the real server (`node src/cli/main.ts serve`, a child
+ * process on a scratch SQLite file) and against a bare node:http echo server as the ceiling.
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 3),
+ * BENCH_QUICK=1 (2 s runs and small seeds, a smoke test), BENCH_CPU_PROF=<dir> (--cpu-prof the server).
+ * Writes bench/results/<timestamp>.json and bench/results/latest.json and prints a table.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import type { LoadResult } from './load.ts';
+import { machineInfo } from './machine.ts';
+import { flatness, formatTable, type GrowthPoint, type Report, summarise, TARGETS } from './report.ts';
+import {
+  checkHistoryPage,
+  checkInteract,
+  echo,
+  historyPage,
+  interactFreshTenants,
+  interactOneTenant,
+} from './scenarios.ts';
+import { legacyMessageCount, seedLegacyHistory } from './seed-history.ts';
+import { countLabel, loadSettings } from './settings.ts';
+
+const settings = loadSettings(process.env);
+const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
+const tempDir = mkdtempSync(join(tmpdir(), 'enclave-bench-'));
+const databasePath = join(tempDir, 'bench.db');
+const seedSeconds: Record<string, number> = {};
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+
+const cleanUp = (): void => {
+  killAllChildServers();
+  rmSync(tempDir, { recursive: true, force: true });
+};
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    cleanUp();
+    process.exit(130);
+  });
+}
+
+function startEnclave(): Promise<ChildServer> {
+  return startChildServer({
+    name: 'enclave',
+    args: ['src/cli/main.ts', 'serve'],
+    env: { DATABASE_URL: `sqlite:${databasePath}`, LOG_LEVEL: 'warn' },
+    readyPath: '/readyz',
+    nodeOptions: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],
+  });
+}
+
+/** Runs `work` against a freshly started server, then stops it (also when `work` throws). */
+async function withServer<T>(start: () => Promise<ChildServer>, work: (server: ChildServer) => Promise<T>): Promise<T> {
+  const server = await start();
+  try {
+    return await work(server);
+  } finally {
+    await server.stop();
+    const output = server.output().trim();
+    if (output) log(`${server.name} wrote:\n${output}`);
+  }
+}
+
+function seed(name: string, targets: { tenantId: string; messages: number }[]): void {
+  const started = performance.now();
+  const results = seedLegacyHistory(databasePath, targets);
+  seedSeconds[name] = Math.round(performance.now() - started) / 1000;
+  const rows = results.reduce((sum, result) => sum + result.messagesAfter - result.messagesBefore, 0);
+  log(`seeded ${rows} messages (${name}) in ${seedSeconds[name]} s`);
+}
+
+const describe = (load: LoadResult): string =>
+  `${load.reqPerSec} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, errors ${load.errors}, non-2xx ${load.non2xx}`;
+
+async function main(): Promise<Report> {
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const { durationSeconds: duration, warmupSeconds: warmup } = settings;
+  log(`${settings.connections} connections, ${duration} s per scenario, ${warmup} s warm-up; scratch ${tempDir}`);
+
+  log('1/4 echo ceiling');
+  const echoLoad = await withServer(
+    () => startChildServer({ name: 'echo', args: ['bench/echo-server.ts'], env: {}, readyPath: '/' }),
+    async ({ baseUrl }) => {
+      await echo(baseUrl, settings, warmup);
+      return echo(baseUrl, settings, duration);
+    },
+  );
+  log(`  ${describe(echoLoad)}`);
+  const echoReqPerSec = echoLoad.reqPerSec;
+
+  log('2/4 interact, a new tenant per request');
+  const freshLoad = await withServer(startEnclave, async ({ baseUrl }) => {
+    await checkInteract(baseUrl, 'probe');
+    await interactFreshTenants(baseUrl, settings, warmup, 'warm');
+    return interactFreshTenants(baseUrl, settings, duration);
+  });
+  log(`  ${describe(freshLoad)}`);
+
+  log(`3/4 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
+  const growthTenants = settings.growthPoints.map((messages) => ({
+    tenantId: `grow-${countLabel(messages)}`,
+    messages,
+  }));
+  const seeded = growthTenants.filter((tenant) => tenant.messages > 0);
+  seed('history growth', seeded);
+  const growthLoads = await withServer(startEnclave, async ({ baseUrl }) => {
+    await interactOneTenant(baseUrl, settings, 'warm-single', warmup);
+    const loads: LoadResult[] = [];
+    for (const { tenantId } of growthTenants) {
+      const load = await interactOneTenant(baseUrl, settings, tenantId, duration);
+      log(`  ${tenantId}: ${describe(load)}, body ${load.bodyBytes.mean} B`);
+      loads.push(load);
+    }
+    return loads;
+  });
+  const points: GrowthPoint[] = growthTenants.map(({ tenantId, messages }, index) => {
+    const load = growthLoads[index] as LoadResult;
+    return {
+      label: countLabel(messages),
+      tenantId,
+      messagesAtStart: messages,
+      messagesAtEnd: legacyMessageCount(databasePath, tenantId),
+      responseBodyBytesFirst: load.bodyBytes.first,
+      ...summarise(load, { echoReqPerSec, p99Target: true }),
+    };
+  });
+
+  const historyTenant = `history-${countLabel(settings.historyMessages)}`;
+  log(
+    `4/4 history page (limit ${settings.historyPageLimit}) on a tenant with ${countLabel(settings.historyMessages)} messages`,
+  );
+  seed('history page', [{ tenantId: historyTenant, messages: settings.historyMessages }]);
+  const historyLoad = await withServer(startEnclave, async ({ baseUrl }) => {
+    await checkHistoryPage(baseUrl, historyTenant, settings.historyPageLimit);
+    await historyPage(baseUrl, { ...settings, durationSeconds: warmup }, historyTenant);
+    return historyPage(baseUrl, settings, historyTenant);
+  });
+  log(`  ${describe(historyLoad)}, body ${historyLoad.bodyBytes.mean} B`);
+
+  const finishedAt = new Date();
+  return {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    totalSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 100) / 10,
+    machine: { ...machine, loadAverageAtEnd: loadavg().map((value) => Math.round(value * 100) / 100) },
+    settings: { ...settings, seedSeconds },
+    targets: TARGETS,
+    scenarios: {
+      echo: summarise(echoLoad),
+      interactFreshTenants: summarise(freshLoad, { echoReqPerSec, p99Target: true }),
+      interactHistoryGrowth: {
+        description:
+          'POST /agent/interact, all connections on one tenant; each point is its own tenant seeded to that many messages, measured back to back on one warm server (the history keeps growing while measured: see messagesAtEnd)',
+        points,
+        flatness: flatness(points),
+      },
+      historyPage: {
+        tenantId: historyTenant,
+        messages: settings.historyMessages,
+        limit: settings.historyPageLimit,
+        ...summarise(historyLoad, { p99Target: true }),
+      },
+    },
+  };
+}
+
+function writeResults(report: Report): string {
+  const folder = join(ROOT, 'bench', 'results');
+  mkdirSync(folder, { recursive: true });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const file = join(folder, `${report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  writeFileSync(file, json);
+  writeFileSync(join(folder, 'latest.json'), json);
+  return file;
+}
+
+try {
+  const report = await main();
+  const file = writeResults(report);
+  process.stdout.write(`${formatTable(report)}\n\nresults: ${file} (and bench/results/latest.json)\n`);
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  cleanUp();
+}
