@@ -11,6 +11,8 @@ import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
   app: FastifyInstance;
+  /** Fails readiness (/readyz answers 503) while the server keeps serving. */
+  stopAccepting(): void;
   /** Stops accepting, fails readiness, finishes in-flight requests and streams, then closes the database. */
   close(): Promise<void>;
 }
@@ -58,6 +60,9 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
   let closing: Promise<void> | null = null;
   return {
     app,
+    stopAccepting() {
+      accepting = false;
+    },
     close() {
       closing ??= (async () => {
         accepting = false;
@@ -78,13 +83,18 @@ export async function serve(config: Config): Promise<Enclave> {
   const { app } = enclave;
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') }, 'Enclave is serving');
-  const shutdown = (signal: string) => {
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+  const shutdown = async (signal: string) => {
+    // Readiness fails first; the listener stays open for the drain delay so that connections a load
+    // balancer already routed here are still accepted, then in-flight work finishes before the database closes.
+    enclave.stopAccepting();
+    const delay = signal === 'SIGTERM' ? config.shutdownDelayMs : 0;
+    app.log.info({ signal, delayMs: delay }, 'shutting down: readiness off, draining');
     const timer = setTimeout(() => {
       app.log.error('shutdown timed out; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs);
+    }, delay + config.shutdownTimeoutMs);
     timer.unref();
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     enclave.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -93,7 +103,7 @@ export async function serve(config: Config): Promise<Enclave> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
   return enclave;
 }

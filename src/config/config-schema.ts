@@ -25,6 +25,8 @@ export const configSchema = z.object({
   systemPrompt: z.string().default('You are a helpful assistant.'),
   maxToolSteps: positiveInt(5),
   shutdownTimeoutMs: positiveInt(10_000),
+  /** After SIGTERM: how long to keep serving while /readyz reports not ready, so load balancers stop sending first. */
+  shutdownDelayMs: z.coerce.number().int().min(0).default(1_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -43,4 +45,5 @@ export const ENV_KEYS = {
   systemPrompt: 'SYSTEM_PROMPT',
   maxToolSteps: 'MAX_TOOL_STEPS',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
+  shutdownDelayMs: 'SHUTDOWN_DELAY_MS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -1,0 +1,165 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type SpawnedServer, spawnServer } from '../helpers/spawn-server.ts';
+
+interface Outcome {
+  status: number | null;
+  body: string;
+  error: string | null;
+  /** Whether the response arrived after SIGTERM was sent. */
+  finishedAfterSignal: boolean;
+}
+
+let dir: string;
+let server: SpawnedServer | null = null;
+let signalled = false;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'enclave-e2e-shutdown-'));
+  signalled = false;
+});
+
+afterEach(async () => {
+  await server?.stop('SIGKILL');
+  server = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * POSTs one interaction on its own connection. `sent` resolves once the whole request has been
+ * handed to the kernel, i.e. the connection is established and the request is on the wire.
+ */
+function interact(port: number, tenantId: string, message: string): { sent: Promise<void>; done: Promise<Outcome> } {
+  const payload = JSON.stringify({ tenant_id: tenantId, message });
+  let markSent: () => void = () => {};
+  const sent = new Promise<void>((resolve) => {
+    markSent = resolve;
+  });
+  const done = new Promise<Outcome>((resolve) => {
+    const outcome = (status: number | null, body: string, error: string | null): Outcome => ({
+      status,
+      body,
+      error,
+      finishedAfterSignal: signalled,
+    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/agent/interact',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        timeout: 15_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve(outcome(res.statusCode ?? null, body, null)));
+        res.on('error', (error) => resolve(outcome(res.statusCode ?? null, body, error.message)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (error) => {
+      markSent();
+      resolve(outcome(null, '', error.message));
+    });
+    req.end(payload, () => markSent());
+  });
+  return { sent, done };
+}
+
+/** The user messages the server has stored: a turn stores its message before calling the model. */
+function receivedMessages(path: string): string[] {
+  const database = new DatabaseSync(path, { readOnly: true });
+  try {
+    const rows = database.prepare("SELECT content FROM messages WHERE role = 'user'").all() as { content: string }[];
+    return rows.map((row) => (JSON.parse(row.content) as { text?: string }[]).map((part) => part.text ?? '').join(''));
+  } finally {
+    database.close();
+  }
+}
+
+async function untilReceived(path: string, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (receivedMessages(path).length < count) {
+    if (Date.now() > deadline) throw new Error(`the server did not receive ${count} requests in time`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+describe('graceful shutdown: SIGTERM during load', () => {
+  it('completes every request sent before SIGTERM with 200, fails readiness first, and exits with code 0', async () => {
+    const REQUESTS = 240;
+    const TENANTS = 6;
+    const path = join(dir, 'enclave.db');
+    // The drain delay keeps the listener open while readiness is off, so connections still in the
+    // kernel's accept queue at SIGTERM are served rather than reset.
+    server = await spawnServer({ DATABASE_URL: `sqlite:${path}`, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '1000' });
+    const { port } = server;
+    const child = server.process;
+
+    const messages = Array.from({ length: REQUESTS }, (_, index) => `accepted request ${index}`);
+    const calls = messages.map((message, index) => interact(port, `shutdown-${index % TENANTS}`, message));
+    await Promise.all(calls.map((call) => call.sent));
+    // SIGTERM mid-load: once a third of the turns have started, while the rest are queued or running.
+    await untilReceived(path, REQUESTS / 3);
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    signalled = true;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(readiness.status).toBe(503);
+    expect(((await readiness.json()) as { code: string }).code).toBe('NOT_READY');
+
+    const outcomes = await Promise.all(calls.map((call) => call.done));
+    const [code, signal] = await exited;
+
+    // Accepted = the server read the request and started its turn (its user message is stored).
+    const received = new Set(receivedMessages(path));
+    const accepted = outcomes.filter((_, index) => received.has(messages[index] ?? ''));
+    const failed = accepted.filter((outcome) => outcome.status !== 200);
+    const inFlight = accepted.filter((outcome) => outcome.finishedAfterSignal).length;
+    const notAccepted = outcomes.filter((_, index) => !received.has(messages[index] ?? ''));
+    console.log(
+      `sent ${REQUESTS}, accepted ${accepted.length}, ok ${accepted.length - failed.length}, failed ${failed.length}, ` +
+        `in flight at SIGTERM ${inFlight}, not accepted ${notAccepted.length} ` +
+        `(${[...new Set(notAccepted.map((outcome) => outcome.status ?? outcome.error))].join(', ')}), exit code ${code}`,
+    );
+    expect(accepted.length).toBeGreaterThanOrEqual(REQUESTS / 3);
+    // Every request was on the wire before SIGTERM, so every one must succeed, not only the accepted ones.
+    expect(outcomes.filter((outcome) => outcome.status !== 200)).toEqual([]);
+    expect(
+      failed.map(({ status, body, error }) => ({ status, body: body.slice(0, 200), error })),
+      server.output(),
+    ).toEqual([]);
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.status !== 200) continue;
+      // Every 200 was a real, stored turn.
+      expect(received.has(messages[index] ?? '')).toBe(true);
+      const body = JSON.parse(outcome.body) as { response: string };
+      expect(body.response.startsWith(`Agent response to '${messages[index]}' with context: `)).toBe(true);
+    }
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+  });
+
+  it('refuses new connections once it has shut down', async () => {
+    server = await spawnServer({ DATABASE_URL: `sqlite:${join(dir, 'enclave.db')}`, LOG_LEVEL: 'warn' });
+    const { port } = server;
+    const first = await interact(port, 'late', 'before shutdown').done;
+    expect(first.status).toBe(200);
+    expect(await server.stop('SIGTERM')).toBe(0);
+    const late = await interact(port, 'late', 'after shutdown').done;
+    expect(late.status).toBeNull();
+    expect(late.error).toMatch(/ECONNREFUSED/);
+  });
+});
