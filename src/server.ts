@@ -1,10 +1,16 @@
-import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config-schema.ts';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { generateApiKey, hashApiKey } from './auth/api-key.ts';
+import { createJwtVerifier, type JwtTrust } from './auth/jwt.ts';
+import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
+import { createPrincipalResolver } from './auth/resolve-principal.ts';
+import { authModeOf, type Config } from './config/config-schema.ts';
 import { runAgentTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
 import { createIds } from './core/ids.ts';
+import type { TenantConfig } from './core/tenants/tenant-config.ts';
+import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
 import { buildApp } from './http/build-app.ts';
-import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
+import { createModelCache } from './providers/model-cache.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
@@ -19,23 +25,35 @@ export interface Enclave {
 
 export const VERSION = '0.1.0';
 
+/** The platform-wide JWT trust from config, or null when none is configured. */
+function platformJwtTrust(config: Config): JwtTrust | null {
+  if (!config.jwtSecret && !config.jwtJwksUrl) return null;
+  return {
+    ...(config.jwtSecret ? { secret: config.jwtSecret } : {}),
+    ...(config.jwtJwksUrl ? { jwksUrl: config.jwtJwksUrl } : {}),
+    ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
+    ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
+    claims: { tenant: config.jwtTenantClaim, scopes: config.jwtScopesClaim },
+  };
+}
+
 /** The composition root: config → storage → services → app. Does not listen. */
 export async function createEnclave(config: Config, options: { logger?: boolean } = {}): Promise<Enclave> {
-  const { storage, migration } = await createStorage({
+  const { storage, admin, credentials, migration } = await createStorage({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
     migrate: true,
   });
   const ids = createIds();
-  const model = createSimulatedModel();
+  const models = createModelCache();
   const tools = createToolRegistry();
-  const allTools = tools.select(tools.names());
+  const tenants = createTenantDirectory({ storage });
   const agent = {
     storage,
     ids,
     now: () => performance.now(),
-    resolveModel: () => model,
-    resolveTools: () => allTools,
+    resolveModel: (_tenantId: string, tenantConfig: TenantConfig) => models.get(tenantConfig.model.id),
+    resolveTools: (_tenantId: string, names: readonly string[]) => tools.select(names),
     settings: {
       systemPrompt: config.systemPrompt,
       contextBudgetTokens: config.contextBudgetTokens,
@@ -43,17 +61,44 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
     },
   };
   let accepting = true;
+  let log: FastifyBaseLogger | null = null;
+  const platformTrust = platformJwtTrust(config);
+  const resolver = createPrincipalResolver({
+    credentials,
+    jwt: createJwtVerifier(),
+    tenantTrust: async (tenantId) => (await tenants.get(tenantId)).config.config.jwt,
+    platformTrust,
+    adminKeyHash: config.adminKey ? hashApiKey(config.adminKey) : null,
+    onKeyUsed: createKeyUsageRecorder({
+      touch: (tenantId, keyId, at) => storage.touchApiKey(tenantId, keyId, at),
+      onError: (error) => log?.warn({ err: error }, 'could not record key use'),
+    }),
+    now: Date.now,
+  });
+  const authMode = authModeOf(config);
   const app = await buildApp({
-    config,
+    config: { ...config, authMode },
     services: {
       storage,
+      admin,
+      tenants,
       conversations: createConversationService({ storage, ids }),
       runTurn: (request) => runAgentTurn(agent, request),
+      resolvePrincipal: resolver.resolve,
+      generateApiKey,
+      newId: (prefix) => ids.next(prefix),
     },
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),
     readiness: { accepting: () => accepting },
     version: VERSION,
   });
+  log = app.log;
+  if (authMode === 'disabled') {
+    app.log.warn(
+      { host: config.host },
+      'authentication is disabled (loopback development default): any caller can act as any tenant. Set ENCLAVE_AUTH=required to require credentials.',
+    );
+  }
   if (migration && migration.applied.length > 0) {
     app.log.info({ applied: migration.applied, version: migration.current }, 'database migrated');
   }
@@ -103,7 +148,18 @@ export async function serve(config: Config): Promise<Enclave> {
       },
     );
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // A signal sent to the whole process group (npm, a terminal) can arrive twice: the first starts
+  // the graceful shutdown, a repeated SIGTERM is ignored, and a second Ctrl-C forces the exit.
+  let shuttingDown = false;
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => {
+    if (!shuttingDown) {
+      shuttingDown = true;
+      void shutdown(signal);
+    } else if (signal === 'SIGINT') {
+      process.exit(130);
+    }
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   return enclave;
 }

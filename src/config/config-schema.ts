@@ -27,9 +27,40 @@ export const configSchema = z.object({
   shutdownTimeoutMs: positiveInt(10_000),
   /** After SIGTERM: how long to keep serving while /readyz reports not ready, so load balancers stop sending first. */
   shutdownDelayMs: z.coerce.number().int().min(0).default(1_000),
+  /** `required` or `disabled`; unset means disabled on a loopback bind and required anywhere else. */
+  auth: z.enum(['required', 'disabled']).optional(),
+  /** Explicit consent to run without authentication on a non-loopback address (anyone who can reach it is any tenant). */
+  allowUnauthenticated: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+  /** The operator's admin credential (at least 32 characters). Prefer `enclave admin-key create`, which stores only a hash. */
+  adminKey: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** 32 bytes, base64: encrypts each tenant's data key (secrets at rest). */
+  masterKey: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  /** Platform JWT trust: an HS256 secret or a JWKS URL, with optional issuer and audience. */
+  jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  jwtJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+  jwtIssuer: z.string().min(1).optional(),
+  jwtAudience: z.string().min(1).optional(),
+  jwtTenantClaim: z.string().min(1).default('tenant_id'),
+  jwtScopesClaim: z.string().min(1).default('scope'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** Loopback binds only: the addresses where disabled auth is a development convenience, not an exposure. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The effective auth mode: explicit, or by bind address. */
+export function authModeOf(config: Pick<Config, 'auth' | 'host'>): 'required' | 'disabled' {
+  return config.auth ?? (isLoopbackHost(config.host) ? 'disabled' : 'required');
+}
 
 /** Environment variable (and matching `--flag`) for each config key. */
 export const ENV_KEYS = {
@@ -46,4 +77,14 @@ export const ENV_KEYS = {
   maxToolSteps: 'MAX_TOOL_STEPS',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   shutdownDelayMs: 'SHUTDOWN_DELAY_MS',
+  auth: 'ENCLAVE_AUTH',
+  allowUnauthenticated: 'ENCLAVE_ALLOW_UNAUTHENTICATED',
+  adminKey: 'ENCLAVE_ADMIN_KEY',
+  masterKey: 'ENCLAVE_MASTER_KEY',
+  jwtSecret: 'ENCLAVE_JWT_SECRET',
+  jwtJwksUrl: 'ENCLAVE_JWT_JWKS_URL',
+  jwtIssuer: 'ENCLAVE_JWT_ISSUER',
+  jwtAudience: 'ENCLAVE_JWT_AUDIENCE',
+  jwtTenantClaim: 'ENCLAVE_JWT_TENANT_CLAIM',
+  jwtScopesClaim: 'ENCLAVE_JWT_SCOPES_CLAIM',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -1,4 +1,4 @@
-import { type Config, configSchema, ENV_KEYS } from './config-schema.ts';
+import { type Config, configSchema, ENV_KEYS, isLoopbackHost } from './config-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -49,5 +49,14 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return Object.freeze(parsed.data);
+  const config = parsed.data;
+  if (config.auth === 'disabled' && !isLoopbackHost(config.host) && !config.allowUnauthenticated) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ENCLAVE_AUTH (--enclave-auth): authentication is disabled on the non-loopback address ${config.host}; anyone who reaches it can act as any tenant. Set ENCLAVE_ALLOW_UNAUTHENTICATED=true to accept that, or keep ENCLAVE_AUTH=required.`,
+    );
+  }
+  if (config.jwtSecret && config.jwtJwksUrl) {
+    throw new ConfigError('Invalid configuration:\n  ENCLAVE_JWT_SECRET / ENCLAVE_JWT_JWKS_URL: set one, not both');
+  }
+  return Object.freeze(config);
 }

@@ -1,6 +1,10 @@
+import type { AuditEntry, NewAuditEntry } from './audit/audit-entry.ts';
+import type { AdminKeyRecord, ApiKeyRecord, NewApiKey } from './auth/api-key-record.ts';
 import type { Message, NewMessage } from './conversations/message.ts';
 import type { NewSession, Session } from './conversations/session.ts';
-import type { Tenant } from './tenants/tenant.ts';
+import type { Tenant, TenantStatus } from './tenants/tenant.ts';
+import type { TenantConfig, TenantConfigVersion } from './tenants/tenant-config.ts';
+import type { NewUsageRecord, UsageAggregate, UsageRecord } from './usage/usage-record.ts';
 
 /** One legacy interaction: a user message and the reply that completed its turn. */
 export interface Interaction {
@@ -42,6 +46,17 @@ export interface Storage {
   appendMessages(tenantId: string, sessionId: string, messages: readonly NewMessage[]): Promise<Message[]>;
 
   /**
+   * Last write of a turn, in one transaction: the assistant and tool messages and the turn's
+   * usage record, so usage is charged exactly once and only with the messages it paid for.
+   */
+  completeTurn(
+    tenantId: string,
+    sessionId: string,
+    messages: readonly NewMessage[],
+    usage: NewUsageRecord,
+  ): Promise<Message[]>;
+
+  /**
    * The newest context-worthy messages (user messages and final completed replies) with
    * `seq < beforeSeq`, newest first, at most `limit`. Cost is bounded by `limit`.
    */
@@ -71,6 +86,55 @@ export interface Storage {
     options: { limit: number; beforeSeq: number | null },
   ): Promise<Interaction[]>;
 
+  /** The current config (version 0 is the default, before any change). */
+  getTenantConfig(tenantId: string): Promise<TenantConfigVersion>;
+  /** Stores `config` as the next version and makes it current; returns the new version. */
+  appendTenantConfig(tenantId: string, config: TenantConfig, createdBy: string): Promise<TenantConfigVersion>;
+  /** Every stored version, newest first. */
+  listTenantConfigs(
+    tenantId: string,
+    options: { limit: number; beforeVersion: number | null },
+  ): Promise<TenantConfigVersion[]>;
+  getTenantConfigVersion(tenantId: string, version: number): Promise<TenantConfigVersion | null>;
+
+  createApiKey(tenantId: string, key: NewApiKey): Promise<ApiKeyRecord>;
+  /** Keys ordered by id; `afterId` is exclusive. Revoked keys are included (with `revokedAt`). */
+  listApiKeys(tenantId: string, options: { limit: number; afterId: string | null }): Promise<ApiKeyRecord[]>;
+  getApiKey(tenantId: string, keyId: string): Promise<ApiKeyRecord | null>;
+  /** Returns false when the key does not exist for this tenant or was already revoked. */
+  revokeApiKey(tenantId: string, keyId: string): Promise<boolean>;
+  /** Records use; callers throttle it (it is not acknowledged data). */
+  touchApiKey(tenantId: string, keyId: string, at: string): Promise<void>;
+
+  /** Raw usage records, newest first; `beforeId` is exclusive. Days are UTC `YYYY-MM-DD`, inclusive. */
+  listUsage(
+    tenantId: string,
+    options: { limit: number; beforeId: string | null; from: string; to: string },
+  ): Promise<UsageRecord[]>;
+  /** Sums over `[from, to]` (UTC days, inclusive) grouped by day, by model, or both. */
+  aggregateUsage(
+    tenantId: string,
+    options: { from: string; to: string; groupBy: readonly ('day' | 'model')[] },
+  ): Promise<UsageAggregate[]>;
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Audit entries of a tenant, newest first; `beforeId` is exclusive. */
+  listAudit(tenantId: string, options: { limit: number; beforeId: string | null }): Promise<AuditEntry[]>;
+
+  /** Sessions of one end user and their messages and usage records are deleted; returns the counts. */
+  eraseUser(tenantId: string, userId: string): Promise<{ sessions: number; messages: number; usageRecords: number }>;
+  /** Every row the tenant owns, table by table, for export. Rows are plain column objects. */
+  exportTenant(tenantId: string): AsyncIterable<{ table: string; row: Record<string, unknown> }>;
+
+  /** The tenant's wrapped data key (for secrets at rest), or null. */
+  getDataKey(tenantId: string): Promise<string | null>;
+  /** Stores the wrapped data key if none exists; returns the one stored (first writer wins). */
+  putDataKey(tenantId: string, wrappedKey: string): Promise<string>;
+  putSecret(tenantId: string, name: string, ciphertext: string): Promise<void>;
+  getSecret(tenantId: string, name: string): Promise<string | null>;
+  deleteSecret(tenantId: string, name: string): Promise<boolean>;
+  listSecretNames(tenantId: string): Promise<string[]>;
+
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -82,8 +146,27 @@ export interface Storage {
  */
 export interface AdminStorage {
   createTenant(tenant: { id: string; name: string }): Promise<Tenant>;
+  /** Renames or suspends/resumes; returns null when the tenant does not exist. */
+  updateTenant(tenantId: string, changes: { name?: string; status?: TenantStatus }): Promise<Tenant | null>;
   /** Tenants ordered by id; `afterId` is exclusive. */
   listTenants(options: { limit: number; afterId: string | null }): Promise<Tenant[]>;
-  /** Deletes the tenant and every row it owns. Returns false when it did not exist. */
+  /** Deletes the tenant and every row it owns, its data key included. Returns false when it did not exist. */
   deleteTenant(tenantId: string): Promise<boolean>;
+
+  createAdminKey(key: { id: string; name: string; hash: string }): Promise<AdminKeyRecord>;
+  listAdminKeys(): Promise<AdminKeyRecord[]>;
+  revokeAdminKey(keyId: string): Promise<boolean>;
+}
+
+/** A presented secret's SHA-256, resolved to whatever it belongs to. */
+export type CredentialMatch =
+  | { kind: 'tenant-key'; key: ApiKeyRecord; hash: string }
+  | { kind: 'admin-key'; key: AdminKeyRecord; hash: string };
+
+/**
+ * The one lookup that crosses tenants: a presented key names no tenant until it is found. Only the
+ * authentication layer receives this interface.
+ */
+export interface CredentialLookup {
+  findByHash(hash: string): Promise<CredentialMatch | null>;
 }

@@ -1,6 +1,8 @@
 import type { TurnRequest, TurnResult } from '../core/agents/run-agent.ts';
+import type { Principal } from '../core/auth/principal.ts';
 import type { ConversationService } from '../core/conversations/conversation-service.ts';
-import type { Storage } from '../core/ports.ts';
+import type { AdminStorage, Storage } from '../core/ports.ts';
+import type { TenantDirectory } from '../core/tenants/tenant-directory.ts';
 
 /** Everything the HTTP layer needs, wired by the composition root (`server.ts`). */
 export interface AppServices {
@@ -8,4 +10,14 @@ export interface AppServices {
   conversations: ConversationService;
   /** The one turn pipeline. */
   runTurn(request: TurnRequest): Promise<TurnResult>;
+  /** Cached tenant status and config. */
+  tenants: TenantDirectory;
+  /** Cross-tenant operations; only the admin routes use it. */
+  admin: AdminStorage;
+  /** Credential → principal (throws UNAUTHENTICATED). */
+  resolvePrincipal(authorization: string | undefined): Promise<Principal>;
+  /** New API key material: the key (shown once), its hash and display prefix. */
+  generateApiKey(): { key: string; hash: string; prefix: string };
+  /** Fresh ids (`key_…`). */
+  newId(prefix: string): string;
 }

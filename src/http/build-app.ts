@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config-schema.ts';
 import type { AppServices } from './app-services.ts';
+import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler } from './plugins/error-handler.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
@@ -19,7 +20,7 @@ import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnRoutes } from './routes/v1/turns.ts';
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'bodyLimitBytes' | 'messageMaxChars'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'messageMaxChars'> & { authMode: 'required' | 'disabled' };
   services: AppServices;
   /** A pino logger config or instance; `false` for none (tests). */
   logger: FastifyServerOptions['loggerInstance'] | FastifyServerOptions['logger'];
@@ -56,6 +57,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  registerAuthentication(app, {
+    mode: config.authMode,
+    resolve: services.resolvePrincipal,
+    publicPrefixes: ['/docs', '/openapi.json'],
+  });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();

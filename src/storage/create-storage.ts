@@ -1,4 +1,4 @@
-import type { AdminStorage, Storage } from '../core/ports.ts';
+import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
 import { type MigrationResult, migrate } from './migrate.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { createSqlStorage } from './sql-storage.ts';
@@ -16,6 +16,7 @@ export interface StorageOptions {
 export interface OpenedStorage {
   storage: Storage;
   admin: AdminStorage;
+  credentials: CredentialLookup;
   migration: MigrationResult | null;
 }
 
@@ -31,5 +32,5 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
   const database = openDatabase(options);
   const migration = options.migrate ? await migrate(database, SQLITE_MIGRATIONS) : null;
   const storage = createSqlStorage(database);
-  return { storage, admin: storage, migration };
+  return { storage, admin: storage, credentials: storage, migration };
 }

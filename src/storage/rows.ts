@@ -5,7 +5,7 @@ import type { SqlRow } from './sql-database.ts';
 
 /** Column lists and row mappers shared by every dialect. */
 export const MESSAGE_COLUMNS =
-  'tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final, input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, created_at';
+  'tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final, input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, config_version, created_at';
 
 export const SESSION_COLUMNS = 'tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at';
 
@@ -37,6 +37,7 @@ export function toMessage(row: SqlRow): Message {
     model: nullableText(row.model ?? null),
     latencyMs: nullableNumber(row.latency_ms ?? null),
     requestId: nullableText(row.request_id ?? null),
+    configVersion: nullableNumber(row.config_version ?? null),
     createdAt: text(row.created_at ?? null),
   };
 }
@@ -54,6 +55,16 @@ export function toSession(row: SqlRow): Session {
   };
 }
 
+export const TENANT_COLUMNS = 'id, name, status, config_version, created_at, updated_at';
+
 export function toTenant(row: SqlRow): Tenant {
-  return { id: text(row.id ?? null), name: text(row.name ?? null), createdAt: text(row.created_at ?? null) };
+  const createdAt = text(row.created_at ?? null);
+  return {
+    id: text(row.id ?? null),
+    name: text(row.name ?? null),
+    status: text(row.status ?? 'active') as Tenant['status'],
+    configVersion: Number(row.config_version ?? 0),
+    createdAt,
+    updatedAt: nullableText(row.updated_at ?? null) ?? createdAt,
+  };
 }

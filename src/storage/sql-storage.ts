@@ -2,11 +2,29 @@ import type { Message, NewMessage } from '../core/conversations/message.ts';
 import { messageText } from '../core/conversations/message.ts';
 import type { NewSession } from '../core/conversations/session.ts';
 import { AppError } from '../core/errors.ts';
-import type { AdminStorage, Interaction, Storage } from '../core/ports.ts';
-import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession, toTenant } from './rows.ts';
+import { createIds, type Ids } from '../core/ids.ts';
+import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
+import { MESSAGE_COLUMNS, SESSION_COLUMNS, TENANT_COLUMNS, toMessage, toSession, toTenant } from './rows.ts';
+import { createSqlAudit } from './sql-audit.ts';
+import { createSqlConfig } from './sql-config.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
+import { createSqlIdentity } from './sql-identity.ts';
+import { createSqlTenantData } from './sql-tenant-data.ts';
+import { createSqlUsage, USAGE_COLUMNS } from './sql-usage.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+
+/** Every table with a `tenant_id` column, children before parents (deletion and export order). */
+export const TENANT_TABLES = [
+  'messages',
+  'sessions',
+  'usage_records',
+  'api_keys',
+  'tenant_configs',
+  'tenant_secrets',
+  'tenant_data_keys',
+  'audit_log',
+] as const;
 
 const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_COLUMNS.split(',')
   .map(() => '?')
@@ -19,7 +37,12 @@ const INSERT_SESSION =
  * The dialect-agnostic implementation of the Storage and AdminStorage ports over a
  * `SqlDatabase`. Every statement filters on `tenant_id` first.
  */
-export function createSqlStorage(database: SqlDatabase, now: () => Date = () => new Date()): Storage & AdminStorage {
+export function createSqlStorage(
+  database: SqlDatabase,
+  options: { now?: () => Date; ids?: Ids } = {},
+): Storage & AdminStorage & CredentialLookup {
+  const now = options.now ?? (() => new Date());
+  const ids = options.ids ?? createIds();
   const messageParams = (tenantId: string, sessionId: string, seq: number, message: NewMessage, createdAt: string) =>
     [
       tenantId,
@@ -38,6 +61,7 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
       message.model,
       message.latencyMs,
       message.requestId,
+      message.configVersion,
       createdAt,
     ] satisfies SqlValue[];
 
@@ -103,6 +127,41 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
   }
 
   return {
+    ...createSqlIdentity(database, now),
+    ...createSqlConfig(database, now),
+    ...createSqlUsage(database),
+    ...createSqlAudit(database, now, ids),
+    ...createSqlTenantData(database, now),
+
+    async completeTurn(tenantId, sessionId, messages, usage) {
+      return database.transaction(async (client) => {
+        const stored = await insertMessages(client, tenantId, sessionId, messages);
+        const createdAt = stored[0]?.createdAt ?? now().toISOString();
+        await client.run(
+          `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            tenantId,
+            usage.id,
+            usage.sessionId,
+            usage.turnId,
+            usage.keyId,
+            usage.userId,
+            usage.model,
+            usage.configVersion,
+            usage.inputTokens,
+            usage.outputTokens,
+            usage.totalTokens,
+            usage.toolCalls,
+            Math.round(usage.latencyMs),
+            usage.status,
+            createdAt.slice(0, 10),
+            createdAt,
+          ],
+        );
+        return stored;
+      });
+    },
+
     async beginTurn(tenantId, input) {
       return database.transaction(async (client) => {
         if (input.createTenant) await insertTenantIfMissing(client, tenantId);
@@ -136,7 +195,7 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
     },
 
     async getTenant(tenantId) {
-      const row = await database.get('SELECT id, name, created_at FROM tenants WHERE id = ?', [tenantId]);
+      const row = await database.get(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = ?`, [tenantId]);
       return row ? toTenant(row) : null;
     },
 
@@ -225,11 +284,19 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
         [id, name, createdAt],
       );
       if (result.changes === 0) throw new AppError('TENANT_ALREADY_EXISTS', `Tenant ${id} already exists`);
-      return { id, name, createdAt };
+      return { id, name, status: 'active', configVersion: 0, createdAt, updatedAt: createdAt };
+    },
+
+    async updateTenant(tenantId, changes) {
+      const row = await database.get(
+        `UPDATE tenants SET name = coalesce(?, name), status = coalesce(?, status), updated_at = ? WHERE id = ? RETURNING ${TENANT_COLUMNS}`,
+        [changes.name ?? null, changes.status ?? null, now().toISOString(), tenantId],
+      );
+      return row ? toTenant(row) : null;
     },
 
     async listTenants({ limit, afterId }) {
-      const rows = await database.all('SELECT id, name, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?', [
+      const rows = await database.all(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, [
         afterId ?? '',
         limit,
       ]);
@@ -238,8 +305,8 @@ export function createSqlStorage(database: SqlDatabase, now: () => Date = () => 
 
     async deleteTenant(tenantId) {
       return database.transaction(async (client) => {
-        await client.run('DELETE FROM messages WHERE tenant_id = ?', [tenantId]);
-        await client.run('DELETE FROM sessions WHERE tenant_id = ?', [tenantId]);
+        // Children first; the data key goes too, so any copy of the ciphertext left elsewhere is unreadable.
+        for (const table of TENANT_TABLES) await client.run(`DELETE FROM ${table} WHERE tenant_id = ?`, [tenantId]);
         const result = await client.run('DELETE FROM tenants WHERE id = ?', [tenantId]);
         return result.changes > 0;
       });

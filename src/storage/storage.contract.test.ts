@@ -29,6 +29,7 @@ const message = (text: string, role: NewMessage['role'] = 'user', turnId = ids.n
   model: role === 'assistant' ? 'simulated:simulated-1' : null,
   latencyMs: role === 'assistant' ? 1 : null,
   requestId: 'req-1',
+  configVersion: role === 'assistant' ? 0 : null,
 });
 
 for (const dialect of DIALECTS) {
@@ -190,10 +191,10 @@ describe('migrations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'enclave-migrate-'));
     const url = `sqlite:${join(dir, 'm.db')}`;
     const first = await createStorage({ databaseUrl: url, sqliteSynchronous: 'FULL', migrate: true });
-    expect(first.migration?.applied.map((applied) => applied.version)).toEqual([1]);
+    expect(first.migration?.applied.map((applied) => applied.version)).toEqual([1, 2]);
     await first.storage.close();
     const second = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: true });
-    expect(second.migration).toEqual({ applied: [], current: 1 });
+    expect(second.migration).toEqual({ applied: [], current: 2 });
     await second.storage.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -5,6 +5,7 @@ import { createStorage } from '../../storage/create-storage.ts';
 import { createToolRegistry } from '../../tools/tool-registry.ts';
 import { createIds } from '../ids.ts';
 import type { Storage } from '../ports.ts';
+import { DEFAULT_TENANT_CONFIG } from '../tenants/tenant-config.ts';
 import { type AgentDeps, runAgentTurn } from './run-agent.ts';
 import type { TurnEvent } from './turn-event.ts';
 
@@ -23,7 +24,7 @@ function deps(model: LanguageModelV4 = createSimulatedModel()): AgentDeps {
     ids: createIds(),
     now: () => 0,
     resolveModel: () => model,
-    resolveTools: () => tools.select(tools.names()),
+    resolveTools: (_tenant, names) => tools.select(names),
     settings: { systemPrompt: 'sys', contextBudgetTokens: 1000, maxToolSteps: 3 },
   };
 }
@@ -58,10 +59,15 @@ function failingModel(): LanguageModelV4 {
 }
 
 const legacy = { id: 'ses_legacy', title: null, userId: null, metadata: {} };
+const base = {
+  config: { version: 0, config: DEFAULT_TENANT_CONFIG, createdBy: 'default', createdAt: '' },
+  actor: { keyId: null, userId: null },
+};
 
 describe('runAgentTurn', () => {
   it('persists the user message, the reply with usage, model and latency', async () => {
     const result = await runAgentTurn(deps(), {
+      ...base,
       tenantId: 't',
       sessionId: 'ses_legacy',
       text: 'hi',
@@ -77,6 +83,7 @@ describe('runAgentTurn', () => {
   it('emits turn-start, tool-call, tool-result, text-delta… and turn-end in order when streaming', async () => {
     const events: TurnEvent[] = [];
     await runAgentTurn(deps(), {
+      ...base,
       tenantId: 't',
       sessionId: 'ses_legacy',
       text: 'current_time?',
@@ -101,6 +108,7 @@ describe('runAgentTurn', () => {
       const events: TurnEvent[] = [];
       await expect(
         runAgentTurn(deps(failingModel()), {
+          ...base,
           tenantId: 't',
           sessionId: 'ses_legacy',
           text: 'hi',

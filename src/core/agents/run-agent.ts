@@ -4,6 +4,7 @@ import type { NewSession } from '../conversations/session.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Ids } from '../ids.ts';
 import type { Storage } from '../ports.ts';
+import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
 import { buildContext } from './build-context.ts';
 import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import type { TurnEvent } from './turn-event.ts';
@@ -18,10 +19,10 @@ export interface AgentSettings {
 
 export interface AgentDeps {
   storage: Storage;
-  /** The model port: the AI SDK language model that serves this tenant. */
-  resolveModel(tenantId: string): LanguageModel & { provider: string; modelId: string };
-  /** Tools offered to the model for this tenant. */
-  resolveTools(tenantId: string): ToolSet;
+  /** The model port: the AI SDK language model that the tenant's config names. */
+  resolveModel(tenantId: string, config: TenantConfig): LanguageModel & { provider: string; modelId: string };
+  /** Tools offered to the model: those the tenant's config enables. */
+  resolveTools(tenantId: string, names: readonly string[]): ToolSet;
   ids: Ids;
   now: () => number;
   settings: AgentSettings;
@@ -32,6 +33,10 @@ export interface TurnRequest {
   sessionId: string;
   text: string;
   requestId: string | null;
+  /** The tenant's current config; the turn records its version. */
+  config: TenantConfigVersion;
+  /** Who is charged in the usage ledger: the API key and end user, when known. */
+  actor: { keyId: string | null; userId: string | null };
   /** Create the tenant if it does not exist (only while authentication is disabled). */
   createTenant?: boolean;
   /** Create this session if it does not exist (the legacy session). */
@@ -61,6 +66,7 @@ type Steps = readonly StepResult<ToolSet>[];
  */
 export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
   const { storage, ids, settings } = deps;
+  const { config, version: configVersion } = request.config;
   const turnId = ids.next('msg');
   const userMessage = await storage.beginTurn(request.tenantId, {
     sessionId: request.sessionId,
@@ -68,7 +74,7 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
     createSession: request.createSession ?? null,
     message: {
       ...newMessage(
-        { ids, turnId, model: '', requestId: request.requestId },
+        { ids, turnId, model: '', requestId: request.requestId, configVersion },
         'user',
         [{ type: 'text', text: request.text }],
         null,
@@ -80,17 +86,18 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
   const emit = request.onEvent;
   emit?.({ type: 'turn-start', turnId, sessionId: request.sessionId, userMessage });
 
+  const systemPrompt = config.systemPrompt ?? settings.systemPrompt;
   const context = await buildContext(storage, request.tenantId, userMessage, {
-    systemPrompt: settings.systemPrompt,
-    budgetTokens: settings.contextBudgetTokens,
+    systemPrompt,
+    budgetTokens: config.contextBudgetTokens ?? settings.contextBudgetTokens,
   });
-  const model = deps.resolveModel(request.tenantId);
+  const model = deps.resolveModel(request.tenantId, config);
   const modelName = `${model.provider}:${model.modelId}`;
   const call = {
     model,
-    instructions: settings.systemPrompt,
+    instructions: systemPrompt,
     messages: context.messages,
-    tools: deps.resolveTools(request.tenantId),
+    tools: deps.resolveTools(request.tenantId, config.tools),
     stopWhen: isStepCount(settings.maxToolSteps),
     maxRetries: 0,
     ...(request.signal ? { abortSignal: request.signal } : {}),
@@ -122,7 +129,7 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
       steps = (await generateText(call)).steps;
     }
   } catch (error) {
-    await storeFailure(deps, request, { turnId, modelName, partial, latencyMs: deps.now() - started });
+    await storeFailure(deps, request, { turnId, modelName, partial, latencyMs: deps.now() - started, configVersion });
     const failure = isAppError(error)
       ? error
       : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error });
@@ -130,16 +137,33 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
     throw failure;
   }
   const latencyMs = deps.now() - started;
-  const stored = await storage.appendMessages(
-    request.tenantId,
-    request.sessionId,
-    stepsToMessages(steps, { ids, turnId, model: modelName, requestId: request.requestId, latencyMs }),
-  );
-  const reply = stored.findLast((message) => message.final) as Message;
-  const usage = stored.reduce<Usage>(
+  const messages = stepsToMessages(steps, {
+    ids,
+    turnId,
+    model: modelName,
+    requestId: request.requestId,
+    latencyMs,
+    configVersion,
+  });
+  const usage = messages.reduce<Usage>(
     (total, message) => (message.usage ? addUsage(total, message.usage) : total),
     toUsage(undefined),
   );
+  const toolCalls = messages.reduce((count, message) => count + (message.toolCalls?.length ?? 0), 0);
+  const stored = await storage.completeTurn(request.tenantId, request.sessionId, messages, {
+    id: ids.next('use'),
+    sessionId: request.sessionId,
+    turnId,
+    keyId: request.actor.keyId,
+    userId: request.actor.userId,
+    model: modelName,
+    configVersion,
+    ...usage,
+    toolCalls,
+    latencyMs,
+    status: 'completed',
+  });
+  const reply = stored.findLast((message) => message.final) as Message;
   emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
   return { turnId, userMessage, messages: stored, reply, usage, latencyMs };
 }
@@ -148,11 +172,17 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
 async function storeFailure(
   deps: AgentDeps,
   request: TurnRequest,
-  failure: { turnId: string; modelName: string; partial: string; latencyMs: number },
+  failure: { turnId: string; modelName: string; partial: string; latencyMs: number; configVersion: number },
 ): Promise<void> {
   const message: NewMessage = {
     ...newMessage(
-      { ids: deps.ids, turnId: failure.turnId, model: failure.modelName, requestId: request.requestId },
+      {
+        ids: deps.ids,
+        turnId: failure.turnId,
+        model: failure.modelName,
+        requestId: request.requestId,
+        configVersion: failure.configVersion,
+      },
       'assistant',
       failure.partial ? [{ type: 'text', text: failure.partial }] : [],
       null,

@@ -18,6 +18,7 @@ export function addUsage(a: Usage, b: Usage): Usage {
 
 export interface StepMessageOptions {
   ids: Ids;
+  configVersion: number;
   turnId: string;
   model: string;
   requestId: string | null;
@@ -76,7 +77,7 @@ export function stepsToMessages(steps: readonly StepResult<ToolSet>[], options: 
 }
 
 export function newMessage(
-  options: Pick<StepMessageOptions, 'ids' | 'turnId' | 'model' | 'requestId'>,
+  options: Pick<StepMessageOptions, 'ids' | 'turnId' | 'model' | 'requestId' | 'configVersion'>,
   role: NewMessage['role'],
   content: ContentPart[],
   toolCalls: ToolCall[] | null,
@@ -94,5 +95,6 @@ export function newMessage(
     model: role === 'assistant' ? options.model : null,
     latencyMs: null,
     requestId: options.requestId,
+    configVersion: role === 'assistant' ? options.configVersion : null,
   };
 }

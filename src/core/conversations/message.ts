@@ -39,6 +39,8 @@ export interface Message {
   model: string | null;
   latencyMs: number | null;
   requestId: string | null;
+  /** The tenant config version that produced this message (assistant messages). */
+  configVersion: number | null;
   createdAt: string;
 }
 

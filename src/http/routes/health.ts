@@ -15,6 +15,7 @@ export function healthRoutes(services: AppServices, readiness: Readiness): Fasti
     app.get(
       '/healthz',
       {
+        config: { public: true },
         schema: { tags: ['operations'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } },
       },
       async () => ({ status: 'ok' as const }),
@@ -22,6 +23,7 @@ export function healthRoutes(services: AppServices, readiness: Readiness): Fasti
     app.get(
       '/readyz',
       {
+        config: { public: true },
         schema: {
           tags: ['operations'],
           summary: 'Readiness: the server accepts work and the database answers',

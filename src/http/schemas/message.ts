@@ -33,6 +33,7 @@ export const messageSchema = z
     model: z.string().nullable(),
     latency_ms: z.number().int().nullable(),
     request_id: z.string().nullable(),
+    config_version: z.number().int().nullable(),
     created_at: z.string(),
   })
   .meta({ id: 'Message' });
@@ -57,6 +58,7 @@ export function toMessageJson(message: Message): z.infer<typeof messageSchema> {
     model: message.model,
     latency_ms: message.latencyMs === null ? null : Math.round(message.latencyMs),
     request_id: message.requestId,
+    config_version: message.configVersion,
     created_at: message.createdAt,
   };
 }

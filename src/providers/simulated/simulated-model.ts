@@ -53,7 +53,7 @@ function toolResultsAfter(prompt: LanguageModelV4CallOptions['prompt'], index: n
 }
 
 /** Decides the next step: call a tool the user names (once per turn), otherwise answer. */
-function plan(options: LanguageModelV4CallOptions, callCounter: () => number): Plan {
+function plan(options: LanguageModelV4CallOptions): Plan {
   const { prompt } = options;
   const lastUserIndex = prompt.findLastIndex((message) => message.role === 'user');
   const lastUser = lastUserIndex === -1 ? undefined : prompt[lastUserIndex];
@@ -62,7 +62,10 @@ function plan(options: LanguageModelV4CallOptions, callCounter: () => number): P
   if (results.length === 0) {
     for (const tool of options.tools ?? []) {
       if (tool.type === 'function' && new RegExp(`\\b${tool.name}\\b`).test(message)) {
-        return { kind: 'tool-call', toolCallId: `call_${callCounter()}`, toolName: tool.name, input: '{}' };
+        // Derived from the prompt, not a shared counter: the model instance serves every tenant,
+        // and a global counter would let one tenant observe another's activity.
+        const toolCallId = `call_${tool.name}_${prompt.length}`;
+        return { kind: 'tool-call', toolCallId, toolName: tool.name, input: '{}' };
       }
     }
   }
@@ -93,8 +96,6 @@ export function wordDeltas(text: string): string[] {
  * reports estimated token usage, and calls a tool when the user message names an offered tool.
  */
 export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
-  let calls = 0;
-  const nextCall = () => ++calls;
   return {
     specificationVersion: 'v4',
     provider: 'simulated',
@@ -103,7 +104,7 @@ export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
 
     async doGenerate(options): Promise<LanguageModelV4GenerateResult> {
       options.abortSignal?.throwIfAborted();
-      const step = plan(options, nextCall);
+      const step = plan(options);
       if (step.kind === 'tool-call') {
         const content: LanguageModelV4Content[] = [{ type: 'tool-call', ...step }];
         return {
@@ -123,7 +124,7 @@ export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
 
     async doStream(options) {
       options.abortSignal?.throwIfAborted();
-      const step = plan(options, nextCall);
+      const step = plan(options);
       const parts: LanguageModelV4StreamPart[] = [{ type: 'stream-start', warnings: [] }];
       if (step.kind === 'tool-call') {
         parts.push(

@@ -53,4 +53,96 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_turn ON messages (tenant_id, session_id, turn_id);
     `,
   },
+  {
+    version: 2,
+    name: 'identity-config-usage-audit',
+    sql: `
+      ALTER TABLE tenants ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended'));
+      ALTER TABLE tenants ADD COLUMN updated_at TEXT;
+      ALTER TABLE tenants ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN config_version INTEGER;
+
+      CREATE TABLE api_keys (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        limits TEXT,
+        expires_at TEXT,
+        last_used_at TEXT,
+        revoked_at TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      -- The one lookup that cannot start from a tenant: a presented key names no tenant until it is found.
+      CREATE UNIQUE INDEX api_keys_hash ON api_keys (hash);
+
+      CREATE TABLE admin_keys (
+        id TEXT NOT NULL PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        revoked_at TEXT,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE tenant_configs (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        config TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, version)
+      );
+
+      CREATE TABLE usage_records (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        turn_id TEXT NOT NULL,
+        key_id TEXT,
+        user_id TEXT,
+        model TEXT NOT NULL,
+        config_version INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        total_tokens INTEGER NOT NULL,
+        tool_calls INTEGER NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        day TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX usage_records_day ON usage_records (tenant_id, day, model);
+
+      CREATE TABLE audit_log (
+        tenant_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        request_id TEXT,
+        details TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+      CREATE TABLE tenant_data_keys (
+        tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+        wrapped_key TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE tenant_secrets (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        ciphertext TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+      );
+    `,
+  },
 ];

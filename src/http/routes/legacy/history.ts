@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LEGACY_SESSION_ID } from '../../../core/conversations/session.ts';
 import { AppError } from '../../../core/errors.ts';
 import { TENANT_ID_PATTERN } from '../../../core/tenants/tenant-id.ts';
+import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { pageQuerySchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -30,14 +31,17 @@ export function legacyHistoryRoute(services: AppServices): FastifyPluginAsyncZod
               has_more: z.boolean(),
               next_cursor: z.string().nullable(),
             }),
-            ...problems(404, 422),
+            ...problems(401, 403, 404, 422, 429),
           },
         },
       },
       async (request) => {
-        const tenantId = request.params.tenant_id;
-        const tenant = await services.storage.getTenant(tenantId);
-        if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+        const access = await tenantAccess(request, services.tenants, {
+          scope: 'history:read',
+          named: request.params.tenant_id,
+        });
+        if (!access.tenant) throw new AppError('TENANT_NOT_FOUND');
+        const tenantId = access.tenantId;
         const page = await services.conversations.interactionHistory(tenantId, LEGACY_SESSION_ID, {
           limit: request.query.limit,
           before: request.query.before,

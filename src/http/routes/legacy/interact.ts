@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { messageText } from '../../../core/conversations/message.ts';
 import { LEGACY_SESSION_ID } from '../../../core/conversations/session.ts';
+import { AppError } from '../../../core/errors.ts';
 import { TENANT_ID_PATTERN } from '../../../core/tenants/tenant-id.ts';
+import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { problems } from '../../schemas/problem.ts';
 
@@ -28,21 +30,26 @@ export function legacyInteractRoute(
           }),
           response: {
             200: z.object({ tenant_id: z.string(), response: z.string() }),
-            ...problems(413, 422, 502),
+            ...problems(401, 403, 404, 413, 422, 429, 502),
           },
         },
       },
       async (request) => {
-        const { tenant_id: tenantId, message } = request.body;
+        const { tenant_id: named, message } = request.body;
+        const access = await tenantAccess(request, services.tenants, { scope: 'chat', named });
+        // Only while auth is disabled does a first interaction create the tenant, as the original did.
+        if (!access.tenant && request.principal.kind !== 'open') throw new AppError('TENANT_NOT_FOUND');
         const turn = await services.runTurn({
-          tenantId,
+          tenantId: access.tenantId,
           sessionId: LEGACY_SESSION_ID,
           text: message,
           requestId: request.id,
-          createTenant: true,
+          config: access.config,
+          actor: access.actor,
+          createTenant: request.principal.kind === 'open',
           createSession: LEGACY_SESSION,
         });
-        return { tenant_id: tenantId, response: messageText(turn.reply.content) };
+        return { tenant_id: access.tenantId, response: messageText(turn.reply.content) };
       },
     );
   };

@@ -1,7 +1,10 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Scope } from '../../../core/auth/principal.ts';
+import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
-import { tenantOf } from '../../plugins/tenant-header.ts';
+import { namedTenant } from '../../plugins/tenant-header.ts';
 import { messageSchema, toMessageJson } from '../../schemas/message.ts';
 import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -15,6 +18,8 @@ const sessionParams = z.object({ id: sessionIdSchema });
 /** Session CRUD and message history under `/v1/sessions`. */
 export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
   const { conversations } = services;
+  const tenant = async (request: FastifyRequest, scope: Scope) =>
+    (await tenantAccess(request, services.tenants, { scope, named: namedTenant(request) })).tenantId;
   return async (app) => {
     app.post(
       '/v1/sessions',
@@ -24,15 +29,15 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Create a session',
           headers: tenantHeader,
           body: createSessionBodySchema.nullish(),
-          response: { 201: sessionSchema, ...problems(400, 422) },
+          response: { 201: sessionSchema, ...problems(400, 401, 403, 429, 422) },
         },
       },
       async (request, reply) => {
         const body = request.body ?? {};
         const session = await conversations.createSession(
-          tenantOf(request),
+          await tenant(request, 'chat'),
           { title: body.title, userId: body.user_id, metadata: body.metadata },
-          { createTenant: true },
+          { createTenant: request.principal.kind === 'open' },
         );
         return reply.code(201).send(toSessionJson(session));
       },
@@ -46,11 +51,11 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'List sessions, newest first',
           headers: tenantHeader,
           querystring: pageQuerySchema(20, 100),
-          response: { 200: pageSchema(sessionSchema), ...problems(400, 422) },
+          response: { 200: pageSchema(sessionSchema), ...problems(400, 401, 403, 429, 422) },
         },
       },
       async (request) => {
-        const page = await conversations.listSessions(tenantOf(request), request.query);
+        const page = await conversations.listSessions(await tenant(request, 'history:read'), request.query);
         return { data: page.data.map(toSessionJson), has_more: page.hasMore, next_cursor: page.nextCursor };
       },
     );
@@ -63,10 +68,11 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Get a session',
           headers: tenantHeader,
           params: sessionParams,
-          response: { 200: sessionSchema, ...problems(400, 404, 422) },
+          response: { 200: sessionSchema, ...problems(400, 401, 403, 429, 404, 422) },
         },
       },
-      async (request) => toSessionJson(await conversations.getSession(tenantOf(request), request.params.id)),
+      async (request) =>
+        toSessionJson(await conversations.getSession(await tenant(request, 'history:read'), request.params.id)),
     );
 
     app.delete(
@@ -77,11 +83,11 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
           summary: 'Delete a session and all its messages',
           headers: tenantHeader,
           params: sessionParams,
-          response: { 204: z.null().describe('Deleted'), ...problems(400, 404, 422) },
+          response: { 204: z.null().describe('Deleted'), ...problems(400, 401, 403, 429, 404, 422) },
         },
       },
       async (request, reply) => {
-        await conversations.deleteSession(tenantOf(request), request.params.id);
+        await conversations.deleteSession(await tenant(request, 'chat'), request.params.id);
         return reply.code(204).send(null);
       },
     );
@@ -95,11 +101,15 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
           headers: tenantHeader,
           params: sessionParams,
           querystring: pageQuerySchema(50, 500).extend({ order: z.enum(['asc', 'desc']).default('asc') }),
-          response: { 200: pageSchema(messageSchema), ...problems(400, 404, 422) },
+          response: { 200: pageSchema(messageSchema), ...problems(400, 401, 403, 429, 404, 422) },
         },
       },
       async (request) => {
-        const page = await conversations.listMessages(tenantOf(request), request.params.id, request.query);
+        const page = await conversations.listMessages(
+          await tenant(request, 'history:read'),
+          request.params.id,
+          request.query,
+        );
         return { data: page.data.map(toMessageJson), has_more: page.hasMore, next_cursor: page.nextCursor };
       },
     );

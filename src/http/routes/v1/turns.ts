@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TurnEvent } from '../../../core/agents/turn-event.ts';
 import { isAppError } from '../../../core/errors.ts';
+import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
-import { tenantOf } from '../../plugins/tenant-header.ts';
+import { namedTenant } from '../../plugins/tenant-header.ts';
 import { messageSchema, toMessageJson, toUsageJson, usageSchema } from '../../schemas/message.ts';
 import { problems } from '../../schemas/problem.ts';
 import { sessionIdSchema } from '../../schemas/session.ts';
@@ -61,13 +62,20 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
               usage: usageSchema,
               latency_ms: z.number().int(),
             }),
-            ...problems(400, 404, 413, 422, 502),
+            ...problems(400, 401, 403, 404, 413, 422, 429, 502),
           },
         },
       },
       async (request, reply) => {
-        const tenantId = tenantOf(request);
-        const turn = { tenantId, sessionId: request.params.id, text: request.body.content, requestId: request.id };
+        const access = await tenantAccess(request, services.tenants, { scope: 'chat', named: namedTenant(request) });
+        const turn = {
+          tenantId: access.tenantId,
+          sessionId: request.params.id,
+          text: request.body.content,
+          requestId: request.id,
+          config: access.config,
+          actor: access.actor,
+        };
         if (!request.headers.accept?.includes('text/event-stream')) {
           const result = await services.runTurn(turn);
           return {

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { SCOPES } from '../auth/principal.ts';
+
+const positive = z.number().int().positive();
+
+/** Limits of a tenant or of one API key; `null` means unlimited. */
+export const limitSettingsSchema = z
+  .object({
+    requestsPerMinute: positive.nullable().default(null),
+    concurrentTurns: positive.nullable().default(null),
+    tokensPerMinute: positive.nullable().default(null),
+    tokensPerDay: positive.nullable().default(null),
+    tokensPerMonth: positive.nullable().default(null),
+  })
+  .strict();
+
+export type LimitSettings = z.infer<typeof limitSettingsSchema>;
+
+/** Trust for JWTs that name this tenant: an HS256 secret or a JWKS URL, with optional issuer and audience. */
+export const jwtTrustSchema = z
+  .object({
+    secret: z.string().min(32).optional(),
+    jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    issuer: z.string().min(1).optional(),
+    audience: z.string().min(1).optional(),
+    clockSkewSeconds: z.number().int().min(0).max(300).optional(),
+    claims: z
+      .object({ tenant: z.string().min(1), user: z.string().min(1), scopes: z.string().min(1) })
+      .partial()
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine(
+    (trust) => (trust.secret === undefined) !== (trust.jwksUrl === undefined),
+    'set exactly one of secret or jwksUrl',
+  );
+
+/** A tenant's agent configuration. Every change creates a new version; history is never rewritten. */
+export const tenantConfigSchema = z
+  .object({
+    systemPrompt: z.string().max(20_000).nullable().default(null),
+    model: z
+      .object({ provider: z.literal('simulated'), id: z.string().min(1).max(128) })
+      .strict()
+      .default({ provider: 'simulated', id: 'simulated-1' }),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'must be a language tag like en or pt-BR')
+      .nullable()
+      .default(null),
+    tools: z
+      .array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/))
+      .max(64)
+      .default(['current_time']),
+    contextBudgetTokens: z.number().int().min(100).max(1_000_000).nullable().default(null),
+    limits: limitSettingsSchema.default(limitSettingsSchema.parse({})),
+    jwt: jwtTrustSchema.nullable().default(null),
+  })
+  .strict();
+
+export type TenantConfig = z.infer<typeof tenantConfigSchema>;
+
+export const DEFAULT_TENANT_CONFIG: TenantConfig = tenantConfigSchema.parse({});
+
+/** Fields a tenant may change about itself; limits and JWT trust are the operator's. */
+export const TENANT_EDITABLE_FIELDS = ['systemPrompt', 'model', 'language', 'tools', 'contextBudgetTokens'] as const;
+
+export interface TenantConfigVersion {
+  version: number;
+  config: TenantConfig;
+  createdBy: string;
+  createdAt: string;
+}
+
+export { SCOPES };

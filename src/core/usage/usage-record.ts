@@ -1,0 +1,32 @@
+/** One turn's entry in the usage ledger: exact, never sampled. */
+export interface UsageRecord {
+  id: string;
+  tenantId: string;
+  sessionId: string;
+  turnId: string;
+  keyId: string | null;
+  userId: string | null;
+  model: string;
+  configVersion: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  toolCalls: number;
+  latencyMs: number;
+  status: 'completed' | 'failed';
+  /** UTC day, `YYYY-MM-DD`, for aggregation. */
+  day: string;
+  createdAt: string;
+}
+
+export type NewUsageRecord = Omit<UsageRecord, 'tenantId' | 'day' | 'createdAt'>;
+
+export interface UsageAggregate {
+  day: string | null;
+  model: string | null;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  toolCalls: number;
+}

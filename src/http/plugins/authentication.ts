@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { Principal } from '../../core/auth/principal.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling; resolved before any route handler runs. */
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a credential (health, readiness, docs). */
+    public?: boolean;
+  }
+}
+
+const OPEN: Principal = { kind: 'open' };
+
+/**
+ * Resolves `request.principal` for every request. With auth required, every non-public route
+ * needs a credential; with auth disabled, requests are `open` unless they carry a credential
+ * (so keys can be tried locally).
+ */
+export function registerAuthentication(
+  app: FastifyInstance,
+  options: {
+    mode: 'required' | 'disabled';
+    resolve(authorization: string | undefined): Promise<Principal>;
+    /** URL prefixes served by plugins whose routes we do not declare (the API reference). */
+    publicPrefixes: readonly string[];
+  },
+): void {
+  app.decorateRequest('principal', null as never);
+  app.addHook('onRequest', async (request) => {
+    const authorization = request.headers.authorization;
+    const isPublic =
+      request.routeOptions.config?.public === true ||
+      options.publicPrefixes.some((prefix) => request.url === prefix || request.url.startsWith(`${prefix}/`));
+    if (isPublic || (options.mode === 'disabled' && !authorization)) {
+      request.principal = OPEN;
+      return;
+    }
+    request.principal = await options.resolve(authorization);
+  });
+}

@@ -1,0 +1,73 @@
+import type { Storage } from '../core/ports.ts';
+import { DEFAULT_TENANT_CONFIG, type TenantConfig, type TenantConfigVersion } from '../core/tenants/tenant-config.ts';
+import type { SqlDatabase, SqlRow } from './sql-database.ts';
+
+function toVersion(row: SqlRow): TenantConfigVersion {
+  return {
+    version: Number(row.version),
+    config: JSON.parse(String(row.config)) as TenantConfig,
+    createdBy: String(row.created_by),
+    createdAt: String(row.created_at),
+  };
+}
+
+const DEFAULT_VERSION: TenantConfigVersion = {
+  version: 0,
+  config: DEFAULT_TENANT_CONFIG,
+  createdBy: 'default',
+  createdAt: '1970-01-01T00:00:00.000Z',
+};
+
+type ConfigMethods = Pick<
+  Storage,
+  'getTenantConfig' | 'appendTenantConfig' | 'listTenantConfigs' | 'getTenantConfigVersion'
+>;
+
+/** Versioned tenant configs: append-only, with `tenants.config_version` naming the current one. */
+export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigMethods {
+  return {
+    async getTenantConfig(tenantId) {
+      const row = await database.get(
+        `SELECT c.version, c.config, c.created_by, c.created_at FROM tenants t
+           JOIN tenant_configs c ON c.tenant_id = t.id AND c.version = t.config_version
+          WHERE t.id = ?`,
+        [tenantId],
+      );
+      return row ? toVersion(row) : DEFAULT_VERSION;
+    },
+
+    async appendTenantConfig(tenantId, config, createdBy) {
+      return database.transaction(async (client) => {
+        const createdAt = now().toISOString();
+        const row = await client.get<{ version: number }>(
+          'UPDATE tenants SET config_version = (SELECT coalesce(max(version), 0) + 1 FROM tenant_configs WHERE tenant_id = ?), updated_at = ? WHERE id = ? RETURNING config_version AS version',
+          [tenantId, createdAt, tenantId],
+        );
+        if (!row) throw new Error(`tenant ${tenantId} does not exist`);
+        const version = Number(row.version);
+        await client.run(
+          'INSERT INTO tenant_configs (tenant_id, version, config, created_by, created_at) VALUES (?, ?, ?, ?, ?)',
+          [tenantId, version, JSON.stringify(config), createdBy, createdAt],
+        );
+        return { version, config, createdBy, createdAt };
+      });
+    },
+
+    async listTenantConfigs(tenantId, { limit, beforeVersion }) {
+      const rows = await database.all(
+        'SELECT version, config, created_by, created_at FROM tenant_configs WHERE tenant_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
+        [tenantId, beforeVersion ?? Number.MAX_SAFE_INTEGER, limit],
+      );
+      return rows.map(toVersion);
+    },
+
+    async getTenantConfigVersion(tenantId, version) {
+      if (version === 0) return DEFAULT_VERSION;
+      const row = await database.get(
+        'SELECT version, config, created_by, created_at FROM tenant_configs WHERE tenant_id = ? AND version = ?',
+        [tenantId, version],
+      );
+      return row ? toVersion(row) : null;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import type { Storage } from '../core/ports.ts';
+import type { SqlDatabase } from './sql-database.ts';
+
+/** Every table a tenant owns, for export: the tenant row first, then its children. */
+const EXPORT_TABLES = [
+  'tenant_configs',
+  'api_keys',
+  'sessions',
+  'messages',
+  'usage_records',
+  'audit_log',
+  'tenant_secrets',
+] as const;
+
+/** Page size when streaming an export, so a tenant with millions of rows never sits in memory. */
+const EXPORT_PAGE = 1000;
+
+type TenantDataMethods = Pick<
+  Storage,
+  | 'eraseUser'
+  | 'exportTenant'
+  | 'getDataKey'
+  | 'putDataKey'
+  | 'putSecret'
+  | 'getSecret'
+  | 'deleteSecret'
+  | 'listSecretNames'
+>;
+
+/** Export, end-user erasure, and encrypted secrets with their per-tenant data key. */
+export function createSqlTenantData(database: SqlDatabase, now: () => Date): TenantDataMethods {
+  return {
+    async eraseUser(tenantId, userId) {
+      return database.transaction(async (client) => {
+        const messages = await client.run(
+          'DELETE FROM messages WHERE tenant_id = ? AND session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?)',
+          [tenantId, tenantId, userId],
+        );
+        const sessions = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?', [
+          tenantId,
+          userId,
+        ]);
+        const usage = await client.run('DELETE FROM usage_records WHERE tenant_id = ? AND user_id = ?', [
+          tenantId,
+          userId,
+        ]);
+        return { sessions: sessions.changes, messages: messages.changes, usageRecords: usage.changes };
+      });
+    },
+
+    async *exportTenant(tenantId) {
+      const tenant = await database.get('SELECT * FROM tenants WHERE id = ?', [tenantId]);
+      if (!tenant) return;
+      yield { table: 'tenants', row: tenant };
+      for (const table of EXPORT_TABLES) {
+        let after = 0;
+        for (;;) {
+          // Secrets leave only as ciphertext; the data key never leaves. Keyset pages by rowid.
+          const rows = await database.all(
+            `SELECT rowid AS export_rowid, * FROM ${table} WHERE tenant_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+            [tenantId, after, EXPORT_PAGE],
+          );
+          for (const { export_rowid: rowid, ...row } of rows) {
+            after = Number(rowid);
+            yield { table, row };
+          }
+          if (rows.length < EXPORT_PAGE) break;
+        }
+      }
+    },
+
+    async getDataKey(tenantId) {
+      const row = await database.get('SELECT wrapped_key FROM tenant_data_keys WHERE tenant_id = ?', [tenantId]);
+      return row ? String(row.wrapped_key) : null;
+    },
+
+    async putDataKey(tenantId, wrappedKey) {
+      await database.run(
+        'INSERT INTO tenant_data_keys (tenant_id, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO NOTHING',
+        [tenantId, wrappedKey, now().toISOString()],
+      );
+      const row = await database.get('SELECT wrapped_key FROM tenant_data_keys WHERE tenant_id = ?', [tenantId]);
+      return String(row?.wrapped_key);
+    },
+
+    async putSecret(tenantId, name, ciphertext) {
+      await database.run(
+        `INSERT INTO tenant_secrets (tenant_id, name, ciphertext, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (tenant_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
+        [tenantId, name, ciphertext, now().toISOString()],
+      );
+    },
+
+    async getSecret(tenantId, name) {
+      const row = await database.get('SELECT ciphertext FROM tenant_secrets WHERE tenant_id = ? AND name = ?', [
+        tenantId,
+        name,
+      ]);
+      return row ? String(row.ciphertext) : null;
+    },
+
+    async deleteSecret(tenantId, name) {
+      const result = await database.run('DELETE FROM tenant_secrets WHERE tenant_id = ? AND name = ?', [
+        tenantId,
+        name,
+      ]);
+      return result.changes > 0;
+    },
+
+    async listSecretNames(tenantId) {
+      const rows = await database.all('SELECT name FROM tenant_secrets WHERE tenant_id = ? ORDER BY name', [tenantId]);
+      return rows.map((row) => String(row.name));
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { Storage } from '../core/ports.ts';
+import type { UsageAggregate, UsageRecord } from '../core/usage/usage-record.ts';
+import type { SqlDatabase, SqlRow } from './sql-database.ts';
+
+export const USAGE_COLUMNS =
+  'tenant_id, id, session_id, turn_id, key_id, user_id, model, config_version, input_tokens, output_tokens, total_tokens, tool_calls, latency_ms, status, day, created_at';
+
+const nullable = (value: SqlRow[string] | undefined): string | null => (value == null ? null : String(value));
+
+function toUsageRecord(row: SqlRow): UsageRecord {
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id),
+    sessionId: String(row.session_id),
+    turnId: String(row.turn_id),
+    keyId: nullable(row.key_id),
+    userId: nullable(row.user_id),
+    model: String(row.model),
+    configVersion: Number(row.config_version),
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    totalTokens: Number(row.total_tokens),
+    toolCalls: Number(row.tool_calls),
+    latencyMs: Number(row.latency_ms),
+    status: String(row.status) as UsageRecord['status'],
+    day: String(row.day),
+    createdAt: String(row.created_at),
+  };
+}
+
+type UsageMethods = Pick<Storage, 'listUsage' | 'aggregateUsage'>;
+
+/** Reads of the usage ledger. Records are written by `completeTurn`, in the turn's own transaction. */
+export function createSqlUsage(database: SqlDatabase): UsageMethods {
+  return {
+    async listUsage(tenantId, { limit, beforeId, from, to }) {
+      const rows = await database.all(
+        `SELECT ${USAGE_COLUMNS} FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ? AND id < ? ORDER BY id DESC LIMIT ?`,
+        [tenantId, from, to, beforeId ?? '~', limit],
+      );
+      return rows.map(toUsageRecord);
+    },
+
+    async aggregateUsage(tenantId, { from, to, groupBy }) {
+      const byDay = groupBy.includes('day');
+      const byModel = groupBy.includes('model');
+      const columns = [byDay ? 'day' : 'NULL AS day', byModel ? 'model' : 'NULL AS model'].join(', ');
+      const group = [byDay ? 'day' : null, byModel ? 'model' : null].filter(Boolean).join(', ');
+      const rows = await database.all(
+        `SELECT ${columns}, count(*) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+                sum(total_tokens) AS total_tokens, sum(tool_calls) AS tool_calls
+           FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ?
+           ${group ? `GROUP BY ${group} ORDER BY ${group}` : ''}`,
+        [tenantId, from, to],
+      );
+      return rows
+        .filter((row) => Number(row.turns) > 0)
+        .map(
+          (row): UsageAggregate => ({
+            day: nullable(row.day),
+            model: nullable(row.model),
+            turns: Number(row.turns),
+            inputTokens: Number(row.input_tokens ?? 0),
+            outputTokens: Number(row.output_tokens ?? 0),
+            totalTokens: Number(row.total_tokens ?? 0),
+            toolCalls: Number(row.tool_calls ?? 0),
+          }),
+        );
+    },
+  };
+}
