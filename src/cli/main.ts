@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { isAppError } from '../core/errors.ts';
+import { adminKeysCommand } from './commands/admin-keys.ts';
+import { eraseUserCommand } from './commands/erase-user.ts';
+import { exportCommand } from './commands/export.ts';
 import { historyCommand } from './commands/history.ts';
+import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { sessionsCommand } from './commands/sessions.ts';
 import { tenantsCommand } from './commands/tenants.ts';
+import { usageCommand } from './commands/usage.ts';
 import { createOutput } from './output.ts';
 import { parseArgs } from './parse-args.ts';
 import { UsageError } from './usage-error.ts';
@@ -18,9 +23,27 @@ Commands:
   tenants list                   List tenants
   tenants create <id> [--name N] Create a tenant
   tenants delete <id> --yes      Delete a tenant and everything it owns
+  tenants suspend <id>           Refuse the tenant's requests (403 TENANT_SUSPENDED) until resumed
+  tenants resume <id>            Serve a suspended tenant again
   sessions list --tenant <id>    List a tenant's sessions
   history <tenant> [--limit N] [--before CURSOR]
                                  Show a tenant's legacy interaction history
+  keys create --tenant <id> [--name N] [--scopes chat,history:read] [--expires 2027-01-01T00:00:00Z]
+                                 Create an API key (printed once; default: all scopes, no expiry)
+                                 Scopes: chat, history:read, config:write, keys:manage
+  keys list --tenant <id>        List a tenant's API keys (never the key itself)
+  keys revoke <key-id> --tenant <id>
+                                 Revoke an API key (it fails with 401 from then on)
+  admin-key create [--name N]    Create a platform admin key (printed once)
+  admin-key list                 List admin keys
+  admin-key revoke <id>          Revoke an admin key
+  usage --tenant <id> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|model|day,model]
+                                 Summed token usage (default: the last 30 days through today UTC, by day)
+  export <tenant> [--out FILE]   Every row the tenant owns as NDJSON {"table","row"} lines (stdout by default)
+  erase-user <tenant> <user-id> --yes
+                                 Delete one end user's sessions, messages and usage records
+
+  Administrative actions are recorded in the audit log with actor "cli".
 
 Options:
   --json                         Print machine-readable JSON
@@ -51,6 +74,21 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'history':
       await historyCommand(config, args, out);
+      return 0;
+    case 'keys':
+      await keysCommand(config, args, out);
+      return 0;
+    case 'admin-key':
+      await adminKeysCommand(config, args, out);
+      return 0;
+    case 'usage':
+      await usageCommand(config, args, out);
+      return 0;
+    case 'export':
+      await exportCommand(config, args, out);
+      return 0;
+    case 'erase-user':
+      await eraseUserCommand(config, args, out);
       return 0;
     default:
       throw new UsageError(`Unknown command: ${command}`);

@@ -3,11 +3,14 @@ export interface Output {
   line(text: string): void;
   table(rows: Record<string, unknown>[]): void;
   json(value: unknown): void;
+  /** A notice for the operator, on stderr in both modes (so `--json` output stays parseable). */
+  warn(text: string): void;
 }
 
 export function createOutput(
   asJson: boolean,
   write: (text: string) => void = (text) => process.stdout.write(text),
+  writeError: (text: string) => void = (text) => process.stderr.write(text),
 ): Output {
   return {
     line(text) {
@@ -33,6 +36,9 @@ export function createOutput(
     },
     json(value) {
       if (asJson) write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    warn(text) {
+      writeError(`${text}\n`);
     },
   };
 }

@@ -1,6 +1,17 @@
 /** Options every command understands (besides the config flags, which go to `loadConfig`). */
 const COMMAND_FLAGS = new Set(['--yes', '--json', '--help']);
-const COMMAND_OPTIONS = new Set(['--name', '--limit', '--tenant', '--before']);
+const COMMAND_OPTIONS = new Set([
+  '--name',
+  '--limit',
+  '--tenant',
+  '--before',
+  '--scopes',
+  '--expires',
+  '--from',
+  '--to',
+  '--by',
+  '--out',
+]);
 
 export interface ParsedArgs {
   positionals: string[];

@@ -10,12 +10,18 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config-schema.ts';
+import { createConfigService } from '../core/tenants/config-service.ts';
 import type { AppServices } from './app-services.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler } from './plugins/error-handler.ts';
+import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
+import { configRoutes } from './routes/tenant-resources/config-routes.ts';
+import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
+import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
+import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnRoutes } from './routes/v1/turns.ts';
 
@@ -90,6 +96,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       tags: [
         { name: 'legacy', description: 'The original API, kept working unchanged' },
         { name: 'sessions', description: 'Sessions, messages and turns' },
+        { name: 'config', description: "The calling tenant's versioned agent config" },
+        { name: 'keys', description: "The calling tenant's API keys" },
+        { name: 'usage', description: "The calling tenant's usage ledger" },
+        { name: 'admin', description: 'Operator API: tenants, their keys, config, usage, audit log and export' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -105,5 +115,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(legacyHistoryRoute(services));
   await app.register(sessionsRoutes(services));
   await app.register(turnRoutes(services, config));
+  const configs = createConfigService({ storage: services.storage, tenants: services.tenants });
+  await app.register(adminTenantRoutes(services, configs));
+  for (const scope of [selfScope(services), adminScope(services)]) {
+    await app.register(configRoutes(services, configs, scope));
+    await app.register(keyRoutes(services, scope));
+    await app.register(usageRoutes(services, scope));
+  }
   return app;
 }

@@ -57,7 +57,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const { error, errors } = toAppError(raw);
     if (error.status >= 500) request.log.error({ err: raw, code: error.code }, 'request failed');
-    else request.log.info({ code: error.code }, error.message);
+    else
+      request.log.info(
+        { code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason },
+        error.message,
+      );
+    if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
     return sendProblem(reply, toProblem(error, request.id, errors));
   });
   app.setNotFoundHandler((request, reply) =>

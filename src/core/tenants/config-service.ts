@@ -1,0 +1,59 @@
+import { AppError } from '../errors.ts';
+import type { Storage } from '../ports.ts';
+import {
+  TENANT_EDITABLE_FIELDS,
+  type TenantConfig,
+  type TenantConfigVersion,
+  tenantConfigSchema,
+} from './tenant-config.ts';
+import type { TenantDirectory } from './tenant-directory.ts';
+
+/**
+ * Versioned tenant config: every change and every rollback appends a version, so each assistant
+ * message can name the exact config that produced it.
+ */
+export function createConfigService({ storage, tenants }: { storage: Storage; tenants: TenantDirectory }) {
+  async function save(tenantId: string, config: TenantConfig, actor: string): Promise<TenantConfigVersion> {
+    const saved = await storage.appendTenantConfig(tenantId, config, actor);
+    tenants.invalidate(tenantId);
+    return saved;
+  }
+
+  return {
+    current: (tenantId: string) => storage.getTenantConfig(tenantId),
+
+    /**
+     * Merges `patch` over the current config and validates the result. A tenant may change only
+     * its agent settings; limits and JWT trust are the operator's (`operator: true`).
+     */
+    async update(tenantId: string, patch: Record<string, unknown>, options: { actor: string; operator: boolean }) {
+      if (!options.operator) {
+        const forbidden = Object.keys(patch).filter(
+          (key) => !(TENANT_EDITABLE_FIELDS as readonly string[]).includes(key),
+        );
+        if (forbidden.length > 0) {
+          throw new AppError('INSUFFICIENT_SCOPE', `Only an operator may change: ${forbidden.join(', ')}`);
+        }
+      }
+      const { config } = await storage.getTenantConfig(tenantId);
+      const parsed = tenantConfigSchema.safeParse({ ...config, ...patch });
+      if (!parsed.success) {
+        const summary = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+        throw new AppError('VALIDATION_FAILED', summary.join('; '));
+      }
+      return save(tenantId, parsed.data, options.actor);
+    },
+
+    /** Makes an earlier version current again, as a new version with the same content. */
+    async rollback(tenantId: string, version: number, actor: string) {
+      const earlier = await storage.getTenantConfigVersion(tenantId, version);
+      if (!earlier) throw new AppError('CONFIG_VERSION_NOT_FOUND');
+      return save(tenantId, earlier.config, actor);
+    },
+
+    versions: (tenantId: string, options: { limit: number; beforeVersion: number | null }) =>
+      storage.listTenantConfigs(tenantId, options),
+  };
+}
+
+export type ConfigService = ReturnType<typeof createConfigService>;

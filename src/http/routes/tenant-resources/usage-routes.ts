@@ -1,0 +1,89 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { decodeIdCursor, encodeCursor } from '../../../core/conversations/cursor.ts';
+import { AppError } from '../../../core/errors.ts';
+import type { AppServices } from '../../app-services.ts';
+import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
+import { problems } from '../../schemas/problem.ts';
+import {
+  toUsageAggregateJson,
+  toUsageRecordJson,
+  usageAggregateSchema,
+  usageRecordSchema,
+} from '../../schemas/tenant.ts';
+import type { TenantScope } from './tenant-scope.ts';
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const DAY_MS = 86_400_000;
+
+function range(query: { from?: string | undefined; to?: string | undefined }) {
+  const to = query.to ?? new Date().toISOString().slice(0, 10);
+  const from = query.from ?? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
+  if (from > to) throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to');
+  return { from, to };
+}
+
+/** The usage ledger: aggregates by day and/or model, and a cursor over the raw records. */
+export function usageRoutes(services: AppServices, scope: TenantScope): FastifyPluginAsyncZod {
+  const tags = [scope.prefix === '/v1' ? 'usage' : 'admin'];
+  return async (app) => {
+    app.get(
+      `${scope.prefix}/usage`,
+      {
+        schema: {
+          tags,
+          summary: 'Token usage aggregated by day and/or model (UTC days, inclusive; default the last 30 days)',
+          params: scope.params,
+          querystring: z.object({
+            from: day.optional(),
+            to: day.optional(),
+            group_by: z.enum(['day', 'model', 'day,model']).default('day'),
+          }),
+          response: {
+            200: z.object({ from: z.string(), to: z.string(), data: z.array(usageAggregateSchema) }),
+            ...problems(401, 403, 404, 422),
+          },
+        },
+      },
+      async (request) => {
+        const { tenantId } = await scope.resolve(request, 'history:read');
+        const { from, to } = range(request.query);
+        const groupBy = request.query.group_by.split(',') as ('day' | 'model')[];
+        const rows = await services.storage.aggregateUsage(tenantId, { from, to, groupBy });
+        return { from, to, data: rows.map(toUsageAggregateJson) };
+      },
+    );
+
+    app.get(
+      `${scope.prefix}/usage/records`,
+      {
+        schema: {
+          tags,
+          summary: 'Raw usage records, newest first',
+          params: scope.params,
+          querystring: pageQuerySchema(100, 1000).extend({ from: day.optional(), to: day.optional() }),
+          response: { 200: pageSchema(usageRecordSchema), ...problems(401, 403, 404, 422) },
+        },
+      },
+      async (request) => {
+        const { tenantId } = await scope.resolve(request, 'history:read');
+        const { from, to } = range(request.query);
+        const { limit, cursor } = request.query;
+        const records = await services.storage.listUsage(tenantId, {
+          limit: limit + 1,
+          beforeId: cursor === undefined ? null : decodeIdCursor(cursor),
+          from,
+          to,
+        });
+        const data = records.slice(0, limit);
+        const hasMore = records.length > limit;
+        const last = data.at(-1);
+        return {
+          data: data.map(toUsageRecordJson),
+          has_more: hasMore,
+          next_cursor: hasMore && last ? encodeCursor(last.id) : null,
+        };
+      },
+    );
+  };
+}
