@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/test-app.ts';
+
+const ADMIN = `admin-${'y'.repeat(40)}`;
+let t: TestApp;
+let key: string;
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, token: string, payload?: object) {
+  const response = await t.app.inject({ method, url, headers: auth(token), ...(payload ? { payload } : {}) });
+  const json = /^application\/(problem\+)?json/.test(String(response.headers['content-type'])) && response.body;
+  return { status: response.statusCode, body: json ? response.json() : null, raw: response.body };
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN });
+  const created = await call('POST', '/v1/admin/tenants', ADMIN, {
+    id: 'acme',
+    name: 'Acme',
+    config: { systemPrompt: 'Be brief.' },
+  });
+  expect(created.status).toBe(201);
+  expect(created.body).toMatchObject({ id: 'acme', name: 'Acme', status: 'active', config_version: 1 });
+  key = (await call('POST', '/v1/admin/tenants/acme/keys', ADMIN, { name: 'app' })).body.key;
+});
+afterAll(async () => {
+  await t.dispose();
+});
+
+describe('tenant config versions', () => {
+  it('records the config version on each assistant message, and rolls back as a new version', async () => {
+    const first = await call('POST', '/v1/sessions', key, {});
+    const turn1 = await call('POST', `/v1/sessions/${first.body.id}/messages`, key, { content: 'one' });
+    expect(turn1.body.reply.config_version).toBe(1);
+
+    const patched = await call('PATCH', '/v1/config', key, { systemPrompt: 'Be verbose.', language: 'fr' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ version: 2, config: { systemPrompt: 'Be verbose.', language: 'fr' } });
+    const turn2 = await call('POST', `/v1/sessions/${first.body.id}/messages`, key, { content: 'two' });
+    expect(turn2.body.reply.config_version).toBe(2);
+
+    const rolled = await call('POST', '/v1/config/rollback', key, { version: 1 });
+    expect(rolled.body).toMatchObject({ version: 3, config: { systemPrompt: 'Be brief.', language: null } });
+    const versions = await call('GET', '/v1/config/versions?limit=2', key);
+    expect(versions.body.data.map((entry: { version: number }) => entry.version)).toEqual([3, 2]);
+    const older = await call('GET', `/v1/config/versions?cursor=${versions.body.next_cursor}`, key);
+    expect(older.body.data.map((entry: { version: number }) => entry.version)).toEqual([1]);
+    expect((await call('POST', '/v1/config/rollback', key, { version: 99 })).body.code).toBe(
+      'CONFIG_VERSION_NOT_FOUND',
+    );
+  });
+
+  it('keeps limits and JWT trust for operators, and validates every field', async () => {
+    const limits = await call('PATCH', '/v1/config', key, { limits: { requestsPerMinute: 1_000_000 } });
+    expect(limits.status).toBe(403);
+    expect((await call('PATCH', '/v1/config', key, { language: 'french!' })).status).toBe(422);
+    expect((await call('PATCH', '/v1/config', key, { unknown: 1 })).status).toBe(403);
+    expect((await call('PATCH', '/v1/admin/tenants/acme/config', ADMIN, { unknown: 1 })).status).toBe(422);
+    const operator = await call('PATCH', '/v1/admin/tenants/acme/config', ADMIN, {
+      limits: { tokensPerDay: 1_000_000 },
+    });
+    expect(operator.body.config.limits.tokensPerDay).toBe(1_000_000);
+  });
+});
+
+describe('usage ledger and audit log', () => {
+  it('records every turn exactly and aggregates by day and model', async () => {
+    await call('POST', '/agent/interact', key, { tenant_id: 'acme', message: 'what is the current_time?' });
+    const records = await call('GET', '/v1/usage/records?limit=100', key);
+    expect(records.body.data.length).toBeGreaterThanOrEqual(3);
+    const toolTurn = records.body.data[0];
+    expect(toolTurn).toMatchObject({ model: 'simulated:simulated-1', tool_calls: 1, status: 'completed' });
+    expect(toolTurn.total_tokens).toBe(toolTurn.input_tokens + toolTurn.output_tokens);
+    expect(toolTurn.key_id).toMatch(/^key_/);
+
+    const byModel = await call('GET', '/v1/usage?group_by=day,model', key);
+    const total = records.body.data.reduce(
+      (sum: number, record: { total_tokens: number }) => sum + record.total_tokens,
+      0,
+    );
+    expect(byModel.body.data).toHaveLength(1);
+    expect(byModel.body.data[0]).toMatchObject({
+      model: 'simulated:simulated-1',
+      turns: records.body.data.length,
+      total_tokens: total,
+    });
+    const admin = await call('GET', '/v1/admin/tenants/acme/usage', ADMIN);
+    expect(admin.body.data[0].total_tokens).toBe(total);
+    expect((await call('GET', '/v1/usage?from=2026-02-01&to=2026-01-01', key)).status).toBe(422);
+  });
+
+  it('writes every admin action to the audit log with actor, action, target and request id', async () => {
+    const audit = await call('GET', '/v1/admin/tenants/acme/audit?limit=100', ADMIN);
+    const actions = audit.body.data.map((entry: { action: string }) => entry.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['tenant.create', 'key.create', 'config.update', 'config.rollback']),
+    );
+    for (const entry of audit.body.data) {
+      expect(entry.actor).toMatch(/^(admin:|key:)/);
+      expect(entry.request_id).toBeTruthy();
+    }
+  });
+});
+
+describe('export and deletion', () => {
+  it('exports every row as NDJSON, then deleting the tenant leaves 0 rows in every table', async () => {
+    await call('POST', '/v1/admin/tenants', ADMIN, { id: 'doomed' });
+    const doomedKey = (await call('POST', '/v1/admin/tenants/doomed/keys', ADMIN, { name: 'k' })).body.key;
+    await call('POST', '/agent/interact', doomedKey, { tenant_id: 'doomed', message: 'hello' });
+    await call('PATCH', '/v1/config', doomedKey, { systemPrompt: 'x' });
+
+    const exported = await call('GET', '/v1/admin/tenants/doomed/export', ADMIN);
+    expect(exported.status).toBe(200);
+    const lines = exported.raw
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { table: string; row: Record<string, unknown> });
+    const tables = new Set(lines.map((line) => line.table));
+    for (const table of [
+      'tenants',
+      'tenant_configs',
+      'api_keys',
+      'sessions',
+      'messages',
+      'usage_records',
+      'audit_log',
+    ]) {
+      expect(tables, table).toContain(table);
+    }
+    expect(JSON.stringify(lines)).not.toContain(doomedKey);
+
+    const database = new DatabaseSync(join(t.dir, 'enclave.db'), { readOnly: true });
+    const countRows = () => {
+      const tablesWithTenant = (
+        database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+          name: string;
+        }[]
+      )
+        .map((row) => row.name)
+        .filter((name) =>
+          (database.prepare(`PRAGMA table_info(${name})`).all() as { name: string }[]).some(
+            (column) => column.name === 'tenant_id',
+          ),
+        );
+      let rows = 0;
+      for (const name of tablesWithTenant) {
+        rows += Number(
+          (database.prepare(`SELECT count(*) AS n FROM ${name} WHERE tenant_id = 'doomed'`).get() as { n: number }).n,
+        );
+      }
+      rows += Number(
+        (database.prepare("SELECT count(*) AS n FROM tenants WHERE id = 'doomed'").get() as { n: number }).n,
+      );
+      return rows;
+    };
+    const exportedRows = lines.length;
+    // Every row the tenant owns is in the export (its own tenant.export audit entry included).
+    expect(countRows()).toBe(exportedRows);
+    expect((await call('DELETE', '/v1/admin/tenants/doomed', ADMIN)).status).toBe(204);
+    expect(countRows()).toBe(0);
+    database.close();
+    expect((await call('GET', '/v1/sessions', doomedKey)).status).toBe(401);
+    expect((await call('GET', '/v1/admin/tenants/doomed', ADMIN)).status).toBe(404);
+  });
+});
