@@ -10,6 +10,8 @@ import { createIds } from './core/ids.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
 import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
 import { buildApp } from './http/build-app.ts';
+import { createMemoryCounterStore } from './limits/counter-store.ts';
+import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createModelCache } from './providers/model-cache.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
@@ -48,7 +50,10 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
   const models = createModelCache();
   const tools = createToolRegistry();
   const tenants = createTenantDirectory({ storage });
+  const counters = createMemoryCounterStore();
+  const admission = createTurnAdmission(counters);
   const agent = {
+    admission,
     storage,
     ids,
     now: () => performance.now(),
@@ -86,6 +91,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
       runTurn: (request) => runAgentTurn(agent, request),
       resolvePrincipal: resolver.resolve,
       generateApiKey,
+      admission,
       newId: (prefix) => ids.next(prefix),
     },
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),
@@ -114,6 +120,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
         try {
           await app.close();
         } finally {
+          await counters.close();
           await storage.close();
         }
       })();

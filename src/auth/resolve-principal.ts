@@ -53,6 +53,7 @@ export function createPrincipalResolver(options: PrincipalResolverOptions) {
       keyId: key.id,
       userId: null,
       scopes: new Set(key.scopes),
+      limits: key.limits,
       via: 'api-key',
     };
   }
@@ -72,6 +73,7 @@ export function createPrincipalResolver(options: PrincipalResolverOptions) {
         keyId: null,
         userId: verified.userId,
         scopes: new Set(verified.scopes),
+        limits: null,
         via: 'jwt',
       };
     } catch (error) {

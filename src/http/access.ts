@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AdmissionLimits } from '../core/agents/turn-admission.ts';
 import type { Scope } from '../core/auth/principal.ts';
 import { AppError } from '../core/errors.ts';
 import type { TenantDirectory, TenantView } from '../core/tenants/tenant-directory.ts';
@@ -9,6 +10,8 @@ export interface TenantAccess extends TenantView {
   actor: { keyId: string | null; userId: string | null };
   /** True when the caller is an admin or auth is disabled (may act for any tenant). */
   privileged: boolean;
+  /** Limits for turns: the tenant's config and the key's own. */
+  limits: AdmissionLimits;
 }
 
 /**
@@ -44,10 +47,12 @@ export async function tenantAccess(
     ...view,
     tenantId,
     privileged,
+    limits: { tenant: view.config.config.limits, key: principal.kind === 'tenant' ? principal.limits : null },
+    // Usage is attributed to tenant keys only; an admin acting for a tenant is in the audit log instead.
     actor:
       principal.kind === 'tenant'
         ? { keyId: principal.keyId, userId: principal.userId }
-        : { keyId: principal.kind === 'admin' ? `admin:${principal.keyId}` : null, userId: null },
+        : { keyId: null, userId: null },
   };
 }
 

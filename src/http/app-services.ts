@@ -1,4 +1,5 @@
 import type { TurnRequest, TurnResult } from '../core/agents/run-agent.ts';
+import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import type { Principal } from '../core/auth/principal.ts';
 import type { ConversationService } from '../core/conversations/conversation-service.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
@@ -18,6 +19,8 @@ export interface AppServices {
   resolvePrincipal(authorization: string | undefined): Promise<Principal>;
   /** New API key material: the key (shown once), its hash and display prefix. */
   generateApiKey(): { key: string; hash: string; prefix: string };
+  /** Limits on requests, concurrent turns and tokens. */
+  admission: TurnAdmission;
   /** Fresh ids (`key_…`). */
   newId(prefix: string): string;
 }

@@ -14,6 +14,7 @@ import { createConfigService } from '../core/tenants/config-service.ts';
 import type { AppServices } from './app-services.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler } from './plugins/error-handler.ts';
+import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
@@ -68,6 +69,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     resolve: services.resolvePrincipal,
     publicPrefixes: ['/docs', '/openapi.json'],
   });
+  registerRequestRateLimit(app, { admission: services.admission, tenants: services.tenants });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();

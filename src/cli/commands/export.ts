@@ -8,6 +8,7 @@ import { tenantIdArg } from '../cli-args.ts';
 import { auditCli, requireTenant, withStorage } from '../cli-storage.ts';
 import type { Output } from '../output.ts';
 import type { ParsedArgs } from '../parse-args.ts';
+import { UsageError } from '../usage-error.ts';
 
 /** Columns never exported: a key's hash is a credential lookup value, of no use to the data's owner. */
 const OMITTED: Record<string, readonly string[]> = { api_keys: ['hash'] };
@@ -15,9 +16,10 @@ const OMITTED: Record<string, readonly string[]> = { api_keys: ['hash'] };
 const jsonValue = (_key: string, value: unknown) =>
   typeof value === 'bigint' ? (Number.isSafeInteger(Number(value)) ? Number(value) : String(value)) : value;
 
-/** Writes the export as NDJSON, honouring backpressure; returns the row count per table. */
-async function writeExport(storage: Storage, tenantId: string, sink: Writable): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+type Counts = Record<string, number>;
+
+/** Writes the export as NDJSON, honouring backpressure, counting rows per table into `counts`. */
+async function writeExport(storage: Storage, tenantId: string, sink: Writable, counts: Counts): Promise<void> {
   // A failed write (a full disk, a closed pipe) surfaces as an 'error' event: stop at the next row.
   let failure: Error | null = null;
   const onError = (error: Error) => {
@@ -33,23 +35,21 @@ async function writeExport(storage: Storage, tenantId: string, sink: Writable): 
       if (!sink.write(`${JSON.stringify({ table, row: exported }, jsonValue)}\n`)) await once(sink, 'drain');
     }
     if (failure) throw failure;
-    return counts;
   } finally {
     sink.off('error', onError);
   }
 }
 
 /** Streams to `file` through a temporary sibling, renamed only once complete (never a truncated export). */
-async function exportToFile(storage: Storage, tenantId: string, file: string): Promise<Record<string, number>> {
+async function exportToFile(storage: Storage, tenantId: string, file: string, counts: Counts): Promise<void> {
   const partial = `${file}.partial`;
   const sink = createWriteStream(partial, { mode: 0o600 });
   try {
     await once(sink, 'open');
-    const counts = await writeExport(storage, tenantId, sink);
+    await writeExport(storage, tenantId, sink, counts);
     sink.end();
     await once(sink, 'close');
     await rename(partial, file);
-    return counts;
   } catch (error) {
     sink.destroy();
     await rm(partial, { force: true });
@@ -61,17 +61,25 @@ async function exportToFile(storage: Storage, tenantId: string, file: string): P
 export async function exportCommand(config: Config, args: ParsedArgs, out: Output): Promise<void> {
   const tenantId = tenantIdArg(args.positionals[1], 'export');
   const file = args.options.out;
+  if (file === '') throw new UsageError('--out needs a file name');
   await withStorage(config, async ({ storage }) => {
     await requireTenant(storage, tenantId);
-    const counts = file
-      ? await exportToFile(storage, tenantId, file)
-      : await writeExport(storage, tenantId, process.stdout);
+    const counts: Counts = {};
+    let complete = true;
+    if (file) await exportToFile(storage, tenantId, file, counts);
+    else {
+      await writeExport(storage, tenantId, process.stdout, counts).catch((error: unknown) => {
+        // The reader went away (`enclave export t | head`): stop quietly, but still record what left.
+        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+        complete = false;
+      });
+    }
     const rows = Object.values(counts).reduce((sum, count) => sum + count, 0);
     await auditCli(storage, {
       tenantId,
       action: 'tenant.export',
       target: tenantId,
-      details: { rows, destination: file ? 'file' : 'stdout' },
+      details: { destination: file ? 'file' : 'stdout', rows, complete },
     });
     if (!file) return;
     out.line(`Exported ${rows} rows of tenant ${tenantId} to ${file}`);

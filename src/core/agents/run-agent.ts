@@ -7,6 +7,7 @@ import type { Storage } from '../ports.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
 import { buildContext } from './build-context.ts';
 import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
+import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
 import type { TurnEvent } from './turn-event.ts';
 
 export interface AgentSettings {
@@ -26,6 +27,8 @@ export interface AgentDeps {
   ids: Ids;
   now: () => number;
   settings: AgentSettings;
+  /** Concurrency and token limits; absent means unlimited. */
+  admission?: TurnAdmission;
 }
 
 export interface TurnRequest {
@@ -37,6 +40,8 @@ export interface TurnRequest {
   config: TenantConfigVersion;
   /** Who is charged in the usage ledger: the API key and end user, when known. */
   actor: { keyId: string | null; userId: string | null };
+  /** Limits that apply to this turn: the tenant's and, for an API key with its own, the key's. */
+  limits?: AdmissionLimits;
   /** Create the tenant if it does not exist (only while authentication is disabled). */
   createTenant?: boolean;
   /** Create this session if it does not exist (the legacy session). */
@@ -65,6 +70,20 @@ type Steps = readonly StepResult<ToolSet>[];
  * reply, tool calls and usage → return. Authorisation and admission happen before this call.
  */
 export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
+  const { admission } = deps;
+  if (!admission || !request.limits) return runAdmittedTurn(deps, request);
+  const scope = { tenantId: request.tenantId, keyId: request.actor.keyId };
+  const slot = await admission.admit(scope, request.limits);
+  try {
+    const result = await runAdmittedTurn(deps, request);
+    await admission.recordTokens(scope, result.usage.totalTokens);
+    return result;
+  } finally {
+    await slot.release();
+  }
+}
+
+async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
   const { storage, ids, settings } = deps;
   const { config, version: configVersion } = request.config;
   const turnId = ids.next('msg');

@@ -1,3 +1,5 @@
+import type { LimitSettings } from '../tenants/tenant-config.ts';
+
 /** What a tenant credential may do. */
 export const SCOPES = ['chat', 'history:read', 'config:write', 'keys:manage'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -21,6 +23,8 @@ export type Principal =
       /** End user within the tenant (JWT `sub`), if any. */
       userId: string | null;
       scopes: ReadonlySet<Scope>;
+      /** The API key's own limits, on top of the tenant's (null for none, and for JWTs). */
+      limits: LimitSettings | null;
       via: 'api-key' | 'jwt';
     }
   | { kind: 'admin'; keyId: string }

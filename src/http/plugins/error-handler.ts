@@ -63,6 +63,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
         error.message,
       );
     if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
+    const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers;
+    if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     return sendProblem(reply, toProblem(error, request.id, errors));
   });
   app.setNotFoundHandler((request, reply) =>

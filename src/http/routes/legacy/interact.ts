@@ -46,6 +46,7 @@ export function legacyInteractRoute(
           requestId: request.id,
           config: access.config,
           actor: access.actor,
+          limits: access.limits,
           createTenant: request.principal.kind === 'open',
           createSession: LEGACY_SESSION,
         });

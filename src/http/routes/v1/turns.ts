@@ -75,6 +75,7 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           requestId: request.id,
           config: access.config,
           actor: access.actor,
+          limits: access.limits,
         };
         if (!request.headers.accept?.includes('text/event-stream')) {
           const result = await services.runTurn(turn);

@@ -1,0 +1,26 @@
+import type { LimitSettings } from '../tenants/tenant-config.ts';
+
+export interface AdmissionScope {
+  tenantId: string;
+  /** The API key, when the caller used one (key limits apply on top of the tenant's). */
+  keyId: string | null;
+}
+
+export interface AdmissionLimits {
+  tenant: LimitSettings;
+  key: LimitSettings | null;
+}
+
+/**
+ * The admission port of the turn pipeline: limits on concurrent turns and on tokens. Implementations
+ * throw a 429 `AppError` (CONCURRENCY_LIMITED, TOKEN_RATE_LIMITED or QUOTA_EXCEEDED) whose
+ * `details.headers` carry `Retry-After`, `RateLimit` and `RateLimit-Policy`.
+ */
+export interface TurnAdmission {
+  /** Takes a concurrent-turn slot and checks token limits; `release` gives the slot back. */
+  admit(scope: AdmissionScope, limits: AdmissionLimits): Promise<{ release(): Promise<void> }>;
+  /** Charges the turn's tokens to the minute, day and month counters. */
+  recordTokens(scope: AdmissionScope, tokens: number): Promise<void>;
+  /** Counts one request against requests per minute (RATE_LIMITED past it). */
+  countRequest(scope: AdmissionScope, limits: AdmissionLimits): Promise<void>;
+}

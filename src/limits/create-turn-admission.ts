@@ -1,0 +1,46 @@
+import type { TurnAdmission } from '../core/agents/turn-admission.ts';
+import { AppError, type ErrorCode } from '../core/errors.ts';
+import { countRequest } from './count-request.ts';
+import type { CounterStore } from './counter-store.ts';
+import { isLimitExceededError, type LimitExceededError } from './limit-exceeded-error.ts';
+import { createLimiter } from './limits.ts';
+import type { LimitKind } from './policy.ts';
+import { rateLimitHeaders } from './rate-limit-headers.ts';
+
+const CODES: Record<LimitKind, ErrorCode> = {
+  rate: 'RATE_LIMITED',
+  concurrency: 'CONCURRENCY_LIMITED',
+  'tokens-per-minute': 'TOKEN_RATE_LIMITED',
+  'quota-day': 'QUOTA_EXCEEDED',
+  'quota-month': 'QUOTA_EXCEEDED',
+};
+
+function toAppError(error: LimitExceededError, now: number): AppError {
+  const what =
+    error.kind === 'quota-day'
+      ? 'daily token quota'
+      : error.kind === 'quota-month'
+        ? 'monthly token quota'
+        : error.kind;
+  return new AppError(CODES[error.kind], `The ${error.level} ${what} limit (${error.limit}) is reached`, {
+    cause: error,
+    details: { headers: rateLimitHeaders(error, now) },
+  });
+}
+
+/** The pipeline's admission port over a counter store (memory now; Redis with the production issue). */
+export function createTurnAdmission(store: CounterStore, now: () => number = Date.now): TurnAdmission {
+  const limiter = createLimiter({ store, now });
+  const translate = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw isLimitExceededError(error) ? toAppError(error, now()) : error;
+    }
+  };
+  return {
+    admit: (scope, limits) => translate(() => limiter.admitTurn(scope, limits)),
+    recordTokens: (scope, tokens) => limiter.recordTokens(scope, tokens),
+    countRequest: (scope, limits) => translate(() => countRequest(store, scope, limits, now())),
+  };
+}
