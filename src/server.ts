@@ -7,6 +7,7 @@ import { authModeOf, type Config } from './config/config-schema.ts';
 import { runAgentTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
 import { createIds } from './core/ids.ts';
+import { createSecretService } from './core/secrets/secret-service.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
 import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
 import { buildApp } from './http/build-app.ts';
@@ -92,6 +93,10 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
       resolvePrincipal: resolver.resolve,
       generateApiKey,
       admission,
+      secrets: createSecretService({
+        storage,
+        masterKey: config.masterKey ? Buffer.from(config.masterKey, 'base64') : null,
+      }),
       newId: (prefix) => ids.next(prefix),
     },
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),

@@ -3,6 +3,7 @@ import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import type { Principal } from '../core/auth/principal.ts';
 import type { ConversationService } from '../core/conversations/conversation-service.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
+import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantDirectory } from '../core/tenants/tenant-directory.ts';
 
 /** Everything the HTTP layer needs, wired by the composition root (`server.ts`). */
@@ -19,6 +20,8 @@ export interface AppServices {
   resolvePrincipal(authorization: string | undefined): Promise<Principal>;
   /** New API key material: the key (shown once), its hash and display prefix. */
   generateApiKey(): { key: string; hash: string; prefix: string };
+  /** Envelope-encrypted tenant secrets. */
+  secrets: SecretService;
   /** Limits on requests, concurrent turns and tokens. */
   admission: TurnAdmission;
   /** Fresh ids (`key_…`). */

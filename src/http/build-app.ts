@@ -20,7 +20,9 @@ import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
+import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
+import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
@@ -101,6 +103,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'config', description: "The calling tenant's versioned agent config" },
         { name: 'keys', description: "The calling tenant's API keys" },
         { name: 'usage', description: "The calling tenant's usage ledger" },
+        { name: 'secrets', description: "The calling tenant's encrypted secrets (write-only)" },
+        { name: 'users', description: "Erasure of one end user's data" },
         { name: 'admin', description: 'Operator API: tenants, their keys, config, usage, audit log and export' },
         { name: 'operations', description: 'Health and readiness' },
       ],
@@ -123,6 +127,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(configRoutes(services, configs, scope));
     await app.register(keyRoutes(services, scope));
     await app.register(usageRoutes(services, scope));
+    await app.register(secretRoutes(services, scope));
+    await app.register(erasureRoutes(services, scope));
   }
   return app;
 }

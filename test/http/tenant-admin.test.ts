@@ -1,21 +1,28 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const ADMIN = `admin-${'y'.repeat(40)}`;
+const JWT_SECRET = 'tenant-admin-test-secret-0123456789abcdef';
 let t: TestApp;
 let key: string;
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, token: string, payload?: object) {
+async function call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, token: string, payload?: object) {
   const response = await t.app.inject({ method, url, headers: auth(token), ...(payload ? { payload } : {}) });
   const json = /^application\/(problem\+)?json/.test(String(response.headers['content-type'])) && response.body;
   return { status: response.statusCode, body: json ? response.json() : null, raw: response.body };
 }
 
 beforeAll(async () => {
-  t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN });
+  t = await createTestApp({
+    ENCLAVE_AUTH: 'required',
+    ENCLAVE_ADMIN_KEY: ADMIN,
+    ENCLAVE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    ENCLAVE_JWT_SECRET: JWT_SECRET,
+  });
   const created = await call('POST', '/v1/admin/tenants', ADMIN, {
     id: 'acme',
     name: 'Acme',
@@ -163,5 +170,43 @@ describe('export and deletion', () => {
     database.close();
     expect((await call('GET', '/v1/sessions', doomedKey)).status).toBe(401);
     expect((await call('GET', '/v1/admin/tenants/doomed', ADMIN)).status).toBe(404);
+  });
+});
+
+describe('secrets and end-user erasure', () => {
+  it('stores secrets write-only and encrypted, lists names, deletes', async () => {
+    expect((await call('PUT', '/v1/secrets/openai_api_key', key, { value: 'sk-live-123' })).status).toBe(204);
+    const list = await call('GET', '/v1/secrets', key);
+    expect(list.body.data).toEqual([{ name: 'openai_api_key' }]);
+    expect(list.raw).not.toContain('sk-live-123');
+    const database = new DatabaseSync(join(t.dir, 'enclave.db'), { readOnly: true });
+    const rows = JSON.stringify(database.prepare('SELECT * FROM tenant_secrets').all());
+    database.close();
+    expect(rows).not.toContain('sk-live-123');
+    expect((await call('DELETE', '/v1/secrets/openai_api_key', key)).status).toBe(204);
+    expect((await call('DELETE', '/v1/secrets/openai_api_key', key)).body.code).toBe('SECRET_NOT_FOUND');
+    expect((await call('PUT', '/v1/secrets/Bad Name', key, { value: 'x' })).status).toBe(422);
+  });
+
+  it("erases one end user's sessions, messages and usage, and nobody else's", async () => {
+    const token = (sub: string) =>
+      new SignJWT({ tenant_id: 'acme', sub, scope: 'chat history:read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(JWT_SECRET));
+    for (const user of ['alice', 'bob']) {
+      const userToken = await token(user);
+      const session = await call('POST', '/v1/sessions', userToken, {});
+      expect(session.body.user_id).toBe(user);
+      await call('POST', `/v1/sessions/${session.body.id}/messages`, userToken, { content: `hi from ${user}` });
+    }
+    const erased = await call('DELETE', '/v1/admin/tenants/acme/users/alice', ADMIN);
+    expect(erased.body).toEqual({ user_id: 'alice', sessions: 1, messages: 2, usage_records: 1 });
+    const sessions = await call('GET', '/v1/sessions?limit=100', key);
+    const users = sessions.body.data.map((session: { user_id: string | null }) => session.user_id);
+    expect(users).toContain('bob');
+    expect(users).not.toContain('alice');
+    const bobWrongUser = await call('POST', '/v1/sessions', await token('bob'), { user_id: 'alice' });
+    expect(bobWrongUser.status).toBe(422);
   });
 });

@@ -43,7 +43,10 @@ export async function tenantsCommand(config: Config, args: ParsedArgs, out: Outp
       out.line(`Created tenant ${tenant.id}`);
       out.json(tenantJson(tenant));
     } else if (action === 'delete') {
-      if (!(await admin.deleteTenant(tenantId))) throw new AppError('TENANT_NOT_FOUND');
+      // Checked first: deleteTenant also clears orphaned rows (the audit log included) of a missing tenant.
+      if (!(await storage.getTenant(tenantId)) || !(await admin.deleteTenant(tenantId))) {
+        throw new AppError('TENANT_NOT_FOUND');
+      }
       // Written after the delete (which removes the tenant's earlier audit entries), so the deletion stays on record.
       await auditCli(storage, { tenantId, action: 'tenant.delete', target: tenantId });
       out.line(`Deleted tenant ${tenantId} and all its data`);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Scope } from '../../../core/auth/principal.ts';
+import { AppError } from '../../../core/errors.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
@@ -34,9 +35,16 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const body = request.body ?? {};
+        const tenantId = await tenant(request, 'chat');
+        // A JWT names the end user (`sub`); a body user_id may only repeat it.
+        const principal = request.principal;
+        const tokenUser = principal.kind === 'tenant' ? principal.userId : null;
+        if (tokenUser && body.user_id !== undefined && body.user_id !== tokenUser) {
+          throw new AppError('VALIDATION_FAILED', "body.user_id: must equal the token's subject");
+        }
         const session = await conversations.createSession(
-          await tenant(request, 'chat'),
-          { title: body.title, userId: body.user_id, metadata: body.metadata },
+          tenantId,
+          { title: body.title, userId: tokenUser ?? body.user_id, metadata: body.metadata },
           { createTenant: request.principal.kind === 'open' },
         );
         return reply.code(201).send(toSessionJson(session));

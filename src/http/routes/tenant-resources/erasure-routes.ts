@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppServices } from '../../app-services.ts';
+import { problems } from '../../schemas/problem.ts';
+import type { TenantScope } from './tenant-scope.ts';
+
+export const USER_ID_PATTERN = /^[A-Za-z0-9._:@|-]{1,128}$/;
+
+/** Erasure of one end user's data within a tenant: their sessions, messages and usage records. */
+export function erasureRoutes(services: AppServices, scope: TenantScope): FastifyPluginAsyncZod {
+  const tags = [scope.prefix === '/v1' ? 'users' : 'admin'];
+  return async (app) => {
+    app.delete(
+      `${scope.prefix}/users/:user_id`,
+      {
+        schema: {
+          tags,
+          summary: "Erase one end user's sessions, messages and usage records",
+          params: scope.params.extend({ user_id: z.string().regex(USER_ID_PATTERN, 'must be a user id') }),
+          response: {
+            200: z.object({
+              user_id: z.string(),
+              sessions: z.number().int(),
+              messages: z.number().int(),
+              usage_records: z.number().int(),
+            }),
+            ...problems(401, 403, 404, 422),
+          },
+        },
+      },
+      async (request) => {
+        const { tenantId, actor } = await scope.resolve(request, 'config:write');
+        const userId = (request.params as { user_id: string }).user_id;
+        const erased = await services.storage.eraseUser(tenantId, userId);
+        await services.storage.appendAudit({
+          tenantId,
+          actor,
+          action: 'user.erase',
+          target: `user:${userId}`,
+          requestId: request.id,
+          details: erased,
+        });
+        return {
+          user_id: userId,
+          sessions: erased.sessions,
+          messages: erased.messages,
+          usage_records: erased.usageRecords,
+        };
+      },
+    );
+  };
+}
