@@ -9,6 +9,8 @@ export interface LoadSpec {
   body?: string | (() => string);
   durationSeconds: number;
   connections: number;
+  /** Extra request headers (e.g. Authorization). */
+  headers?: Record<string, string>;
 }
 
 export interface LatencyStats {
@@ -72,7 +74,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const request: Request = {
     method: spec.method,
     path: spec.path,
-    headers: spec.body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }), ...spec.headers },
     onResponse: (_status, body) => {
       const bytes = Buffer.byteLength(body);
       if (bodyFirst < 0) bodyFirst = bytes;

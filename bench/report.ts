@@ -8,6 +8,8 @@ export const TARGETS = {
   p99Ms: 10,
   /** History growth 0 → largest point: max/min of req/s and of p50 at most 1 + this. */
   flatness: 0.2,
+  /** Interact with auth on (API key) at least this fraction of auth off, same run. */
+  authOnVsOff: 0.9,
 } as const;
 
 export interface ScenarioSummary {
@@ -63,6 +65,8 @@ export interface Report {
       };
     };
     historyPage: ScenarioSummary & { tenantId: string; messages: number; limit: number };
+    /** Legacy interact on one tenant, auth off vs auth on with an API key, fresh databases, same run. */
+    authOverhead: { off: ScenarioSummary; on: ScenarioSummary; ratio: number };
   };
 }
 
@@ -149,7 +153,7 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
 
 /** The short table printed at the end of a run. */
 export function formatTable(report: Report): string {
-  const { echo, interactFreshTenants, interactHistoryGrowth, historyPage } = report.scenarios;
+  const { echo, interactFreshTenants, interactHistoryGrowth, historyPage, authOverhead } = report.scenarios;
   const header = ['scenario', 'req/s', 'p50 ms', 'p97.5', 'p99 ms', 'err', 'non2xx', 'body B', 'x echo', 'targets'];
   const row = (name: string, summary: ScenarioSummary): string[] => [
     name,
@@ -171,6 +175,8 @@ export function formatTable(report: Report): string {
       row(`interact, one tenant @ ${point.label} msgs (→${point.messagesAtEnd})`, point),
     ),
     row(`history page limit=${historyPage.limit} @ ${countLabel(historyPage.messages)} msgs`, historyPage),
+    row('interact, one tenant, auth off', authOverhead.off),
+    row('interact, one tenant, auth on (API key)', authOverhead.on),
   ];
   const widths = header.map((_, index) => Math.max(...rows.map((cells) => cells[index]?.length ?? 0)));
   const { flatness: flat } = interactHistoryGrowth;
@@ -181,6 +187,7 @@ export function formatTable(report: Report): string {
     ...rows.map((cells) => pad(cells, widths)),
     '',
     `flatness ${flat.range} msgs: req/s max/min ${flat.reqPerSecMaxOverMin}, p50 max/min ${flat.p50MaxOverMin}, p99 max/min ${flat.p99MaxOverMin} — ${mark(flat.targets)}`,
+    `auth on / off: ${authOverhead.ratio} — ${authOverhead.ratio >= TARGETS.authOnVsOff ? 'PASS' : 'MISS'} (target >= ${TARGETS.authOnVsOff})`,
     `targets: interact req/s >= ${TARGETS.interactVsEcho}x echo; p99 < ${TARGETS.p99Ms} ms; flat ±${TARGETS.flatness * 100}% (max/min <= ${1 + TARGETS.flatness})`,
   ].join('\n');
 }

@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { BENCH_ADMIN_KEY, createTenantKey, interactWith } from './auth-overhead.ts';
 import { type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import type { LoadResult } from './load.ts';
 import { machineInfo } from './machine.ts';
@@ -46,11 +47,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-function startEnclave(): Promise<ChildServer> {
+function startEnclave(env: Record<string, string> = {}): Promise<ChildServer> {
   return startChildServer({
     name: 'enclave',
     args: ['src/cli/main.ts', 'serve'],
-    env: { DATABASE_URL: `sqlite:${databasePath}`, LOG_LEVEL: 'warn' },
+    env: { DATABASE_URL: `sqlite:${databasePath}`, LOG_LEVEL: 'warn', ...env },
     readyPath: '/readyz',
     nodeOptions: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],
   });
@@ -85,7 +86,7 @@ async function main(): Promise<Report> {
   const { durationSeconds: duration, warmupSeconds: warmup } = settings;
   log(`${settings.connections} connections, ${duration} s per scenario, ${warmup} s warm-up; scratch ${tempDir}`);
 
-  log('1/4 echo ceiling');
+  log('1/5 echo ceiling');
   const echoLoad = await withServer(
     () => startChildServer({ name: 'echo', args: ['bench/echo-server.ts'], env: {}, readyPath: '/' }),
     async ({ baseUrl }) => {
@@ -96,7 +97,7 @@ async function main(): Promise<Report> {
   log(`  ${describe(echoLoad)}`);
   const echoReqPerSec = echoLoad.reqPerSec;
 
-  log('2/4 interact, a new tenant per request');
+  log('2/5 interact, a new tenant per request');
   const freshLoad = await withServer(startEnclave, async ({ baseUrl }) => {
     await checkInteract(baseUrl, 'probe');
     await interactFreshTenants(baseUrl, settings, warmup, 'warm');
@@ -104,7 +105,7 @@ async function main(): Promise<Report> {
   });
   log(`  ${describe(freshLoad)}`);
 
-  log(`3/4 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
+  log(`3/5 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
   const growthTenants = settings.growthPoints.map((messages) => ({
     tenantId: `grow-${countLabel(messages)}`,
     messages,
@@ -135,7 +136,7 @@ async function main(): Promise<Report> {
 
   const historyTenant = `history-${countLabel(settings.historyMessages)}`;
   log(
-    `4/4 history page (limit ${settings.historyPageLimit}) on a tenant with ${countLabel(settings.historyMessages)} messages`,
+    `4/5 history page (limit ${settings.historyPageLimit}) on a tenant with ${countLabel(settings.historyMessages)} messages`,
   );
   seed('history page', [{ tenantId: historyTenant, messages: settings.historyMessages }]);
   const historyLoad = await withServer(startEnclave, async ({ baseUrl }) => {
@@ -144,6 +145,29 @@ async function main(): Promise<Report> {
     return historyPage(baseUrl, settings, historyTenant);
   });
   log(`  ${describe(historyLoad)}, body ${historyLoad.bodyBytes.mean} B`);
+
+  log('5/5 auth overhead: interact on one tenant, auth off vs auth on (API key), fresh databases');
+  const authEnv = (name: string, required: boolean) => ({
+    DATABASE_URL: `sqlite:${join(tempDir, `${name}.db`)}`,
+    ...(required ? { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: BENCH_ADMIN_KEY } : { ENCLAVE_AUTH: 'disabled' }),
+  });
+  const authOff = await withServer(
+    () => startEnclave(authEnv('auth-off', false)),
+    async (server) => {
+      await interactWith(server, settings, 'auth-tenant', warmup, null);
+      return interactWith(server, settings, 'auth-tenant', duration, null);
+    },
+  );
+  log(`  auth off: ${describe(authOff)}`);
+  const authOn = await withServer(
+    () => startEnclave(authEnv('auth-on', true)),
+    async (server) => {
+      const key = await createTenantKey(server, 'auth-tenant');
+      await interactWith(server, settings, 'auth-tenant', warmup, key);
+      return interactWith(server, settings, 'auth-tenant', duration, key);
+    },
+  );
+  log(`  auth on: ${describe(authOn)}`);
 
   const finishedAt = new Date();
   return {
@@ -161,6 +185,11 @@ async function main(): Promise<Report> {
           'POST /agent/interact, all connections on one tenant; each point is its own tenant seeded to that many messages, measured back to back on one warm server (the history keeps growing while measured: see messagesAtEnd)',
         points,
         flatness: flatness(points),
+      },
+      authOverhead: {
+        off: summarise(authOff),
+        on: summarise(authOn),
+        ratio: authOff.reqPerSec === 0 ? 0 : Math.round((authOn.reqPerSec / authOff.reqPerSec) * 1000) / 1000,
       },
       historyPage: {
         tenantId: historyTenant,
