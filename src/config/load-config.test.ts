@@ -47,3 +47,30 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(8000);
   });
 });
+
+describe('auth mode', () => {
+  it('defaults to disabled on loopback and required elsewhere', async () => {
+    const { authModeOf } = await import('./config-schema.ts');
+    expect(authModeOf(loadConfig({}))).toBe('disabled');
+    expect(authModeOf(loadConfig({ HOST: '::1' }))).toBe('disabled');
+    expect(authModeOf(loadConfig({ HOST: '0.0.0.0' }))).toBe('required');
+    expect(authModeOf(loadConfig({ HOST: '10.0.0.5', ENCLAVE_AUTH: 'required' }))).toBe('required');
+    expect(authModeOf(loadConfig({ ENCLAVE_AUTH: 'required' }))).toBe('required');
+  });
+
+  it('refuses disabled auth on a non-loopback address unless the operator says so explicitly', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0', ENCLAVE_AUTH: 'disabled' })).toThrow(/ENCLAVE_ALLOW_UNAUTHENTICATED/);
+    expect(loadConfig({ HOST: '0.0.0.0', ENCLAVE_AUTH: 'disabled', ENCLAVE_ALLOW_UNAUTHENTICATED: 'true' }).auth).toBe(
+      'disabled',
+    );
+  });
+
+  it('validates the admin key, master key and JWT trust', () => {
+    expect(() => loadConfig({ ENCLAVE_ADMIN_KEY: 'short' })).toThrow(/ENCLAVE_ADMIN_KEY/);
+    expect(() => loadConfig({ ENCLAVE_MASTER_KEY: 'abc' })).toThrow(/ENCLAVE_MASTER_KEY/);
+    expect(loadConfig({ ENCLAVE_MASTER_KEY: Buffer.alloc(32).toString('base64') }).masterKey).toBeDefined();
+    expect(() =>
+      loadConfig({ ENCLAVE_JWT_SECRET: 'x'.repeat(32), ENCLAVE_JWT_JWKS_URL: 'https://idp.example/jwks.json' }),
+    ).toThrow(/one, not both/);
+  });
+});

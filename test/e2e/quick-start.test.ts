@@ -103,6 +103,10 @@ describe('README quick start', () => {
     // properly (a clean close checkpoints and removes the WAL file; a crash leaves it behind).
     expect(logs()).toContainEqual(expect.objectContaining({ signal: 'SIGTERM', pid: serverPid }));
     expect(logs().filter((entry) => entry.level >= 50)).toEqual([]);
+    // Loopback default: authentication is off, and the server says so at start.
+    expect(logs()).toContainEqual(
+      expect.objectContaining({ level: 40, msg: expect.stringContaining('authentication is disabled') }),
+    );
     expect(existsSync(database)).toBe(true);
     expect(existsSync(`${database}-wal`)).toBe(false);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow(TypeError);
