@@ -305,6 +305,8 @@ export function createSqlStorage(
 
     async deleteTenant(tenantId) {
       return database.transaction(async (client) => {
+        // A tenant that does not exist has nothing to delete (and no stray rows to sweep under its name).
+        if (!(await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]))) return false;
         // Children first; the data key goes too, so any copy of the ciphertext left elsewhere is unreadable.
         for (const table of TENANT_TABLES) await client.run(`DELETE FROM ${table} WHERE tenant_id = ?`, [tenantId]);
         const result = await client.run('DELETE FROM tenants WHERE id = ?', [tenantId]);

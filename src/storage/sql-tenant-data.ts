@@ -12,6 +12,11 @@ const EXPORT_TABLES = [
   'tenant_secrets',
 ] as const;
 
+/** Columns that never leave: an API key's hash is a credential verifier, not tenant data. */
+const EXPORT_COLUMNS: Partial<Record<(typeof EXPORT_TABLES)[number], string>> = {
+  api_keys: 'tenant_id, id, name, prefix, scopes, limits, expires_at, last_used_at, revoked_at, created_at',
+};
+
 /** Page size when streaming an export, so a tenant with millions of rows never sits in memory. */
 const EXPORT_PAGE = 1000;
 
@@ -32,15 +37,16 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
   return {
     async eraseUser(tenantId, userId) {
       return database.transaction(async (client) => {
+        // Usage first: a turn made with an API key in the user's session records no user id itself.
+        const usage = await client.run(
+          'DELETE FROM usage_records WHERE tenant_id = ? AND (user_id = ? OR session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?))',
+          [tenantId, userId, tenantId, userId],
+        );
         const messages = await client.run(
           'DELETE FROM messages WHERE tenant_id = ? AND session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?)',
           [tenantId, tenantId, userId],
         );
         const sessions = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?', [
-          tenantId,
-          userId,
-        ]);
-        const usage = await client.run('DELETE FROM usage_records WHERE tenant_id = ? AND user_id = ?', [
           tenantId,
           userId,
         ]);
@@ -57,7 +63,7 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
         for (;;) {
           // Secrets leave only as ciphertext; the data key never leaves. Keyset pages by rowid.
           const rows = await database.all(
-            `SELECT rowid AS export_rowid, * FROM ${table} WHERE tenant_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+            `SELECT rowid AS export_rowid, ${EXPORT_COLUMNS[table] ?? '*'} FROM ${table} WHERE tenant_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
             [tenantId, after, EXPORT_PAGE],
           );
           for (const { export_rowid: rowid, ...row } of rows) {

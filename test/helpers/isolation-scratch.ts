@@ -1,0 +1,20 @@
+import { createTestApp } from './test-app.ts';
+const ADMIN = 'A'.repeat(64);
+const t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, ENCLAVE_JWT_SECRET: 'p'.repeat(40), ENCLAVE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') });
+const admin = { authorization: `Bearer ${ADMIN}` };
+const inj = async (method: string, url: string, headers: Record<string, string> = {}, payload?: unknown) => {
+  const r = await t.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  console.log(method, url.slice(0, 80), r.statusCode, r.body.slice(0, 3000), JSON.stringify(r.headers));
+  return r;
+};
+await inj('POST', '/v1/admin/tenants', admin, { id: 'tn-a' });
+const k = (await inj('POST', '/v1/admin/tenants/tn-a/keys', admin, { name: 'k' })).json();
+const key = { authorization: `Bearer ${k.key}` };
+const s = (await inj('POST', '/v1/sessions', key, {user_id: 'u1'})).json();
+await inj('POST', `/v1/sessions/${s.id}/messages`, key, { content: 'hello SECRET' });
+await inj('POST', `/agent/interact`, key, { tenant_id: 'tn-a', message: 'legacy SECRET' });
+await inj('PUT', `/v1/secrets/my.secret`, key, { value: 'VALUE' });
+await inj('DELETE', `/v1/users/u2`, key);
+await inj('GET', `/v1/admin/tenants/tn-a/export`, admin);
+await inj('GET', `/v1/sessions`, key);
+await t.dispose();
