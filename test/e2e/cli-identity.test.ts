@@ -518,7 +518,7 @@ describe('enclave CLI: identity, usage, export and erasure', { timeout: 90_000 }
 
     const erasures = (await audit('acme')).filter((entry) => entry.action === 'user.erase');
     expect(erasures.map(({ actor, target, details }) => ({ actor, target, details }))).toEqual([
-      { actor: 'cli', target: 'user-1', details: { sessions: 1, messages: 2, usage_records: 0 } },
+      { actor: 'cli', target: 'user-1', details: { sessions: 1, messages: 2, usage_records: 1 } },
       { actor: 'cli', target: 'user-1', details: { sessions: 0, messages: 0, usage_records: 0 } },
     ]);
   });
