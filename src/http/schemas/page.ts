@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { encodeCursor } from '../../core/conversations/cursor.ts';
+import { toPage } from '../../core/conversations/page.ts';
 
 /** `{ data, has_more, next_cursor }`: the shape of every cursor-paginated list. */
 export function pageSchema<T extends z.ZodType>(item: T) {
@@ -16,4 +18,18 @@ export function pageQuerySchema(defaultLimit: number, maxLimit: number) {
       .default(defaultLimit),
     cursor: z.string().min(1).max(256).optional(),
   });
+}
+
+/**
+ * The API shape of a cursor page built from up to `limit + 1` fetched items (the extra one only
+ * says there is more); `cursorOf` names the last returned item's position.
+ */
+export function pageJson<T, J>(
+  items: T[],
+  limit: number,
+  cursorOf: (item: T) => string | number,
+  toJson: (item: T) => J,
+): { data: J[]; has_more: boolean; next_cursor: string | null } {
+  const page = toPage(items, limit, (item) => encodeCursor(cursorOf(item)));
+  return { data: page.data.map(toJson), has_more: page.hasMore, next_cursor: page.nextCursor };
 }

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decodeIdCursor, encodeCursor } from '../../../core/conversations/cursor.ts';
+import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
 import { AppError } from '../../../core/errors.ts';
 import type { ConfigService } from '../../../core/tenants/config-service.ts';
 import { TENANT_ID_PATTERN } from '../../../core/tenants/tenant-id.ts';
 import { requireAdmin } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
-import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
+import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
 import { auditEntrySchema, tenantSchema, toAuditJson, toTenantJson } from '../../schemas/tenant.ts';
 
@@ -73,14 +73,7 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
           limit: limit + 1,
           afterId: cursor === undefined ? null : decodeIdCursor(cursor),
         });
-        const data = tenants.slice(0, limit);
-        const hasMore = tenants.length > limit;
-        const last = data.at(-1);
-        return {
-          data: data.map(toTenantJson),
-          has_more: hasMore,
-          next_cursor: hasMore && last ? encodeCursor(last.id) : null,
-        };
+        return pageJson(tenants, limit, (item) => item.id, toTenantJson);
       },
     );
 
@@ -187,14 +180,7 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
           limit: limit + 1,
           beforeId: cursor === undefined ? null : decodeIdCursor(cursor),
         });
-        const data = entries.slice(0, limit);
-        const hasMore = entries.length > limit;
-        const last = data.at(-1);
-        return {
-          data: data.map(toAuditJson),
-          has_more: hasMore,
-          next_cursor: hasMore && last ? encodeCursor(last.id) : null,
-        };
+        return pageJson(entries, limit, (item) => item.id, toAuditJson);
       },
     );
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decodeSeqCursor, encodeCursor } from '../../../core/conversations/cursor.ts';
+import { decodeSeqCursor } from '../../../core/conversations/cursor.ts';
 import type { ConfigService } from '../../../core/tenants/config-service.ts';
 import type { AppServices } from '../../app-services.ts';
-import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
+import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
 import { configVersionSchema, toConfigJson } from '../../schemas/tenant.ts';
 import type { TenantScope } from './tenant-scope.ts';
@@ -74,14 +74,7 @@ export function configRoutes(services: AppServices, configs: ConfigService, scop
           limit: limit + 1,
           beforeVersion: cursor === undefined ? null : decodeSeqCursor(cursor),
         });
-        const data = versions.slice(0, limit);
-        const hasMore = versions.length > limit;
-        const last = data.at(-1);
-        return {
-          data: data.map(toConfigJson),
-          has_more: hasMore,
-          next_cursor: hasMore && last ? encodeCursor(last.version) : null,
-        };
+        return pageJson(versions, limit, (item) => item.version, toConfigJson);
       },
     );
 

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SCOPES } from '../../../core/auth/principal.ts';
-import { decodeIdCursor, encodeCursor } from '../../../core/conversations/cursor.ts';
+import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
 import { AppError } from '../../../core/errors.ts';
 import { limitSettingsSchema } from '../../../core/tenants/tenant-config.ts';
 import type { AppServices } from '../../app-services.ts';
-import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
+import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
 import { apiKeySchema, toApiKeyJson } from '../../schemas/tenant.ts';
 import type { TenantScope } from './tenant-scope.ts';
@@ -90,14 +90,7 @@ export function keyRoutes(services: AppServices, scope: TenantScope): FastifyPlu
           limit: limit + 1,
           afterId: cursor === undefined ? null : decodeIdCursor(cursor),
         });
-        const data = keys.slice(0, limit);
-        const hasMore = keys.length > limit;
-        const last = data.at(-1);
-        return {
-          data: data.map(toApiKeyJson),
-          has_more: hasMore,
-          next_cursor: hasMore && last ? encodeCursor(last.id) : null,
-        };
+        return pageJson(keys, limit, (item) => item.id, toApiKeyJson);
       },
     );
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decodeIdCursor, encodeCursor } from '../../../core/conversations/cursor.ts';
+import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
 import { AppError } from '../../../core/errors.ts';
 import type { AppServices } from '../../app-services.ts';
-import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
+import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
 import {
   toUsageAggregateJson,
@@ -75,14 +75,7 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
           from,
           to,
         });
-        const data = records.slice(0, limit);
-        const hasMore = records.length > limit;
-        const last = data.at(-1);
-        return {
-          data: data.map(toUsageRecordJson),
-          has_more: hasMore,
-          next_cursor: hasMore && last ? encodeCursor(last.id) : null,
-        };
+        return pageJson(records, limit, (item) => item.id, toUsageRecordJson);
       },
     );
   };
