@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { generateApiKey, hashApiKey } from './auth/api-key.ts';
 import { createJwtVerifier, type JwtTrust } from './auth/jwt.ts';
 import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
@@ -13,6 +14,7 @@ import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
 import { buildApp } from './http/build-app.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
+import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { createModelCache } from './providers/model-cache.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
@@ -51,7 +53,11 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
   const models = createModelCache();
   const tools = createToolRegistry();
   const tenants = createTenantDirectory({ storage });
-  const counters = createMemoryCounterStore();
+  // Redis makes limit counters exact across replicas; without it they are per process.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
+    : null;
+  const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore();
   const admission = createTurnAdmission(counters);
   const agent = {
     admission,
@@ -93,6 +99,16 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
       resolvePrincipal: resolver.resolve,
       generateApiKey,
       admission,
+      readinessChecks: redis
+        ? [
+            {
+              name: 'Redis',
+              check: async () => {
+                await redis.ping();
+              },
+            },
+          ]
+        : [],
       secrets: createSecretService({
         storage,
         masterKey: config.masterKey ? Buffer.from(config.masterKey, 'base64') : null,
@@ -126,6 +142,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
           await app.close();
         } finally {
           await counters.close();
+          await redis?.quit().catch(() => redis.disconnect());
           await storage.close();
         }
       })();

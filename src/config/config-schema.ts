@@ -48,6 +48,8 @@ export const configSchema = z.object({
   jwtAudience: z.string().min(1).optional(),
   jwtTenantClaim: z.string().min(1).default('tenant_id'),
   jwtScopesClaim: z.string().min(1).default('scope'),
+  /** Optional Redis (`redis://…`): limit counters exact across replicas. Without it, counters are per process. */
+  redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -87,4 +89,5 @@ export const ENV_KEYS = {
   jwtAudience: 'ENCLAVE_JWT_AUDIENCE',
   jwtTenantClaim: 'ENCLAVE_JWT_TENANT_CLAIM',
   jwtScopesClaim: 'ENCLAVE_JWT_SCOPES_CLAIM',
+  redisUrl: 'REDIS_URL',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

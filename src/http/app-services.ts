@@ -22,6 +22,8 @@ export interface AppServices {
   generateApiKey(): { key: string; hash: string; prefix: string };
   /** Envelope-encrypted tenant secrets. */
   secrets: SecretService;
+  /** What `/readyz` checks besides the database (e.g. Redis). */
+  readinessChecks: { name: string; check(): Promise<void> }[];
   /** Limits on requests, concurrent turns and tokens. */
   admission: TurnAdmission;
   /** Fresh ids (`key_…`). */

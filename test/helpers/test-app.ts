@@ -13,8 +13,12 @@ export interface TestApp extends Enclave {
 }
 
 /** The real app on a real SQLite file in a fresh temporary folder, for `app.inject()` tests. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'enclave-test-'));
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { dir?: string } = {},
+): Promise<TestApp> {
+  // A second app on the same folder shares the database file, like a second replica.
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'enclave-test-'));
   const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'enclave.db')}`, LOG_LEVEL: 'silent', ...env });
   const enclave = await createEnclave(config, { logger: false });
   return {
@@ -23,7 +27,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     config,
     async dispose() {
       await enclave.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

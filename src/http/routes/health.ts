@@ -26,16 +26,21 @@ export function healthRoutes(services: AppServices, readiness: Readiness): Fasti
         config: { public: true },
         schema: {
           tags: ['operations'],
-          summary: 'Readiness: the server accepts work and the database answers',
+          summary: 'Readiness: the server accepts work and the database (and Redis, when configured) answer',
           response: { 200: z.object({ status: z.literal('ready') }), ...problems(503) },
         },
       },
       async () => {
         if (!readiness.accepting()) throw new AppError('NOT_READY', 'The server is shutting down');
-        try {
-          await services.storage.ping();
-        } catch (error) {
-          throw new AppError('NOT_READY', 'The database does not answer', { cause: error });
+        for (const { name, check } of [
+          { name: 'database', check: () => services.storage.ping() },
+          ...services.readinessChecks,
+        ]) {
+          try {
+            await check();
+          } catch (error) {
+            throw new AppError('NOT_READY', `The ${name} does not answer`, { cause: error });
+          }
         }
         return { status: 'ready' as const };
       },
