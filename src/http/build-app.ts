@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -10,10 +10,11 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config-schema.ts';
+import { AppError } from '../core/errors.ts';
 import { createConfigService } from '../core/tenants/config-service.ts';
 import type { AppServices } from './app-services.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
-import { registerErrorHandler } from './plugins/error-handler.ts';
+import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
@@ -61,6 +62,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router raises before any hook (bad percent-encoding, an over-long path parameter)
+    // answer problem+json like everything else.
+    frameworkErrors: (error, request, reply) => {
+      const problem = toProblem(
+        new AppError('VALIDATION_FAILED', `The request URL is malformed: ${error.message}`),
+        request.id,
+      );
+      void sendProblem(reply as unknown as FastifyReply, problem);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -72,6 +72,36 @@ describe('tenant config versions', () => {
   });
 });
 
+describe('rollback by a tenant', () => {
+  it('restores only the tenant own settings, never an operator limit or a rotated-out JWT secret', async () => {
+    await call('POST', '/v1/admin/tenants', ADMIN, { id: 'roll' });
+    const tenantKey = (await call('POST', '/v1/admin/tenants/roll/keys', ADMIN, { name: 'k' })).body.key;
+    const old = await call('PATCH', '/v1/admin/tenants/roll/config', ADMIN, {
+      systemPrompt: 'old prompt',
+      jwt: { secret: 'old-secret-old-secret-old-secret-0123' },
+    });
+    await call('PATCH', '/v1/admin/tenants/roll/config', ADMIN, {
+      systemPrompt: 'new prompt',
+      jwt: { secret: 'new-secret-new-secret-new-secret-0123' },
+      limits: { tokensPerDay: 1000 },
+    });
+    const rolled = await call('POST', '/v1/config/rollback', tenantKey, { version: old.body.version });
+    expect(rolled.status).toBe(200);
+    expect(rolled.body.config.systemPrompt).toBe('old prompt');
+    expect(rolled.body.config.limits.tokensPerDay).toBe(1000);
+    const oldToken = await new SignJWT({ tenant_id: 'roll', scope: 'history:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('old-secret-old-secret-old-secret-0123'));
+    expect((await call('GET', '/v1/sessions', oldToken)).status).toBe(401);
+    const toDefault = await call('POST', '/v1/config/rollback', tenantKey, { version: 0 });
+    expect(toDefault.body.config.jwt).not.toBeNull();
+    // The operator can roll everything back.
+    const operator = await call('POST', '/v1/admin/tenants/roll/config/rollback', ADMIN, { version: 0 });
+    expect(operator.body.config.jwt).toBeNull();
+  });
+});
+
 describe('usage ledger and audit log', () => {
   it('records every turn exactly and aggregates by day and model', async () => {
     await call('POST', '/agent/interact', key, { tenant_id: 'acme', message: 'what is the current_time?' });

@@ -44,11 +44,19 @@ export function createConfigService({ storage, tenants }: { storage: Storage; te
       return save(tenantId, parsed.data, options.actor);
     },
 
-    /** Makes an earlier version current again, as a new version with the same content. */
-    async rollback(tenantId: string, version: number, actor: string) {
+    /**
+     * Makes an earlier version current again, as a new version. A tenant rolls back only its own
+     * agent settings: the operator's fields (limits, JWT trust) stay as they are now, so a rollback
+     * can never lift a limit or revive a rotated-out signing secret.
+     */
+    async rollback(tenantId: string, version: number, options: { actor: string; operator: boolean }) {
       const earlier = await storage.getTenantConfigVersion(tenantId, version);
       if (!earlier) throw new AppError('CONFIG_VERSION_NOT_FOUND');
-      return save(tenantId, earlier.config, actor);
+      if (options.operator) return save(tenantId, earlier.config, options.actor);
+      const { config: current } = await storage.getTenantConfig(tenantId);
+      const restored: TenantConfig = { ...current };
+      for (const field of TENANT_EDITABLE_FIELDS) (restored as Record<string, unknown>)[field] = earlier.config[field];
+      return save(tenantId, restored, options.actor);
     },
 
     versions: (tenantId: string, options: { limit: number; beforeVersion: number | null }) =>

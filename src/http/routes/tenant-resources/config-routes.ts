@@ -90,8 +90,8 @@ export function configRoutes(services: AppServices, configs: ConfigService, scop
         },
       },
       async (request) => {
-        const { tenantId, actor } = await scope.resolve(request, 'config:write');
-        const saved = await configs.rollback(tenantId, request.body.version, actor);
+        const { tenantId, actor, operator } = await scope.resolve(request, 'config:write');
+        const saved = await configs.rollback(tenantId, request.body.version, { actor, operator });
         await services.storage.appendAudit({
           tenantId,
           actor,

@@ -13,7 +13,13 @@ import {
 } from '../../schemas/tenant.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+  .refine((value) => {
+    const time = Date.parse(`${value}T00:00:00Z`);
+    return !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
+  }, 'must be a real calendar date');
 const DAY_MS = 86_400_000;
 
 function range(query: { from?: string | undefined; to?: string | undefined }) {
