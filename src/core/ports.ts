@@ -86,6 +86,8 @@ export interface Storage {
     options: { limit: number; beforeSeq: number | null },
   ): Promise<Interaction[]>;
 
+  /** The tenant (null when it does not exist) and its current config, in one read. */
+  getTenantView(tenantId: string): Promise<{ tenant: Tenant | null; config: TenantConfigVersion }>;
   /** The current config (version 0 is the default, before any change). */
   getTenantConfig(tenantId: string): Promise<TenantConfigVersion>;
   /** Stores `config` as the next version and makes it current; returns the new version. */

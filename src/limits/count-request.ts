@@ -16,6 +16,7 @@ export async function countRequest(
   settings: { tenant: LimitSettings; key: LimitSettings | null },
   now: number,
 ): Promise<void> {
+  if (settings.tenant.requestsPerMinute === null && settings.key?.requestsPerMinute == null) return;
   const keys = keysFor(scope, now);
   const levels = [
     { level: 'tenant' as const, limit: settings.tenant.requestsPerMinute, key: keys.tenant.rpm },

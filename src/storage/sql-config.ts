@@ -1,6 +1,9 @@
 import type { Storage } from '../core/ports.ts';
 import { DEFAULT_TENANT_CONFIG, type TenantConfig, type TenantConfigVersion } from '../core/tenants/tenant-config.ts';
+import { toTenant } from './rows.ts';
 import type { SqlDatabase, SqlRow } from './sql-database.ts';
+
+const TENANT_COLUMNS_T = 't.id, t.name, t.status, t.config_version, t.created_at, t.updated_at';
 
 function toVersion(row: SqlRow): TenantConfigVersion {
   return {
@@ -20,12 +23,27 @@ const DEFAULT_VERSION: TenantConfigVersion = {
 
 type ConfigMethods = Pick<
   Storage,
-  'getTenantConfig' | 'appendTenantConfig' | 'listTenantConfigs' | 'getTenantConfigVersion'
+  'getTenantView' | 'getTenantConfig' | 'appendTenantConfig' | 'listTenantConfigs' | 'getTenantConfigVersion'
 >;
 
 /** Versioned tenant configs: append-only, with `tenants.config_version` naming the current one. */
 export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigMethods {
   return {
+    async getTenantView(tenantId) {
+      const row = await database.get(
+        `SELECT ${TENANT_COLUMNS_T}, c.version, c.config, c.created_by AS config_created_by, c.created_at AS config_created_at
+           FROM tenants t LEFT JOIN tenant_configs c ON c.tenant_id = t.id AND c.version = t.config_version
+          WHERE t.id = ?`,
+        [tenantId],
+      );
+      if (!row) return { tenant: null, config: DEFAULT_VERSION };
+      const config =
+        row.version == null
+          ? DEFAULT_VERSION
+          : toVersion({ ...row, created_by: row.config_created_by ?? null, created_at: row.config_created_at ?? null });
+      return { tenant: toTenant(row), config };
+    },
+
     async getTenantConfig(tenantId) {
       const row = await database.get(
         `SELECT c.version, c.config, c.created_by, c.created_at FROM tenants t

@@ -73,6 +73,12 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
   const { admission } = deps;
   if (!admission || !request.limits) return runAdmittedTurn(deps, request);
   const scope = { tenantId: request.tenantId, keyId: request.actor.keyId };
+  // Without turn limits there is nothing to admit; tokens are still counted, so a quota set later sees today's use.
+  if (!hasTurnLimits(request.limits)) {
+    const result = await runAdmittedTurn(deps, request);
+    await admission.recordTokens(scope, result.usage.totalTokens);
+    return result;
+  }
   const slot = await admission.admit(scope, request.limits);
   try {
     const result = await runAdmittedTurn(deps, request);
@@ -81,6 +87,17 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
   } finally {
     await slot.release();
   }
+}
+
+function hasTurnLimits(limits: AdmissionLimits): boolean {
+  return [limits.tenant, limits.key].some(
+    (settings) =>
+      settings !== null &&
+      (settings.concurrentTurns !== null ||
+        settings.tokensPerMinute !== null ||
+        settings.tokensPerDay !== null ||
+        settings.tokensPerMonth !== null),
+  );
 }
 
 async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {

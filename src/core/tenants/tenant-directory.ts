@@ -34,8 +34,8 @@ export function createTenantDirectory(options: {
     async get(tenantId) {
       const hit = cache.get(tenantId);
       if (hit && hit.expires > now()) return hit.view;
-      const [tenant, config] = await Promise.all([storage.getTenant(tenantId), storage.getTenantConfig(tenantId)]);
-      const view = { tenant, config };
+      const view = await storage.getTenantView(tenantId);
+      const { tenant } = view;
       // A tenant that does not exist yet is not cached: it may be created by its first turn.
       if (tenant) {
         if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);

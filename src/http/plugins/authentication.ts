@@ -29,15 +29,23 @@ export function registerAuthentication(
   },
 ): void {
   app.decorateRequest('principal', null as never);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: the common paths (public route, auth disabled) stay synchronous.
+  app.addHook('onRequest', (request, _reply, done) => {
     const authorization = request.headers.authorization;
     const isPublic =
       request.routeOptions.config?.public === true ||
       options.publicPrefixes.some((prefix) => request.url === prefix || request.url.startsWith(`${prefix}/`));
     if (isPublic || (options.mode === 'disabled' && !authorization)) {
       request.principal = OPEN;
+      done();
       return;
     }
-    request.principal = await options.resolve(authorization);
+    options.resolve(authorization).then(
+      (principal) => {
+        request.principal = principal;
+        done();
+      },
+      (error: Error) => done(error),
+    );
   });
 }

@@ -11,13 +11,20 @@ export function registerRequestRateLimit(
   app: FastifyInstance,
   options: { admission: TurnAdmission; tenants: TenantDirectory },
 ): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const principal = request.principal;
-    if (principal?.kind !== 'tenant') return;
-    const view = await options.tenants.get(principal.tenantId);
-    await options.admission.countRequest(
-      { tenantId: principal.tenantId, keyId: principal.keyId },
-      { tenant: view.config.config.limits, key: principal.limits },
-    );
+    if (principal?.kind !== 'tenant') {
+      done();
+      return;
+    }
+    options.tenants
+      .get(principal.tenantId)
+      .then((view) =>
+        options.admission.countRequest(
+          { tenantId: principal.tenantId, keyId: principal.keyId },
+          { tenant: view.config.config.limits, key: principal.limits },
+        ),
+      )
+      .then(() => done(), done);
   });
 }
