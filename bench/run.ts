@@ -112,15 +112,21 @@ async function main(): Promise<Report> {
   }));
   const seeded = growthTenants.filter((tenant) => tenant.messages > 0);
   seed('history growth', seeded);
+  // Two rounds, the second in reverse order, each half the duration; every point keeps its better
+  // round. Whatever is measured first after a start runs on a colder process and database, and
+  // without this the order of the points, not the history length, decides the flatness figure.
   const growthLoads = await withServer(startEnclave, async ({ baseUrl }) => {
     await interactOneTenant(baseUrl, settings, 'warm-single', warmup);
-    const loads: LoadResult[] = [];
-    for (const { tenantId } of growthTenants) {
-      const load = await interactOneTenant(baseUrl, settings, tenantId, duration);
-      log(`  ${tenantId}: ${describe(load)}, body ${load.bodyBytes.mean} B`);
-      loads.push(load);
+    const best = new Map<string, LoadResult>();
+    for (const order of [growthTenants, [...growthTenants].reverse()]) {
+      for (const { tenantId } of order) {
+        const load = await interactOneTenant(baseUrl, settings, tenantId, duration / 2);
+        log(`  ${tenantId}: ${describe(load)}, body ${load.bodyBytes.mean} B`);
+        const previous = best.get(tenantId);
+        if (!previous || load.reqPerSec > previous.reqPerSec) best.set(tenantId, load);
+      }
     }
-    return loads;
+    return growthTenants.map(({ tenantId }) => best.get(tenantId) as LoadResult);
   });
   const points: GrowthPoint[] = growthTenants.map(({ tenantId, messages }, index) => {
     const load = growthLoads[index] as LoadResult;
@@ -190,7 +196,7 @@ async function main(): Promise<Report> {
       interactFreshTenants: summarise(freshLoad, { echoReqPerSec, p99Target: true }),
       interactHistoryGrowth: {
         description:
-          'POST /agent/interact, all connections on one tenant; each point is its own tenant seeded to that many messages, measured back to back on one warm server (the history keeps growing while measured: see messagesAtEnd)',
+          'POST /agent/interact, all connections on one tenant; each point is its own tenant seeded to that many messages, measured on one warm server in two rounds (forward, then reverse order, half the duration each; the better round counts). The history keeps growing while measured: see messagesAtEnd.',
         points,
         flatness: flatness(points),
       },
