@@ -4,27 +4,16 @@ import type { NewSession } from '../core/conversations/session.ts';
 import { AppError } from '../core/errors.ts';
 import { createIds, type Ids } from '../core/ids.ts';
 import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
-import { MESSAGE_COLUMNS, SESSION_COLUMNS, TENANT_COLUMNS, toMessage, toSession, toTenant } from './rows.ts';
+import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
 import { createSqlAudit } from './sql-audit.ts';
 import { createSqlConfig } from './sql-config.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
 import { createSqlIdentity } from './sql-identity.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
+import { createSqlTenants } from './sql-tenants.ts';
 import { createSqlUsage, USAGE_COLUMNS } from './sql-usage.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
-
-/** Every table with a `tenant_id` column, children before parents (deletion and export order). */
-export const TENANT_TABLES = [
-  'messages',
-  'sessions',
-  'usage_records',
-  'api_keys',
-  'tenant_configs',
-  'tenant_secrets',
-  'tenant_data_keys',
-  'audit_log',
-] as const;
 
 const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_COLUMNS.split(',')
   .map(() => '?')
@@ -127,6 +116,7 @@ export function createSqlStorage(
   }
 
   return {
+    ...createSqlTenants(database, now),
     ...createSqlIdentity(database, now),
     ...createSqlConfig(database, now),
     ...createSqlUsage(database),
@@ -192,11 +182,6 @@ export function createSqlStorage(
         [tenantId, sessionId, beforeSeq, limit],
       );
       return rows.map((row) => ({ seq: Number(row.seq), role: row.role, text: messageText(JSON.parse(row.content)) }));
-    },
-
-    async getTenant(tenantId) {
-      const row = await database.get(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = ?`, [tenantId]);
-      return row ? toTenant(row) : null;
     },
 
     async createSession(tenantId, session, options) {
@@ -276,42 +261,5 @@ export function createSqlStorage(
     },
 
     close: () => database.close(),
-
-    async createTenant({ id, name }) {
-      const createdAt = now().toISOString();
-      const result = await database.run(
-        'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
-        [id, name, createdAt],
-      );
-      if (result.changes === 0) throw new AppError('TENANT_ALREADY_EXISTS', `Tenant ${id} already exists`);
-      return { id, name, status: 'active', configVersion: 0, createdAt, updatedAt: createdAt };
-    },
-
-    async updateTenant(tenantId, changes) {
-      const row = await database.get(
-        `UPDATE tenants SET name = coalesce(?, name), status = coalesce(?, status), updated_at = ? WHERE id = ? RETURNING ${TENANT_COLUMNS}`,
-        [changes.name ?? null, changes.status ?? null, now().toISOString(), tenantId],
-      );
-      return row ? toTenant(row) : null;
-    },
-
-    async listTenants({ limit, afterId }) {
-      const rows = await database.all(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, [
-        afterId ?? '',
-        limit,
-      ]);
-      return rows.map(toTenant);
-    },
-
-    async deleteTenant(tenantId) {
-      return database.transaction(async (client) => {
-        // A tenant that does not exist has nothing to delete (and no stray rows to sweep under its name).
-        if (!(await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]))) return false;
-        // Children first; the data key goes too, so any copy of the ciphertext left elsewhere is unreadable.
-        for (const table of TENANT_TABLES) await client.run(`DELETE FROM ${table} WHERE tenant_id = ?`, [tenantId]);
-        const result = await client.run('DELETE FROM tenants WHERE id = ?', [tenantId]);
-        return result.changes > 0;
-      });
-    },
   };
 }
