@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/spawn-server.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -17,16 +17,6 @@ export interface ChildServer {
 
 /** Every child still running, so the bench can kill them all if it fails or is interrupted. */
 const running = new Set<ChildProcess>();
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 export interface StartOptions {
   name: string;
