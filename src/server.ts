@@ -97,6 +97,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
       conversations: createConversationService({ storage, ids }),
       runTurn: (request) => runAgentTurn(agent, request),
       resolvePrincipal: resolver.resolve,
+      credentialsChanged: { key: resolver.forgetKey, tenant: resolver.forgetTenant },
       generateApiKey,
       admission,
       readinessChecks: redis

@@ -1,6 +1,6 @@
 import type { Principal } from '../core/auth/principal.ts';
 import { AppError } from '../core/errors.ts';
-import type { CredentialLookup } from '../core/ports.ts';
+import type { CredentialLookup, CredentialMatch } from '../core/ports.ts';
 import { hashApiKey, isWellFormedApiKey, sameHash } from './api-key.ts';
 import { DEFAULT_TENANT_CLAIM, type JwtTrust, JwtVerificationError, type JwtVerifier } from './jwt.ts';
 
@@ -16,6 +16,14 @@ export interface PrincipalResolverOptions {
   /** Called on each successful API key use; the caller throttles the write. */
   onKeyUsed(tenantId: string, keyId: string): void;
   now: () => number;
+  /**
+   * How long a found key record is reused without a lookup (default 2 s). Revocation and expiry are
+   * checked on every use against the record; a revocation made by another process (the CLI, another
+   * replica) takes effect within this time, one made through this process at once.
+   */
+  cacheTtlMs?: number;
+  /** Most cached key records (default 10,000). Unknown keys are never cached. */
+  cacheMaxEntries?: number;
 }
 
 /** Every failure says only "invalid credential" to the client; the reason goes to the log. */
@@ -33,11 +41,32 @@ function unauthenticated(reason: string, cause?: unknown): AppError {
  * key can never mint a token for B.
  */
 export function createPrincipalResolver(options: PrincipalResolverOptions) {
+  const ttlMs = options.cacheTtlMs ?? 2_000;
+  const maxEntries = options.cacheMaxEntries ?? 10_000;
+  const cache = new Map<string, { match: CredentialMatch; expires: number }>();
+
+  async function lookup(hash: string): Promise<CredentialMatch | null> {
+    const hit = cache.get(hash);
+    if (hit && hit.expires > options.now()) return hit.match;
+    const match = await options.credentials.findByHash(hash);
+    if (match) {
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+      cache.set(hash, { match, expires: options.now() + ttlMs });
+    } else {
+      cache.delete(hash);
+    }
+    return match;
+  }
+
+  function forget(test: (match: CredentialMatch) => boolean): void {
+    for (const [hash, entry] of cache) if (test(entry.match)) cache.delete(hash);
+  }
+
   async function fromKey(token: string): Promise<Principal> {
     const hash = hashApiKey(token);
     if (options.adminKeyHash && sameHash(hash, options.adminKeyHash)) return { kind: 'admin', keyId: 'env' };
     if (!isWellFormedApiKey(token)) throw unauthenticated('malformed-key');
-    const match = await options.credentials.findByHash(hash);
+    const match = await lookup(hash);
     if (!match || !sameHash(match.hash, hash)) throw unauthenticated('unknown-key');
     if (match.kind === 'admin-key') {
       if (match.key.revokedAt) throw unauthenticated('revoked');
@@ -83,6 +112,14 @@ export function createPrincipalResolver(options: PrincipalResolverOptions) {
   }
 
   return {
+    /** Drops a cached key record after this process revoked it. */
+    forgetKey(keyId: string): void {
+      forget((match) => match.key.id === keyId);
+    },
+    /** Drops every cached key of a tenant (deleted or suspended by this process). */
+    forgetTenant(tenantId: string): void {
+      forget((match) => match.kind === 'tenant-key' && match.key.tenantId === tenantId);
+    },
     /** Resolves the principal of an `Authorization: Bearer …` header; throws UNAUTHENTICATED. */
     async resolve(authorization: string | undefined): Promise<Principal> {
       if (!authorization) throw unauthenticated('missing');

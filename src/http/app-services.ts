@@ -18,6 +18,8 @@ export interface AppServices {
   admin: AdminStorage;
   /** Credential → principal (throws UNAUTHENTICATED). */
   resolvePrincipal(authorization: string | undefined): Promise<Principal>;
+  /** Tells the credential cache that keys changed here (revoked key, deleted tenant). */
+  credentialsChanged: { key(keyId: string): void; tenant(tenantId: string): void };
   /** New API key material: the key (shown once), its hash and display prefix. */
   generateApiKey(): { key: string; hash: string; prefix: string };
   /** Envelope-encrypted tenant secrets. */

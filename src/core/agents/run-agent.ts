@@ -72,7 +72,8 @@ type Steps = readonly StepResult<ToolSet>[];
 export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
   const { admission } = deps;
   if (!admission || !request.limits) return runAdmittedTurn(deps, request);
-  const scope = { tenantId: request.tenantId, keyId: request.actor.keyId };
+  // Key-level counters exist only for keys with limits of their own (set when the key is created).
+  const scope = { tenantId: request.tenantId, keyId: request.limits.key ? request.actor.keyId : null };
   // Without turn limits there is nothing to admit; tokens are still counted, so a quota set later sees today's use.
   if (!hasTurnLimits(request.limits)) {
     const result = await runAdmittedTurn(deps, request);

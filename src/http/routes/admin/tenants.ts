@@ -154,6 +154,7 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
         const tenantId = request.params.tenant_id;
         if (!(await admin.deleteTenant(tenantId))) throw new AppError('TENANT_NOT_FOUND');
         services.tenants.invalidate(tenantId);
+        services.credentialsChanged.tenant(tenantId);
         // Recorded at platform level: the tenant's own audit rows are gone with it.
         await audit('', actor, 'tenant.delete', request.id, { tenant_id: tenantId });
         return reply.code(204).send(null);

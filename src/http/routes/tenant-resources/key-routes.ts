@@ -108,6 +108,7 @@ export function keyRoutes(services: AppServices, scope: TenantScope): FastifyPlu
         const { tenantId, actor } = await scope.resolve(request, 'keys:manage');
         const keyId = (request.params as { key_id: string }).key_id;
         if (!(await services.storage.revokeApiKey(tenantId, keyId))) throw new AppError('KEY_NOT_FOUND');
+        services.credentialsChanged.key(keyId);
         await services.storage.appendAudit({
           tenantId,
           actor,
