@@ -7,6 +7,7 @@ import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import { authModeOf, type Config } from './config/config-schema.ts';
 import { runAgentTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
+import { isAppError } from './core/errors.ts';
 import { createIds } from './core/ids.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
@@ -17,6 +18,7 @@ import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { createModelCache } from './providers/model-cache.ts';
 import { createStorage } from './storage/create-storage.ts';
+import { createMetrics } from './telemetry/create-metrics.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
@@ -53,6 +55,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
   const models = createModelCache();
   const tools = createToolRegistry();
   const tenants = createTenantDirectory({ storage });
+  const metrics = createMetrics();
   // Redis makes limit counters exact across replicas; without it they are per process.
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
@@ -95,7 +98,17 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
       admin,
       tenants,
       conversations: createConversationService({ storage, ids }),
-      runTurn: (request) => runAgentTurn(agent, request),
+      runTurn: async (request) => {
+        try {
+          const result = await runAgentTurn(agent, request);
+          metrics.turn(result, 'completed');
+          return result;
+        } catch (error) {
+          if (isAppError(error) && error.code === 'PROVIDER_ERROR') metrics.turn(null, 'failed');
+          throw error;
+        }
+      },
+      metrics,
       resolvePrincipal: resolver.resolve,
       credentialsChanged: { key: resolver.forgetKey, tenant: resolver.forgetTenant },
       generateApiKey,

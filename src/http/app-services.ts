@@ -5,6 +5,7 @@ import type { ConversationService } from '../core/conversations/conversation-ser
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantDirectory } from '../core/tenants/tenant-directory.ts';
+import type { HttpMetrics } from './metrics-port.ts';
 
 /** Everything the HTTP layer needs, wired by the composition root (`server.ts`). */
 export interface AppServices {
@@ -24,6 +25,8 @@ export interface AppServices {
   generateApiKey(): { key: string; hash: string; prefix: string };
   /** Envelope-encrypted tenant secrets. */
   secrets: SecretService;
+  /** Prometheus metrics (no tenant labels). */
+  metrics: HttpMetrics;
   /** What `/readyz` checks besides the database (e.g. Redis). */
   readinessChecks: { name: string; check(): Promise<void> }[];
   /** Limits on requests, concurrent turns and tokens. */

@@ -20,6 +20,7 @@ import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
+import { metricsRoute } from './routes/metrics.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
@@ -75,7 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandler(app);
+  registerErrorHandler(app, { onRejected: (code) => services.metrics.rejected(code) });
   registerAuthentication(app, {
     mode: config.authMode,
     resolve: services.resolvePrincipal,
@@ -87,15 +88,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
     request.log.info(
-      {
-        method: request.method,
-        url: request.routeOptions.url ?? 'unmatched',
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
+      { method: request.method, url: route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request completed',
     );
+    services.metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
@@ -127,6 +125,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const readiness = options.readiness ?? { accepting: () => true };
   await app.register(healthRoutes(services, readiness));
+  await app.register(metricsRoute(services));
   await app.register(legacyInteractRoute(services, config));
   await app.register(legacyHistoryRoute(services));
   await app.register(sessionsRoutes(services));

@@ -152,6 +152,7 @@ export const OPERATIONS = [
   'DELETE /v1/admin/tenants/{tenant_id}/users/{user_id}',
   'GET /healthz',
   'GET /readyz',
+  'GET /metrics',
   // Not routes: probing for what is not there must look the same for every tenant.
   'PUT /v1/sessions/{id}',
   'GET /v1/tenants/{tenant_id}',
@@ -568,6 +569,11 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
     case 'GET /healthz':
     case 'GET /readyz':
       probe.area = 'public';
+      return probe;
+    case 'GET /metrics':
+      // Operator data: a tenant credential gets 403 whatever else it sends.
+      probe.area = 'admin';
+      probe.expect = ['403:ADMIN_REQUIRED'];
       return probe;
     default:
       break;

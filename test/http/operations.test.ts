@@ -24,6 +24,7 @@ describe('operations endpoints', () => {
         '/agent/interact',
         '/healthz',
         '/readyz',
+        '/metrics',
         '/v1/sessions',
         '/v1/sessions/{id}',
         '/v1/sessions/{id}/messages',

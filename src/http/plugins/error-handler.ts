@@ -53,9 +53,10 @@ function toAppError(error: FastifyError | Error): { error: AppError; errors?: Pr
 }
 
 /** Maps every error to problem+json. 5xx bodies never carry internals; the full error is logged. */
-export function registerErrorHandler(app: FastifyInstance): void {
+export function registerErrorHandler(app: FastifyInstance, options: { onRejected(code: string): void }): void {
   app.setErrorHandler((raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const { error, errors } = toAppError(raw);
+    if (error.status === 429) options.onRejected(error.code);
     if (error.status >= 500) request.log.error({ err: raw, code: error.code }, 'request failed');
     else
       request.log.info(

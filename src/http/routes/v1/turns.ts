@@ -95,7 +95,9 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           if (!writer) {
             reply.hijack();
             writer = createSseWriter(reply.raw, { 'x-request-id': request.id });
-            reply.raw.on('close', () => {
+            services.metrics.streamOpened();
+            reply.raw.once('close', () => {
+              services.metrics.streamClosed();
               if (!reply.raw.writableEnded) abort.abort(new Error('client disconnected'));
             });
           }

@@ -1,0 +1,15 @@
+import type { TurnResult } from '../core/agents/run-agent.ts';
+
+/**
+ * What the HTTP layer reports for `/metrics`. Labels never carry a tenant (unbounded cardinality
+ * and a cross-tenant signal); per-tenant figures come from the usage API.
+ */
+export interface HttpMetrics {
+  request(method: string, route: string, status: number, seconds: number): void;
+  turn(result: TurnResult | null, outcome: 'completed' | 'failed'): void;
+  rejected(code: string): void;
+  streamOpened(): void;
+  streamClosed(): void;
+  /** The Prometheus text exposition. */
+  render(): Promise<{ contentType: string; body: string }>;
+}

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireAdmin } from '../access.ts';
+import type { AppServices } from '../app-services.ts';
+import { problems } from '../schemas/problem.ts';
+
+/**
+ * `GET /metrics`: the Prometheus text format. It carries no tenant labels, but load and error rates
+ * are still operator information, so it needs the admin credential (Prometheus sends it as a
+ * bearer token); with auth disabled it is open like everything else.
+ */
+export function metricsRoute(services: AppServices): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics (admin credential)',
+          response: { 200: z.string().describe('text/plain; version=0.0.4'), ...problems(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        requireAdmin(request);
+        const { contentType, body } = await services.metrics.render();
+        return reply.type(contentType).send(body);
+      },
+    );
+  };
+}
