@@ -63,6 +63,21 @@ describe('authentication required', () => {
     }
   });
 
+  it('never lends the public routes exemption to another path, however it is spelled', async () => {
+    for (const url of [
+      '/docs/../v1/sessions',
+      '/openapi.json/../v1/sessions',
+      '/docs%2F..%2Fv1%2Fsessions',
+      '/v1/sessions?x=/docs',
+    ]) {
+      const response = await call('GET', url, {});
+      expect(response.status, url).not.toBe(500);
+      expect(JSON.stringify(response.body ?? '')).not.toContain('"object":"session"');
+      if (response.headers['content-type']?.toString().includes('json'))
+        expect(response.status, url).toBeGreaterThanOrEqual(400);
+    }
+  });
+
   it.each([
     ['a malformed key', 'enc_nope'],
     ['a key with a bad checksum', `enc_${'a'.repeat(38)}`],

@@ -14,6 +14,11 @@ declare module 'fastify' {
 
 const OPEN: Principal = { kind: 'open' };
 
+function isPublicRoute(route: string | undefined, prefixes: readonly string[]): boolean {
+  if (route === undefined) return false;
+  return prefixes.some((prefix) => route === prefix || route.startsWith(`${prefix}/`));
+}
+
 /**
  * Resolves `request.principal` for every request. With auth required, every non-public route
  * needs a credential; with auth disabled, requests are `open` unless they carry a credential
@@ -24,7 +29,7 @@ export function registerAuthentication(
   options: {
     mode: 'required' | 'disabled';
     resolve(authorization: string | undefined): Promise<Principal>;
-    /** URL prefixes served by plugins whose routes we do not declare (the API reference). */
+    /** Route patterns served by plugins whose routes we do not declare (the API reference). */
     publicPrefixes: readonly string[];
   },
 ): void {
@@ -34,7 +39,9 @@ export function registerAuthentication(
     const authorization = request.headers.authorization;
     const isPublic =
       request.routeOptions.config?.public === true ||
-      options.publicPrefixes.some((prefix) => request.url === prefix || request.url.startsWith(`${prefix}/`));
+      // Decided on the matched route pattern, never the raw URL, so no spelling of a path can borrow
+      // a public route's exemption.
+      isPublicRoute(request.routeOptions.url, options.publicPrefixes);
     if (isPublic || (options.mode === 'disabled' && !authorization)) {
       request.principal = OPEN;
       done();
