@@ -5,7 +5,7 @@ import type { SqlRow } from './sql-database.ts';
 
 /** Column lists and row mappers shared by every dialect. */
 export const MESSAGE_COLUMNS =
-  'tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final, input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, config_version, created_at';
+  'tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final, input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, config_version, user_id, created_at';
 
 export const SESSION_COLUMNS = 'tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at';
 
@@ -38,6 +38,7 @@ export function toMessage(row: SqlRow): Message {
     latencyMs: nullableNumber(row.latency_ms ?? null),
     requestId: nullableText(row.request_id ?? null),
     configVersion: nullableNumber(row.config_version ?? null),
+    userId: nullableText(row.user_id ?? null),
     createdAt: text(row.created_at ?? null),
   };
 }

@@ -1,3 +1,4 @@
+import { AppError } from '../core/errors.ts';
 import type { Storage } from '../core/ports.ts';
 import { DEFAULT_TENANT_CONFIG, type TenantConfig, type TenantConfigVersion } from '../core/tenants/tenant-config.ts';
 import { toTenant } from './rows.ts';
@@ -61,7 +62,7 @@ export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigM
           'UPDATE tenants SET config_version = (SELECT coalesce(max(version), 0) + 1 FROM tenant_configs WHERE tenant_id = ?), updated_at = ? WHERE id = ? RETURNING config_version AS version',
           [tenantId, createdAt, tenantId],
         );
-        if (!row) throw new Error(`tenant ${tenantId} does not exist`);
+        if (!row) throw new AppError('TENANT_NOT_FOUND');
         const version = Number(row.version);
         await client.run(
           'INSERT INTO tenant_configs (tenant_id, version, config, created_by, created_at) VALUES (?, ?, ?, ?, ?)',

@@ -51,6 +51,7 @@ export function createSqlStorage(
       message.latencyMs,
       message.requestId,
       message.configVersion,
+      message.userId,
       createdAt,
     ] satisfies SqlValue[];
 

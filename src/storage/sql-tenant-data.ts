@@ -37,15 +37,18 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
   return {
     async eraseUser(tenantId, userId) {
       return database.transaction(async (client) => {
-        // Usage first: a turn made with an API key in the user's session records no user id itself.
+        // The user's turns: every turn in their sessions, and every turn they made anywhere else
+        // (the legacy session, another user's session), found through the user id on the message.
+        const turns = `SELECT turn_id FROM messages WHERE tenant_id = ? AND (user_id = ? OR session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?))`;
+        const turnParams = [tenantId, userId, tenantId, userId];
         const usage = await client.run(
-          'DELETE FROM usage_records WHERE tenant_id = ? AND (user_id = ? OR session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?))',
-          [tenantId, userId, tenantId, userId],
+          `DELETE FROM usage_records WHERE tenant_id = ? AND (user_id = ? OR turn_id IN (${turns}))`,
+          [tenantId, userId, ...turnParams],
         );
-        const messages = await client.run(
-          'DELETE FROM messages WHERE tenant_id = ? AND session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?)',
-          [tenantId, tenantId, userId],
-        );
+        const messages = await client.run(`DELETE FROM messages WHERE tenant_id = ? AND turn_id IN (${turns})`, [
+          tenantId,
+          ...turnParams,
+        ]);
         const sessions = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?', [
           tenantId,
           userId,

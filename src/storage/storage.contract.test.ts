@@ -30,6 +30,7 @@ const message = (text: string, role: NewMessage['role'] = 'user', turnId = ids.n
   latencyMs: role === 'assistant' ? 1 : null,
   requestId: 'req-1',
   configVersion: role === 'assistant' ? 0 : null,
+  userId: null,
 });
 
 for (const dialect of DIALECTS) {
@@ -191,10 +192,10 @@ describe('migrations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'enclave-migrate-'));
     const url = `sqlite:${join(dir, 'm.db')}`;
     const first = await createStorage({ databaseUrl: url, sqliteSynchronous: 'FULL', migrate: true });
-    expect(first.migration?.applied.map((applied) => applied.version)).toEqual([1, 2]);
+    expect(first.migration?.applied.map((applied) => applied.version)).toEqual([1, 2, 3]);
     await first.storage.close();
     const second = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: true });
-    expect(second.migration).toEqual({ applied: [], current: 2 });
+    expect(second.migration).toEqual({ applied: [], current: 3 });
     await second.storage.close();
     rmSync(dir, { recursive: true, force: true });
   });

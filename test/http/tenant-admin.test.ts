@@ -251,3 +251,58 @@ describe('secrets and end-user erasure', () => {
     expect(bobWrongUser.status).toBe(422);
   });
 });
+
+describe('review findings', () => {
+  it("erasure removes the user's turns wherever they were made, the legacy session included", async () => {
+    const token = await new SignJWT({ tenant_id: 'acme', sub: 'carol', scope: 'chat history:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    expect(
+      (await call('POST', '/agent/interact', token, { tenant_id: 'acme', message: 'carol private note' })).status,
+    ).toBe(200);
+    const erased = await call('DELETE', '/v1/admin/tenants/acme/users/carol', ADMIN);
+    expect(erased.body).toMatchObject({ messages: 2, usage_records: 1 });
+    const history = await call('GET', '/agent/history/acme?limit=1000', key);
+    expect(history.raw).not.toContain('carol private note');
+  });
+
+  it('a tenant with an invalid initial config is not created at all', async () => {
+    const refused = await call('POST', '/v1/admin/tenants', ADMIN, { id: 'half', config: { model: 5 } });
+    expect(refused.status).toBe(422);
+    expect((await call('GET', '/v1/admin/tenants/half', ADMIN)).status).toBe(404);
+    expect((await call('POST', '/v1/admin/tenants', ADMIN, { id: 'half' })).status).toBe(201);
+  });
+
+  it('a key cannot mint a key that outlives it or escapes its limits', async () => {
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    const parent = (
+      await call('POST', '/v1/admin/tenants/acme/keys', ADMIN, {
+        name: 'limited',
+        scopes: ['keys:manage'],
+        expires_at: expires,
+        limits: {
+          requestsPerMinute: 50,
+          concurrentTurns: null,
+          tokensPerMinute: null,
+          tokensPerDay: null,
+          tokensPerMonth: null,
+        },
+      })
+    ).body.key;
+    const child = await call('POST', '/v1/keys', parent, {
+      name: 'child',
+      scopes: ['keys:manage'],
+      limits: {
+        requestsPerMinute: 1000,
+        concurrentTurns: 2,
+        tokensPerMinute: null,
+        tokensPerDay: null,
+        tokensPerMonth: null,
+      },
+    });
+    expect(child.status).toBe(201);
+    expect(child.body.expires_at).toBe(expires);
+    expect(child.body.limits).toMatchObject({ requestsPerMinute: 50, concurrentTurns: 2 });
+  });
+});

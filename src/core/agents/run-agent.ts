@@ -111,7 +111,7 @@ async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<T
     createSession: request.createSession ?? null,
     message: {
       ...newMessage(
-        { ids, turnId, model: '', requestId: request.requestId, configVersion },
+        { ids, turnId, model: '', requestId: request.requestId, configVersion, userId: request.actor.userId },
         'user',
         [{ type: 'text', text: request.text }],
         null,
@@ -181,6 +181,7 @@ async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<T
     requestId: request.requestId,
     latencyMs,
     configVersion,
+    userId: request.actor.userId,
   });
   const usage = messages.reduce<Usage>(
     (total, message) => (message.usage ? addUsage(total, message.usage) : total),
@@ -219,6 +220,7 @@ async function storeFailure(
         model: failure.modelName,
         requestId: request.requestId,
         configVersion: failure.configVersion,
+        userId: request.actor.userId,
       },
       'assistant',
       failure.partial ? [{ type: 'text', text: failure.partial }] : [],

@@ -19,6 +19,8 @@ export function addUsage(a: Usage, b: Usage): Usage {
 export interface StepMessageOptions {
   ids: Ids;
   configVersion: number;
+  /** The end user of the turn, recorded on every message for erasure. */
+  userId: string | null;
   turnId: string;
   model: string;
   requestId: string | null;
@@ -77,7 +79,7 @@ export function stepsToMessages(steps: readonly StepResult<ToolSet>[], options: 
 }
 
 export function newMessage(
-  options: Pick<StepMessageOptions, 'ids' | 'turnId' | 'model' | 'requestId' | 'configVersion'>,
+  options: Pick<StepMessageOptions, 'ids' | 'turnId' | 'model' | 'requestId' | 'configVersion' | 'userId'>,
   role: NewMessage['role'],
   content: ContentPart[],
   toolCalls: ToolCall[] | null,
@@ -96,5 +98,6 @@ export function newMessage(
     latencyMs: null,
     requestId: options.requestId,
     configVersion: role === 'assistant' ? options.configVersion : null,
+    userId: options.userId,
   };
 }

@@ -41,6 +41,8 @@ export interface Message {
   requestId: string | null;
   /** The tenant config version that produced this message (assistant messages). */
   configVersion: number | null;
+  /** The end user whose turn this message belongs to (JWT `sub`), for erasure; null when unknown. */
+  userId: string | null;
   createdAt: string;
 }
 

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Storage } from '../ports.ts';
 import {
+  DEFAULT_TENANT_CONFIG,
   TENANT_EDITABLE_FIELDS,
   type TenantConfig,
   type TenantConfigVersion,
@@ -36,13 +37,11 @@ export function createConfigService({ storage, tenants }: { storage: Storage; te
         }
       }
       const { config } = await storage.getTenantConfig(tenantId);
-      const parsed = tenantConfigSchema.safeParse({ ...config, ...patch });
-      if (!parsed.success) {
-        const summary = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
-        throw new AppError('VALIDATION_FAILED', summary.join('; '));
-      }
-      return save(tenantId, parsed.data, options.actor);
+      return save(tenantId, validateConfig({ ...config, ...patch }), options.actor);
     },
+
+    /** Checks a config patch against the defaults without storing it (before a tenant exists). */
+    validate: (patch: Record<string, unknown>) => validateConfig({ ...DEFAULT_TENANT_CONFIG, ...patch }),
 
     /**
      * Makes an earlier version current again, as a new version. A tenant rolls back only its own
@@ -65,3 +64,12 @@ export function createConfigService({ storage, tenants }: { storage: Storage; te
 }
 
 export type ConfigService = ReturnType<typeof createConfigService>;
+
+function validateConfig(candidate: Record<string, unknown>): TenantConfig {
+  const parsed = tenantConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const summary = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+    throw new AppError('VALIDATION_FAILED', summary.join('; '));
+  }
+  return parsed.data;
+}

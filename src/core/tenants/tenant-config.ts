@@ -74,3 +74,16 @@ export interface TenantConfigVersion {
 }
 
 export { SCOPES };
+
+/** The stricter of two limit sets, field by field (`null` is unlimited). */
+export function tighterLimits(a: LimitSettings, b: LimitSettings | null): LimitSettings {
+  if (!b) return a;
+  const pick = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.min(x, y));
+  return {
+    requestsPerMinute: pick(a.requestsPerMinute, b.requestsPerMinute),
+    concurrentTurns: pick(a.concurrentTurns, b.concurrentTurns),
+    tokensPerMinute: pick(a.tokensPerMinute, b.tokensPerMinute),
+    tokensPerDay: pick(a.tokensPerDay, b.tokensPerDay),
+    tokensPerMonth: pick(a.tokensPerMonth, b.tokensPerMonth),
+  };
+}

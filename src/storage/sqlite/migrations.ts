@@ -145,4 +145,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'message-user',
+    sql: `
+      ALTER TABLE messages ADD COLUMN user_id TEXT;
+      CREATE INDEX messages_user ON messages (tenant_id, user_id) WHERE user_id IS NOT NULL;
+    `,
+  },
 ];

@@ -47,6 +47,8 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
       async (request, reply) => {
         const actor = requireAdmin(request);
         const { id, name, config } = request.body;
+        // Validate first: a bad config must not leave a half-created tenant behind.
+        if (config) configs.validate(config);
         await admin.createTenant({ id, name: name ?? id });
         if (config) await configs.update(id, config, { actor, operator: true });
         await audit(id, actor, 'tenant.create', request.id, { name: name ?? id });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SCOPES } from '../../../core/auth/principal.ts';
 import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
 import { AppError } from '../../../core/errors.ts';
-import { limitSettingsSchema } from '../../../core/tenants/tenant-config.ts';
+import { limitSettingsSchema, tighterLimits } from '../../../core/tenants/tenant-config.ts';
 import type { AppServices } from '../../app-services.ts';
 import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -39,7 +39,8 @@ export function keyRoutes(services: AppServices, scope: TenantScope): FastifyPlu
       },
       async (request, reply) => {
         const { tenantId, actor, operator } = await scope.resolve(request, 'keys:manage');
-        const { name, scopes, expires_at: expiresAt, limits } = request.body;
+        const { name, scopes } = request.body;
+        let { expires_at: expiresAt, limits } = request.body;
         const principal = request.principal;
         // A key can only hand out scopes it holds itself.
         if (!operator && principal.kind === 'tenant') {
@@ -49,6 +50,14 @@ export function keyRoutes(services: AppServices, scope: TenantScope): FastifyPlu
         }
         if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
           throw new AppError('VALIDATION_FAILED', 'body.expires_at: must be in the future');
+        }
+        // A key never mints a key that outlives it or escapes its limits.
+        if (!operator && principal.kind === 'tenant' && principal.keyId) {
+          const parent = await services.storage.getApiKey(tenantId, principal.keyId);
+          if (parent?.expiresAt && (!expiresAt || Date.parse(expiresAt) > Date.parse(parent.expiresAt))) {
+            expiresAt = parent.expiresAt;
+          }
+          if (parent?.limits) limits = tighterLimits(parent.limits, limits);
         }
         const material = services.generateApiKey();
         const record = await services.storage.createApiKey(tenantId, {
