@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { decodeSeqCursor } from '../../../core/conversations/cursor.ts';
 import type { ConfigService } from '../../../core/tenants/config-service.ts';
 import type { AppServices } from '../../app-services.ts';
+import { recordAudit } from '../../record-audit.ts';
 import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
 import { configVersionSchema, toConfigJson } from '../../schemas/tenant.ts';
@@ -44,12 +45,11 @@ export function configRoutes(services: AppServices, configs: ConfigService, scop
       async (request) => {
         const { tenantId, actor, operator } = await scope.resolve(request, 'config:write');
         const saved = await configs.update(tenantId, request.body, { actor, operator });
-        await services.storage.appendAudit({
+        await recordAudit(services, request, {
           tenantId,
           actor,
           action: 'config.update',
           target: `config:${saved.version}`,
-          requestId: request.id,
           details: { fields: Object.keys(request.body) },
         });
         return toConfigJson(saved);
@@ -92,12 +92,11 @@ export function configRoutes(services: AppServices, configs: ConfigService, scop
       async (request) => {
         const { tenantId, actor, operator } = await scope.resolve(request, 'config:write');
         const saved = await configs.rollback(tenantId, request.body.version, { actor, operator });
-        await services.storage.appendAudit({
+        await recordAudit(services, request, {
           tenantId,
           actor,
           action: 'config.rollback',
           target: `config:${saved.version}`,
-          requestId: request.id,
           details: { from_version: request.body.version },
         });
         return toConfigJson(saved);

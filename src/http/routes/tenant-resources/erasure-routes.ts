@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppServices } from '../../app-services.ts';
+import { recordAudit } from '../../record-audit.ts';
 import { problems } from '../../schemas/problem.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
@@ -32,12 +33,11 @@ export function erasureRoutes(services: AppServices, scope: TenantScope): Fastif
         const { tenantId, actor } = await scope.resolve(request, 'config:write');
         const userId = (request.params as { user_id: string }).user_id;
         const erased = await services.storage.eraseUser(tenantId, userId);
-        await services.storage.appendAudit({
+        await recordAudit(services, request, {
           tenantId,
           actor,
           action: 'user.erase',
           target: `user:${userId}`,
-          requestId: request.id,
           details: erased,
         });
         return {

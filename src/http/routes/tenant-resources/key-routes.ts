@@ -5,6 +5,7 @@ import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
 import { AppError } from '../../../core/errors.ts';
 import { limitSettingsSchema, tighterLimits } from '../../../core/tenants/tenant-config.ts';
 import type { AppServices } from '../../app-services.ts';
+import { recordAudit } from '../../record-audit.ts';
 import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
 import { apiKeySchema, toApiKeyJson } from '../../schemas/tenant.ts';
@@ -69,12 +70,11 @@ export function keyRoutes(services: AppServices, scope: TenantScope): FastifyPlu
           limits,
           expiresAt: expiresAt ? new Date(expiresAt).toISOString() : null,
         });
-        await services.storage.appendAudit({
+        await recordAudit(services, request, {
           tenantId,
           actor,
           action: 'key.create',
           target: record.id,
-          requestId: request.id,
           details: { name, scopes: record.scopes },
         });
         return reply.code(201).send({ ...toApiKeyJson(record), key: material.key });
@@ -118,12 +118,11 @@ export function keyRoutes(services: AppServices, scope: TenantScope): FastifyPlu
         const keyId = (request.params as { key_id: string }).key_id;
         if (!(await services.storage.revokeApiKey(tenantId, keyId))) throw new AppError('KEY_NOT_FOUND');
         services.credentialsChanged.key(keyId);
-        await services.storage.appendAudit({
+        await recordAudit(services, request, {
           tenantId,
           actor,
           action: 'key.revoke',
           target: keyId,
-          requestId: request.id,
           details: {},
         });
         return reply.code(204).send(null);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../../core/errors.ts';
 import { SECRET_NAME_PATTERN } from '../../../core/secrets/secret-service.ts';
 import type { AppServices } from '../../app-services.ts';
+import { recordAudit } from '../../record-audit.ts';
 import { problems } from '../../schemas/problem.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
@@ -28,12 +29,11 @@ export function secretRoutes(services: AppServices, scope: TenantScope): Fastify
         const { tenantId, actor } = await scope.resolve(request, 'config:write');
         const { name } = request.params as { name: string };
         await services.secrets.put(tenantId, name, request.body.value);
-        await services.storage.appendAudit({
+        await recordAudit(services, request, {
           tenantId,
           actor,
           action: 'secret.put',
           target: `secret:${name}`,
-          requestId: request.id,
           details: {},
         });
         return reply.code(204).send(null);
@@ -70,12 +70,11 @@ export function secretRoutes(services: AppServices, scope: TenantScope): Fastify
         const { tenantId, actor } = await scope.resolve(request, 'config:write');
         const { name } = request.params as { name: string };
         if (!(await services.secrets.delete(tenantId, name))) throw new AppError('SECRET_NOT_FOUND');
-        await services.storage.appendAudit({
+        await recordAudit(services, request, {
           tenantId,
           actor,
           action: 'secret.delete',
           target: `secret:${name}`,
-          requestId: request.id,
           details: {},
         });
         return reply.code(204).send(null);
