@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { isAppError } from '../core/errors.ts';
+import { UnsafeRoleError } from '../storage/postgres/roles.ts';
 import { adminKeysCommand } from './commands/admin-keys.ts';
+import { dbCommand } from './commands/db.ts';
 import { eraseUserCommand } from './commands/erase-user.ts';
 import { exportCommand } from './commands/export.ts';
 import { historyCommand } from './commands/history.ts';
@@ -19,7 +21,9 @@ const USAGE = `Usage: enclave <command> [options]
 
 Commands:
   serve                          Start the HTTP server (default command)
-  migrate                        Apply pending database migrations
+  migrate                        Apply pending database migrations (PostgreSQL: as DATABASE_MIGRATION_URL)
+  db init --superuser-url URL    PostgreSQL: create the owner role (DATABASE_MIGRATION_URL) and the
+                                 runtime role (DATABASE_URL) with their grants; run once as a superuser
   tenants list                   List tenants
   tenants create <id> [--name N] Create a tenant
   tenants delete <id> --yes      Delete a tenant and everything it owns
@@ -66,6 +70,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'migrate':
       await migrateCommand(config, out);
       return 0;
+    case 'db':
+      await dbCommand(config, args, out);
+      return 0;
     case 'tenants':
       await tenantsCommand(config, args, out);
       return 0;
@@ -103,7 +110,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
-    } else if (error instanceof ConfigError || isAppError(error)) {
+    } else if (error instanceof ConfigError || error instanceof UnsafeRoleError || isAppError(error)) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
     } else {

@@ -11,6 +11,7 @@ const COMMAND_OPTIONS = new Set([
   '--to',
   '--by',
   '--out',
+  '--superuser-url',
 ]);
 
 export interface ParsedArgs {

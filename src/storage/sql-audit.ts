@@ -25,27 +25,31 @@ export function createSqlAudit(
   return {
     async appendAudit(entry) {
       const stored: AuditEntry = { ...entry, id: ids.next('aud'), createdAt: now().toISOString() };
-      await database.run(
-        'INSERT INTO audit_log (tenant_id, id, actor, action, target, request_id, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-          stored.tenantId,
-          stored.id,
-          stored.actor,
-          stored.action,
-          stored.target,
-          stored.requestId,
-          JSON.stringify(stored.details),
-          stored.createdAt,
-        ],
-      );
+      await database
+        .forTenant(stored.tenantId)
+        .run(
+          'INSERT INTO audit_log (tenant_id, id, actor, action, target, request_id, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [
+            stored.tenantId,
+            stored.id,
+            stored.actor,
+            stored.action,
+            stored.target,
+            stored.requestId,
+            JSON.stringify(stored.details),
+            stored.createdAt,
+          ],
+        );
       return stored;
     },
 
     async listAudit(tenantId, { limit, beforeId }) {
-      const rows = await database.all(
-        'SELECT tenant_id, id, actor, action, target, request_id, details, created_at FROM audit_log WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
-        [tenantId, beforeId ?? '~', limit],
-      );
+      const rows = await database
+        .forTenant(tenantId)
+        .all(
+          'SELECT tenant_id, id, actor, action, target, request_id, details, created_at FROM audit_log WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+          [tenantId, beforeId ?? '~', limit],
+        );
       return rows.map(toAuditEntry);
     },
   };

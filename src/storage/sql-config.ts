@@ -31,7 +31,7 @@ type ConfigMethods = Pick<
 export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigMethods {
   return {
     async getTenantView(tenantId) {
-      const row = await database.get(
+      const row = await database.forTenant(tenantId).get(
         `SELECT ${TENANT_COLUMNS_T}, c.version, c.config, c.created_by AS config_created_by, c.created_at AS config_created_at
            FROM tenants t LEFT JOIN tenant_configs c ON c.tenant_id = t.id AND c.version = t.config_version
           WHERE t.id = ?`,
@@ -46,7 +46,7 @@ export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigM
     },
 
     async getTenantConfig(tenantId) {
-      const row = await database.get(
+      const row = await database.forTenant(tenantId).get(
         `SELECT c.version, c.config, c.created_by, c.created_at FROM tenants t
            JOIN tenant_configs c ON c.tenant_id = t.id AND c.version = t.config_version
           WHERE t.id = ?`,
@@ -56,7 +56,7 @@ export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigM
     },
 
     async appendTenantConfig(tenantId, config, createdBy) {
-      return database.transaction(async (client) => {
+      return database.forTenant(tenantId).transaction(async (client) => {
         const createdAt = now().toISOString();
         const row = await client.get<{ version: number }>(
           'UPDATE tenants SET config_version = (SELECT coalesce(max(version), 0) + 1 FROM tenant_configs WHERE tenant_id = ?), updated_at = ? WHERE id = ? RETURNING config_version AS version',
@@ -73,19 +73,23 @@ export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigM
     },
 
     async listTenantConfigs(tenantId, { limit, beforeVersion }) {
-      const rows = await database.all(
-        'SELECT version, config, created_by, created_at FROM tenant_configs WHERE tenant_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
-        [tenantId, beforeVersion ?? Number.MAX_SAFE_INTEGER, limit],
-      );
+      const rows = await database
+        .forTenant(tenantId)
+        .all(
+          'SELECT version, config, created_by, created_at FROM tenant_configs WHERE tenant_id = ? AND version < ? ORDER BY version DESC LIMIT ?',
+          [tenantId, beforeVersion ?? Number.MAX_SAFE_INTEGER, limit],
+        );
       return rows.map(toVersion);
     },
 
     async getTenantConfigVersion(tenantId, version) {
       if (version === 0) return DEFAULT_VERSION;
-      const row = await database.get(
-        'SELECT version, config, created_by, created_at FROM tenant_configs WHERE tenant_id = ? AND version = ?',
-        [tenantId, version],
-      );
+      const row = await database
+        .forTenant(tenantId)
+        .get('SELECT version, config, created_by, created_at FROM tenant_configs WHERE tenant_id = ? AND version = ?', [
+          tenantId,
+          version,
+        ]);
       return row ? toVersion(row) : null;
     },
   };

@@ -10,11 +10,25 @@ export interface SqlClient {
 }
 
 /**
- * The small seam between the dialect-agnostic storage and a database driver.
- * `transaction` runs `work` atomically: commit on resolve, roll back on throw.
+ * Statements and transactions that run as one tenant. On PostgreSQL every call is a transaction
+ * that begins with `set_config('app.tenant_id', …, true)`, so row-level security admits only that
+ * tenant's rows; on SQLite (one process, no RLS) it is the database itself.
  */
-export interface SqlDatabase extends SqlClient {
-  readonly dialect: 'sqlite';
+export interface SqlScope extends SqlClient {
+  /** Runs `work` atomically: commit on resolve, roll back on throw. */
   transaction<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The small seam between the dialect-agnostic storage and a database driver. Calls made on the
+ * database itself run with no tenant: on PostgreSQL they see no tenant rows at all, only platform
+ * tables (admin keys, migrations) and the explicit cross-tenant functions.
+ */
+export interface SqlDatabase extends SqlScope {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Everything run through the returned scope runs as `tenantId`. */
+  forTenant(tenantId: string): SqlScope;
+  /** Connection pool figures for metrics, or null where there is no pool. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
 }

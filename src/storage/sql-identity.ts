@@ -41,49 +41,58 @@ export function createSqlIdentity(database: SqlDatabase, now: () => Date): Ident
   return {
     async createApiKey(tenantId, key) {
       const createdAt = now().toISOString();
-      await database.run(
-        'INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, limits, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-          tenantId,
-          key.id,
-          key.name,
-          key.prefix,
-          key.hash,
-          JSON.stringify(key.scopes),
-          key.limits ? JSON.stringify(key.limits) : null,
-          key.expiresAt,
-          createdAt,
-        ],
-      );
+      await database
+        .forTenant(tenantId)
+        .run(
+          'INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, limits, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [
+            tenantId,
+            key.id,
+            key.name,
+            key.prefix,
+            key.hash,
+            JSON.stringify(key.scopes),
+            key.limits ? JSON.stringify(key.limits) : null,
+            key.expiresAt,
+            createdAt,
+          ],
+        );
       return { ...key, tenantId, lastUsedAt: null, revokedAt: null, createdAt };
     },
 
     async listApiKeys(tenantId, { limit, afterId }) {
-      const rows = await database.all(
-        `SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?`,
-        [tenantId, afterId ?? '', limit],
-      );
+      const rows = await database
+        .forTenant(tenantId)
+        .all(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?`, [
+          tenantId,
+          afterId ?? '',
+          limit,
+        ]);
       return rows.map(toApiKey);
     },
 
     async getApiKey(tenantId, keyId) {
-      const row = await database.get(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? AND id = ?`, [
-        tenantId,
-        keyId,
-      ]);
+      const row = await database
+        .forTenant(tenantId)
+        .get(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? AND id = ?`, [tenantId, keyId]);
       return row ? toApiKey(row) : null;
     },
 
     async revokeApiKey(tenantId, keyId) {
-      const result = await database.run(
-        'UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL',
-        [now().toISOString(), tenantId, keyId],
-      );
+      const result = await database
+        .forTenant(tenantId)
+        .run('UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL', [
+          now().toISOString(),
+          tenantId,
+          keyId,
+        ]);
       return result.changes > 0;
     },
 
     async touchApiKey(tenantId, keyId, at) {
-      await database.run('UPDATE api_keys SET last_used_at = ? WHERE tenant_id = ? AND id = ?', [at, tenantId, keyId]);
+      await database
+        .forTenant(tenantId)
+        .run('UPDATE api_keys SET last_used_at = ? WHERE tenant_id = ? AND id = ?', [at, tenantId, keyId]);
     },
 
     async createAdminKey({ id, name, hash }) {
@@ -111,7 +120,14 @@ export function createSqlIdentity(database: SqlDatabase, now: () => Date): Ident
     },
 
     async findByHash(hash) {
-      const key = await database.get(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = ?`, [hash]);
+      // A presented key names no tenant until it is found: on PostgreSQL this is the explicit
+      // cross-tenant path (a SECURITY DEFINER function over the hash index), never a disabled policy.
+      const key = await database.get(
+        database.dialect === 'postgres'
+          ? `SELECT ${KEY_COLUMNS} FROM enclave_find_api_key(?)`
+          : `SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = ?`,
+        [hash],
+      );
       if (key) return { kind: 'tenant-key', key: toApiKey(key), hash };
       const admin = await database.get('SELECT id, name, revoked_at, created_at FROM admin_keys WHERE hash = ?', [
         hash,

@@ -125,7 +125,7 @@ export function createSqlStorage(
     ...createSqlTenantData(database, now),
 
     async completeTurn(tenantId, sessionId, messages, usage) {
-      return database.transaction(async (client) => {
+      return database.forTenant(tenantId).transaction(async (client) => {
         const stored = await insertMessages(client, tenantId, sessionId, messages);
         const createdAt = stored[0]?.createdAt ?? now().toISOString();
         await client.run(
@@ -154,7 +154,7 @@ export function createSqlStorage(
     },
 
     async beginTurn(tenantId, input) {
-      return database.transaction(async (client) => {
+      return database.forTenant(tenantId).transaction(async (client) => {
         if (input.createTenant) await insertTenantIfMissing(client, tenantId);
         let reserved: { first: number; createdAt: string } | undefined;
         if (input.createSession) {
@@ -174,19 +174,23 @@ export function createSqlStorage(
 
     async appendMessages(tenantId, sessionId, messages) {
       if (messages.length === 0) return [];
-      return database.transaction((client) => insertMessages(client, tenantId, sessionId, messages));
+      return database
+        .forTenant(tenantId)
+        .transaction((client) => insertMessages(client, tenantId, sessionId, messages));
     },
 
     async recentContext(tenantId, sessionId, beforeSeq, limit) {
-      const rows = await database.all<{ seq: number; role: 'user' | 'assistant'; content: string }>(
-        `SELECT seq, role, content FROM messages WHERE tenant_id = ? AND session_id = ? AND seq < ? AND (role = 'user' OR final = 1) ORDER BY seq DESC LIMIT ?`,
-        [tenantId, sessionId, beforeSeq, limit],
-      );
+      const rows = await database
+        .forTenant(tenantId)
+        .all<{ seq: number; role: 'user' | 'assistant'; content: string }>(
+          `SELECT seq, role, content FROM messages WHERE tenant_id = ? AND session_id = ? AND seq < ? AND (role = 'user' OR final = 1) ORDER BY seq DESC LIMIT ?`,
+          [tenantId, sessionId, beforeSeq, limit],
+        );
       return rows.map((row) => ({ seq: Number(row.seq), role: row.role, text: messageText(JSON.parse(row.content)) }));
     },
 
     async createSession(tenantId, session, options) {
-      return database.transaction(async (client) => {
+      return database.forTenant(tenantId).transaction(async (client) => {
         if (options.createTenant) await insertTenantIfMissing(client, tenantId);
         const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
         if (!tenant) throw new AppError('TENANT_NOT_FOUND');
@@ -200,29 +204,33 @@ export function createSqlStorage(
     },
 
     async getSession(tenantId, sessionId) {
-      const row = await database.get(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id = ?`, [
-        tenantId,
-        sessionId,
-      ]);
+      const row = await database
+        .forTenant(tenantId)
+        .get(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id = ?`, [tenantId, sessionId]);
       return row ? toSession(row) : null;
     },
 
     async listSessions(tenantId, { limit, beforeId }) {
       const rows =
         beforeId === null
-          ? await database.all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`, [
-              tenantId,
-              limit,
-            ])
-          : await database.all(
-              `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-              [tenantId, beforeId, limit],
-            );
+          ? await database
+              .forTenant(tenantId)
+              .all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`, [
+                tenantId,
+                limit,
+              ])
+          : await database
+              .forTenant(tenantId)
+              .all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [
+                tenantId,
+                beforeId,
+                limit,
+              ]);
       return rows.map(toSession);
     },
 
     async deleteSession(tenantId, sessionId) {
-      return database.transaction(async (client) => {
+      return database.forTenant(tenantId).transaction(async (client) => {
         await client.run('DELETE FROM messages WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
         const result = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND id = ?', [tenantId, sessionId]);
         return result.changes > 0;
@@ -235,12 +243,12 @@ export function createSqlStorage(
           ? `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ? AND session_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`
           : `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ? AND session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`;
       const cursor = cursorSeq ?? (order === 'asc' ? 0 : NO_UPPER_BOUND);
-      const rows = await database.all(sql, [tenantId, sessionId, cursor, limit]);
+      const rows = await database.forTenant(tenantId).all(sql, [tenantId, sessionId, cursor, limit]);
       return rows.map(toMessage);
     },
 
     async listInteractions(tenantId, sessionId, { limit, beforeSeq }) {
-      const rows = await database.all<{ seq: number; message: string; response: string }>(
+      const rows = await database.forTenant(tenantId).all<{ seq: number; message: string; response: string }>(
         `SELECT u.seq AS seq, u.content AS message, a.content AS response
            FROM messages u
            JOIN messages a ON a.tenant_id = u.tenant_id AND a.session_id = u.session_id AND a.turn_id = u.id AND a.final = 1

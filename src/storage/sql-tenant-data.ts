@@ -1,5 +1,5 @@
 import type { Storage } from '../core/ports.ts';
-import type { SqlDatabase } from './sql-database.ts';
+import type { SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
 
 /** Every table a tenant owns, for export: the tenant row first, then its children. */
 const EXPORT_TABLES = [
@@ -15,6 +15,17 @@ const EXPORT_TABLES = [
 /** Columns that never leave: an API key's hash is a credential verifier, not tenant data. */
 const EXPORT_COLUMNS: Partial<Record<(typeof EXPORT_TABLES)[number], string>> = {
   api_keys: 'tenant_id, id, name, prefix, scopes, limits, expires_at, last_used_at, revoked_at, created_at',
+};
+
+/** Each table's primary key after `tenant_id`: the export's page order. */
+const EXPORT_KEYS: Record<(typeof EXPORT_TABLES)[number], readonly string[]> = {
+  tenant_configs: ['version'],
+  api_keys: ['id'],
+  sessions: ['id'],
+  messages: ['session_id', 'seq'],
+  usage_records: ['id'],
+  audit_log: ['id'],
+  tenant_secrets: ['name'],
 };
 
 /** Page size when streaming an export, so a tenant with millions of rows never sits in memory. */
@@ -36,7 +47,7 @@ type TenantDataMethods = Pick<
 export function createSqlTenantData(database: SqlDatabase, now: () => Date): TenantDataMethods {
   return {
     async eraseUser(tenantId, userId) {
-      return database.transaction(async (client) => {
+      return database.forTenant(tenantId).transaction(async (client) => {
         // The user's turns: every turn in their sessions, and every turn they made anywhere else
         // (the legacy session, another user's session), found through the user id on the message.
         const turns = `SELECT turn_id FROM messages WHERE tenant_id = ? AND (user_id = ? OR session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?))`;
@@ -58,42 +69,52 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
     },
 
     async *exportTenant(tenantId) {
-      const tenant = await database.get('SELECT * FROM tenants WHERE id = ?', [tenantId]);
+      const tenant = await database.forTenant(tenantId).get('SELECT * FROM tenants WHERE id = ?', [tenantId]);
       if (!tenant) return;
       yield { table: 'tenants', row: tenant };
+      const scope = database.forTenant(tenantId);
       for (const table of EXPORT_TABLES) {
-        let after = 0;
+        // Keyset pages by primary key (a row value), the same on every dialect.
+        const key = EXPORT_KEYS[table];
+        const keyList = key.join(', ');
+        let after: SqlValue[] | null = null;
         for (;;) {
-          // Secrets leave only as ciphertext; the data key never leaves. Keyset pages by rowid.
-          const rows = await database.all(
-            `SELECT rowid AS export_rowid, ${EXPORT_COLUMNS[table] ?? '*'} FROM ${table} WHERE tenant_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
-            [tenantId, after, EXPORT_PAGE],
+          const rows: SqlRow[] = await scope.all(
+            `SELECT ${EXPORT_COLUMNS[table] ?? '*'} FROM ${table} WHERE tenant_id = ?${
+              after ? ` AND (${keyList}) > (${key.map(() => '?').join(', ')})` : ''
+            } ORDER BY ${keyList} LIMIT ?`,
+            [tenantId, ...(after ?? []), EXPORT_PAGE],
           );
-          for (const { export_rowid: rowid, ...row } of rows) {
-            after = Number(rowid);
-            yield { table, row };
-          }
-          if (rows.length < EXPORT_PAGE) break;
+          for (const row of rows) yield { table, row };
+          const last = rows.at(-1);
+          if (!last || rows.length < EXPORT_PAGE) break;
+          after = key.map((column) => last[column] ?? null);
         }
       }
     },
 
     async getDataKey(tenantId) {
-      const row = await database.get('SELECT wrapped_key FROM tenant_data_keys WHERE tenant_id = ?', [tenantId]);
+      const row = await database
+        .forTenant(tenantId)
+        .get('SELECT wrapped_key FROM tenant_data_keys WHERE tenant_id = ?', [tenantId]);
       return row ? String(row.wrapped_key) : null;
     },
 
     async putDataKey(tenantId, wrappedKey) {
-      await database.run(
-        'INSERT INTO tenant_data_keys (tenant_id, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO NOTHING',
-        [tenantId, wrappedKey, now().toISOString()],
-      );
-      const row = await database.get('SELECT wrapped_key FROM tenant_data_keys WHERE tenant_id = ?', [tenantId]);
+      await database
+        .forTenant(tenantId)
+        .run(
+          'INSERT INTO tenant_data_keys (tenant_id, wrapped_key, created_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO NOTHING',
+          [tenantId, wrappedKey, now().toISOString()],
+        );
+      const row = await database
+        .forTenant(tenantId)
+        .get('SELECT wrapped_key FROM tenant_data_keys WHERE tenant_id = ?', [tenantId]);
       return String(row?.wrapped_key);
     },
 
     async putSecret(tenantId, name, ciphertext) {
-      await database.run(
+      await database.forTenant(tenantId).run(
         `INSERT INTO tenant_secrets (tenant_id, name, ciphertext, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (tenant_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
         [tenantId, name, ciphertext, now().toISOString()],
@@ -101,23 +122,23 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
     },
 
     async getSecret(tenantId, name) {
-      const row = await database.get('SELECT ciphertext FROM tenant_secrets WHERE tenant_id = ? AND name = ?', [
-        tenantId,
-        name,
-      ]);
+      const row = await database
+        .forTenant(tenantId)
+        .get('SELECT ciphertext FROM tenant_secrets WHERE tenant_id = ? AND name = ?', [tenantId, name]);
       return row ? String(row.ciphertext) : null;
     },
 
     async deleteSecret(tenantId, name) {
-      const result = await database.run('DELETE FROM tenant_secrets WHERE tenant_id = ? AND name = ?', [
-        tenantId,
-        name,
-      ]);
+      const result = await database
+        .forTenant(tenantId)
+        .run('DELETE FROM tenant_secrets WHERE tenant_id = ? AND name = ?', [tenantId, name]);
       return result.changes > 0;
     },
 
     async listSecretNames(tenantId) {
-      const rows = await database.all('SELECT name FROM tenant_secrets WHERE tenant_id = ? ORDER BY name', [tenantId]);
+      const rows = await database
+        .forTenant(tenantId)
+        .all('SELECT name FROM tenant_secrets WHERE tenant_id = ? ORDER BY name', [tenantId]);
       return rows.map((row) => String(row.name));
     },
   };

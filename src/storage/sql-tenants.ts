@@ -22,29 +22,38 @@ type TenantMethods = Pick<Storage, 'getTenant'> &
 export function createSqlTenants(database: SqlDatabase, now: () => Date): TenantMethods {
   return {
     async getTenant(tenantId) {
-      const row = await database.get(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = ?`, [tenantId]);
+      const row = await database
+        .forTenant(tenantId)
+        .get(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = ?`, [tenantId]);
       return row ? toTenant(row) : null;
     },
     async createTenant({ id, name }) {
       const createdAt = now().toISOString();
-      const result = await database.run(
-        'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
-        [id, name, createdAt],
-      );
+      const result = await database
+        .forTenant(id)
+        .run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+          id,
+          name,
+          createdAt,
+        ]);
       if (result.changes === 0) throw new AppError('TENANT_ALREADY_EXISTS', `Tenant ${id} already exists`);
       return { id, name, status: 'active', configVersion: 0, createdAt, updatedAt: createdAt };
     },
 
     async updateTenant(tenantId, changes) {
-      const row = await database.get(
-        `UPDATE tenants SET name = coalesce(?, name), status = coalesce(?, status), updated_at = ? WHERE id = ? RETURNING ${TENANT_COLUMNS}`,
-        [changes.name ?? null, changes.status ?? null, now().toISOString(), tenantId],
-      );
+      const row = await database
+        .forTenant(tenantId)
+        .get(
+          `UPDATE tenants SET name = coalesce(?, name), status = coalesce(?, status), updated_at = ? WHERE id = ? RETURNING ${TENANT_COLUMNS}`,
+          [changes.name ?? null, changes.status ?? null, now().toISOString(), tenantId],
+        );
       return row ? toTenant(row) : null;
     },
 
     async listTenants({ limit, afterId }) {
-      const rows = await database.all(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, [
+      // Listing crosses tenants: on PostgreSQL through the explicit SECURITY DEFINER function.
+      const from = database.dialect === 'postgres' ? 'enclave_list_tenants()' : 'tenants';
+      const rows = await database.all(`SELECT ${TENANT_COLUMNS} FROM ${from} WHERE id > ? ORDER BY id LIMIT ?`, [
         afterId ?? '',
         limit,
       ]);
@@ -52,7 +61,7 @@ export function createSqlTenants(database: SqlDatabase, now: () => Date): Tenant
     },
 
     async deleteTenant(tenantId) {
-      return database.transaction(async (client) => {
+      return database.forTenant(tenantId).transaction(async (client) => {
         // A tenant that does not exist has nothing to delete (and no stray rows to sweep under its name).
         if (!(await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]))) return false;
         // Children first; the data key goes too, so any copy of the ciphertext left elsewhere is unreadable.

@@ -34,10 +34,12 @@ type UsageMethods = Pick<Storage, 'listUsage' | 'aggregateUsage'>;
 export function createSqlUsage(database: SqlDatabase): UsageMethods {
   return {
     async listUsage(tenantId, { limit, beforeId, from, to }) {
-      const rows = await database.all(
-        `SELECT ${USAGE_COLUMNS} FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ? AND id < ? ORDER BY id DESC LIMIT ?`,
-        [tenantId, from, to, beforeId ?? '~', limit],
-      );
+      const rows = await database
+        .forTenant(tenantId)
+        .all(
+          `SELECT ${USAGE_COLUMNS} FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ? AND id < ? ORDER BY id DESC LIMIT ?`,
+          [tenantId, from, to, beforeId ?? '~', limit],
+        );
       return rows.map(toUsageRecord);
     },
 
@@ -46,7 +48,7 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
       const byModel = groupBy.includes('model');
       const columns = [byDay ? 'day' : 'NULL AS day', byModel ? 'model' : 'NULL AS model'].join(', ');
       const group = [byDay ? 'day' : null, byModel ? 'model' : null].filter(Boolean).join(', ');
-      const rows = await database.all(
+      const rows = await database.forTenant(tenantId).all(
         `SELECT ${columns}, count(*) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
                 sum(total_tokens) AS total_tokens, sum(tool_calls) AS tool_calls
            FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ?

@@ -3,16 +3,43 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
 import { createConversationService } from '../core/conversations/conversation-service.ts';
 import type { NewMessage } from '../core/conversations/message.ts';
 import { createIds } from '../core/ids.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import { createStorage } from './create-storage.ts';
 
-/** Every dialect the storage contract runs against. PostgreSQL joins with the production-mode issue. */
-const DIALECTS = [
-  { name: 'sqlite file', url: (dir: string) => `sqlite:${join(dir, 'contract.db')}` },
-  { name: 'sqlite memory', url: () => 'sqlite::memory:' },
+interface Opened {
+  databaseUrl: string;
+  databaseMigrationUrl?: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Every dialect the storage contract runs against. PostgreSQL gets a fresh database with its own
+ * owner and runtime roles per test, and runs as the runtime role, so row-level security is on.
+ */
+const DIALECTS: { name: string; open(): Promise<Opened | null> }[] = [
+  {
+    name: 'sqlite file',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'enclave-contract-'));
+      return {
+        databaseUrl: `sqlite:${join(dir, 'contract.db')}`,
+        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  { name: 'sqlite memory', open: async () => ({ databaseUrl: 'sqlite::memory:', cleanup: async () => {} }) },
+  {
+    name: 'postgres',
+    async open() {
+      if (!(await postgresAvailable())) return null;
+      const database = await createTestDatabase();
+      return { databaseUrl: database.url, databaseMigrationUrl: database.migrationUrl, cleanup: database.drop };
+    },
+  },
 ];
 
 const ids = createIds();
@@ -35,21 +62,19 @@ const message = (text: string, role: NewMessage['role'] = 'user', turnId = ids.n
 
 for (const dialect of DIALECTS) {
   describe(`storage contract: ${dialect.name}`, () => {
-    let dir: string;
+    let opened: Opened | null;
     let storage: Storage;
     let admin: AdminStorage;
 
-    beforeEach(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'enclave-contract-'));
-      ({ storage, admin } = await createStorage({
-        databaseUrl: dialect.url(dir),
-        sqliteSynchronous: 'NORMAL',
-        migrate: true,
-      }));
+    beforeEach(async (context) => {
+      opened = await dialect.open();
+      if (!opened) return context.skip();
+      ({ storage, admin } = await createStorage({ ...opened, sqliteSynchronous: 'NORMAL', migrate: true }));
     });
     afterEach(async () => {
+      if (!opened) return;
       await storage.close();
-      rmSync(dir, { recursive: true, force: true });
+      await opened.cleanup();
     });
 
     /** Runs one full legacy-style interaction: user message, then its final reply. */

@@ -47,10 +47,13 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
 
   const transaction = createGroupCommit(database, client);
 
+  // One process and no row-level security: a tenant scope is the database itself.
+  const scope = { ...client, transaction };
   return {
     dialect: 'sqlite',
-    ...client,
-    transaction,
+    ...scope,
+    forTenant: () => scope,
+    poolStats: () => null,
     async close() {
       if (!database.isOpen) return;
       statements.clear();

@@ -1,0 +1,228 @@
+import type { Migration } from '../migrate.ts';
+
+/** Text compared byte by byte, so id ordering and keyset cursors match SQLite whatever the database collation. */
+const ID = 'TEXT COLLATE "C"';
+
+/** Every table that holds tenant rows, with the column that names the tenant. */
+export const RLS_TABLES: readonly { table: string; column: string }[] = [
+  { table: 'tenants', column: 'id' },
+  { table: 'sessions', column: 'tenant_id' },
+  { table: 'messages', column: 'tenant_id' },
+  { table: 'api_keys', column: 'tenant_id' },
+  { table: 'api_key_lookup', column: 'tenant_id' },
+  { table: 'tenant_configs', column: 'tenant_id' },
+  { table: 'usage_records', column: 'tenant_id' },
+  { table: 'audit_log', column: 'tenant_id' },
+  { table: 'tenant_data_keys', column: 'tenant_id' },
+  { table: 'tenant_secrets', column: 'tenant_id' },
+];
+
+/**
+ * Row-level security for one table: ENABLE and FORCE (the owner is bound too), a policy that
+ * admits only the transaction's `app.tenant_id` (unset fails closed: no rows), and the explicit
+ * platform path: the migrating role, which owns the SECURITY DEFINER functions below, may read
+ * across tenants. The runtime role is never that role (the server refuses to start as it).
+ */
+function rowLevelSecurity({ table, column }: { table: string; column: string }): string {
+  return `
+    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
+    CREATE POLICY tenant_isolation ON ${table}
+      USING (${column} = current_setting('app.tenant_id', true))
+      WITH CHECK (${column} = current_setting('app.tenant_id', true));
+    CREATE POLICY platform_functions ON ${table} TO CURRENT_USER USING (true) WITH CHECK (true);`;
+}
+
+/**
+ * PostgreSQL schema, forward-only (never edit a migration that has shipped; add the next one).
+ * Same tables and columns as SQLite. `tenant_id` leads every primary key, unique constraint,
+ * foreign key and index of a tenant table, so each table can be distributed by `tenant_id` on
+ * Citus; `api_key_lookup` (hash → tenant, key) and `admin_keys` are platform tables (Citus
+ * reference tables).
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'schema-with-row-level-security',
+    sql: `
+      CREATE TABLE tenants (
+        id ${ID} NOT NULL PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+        updated_at TEXT,
+        config_version BIGINT NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE sessions (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id ${ID} NOT NULL,
+        title TEXT,
+        user_id ${ID},
+        metadata TEXT NOT NULL DEFAULT '{}',
+        last_seq BIGINT NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX sessions_user ON sessions (tenant_id, user_id) WHERE user_id IS NOT NULL;
+
+      CREATE TABLE messages (
+        tenant_id ${ID} NOT NULL,
+        session_id ${ID} NOT NULL,
+        seq BIGINT NOT NULL,
+        id ${ID} NOT NULL,
+        turn_id ${ID} NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool')),
+        status TEXT NOT NULL CHECK (status IN ('completed', 'failed', 'cancelled')),
+        content TEXT NOT NULL,
+        tool_calls TEXT,
+        final BIGINT NOT NULL DEFAULT 0,
+        input_tokens BIGINT,
+        output_tokens BIGINT,
+        total_tokens BIGINT,
+        model TEXT,
+        latency_ms BIGINT,
+        request_id TEXT,
+        created_at TEXT NOT NULL,
+        config_version BIGINT,
+        user_id ${ID},
+        PRIMARY KEY (tenant_id, session_id, seq),
+        UNIQUE (tenant_id, id),
+        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+      );
+      CREATE INDEX messages_turn ON messages (tenant_id, session_id, turn_id);
+      CREATE INDEX messages_user ON messages (tenant_id, user_id) WHERE user_id IS NOT NULL;
+
+      CREATE TABLE api_keys (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id ${ID} NOT NULL,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash ${ID} NOT NULL,
+        scopes TEXT NOT NULL,
+        limits TEXT,
+        expires_at TEXT,
+        last_used_at TEXT,
+        revoked_at TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, hash)
+      );
+
+      -- The one lookup that cannot start from a tenant. Kept by triggers on api_keys.
+      CREATE TABLE api_key_lookup (
+        hash ${ID} NOT NULL PRIMARY KEY,
+        tenant_id ${ID} NOT NULL,
+        key_id ${ID} NOT NULL
+      );
+
+      CREATE TABLE admin_keys (
+        id ${ID} NOT NULL PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash ${ID} NOT NULL UNIQUE,
+        revoked_at TEXT,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE tenant_configs (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        version BIGINT NOT NULL,
+        config TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, version)
+      );
+
+      CREATE TABLE usage_records (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id ${ID} NOT NULL,
+        session_id ${ID} NOT NULL,
+        turn_id ${ID} NOT NULL,
+        key_id ${ID},
+        user_id ${ID},
+        model TEXT NOT NULL,
+        config_version BIGINT NOT NULL,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        total_tokens BIGINT NOT NULL,
+        tool_calls BIGINT NOT NULL,
+        latency_ms BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        day ${ID} NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX usage_records_day ON usage_records (tenant_id, day, model);
+
+      CREATE TABLE audit_log (
+        tenant_id ${ID} NOT NULL,
+        id ${ID} NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        request_id TEXT,
+        details TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+
+      CREATE TABLE tenant_data_keys (
+        tenant_id ${ID} NOT NULL PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+        wrapped_key TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE tenant_secrets (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        name ${ID} NOT NULL,
+        ciphertext TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+      );
+
+      CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+      END $$;
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+
+      -- The lookup row follows its key. Runs as the caller, inside the caller's tenant scope.
+      CREATE FUNCTION api_key_lookup_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO api_key_lookup (hash, tenant_id, key_id) VALUES (NEW.hash, NEW.tenant_id, NEW.id);
+          RETURN NEW;
+        END IF;
+        DELETE FROM api_key_lookup WHERE hash = OLD.hash AND tenant_id = OLD.tenant_id;
+        RETURN OLD;
+      END $$;
+      CREATE TRIGGER api_key_lookup_insert AFTER INSERT ON api_keys
+        FOR EACH ROW EXECUTE FUNCTION api_key_lookup_sync();
+      CREATE TRIGGER api_key_lookup_delete AFTER DELETE ON api_keys
+        FOR EACH ROW EXECUTE FUNCTION api_key_lookup_sync();
+
+      ${RLS_TABLES.map(rowLevelSecurity).join('\n')}
+
+      -- The explicit cross-tenant paths. SECURITY DEFINER runs them as the migrating role, the
+      -- only role the platform_functions policies admit. search_path is pinned to this schema with
+      -- pg_temp last, so a caller's temporary table can never stand in for ours.
+      DO $do$
+      BEGIN
+        EXECUTE format($f$
+          CREATE FUNCTION enclave_find_api_key(p_hash text) RETURNS SETOF api_keys
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT k.* FROM api_key_lookup l
+                JOIN api_keys k ON k.tenant_id = l.tenant_id AND k.id = l.key_id
+               WHERE l.hash = p_hash
+            $body$;
+          CREATE FUNCTION enclave_list_tenants() RETURNS SETOF tenants
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT * FROM tenants
+            $body$;
+        $f$, current_schema());
+      END $do$;
+    `,
+  },
+];

@@ -1,0 +1,201 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIds } from '../../src/core/ids.ts';
+import type { AdminStorage, CredentialLookup, Storage } from '../../src/core/ports.ts';
+import { createStorage } from '../../src/storage/create-storage.ts';
+import { RLS_TABLES } from '../../src/storage/postgres/migrations.ts';
+import { UnsafeRoleError } from '../../src/storage/postgres/roles.ts';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.ts';
+
+const enabled = await postgresAvailable();
+const ids = createIds();
+
+/** Row-level security checked behind the server's back, with raw SQL as the runtime role. */
+describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
+  let database: TestDatabase;
+  let storage: Storage & AdminStorage & CredentialLookup;
+  let runtime: pg.Client;
+  let superuser: pg.Client;
+
+  /** Puts a row in every tenant table for `tenantId`. */
+  async function populate(tenantId: string) {
+    await storage.createTenant({ id: tenantId, name: tenantId });
+    await storage.appendTenantConfig(tenantId, { systemPrompt: 'p' } as never, 'test');
+    const session = ids.next('ses');
+    await storage.createSession(
+      tenantId,
+      { id: session, title: null, userId: 'u1', metadata: {} },
+      { createTenant: false },
+    );
+    const turn = ids.next('msg');
+    await storage.beginTurn(tenantId, {
+      sessionId: session,
+      createTenant: false,
+      createSession: null,
+      message: {
+        id: turn,
+        turnId: turn,
+        role: 'user',
+        status: 'completed',
+        content: [{ type: 'text', text: 'hi' }],
+        toolCalls: null,
+        final: false,
+        usage: null,
+        model: null,
+        latencyMs: null,
+        requestId: null,
+        configVersion: null,
+        userId: 'u1',
+      },
+    });
+    await storage.completeTurn(tenantId, session, [], {
+      id: ids.next('use'),
+      sessionId: session,
+      turnId: turn,
+      keyId: null,
+      userId: 'u1',
+      model: 'simulated:simulated-1',
+      configVersion: 1,
+      inputTokens: 1,
+      outputTokens: 1,
+      totalTokens: 2,
+      toolCalls: 0,
+      latencyMs: 1,
+      status: 'completed',
+    });
+    await storage.createApiKey(tenantId, {
+      id: ids.next('key'),
+      name: 'k',
+      prefix: 'enc_x',
+      hash: `hash-${tenantId}`,
+      scopes: ['chat'],
+      limits: null,
+      expiresAt: null,
+    });
+    await storage.appendAudit({ tenantId, actor: 'test', action: 'test', target: 't', requestId: null, details: {} });
+    await storage.putDataKey(tenantId, 'wrapped');
+    await storage.putSecret(tenantId, 'S', 'cipher');
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const opened = await createStorage({
+      databaseUrl: database.url,
+      databaseMigrationUrl: database.migrationUrl,
+      sqliteSynchronous: 'NORMAL',
+      migrate: true,
+    });
+    storage = opened.storage as Storage & AdminStorage & CredentialLookup;
+    await populate('tenant-a');
+    await populate('tenant-b');
+    runtime = new pg.Client({ connectionString: database.url });
+    superuser = new pg.Client({ connectionString: database.superuserUrl });
+    await runtime.connect();
+    await superuser.connect();
+  });
+  afterAll(async () => {
+    await runtime?.end();
+    await superuser?.end();
+    await storage?.close();
+    await database?.drop();
+  });
+
+  it('every tenant table has ENABLE and FORCE row-level security, and no table with a tenant column is missed', async () => {
+    const { rows } = await superuser.query(
+      `SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r'
+          AND (EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') OR c.relname = 'tenants')`,
+    );
+    expect(rows.map((row) => row.table).sort()).toEqual(RLS_TABLES.map((entry) => entry.table).sort());
+    for (const row of rows) expect(row, row.table).toMatchObject({ enabled: true, forced: true });
+  });
+
+  it('the runtime role is neither superuser nor BYPASSRLS, and does not own the tables', async () => {
+    const { rows } = await runtime.query(
+      `SELECT rolsuper, rolbypassrls, pg_has_role(current_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'messages'), 'MEMBER') AS owner
+         FROM pg_roles WHERE rolname = current_user`,
+    );
+    expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false, owner: false });
+  });
+
+  it('a raw query with no tenant set returns 0 rows from every tenant table (fails closed)', async () => {
+    for (const { table } of RLS_TABLES) {
+      const total = await superuser.query(`SELECT count(*)::int AS n FROM ${table}`);
+      expect(total.rows[0].n, `${table} has rows to hide`).toBeGreaterThanOrEqual(2);
+      const seen = await runtime.query(`SELECT count(*)::int AS n FROM ${table}`);
+      expect(seen.rows[0].n, table).toBe(0);
+    }
+  });
+
+  it('with one tenant set, only that tenant is visible in every table', async () => {
+    await runtime.query('BEGIN');
+    await runtime.query(`SELECT set_config('app.tenant_id', 'tenant-a', true)`);
+    for (const { table, column } of RLS_TABLES) {
+      const { rows } = await runtime.query(`SELECT DISTINCT ${column} AS tenant FROM ${table}`);
+      expect(rows, table).toEqual([{ tenant: 'tenant-a' }]);
+    }
+    await runtime.query('COMMIT');
+  });
+
+  it("writing, moving or deleting another tenant's rows fails or touches nothing", async () => {
+    const asTenantA = async (sql: string, values: unknown[] = []) => {
+      await runtime.query('BEGIN');
+      try {
+        await runtime.query(`SELECT set_config('app.tenant_id', 'tenant-a', true)`);
+        return await runtime.query(sql, values);
+      } finally {
+        await runtime.query('ROLLBACK');
+      }
+    };
+    await expect(
+      asTenantA(
+        `INSERT INTO sessions (tenant_id, id, metadata, last_seq, created_at, updated_at) VALUES ('tenant-b', 'x', '{}', 0, 'now', 'now')`,
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      asTenantA(
+        `INSERT INTO tenant_secrets (tenant_id, name, ciphertext, updated_at) VALUES ('tenant-b', 'X', 'c', 'now')`,
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(asTenantA(`UPDATE sessions SET tenant_id = 'tenant-b'`)).rejects.toThrow(/row-level security/);
+    expect((await asTenantA(`UPDATE tenant_secrets SET ciphertext = 'x' WHERE tenant_id = 'tenant-b'`)).rowCount).toBe(
+      0,
+    );
+    expect((await asTenantA(`DELETE FROM messages WHERE tenant_id = 'tenant-b'`)).rowCount).toBe(0);
+    expect((await asTenantA(`DELETE FROM tenants WHERE id = 'tenant-b'`)).rowCount).toBe(0);
+    const left = await superuser.query(`SELECT count(*)::int AS n FROM messages WHERE tenant_id = 'tenant-b'`);
+    expect(left.rows[0].n).toBeGreaterThan(0);
+  });
+
+  it('the runtime role cannot turn row-level security off or change the policies', async () => {
+    await expect(runtime.query('ALTER TABLE messages DISABLE ROW LEVEL SECURITY')).rejects.toThrow(/owner/);
+    await expect(runtime.query('DROP POLICY tenant_isolation ON messages')).rejects.toThrow(/owner/);
+    await expect(runtime.query(`SET ROLE ${database.name}_owner`)).rejects.toThrow(/permission denied/);
+  });
+
+  it('the cross-tenant paths are explicit functions that answer only what they are for', async () => {
+    const key = await runtime.query('SELECT tenant_id FROM enclave_find_api_key($1)', ['hash-tenant-b']);
+    expect(key.rows).toEqual([{ tenant_id: 'tenant-b' }]);
+    expect((await runtime.query('SELECT * FROM enclave_find_api_key($1)', ['nope'])).rowCount).toBe(0);
+    const found = await storage.findByHash('hash-tenant-a');
+    expect(found?.kind === 'tenant-key' && found.key.tenantId).toBe('tenant-a');
+    expect((await storage.listTenants({ limit: 10, afterId: null })).map((tenant) => tenant.id)).toEqual([
+      'tenant-a',
+      'tenant-b',
+    ]);
+  });
+
+  it('refuses to start as a superuser or as the owner role', async () => {
+    const open = (databaseUrl: string) =>
+      createStorage({
+        databaseUrl,
+        databaseMigrationUrl: database.migrationUrl,
+        sqliteSynchronous: 'NORMAL',
+        migrate: false,
+      });
+    await expect(open(database.superuserUrl)).rejects.toThrow(UnsafeRoleError);
+    await expect(open(database.superuserUrl)).rejects.toThrow(/superuser/);
+    await expect(open(database.migrationUrl)).rejects.toThrow(/owns the tables/);
+  });
+});
