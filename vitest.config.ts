@@ -1,11 +1,53 @@
+import { Socket } from 'node:net';
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Two cores: end-to-end tests start real servers, so keep parallelism modest.
-    maxWorkers: 2,
-  },
+const POSTGRES_URL = new URL(process.env.ENCLAVE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+
+function reachable(url: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(Number(url.port || 5432), url.hostname, () => done(true));
+  });
+}
+
+const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
+
+/**
+ * Two projects: everything on the embedded default (SQLite), and the HTTP suites again on
+ * PostgreSQL as the runtime role with row-level security. PostgreSQL is required in CI
+ * (CI=true); on a laptop without it the second project is left out with a printed notice.
+ */
+export default defineConfig(async () => {
+  const postgres = await reachable(POSTGRES_URL);
+  if (!postgres && process.env.CI === 'true')
+    throw new Error(`PostgreSQL is required in CI but ${POSTGRES_URL.host} does not answer`);
+  if (!postgres)
+    console.warn(`[skip] PostgreSQL HTTP suites: ${POSTGRES_URL.host} does not answer (start PostgreSQL to run them)`);
+  return {
+    test: {
+      // Two cores: end-to-end tests start real servers, so keep parallelism modest.
+      maxWorkers: 2,
+      projects: [
+        { test: { ...shared, name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+        ...(postgres
+          ? [
+              {
+                test: {
+                  ...shared,
+                  name: 'postgres',
+                  include: ['test/http/**/*.test.ts'],
+                  env: { ENCLAVE_TEST_DIALECT: 'postgres' },
+                },
+              },
+            ]
+          : []),
+      ],
+    },
+  };
 });

@@ -48,7 +48,7 @@ export function createSqlStorage(
       message.usage?.outputTokens ?? null,
       message.usage?.totalTokens ?? null,
       message.model,
-      message.latencyMs,
+      message.latencyMs == null ? null : Math.round(message.latencyMs),
       message.requestId,
       message.configVersion,
       message.userId,
