@@ -53,7 +53,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
   });
   const ids = createIds();
   const models = createModelCache();
-  const tools = createToolRegistry();
+  const tools = createToolRegistry({ timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
   // Redis makes limit counters exact across replicas; without it they are per process.

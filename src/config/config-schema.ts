@@ -50,6 +50,10 @@ export const configSchema = z.object({
   jwtScopesClaim: z.string().min(1).default('scope'),
   /** Optional Redis (`redis://…`): limit counters exact across replicas. Without it, counters are per process. */
   redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Longest one tool call may run (ms); the model then gets a timeout error as the tool's result. */
+  toolTimeoutMs: positiveInt(10_000),
+  /** Longest tool output (characters of its text or JSON); longer output is cut and marked as truncated. */
+  toolOutputMaxChars: z.coerce.number().int().min(100).default(16_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -90,4 +94,6 @@ export const ENV_KEYS = {
   jwtTenantClaim: 'ENCLAVE_JWT_TENANT_CLAIM',
   jwtScopesClaim: 'ENCLAVE_JWT_SCOPES_CLAIM',
   redisUrl: 'REDIS_URL',
+  toolTimeoutMs: 'TOOL_TIMEOUT_MS',
+  toolOutputMaxChars: 'TOOL_OUTPUT_MAX_CHARS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   MALFORMED_JSON: { status: 422, title: 'Request body is not valid JSON', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 422, title: 'Request body must be application/json', retryable: false },
   INVALID_CURSOR: { status: 422, title: 'Pagination cursor is invalid', retryable: false },
+  UNSUPPORTED_LANGUAGE: { status: 422, title: 'Response language is not supported', retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body is too large', retryable: false },
   TENANT_ID_REQUIRED: { status: 400, title: 'Tenant-ID header is required', retryable: false },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required', retryable: false },

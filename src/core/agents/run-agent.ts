@@ -4,6 +4,7 @@ import type { NewSession } from '../conversations/session.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Ids } from '../ids.ts';
 import type { Storage } from '../ports.ts';
+import { assertResponseLanguage, withResponseLanguage } from '../tenants/response-language.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
 import { buildContext } from './build-context.ts';
 import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
@@ -46,6 +47,8 @@ export interface TurnRequest {
   createTenant?: boolean;
   /** Create this session if it does not exist (the legacy session). */
   createSession?: NewSession | null;
+  /** Response language of this turn, over the config's; one of RESPONSE_LANGUAGES or UNSUPPORTED_LANGUAGE. */
+  language?: string | null;
   /** Aborts the model call; partial output is stored as failed. */
   signal?: AbortSignal;
   /** When given, the model is streamed and every event is passed here as it happens. */
@@ -70,6 +73,8 @@ type Steps = readonly StepResult<ToolSet>[];
  * reply, tool calls and usage → return. Authorisation and admission happen before this call.
  */
 export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
+  // Before admission: a bad override takes no slot and stores nothing.
+  if (request.language) assertResponseLanguage(request.language);
   const { admission } = deps;
   if (!admission || !request.limits) return runAdmittedTurn(deps, request);
   // Key-level counters exist only for keys with limits of their own (set when the key is created).
@@ -123,7 +128,10 @@ async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<T
   const emit = request.onEvent;
   emit?.({ type: 'turn-start', turnId, sessionId: request.sessionId, userMessage });
 
-  const systemPrompt = config.systemPrompt ?? settings.systemPrompt;
+  const systemPrompt = withResponseLanguage(
+    config.systemPrompt ?? settings.systemPrompt,
+    request.language ?? config.language,
+  );
   const context = await buildContext(storage, request.tenantId, userMessage, {
     systemPrompt,
     budgetTokens: config.contextBudgetTokens ?? settings.contextBudgetTokens,

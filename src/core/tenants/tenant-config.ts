@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.ts';
+import { assertResponseLanguage } from './response-language.ts';
 
 const positive = z.number().int().positive();
 
@@ -44,9 +45,15 @@ export const tenantConfigSchema = z
       .object({ provider: z.literal('simulated'), id: z.string().min(1).max(128) })
       .strict()
       .default({ provider: 'simulated', id: 'simulated-1' }),
+    /** Response language: a BCP 47 primary tag in RESPONSE_LANGUAGES; null leaves it to the model. */
     language: z
       .string()
-      .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'must be a language tag like en or pt-BR')
+      .refine((tag) => {
+        // Thrown rather than reported as an issue, so the caller answers with the stable
+        // UNSUPPORTED_LANGUAGE code instead of a generic validation failure.
+        assertResponseLanguage(tag);
+        return true;
+      })
       .nullable()
       .default(null),
     tools: z

@@ -8,11 +8,64 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { estimateTokens } from '../../core/agents/estimate-tokens.ts';
+import { RESPONSE_LANGUAGES, type ResponseLanguage } from '../../core/tenants/response-language.ts';
 
 /** Characters of earlier conversation the simulated reply quotes at most. */
 const CONTEXT_QUOTE_CHARS = 240;
 
 type Plan = { kind: 'text'; text: string } | { kind: 'tool-call'; toolCallId: string; toolName: string; input: string };
+
+/** Reply templates per response language. English is the original reply, byte for byte. */
+const TEMPLATES: Record<
+  ResponseLanguage,
+  { reply(message: string, context: string): string; returned(toolName: string, value: string): string }
+> = {
+  en: {
+    reply: (message, context) => `Agent response to '${message}' with context: ${context}`,
+    returned: (toolName, value) => `${toolName} returned ${value}`,
+  },
+  es: {
+    reply: (message, context) => `Respuesta del agente a '${message}' con contexto: ${context}`,
+    returned: (toolName, value) => `${toolName} devolvió ${value}`,
+  },
+  fr: {
+    reply: (message, context) => `Réponse de l'agent à '${message}' avec le contexte : ${context}`,
+    returned: (toolName, value) => `${toolName} a renvoyé ${value}`,
+  },
+  de: {
+    reply: (message, context) => `Antwort des Agenten auf '${message}' mit Kontext: ${context}`,
+    returned: (toolName, value) => `${toolName} lieferte ${value}`,
+  },
+  ja: {
+    reply: (message, context) => `「${message}」へのエージェントの応答。コンテキスト: ${context}`,
+    returned: (toolName, value) => `${toolName} の結果: ${value}`,
+  },
+};
+
+const LANGUAGE_BY_NAME = new Map(
+  Object.entries(RESPONSE_LANGUAGES).map(([tag, name]) => [name as string, tag as ResponseLanguage]),
+);
+
+/** The language the last `Respond in <Language>.` of the system instructions names; English without one. */
+function replyLanguage(prompt: LanguageModelV4CallOptions['prompt']): ResponseLanguage {
+  let language: ResponseLanguage = 'en';
+  for (const message of prompt) {
+    if (message.role !== 'system') continue;
+    for (const match of message.content.matchAll(/\bRespond in ([A-Z][a-z]+)\./g)) {
+      language = LANGUAGE_BY_NAME.get(match[1] ?? '') ?? language;
+    }
+  }
+  return language;
+}
+
+/** The expression after "calculate" in a message, up to a question mark, exclamation mark or line end. */
+function calculationIn(message: string): string | null {
+  const match = /\bcalculate\s+([^?!\n]+)/i.exec(message);
+  let expression = match?.[1]?.trim() ?? '';
+  // A loop, not /[.\s]+$/: that regex is quadratic on long runs of dots and spaces.
+  while (expression.endsWith('.')) expression = expression.slice(0, -1).trimEnd();
+  return expression ? expression : null;
+}
 
 function textOf(message: LanguageModelV4Message): string {
   if (message.role === 'system') return message.content;
@@ -38,21 +91,28 @@ function contextQuote(prompt: LanguageModelV4CallOptions['prompt'], lastUserInde
   return space === -1 ? tail : tail.slice(space + 1);
 }
 
-function toolResultsAfter(prompt: LanguageModelV4CallOptions['prompt'], index: number): string[] {
-  const results: string[] = [];
+function toolResultsAfter(
+  prompt: LanguageModelV4CallOptions['prompt'],
+  index: number,
+): { toolName: string; value: string }[] {
+  const results: { toolName: string; value: string }[] = [];
   for (const message of prompt.slice(index + 1)) {
     if (message.role !== 'tool') continue;
     for (const part of message.content) {
       if (part.type !== 'tool-result') continue;
       const output = part.output;
       const value = 'value' in output ? output.value : output.type;
-      results.push(`${part.toolName} returned ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      results.push({ toolName: part.toolName, value: typeof value === 'string' ? value : JSON.stringify(value) });
     }
   }
   return results;
 }
 
-/** Decides the next step: call a tool the user names (once per turn), otherwise answer. */
+/**
+ * Decides the next step, once per turn: `calculator` (when offered) with the expression after
+ * "calculate", or another offered tool the user names; otherwise answer in the language the
+ * system instructions ask for.
+ */
 function plan(options: LanguageModelV4CallOptions): Plan {
   const { prompt } = options;
   const lastUserIndex = prompt.findLastIndex((message) => message.role === 'user');
@@ -60,8 +120,15 @@ function plan(options: LanguageModelV4CallOptions): Plan {
   const message = lastUser ? textOf(lastUser) : '';
   const results = toolResultsAfter(prompt, lastUserIndex);
   if (results.length === 0) {
+    const calculation = calculationIn(message);
+    const calculator = options.tools?.some((tool) => tool.type === 'function' && tool.name === 'calculator');
+    if (calculator && calculation) {
+      const input = JSON.stringify({ expression: calculation });
+      return { kind: 'tool-call', toolCallId: `call_calculator_${prompt.length}`, toolName: 'calculator', input };
+    }
     for (const tool of options.tools ?? []) {
-      if (tool.type === 'function' && new RegExp(`\\b${tool.name}\\b`).test(message)) {
+      // The calculator needs an expression, so naming it alone does not call it.
+      if (tool.type === 'function' && tool.name !== 'calculator' && new RegExp(`\\b${tool.name}\\b`).test(message)) {
         // Derived from the prompt, not a shared counter: the model instance serves every tenant,
         // and a global counter would let one tenant observe another's activity.
         const toolCallId = `call_${tool.name}_${prompt.length}`;
@@ -69,8 +136,11 @@ function plan(options: LanguageModelV4CallOptions): Plan {
       }
     }
   }
-  let text = `Agent response to '${message}' with context: ${contextQuote(prompt, Math.max(lastUserIndex, 0))}`;
-  if (results.length > 0) text += ` (${results.join('; ')})`;
+  const template = TEMPLATES[replyLanguage(prompt)];
+  let text = template.reply(message, contextQuote(prompt, Math.max(lastUserIndex, 0)));
+  if (results.length > 0) {
+    text += ` (${results.map((result) => template.returned(result.toolName, result.value)).join('; ')})`;
+  }
   return { kind: 'text', text };
 }
 
@@ -93,7 +163,9 @@ export function wordDeltas(text: string): string[] {
  * A deterministic model that implements the AI SDK language model interface, so it runs
  * through exactly the same code path as a real provider. It replies
  * `Agent response to '<message>' with context: <earlier user messages>`, streams word by word,
- * reports estimated token usage, and calls a tool when the user message names an offered tool.
+ * reports estimated token usage, and calls a tool when the user message names an offered tool
+ * (`calculator`: "calculate <expression>"). A `Respond in <Language>.` system instruction picks a
+ * localised reply (es, fr, de, ja).
  */
 export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
   return {

@@ -52,7 +52,19 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
             'Returns the stored user message, the assistant (and tool) messages, and token usage. With `Accept: text/event-stream` the turn streams as SSE events `turn-start`, `text-delta`, `tool-call`, `tool-result`, `turn-end` (or `error`).',
           headers: z.looseObject({ 'tenant-id': z.string().optional() }),
           params: z.object({ id: sessionIdSchema }),
-          body: z.object({ content: z.string().min(1).max(options.messageMaxChars) }).strict(),
+          body: z
+            .object({
+              content: z.string().min(1).max(options.messageMaxChars),
+              language: z
+                .string()
+                .min(1)
+                .max(35)
+                .optional()
+                .describe(
+                  "Response language for this turn (en, es, fr, de, ja), over the tenant config's; another value answers 422 UNSUPPORTED_LANGUAGE.",
+                ),
+            })
+            .strict(),
           response: {
             200: z.object({
               turn_id: z.string(),
@@ -72,6 +84,7 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           tenantId: access.tenantId,
           sessionId: request.params.id,
           text: request.body.content,
+          language: request.body.language ?? null,
           requestId: request.id,
           config: access.config,
           actor: access.actor,
