@@ -12,11 +12,15 @@ import { createIds } from './core/ids.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
 import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
+import { createTurnRegistry } from './core/turns/turn-registry.ts';
+import { createMemoryTurnBus } from './events/memory-turn-bus.ts';
+import { createRedisTurnBus } from './events/redis-turn-bus.ts';
 import { buildApp } from './http/build-app.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { createModelCache } from './providers/model-cache.ts';
+import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
@@ -45,7 +49,14 @@ function platformJwtTrust(config: Config): JwtTrust | null {
 }
 
 /** The composition root: config → storage → services → app. Does not listen. */
-export async function createEnclave(config: Config, options: { logger?: boolean } = {}): Promise<Enclave> {
+export async function createEnclave(
+  config: Config,
+  /**
+   * `simulatedWordDelayMs` is a test hook, not a user setting: every turn runs on the simulated
+   * model slowed down by this much per word, so that a test can cancel a turn while it runs.
+   */
+  options: { logger?: boolean; simulatedWordDelayMs?: number } = {},
+): Promise<Enclave> {
   const { storage, admin, credentials, migration } = await createStorage({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
@@ -62,12 +73,24 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
     : null;
   const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore();
   const admission = createTurnAdmission(counters);
+  // Running turns and their cancels: shared by every replica through Redis, else within this process.
+  const turnBus = redis
+    ? createRedisTurnBus(redis, { log: { warn: (details, message) => log?.warn(details, message) } })
+    : createMemoryTurnBus();
+  const turns = createTurnRegistry({
+    bus: turnBus,
+    onError: (error) => log?.warn({ err: error }, 'turn bus call failed; the turn runs on'),
+  });
+  const slowModel = options.simulatedWordDelayMs
+    ? createSimulatedModel('simulated-1', { wordDelayMs: options.simulatedWordDelayMs })
+    : null;
   const agent = {
     admission,
+    turns,
     storage,
     ids,
     now: () => performance.now(),
-    resolveModel: (_tenantId: string, tenantConfig: TenantConfig) => models.get(tenantConfig.model.id),
+    resolveModel: (_tenantId: string, tenantConfig: TenantConfig) => slowModel ?? models.get(tenantConfig.model.id),
     resolveTools: (_tenantId: string, names: readonly string[]) => tools.select(names),
     settings: {
       systemPrompt: config.systemPrompt,
@@ -108,6 +131,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
           throw error;
         }
       },
+      turns,
       metrics,
       resolvePrincipal: resolver.resolve,
       credentialsChanged: { key: resolver.forgetKey, tenant: resolver.forgetTenant },
@@ -121,6 +145,7 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
                 await redis.ping();
               },
             },
+            { name: 'turn event bus', check: () => turnBus.ready() },
           ]
         : [],
       secrets: createSecretService({
@@ -155,6 +180,8 @@ export async function createEnclave(config: Config, options: { logger?: boolean 
         try {
           await app.close();
         } finally {
+          // After the drain: no turn runs any more, so no cancel needs delivering.
+          await turnBus.close();
           await counters.close();
           await redis?.quit().catch(() => redis.disconnect());
           await storage.close();

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found', retryable: false },
   TENANT_ALREADY_EXISTS: { status: 409, title: 'Tenant already exists', retryable: false },
   SESSION_NOT_FOUND: { status: 404, title: 'Session not found', retryable: false },
+  TURN_NOT_FOUND: { status: 404, title: 'Turn not found or not running', retryable: false },
+  TURN_CANCELLED: { status: 409, title: 'The turn was cancelled', retryable: false },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found', retryable: false },
   SECRET_NOT_FOUND: { status: 404, title: 'Secret not found', retryable: false },
   SECRETS_NOT_CONFIGURED: { status: 503, title: 'Secrets need ENCLAVE_MASTER_KEY', retryable: false },

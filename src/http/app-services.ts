@@ -5,6 +5,7 @@ import type { ConversationService } from '../core/conversations/conversation-ser
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantDirectory } from '../core/tenants/tenant-directory.ts';
+import type { TurnRegistry } from '../core/turns/turn-registry.ts';
 import type { HttpMetrics } from './metrics-port.ts';
 
 /** Everything the HTTP layer needs, wired by the composition root (`server.ts`). */
@@ -13,6 +14,8 @@ export interface AppServices {
   conversations: ConversationService;
   /** The one turn pipeline. */
   runTurn(request: TurnRequest): Promise<TurnResult>;
+  /** Running turns: `cancel` reaches a turn on any replica. */
+  turns: TurnRegistry;
   /** Cached tenant status and config. */
   tenants: TenantDirectory;
   /** Cross-tenant operations; only the admin routes use it. */

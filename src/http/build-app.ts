@@ -28,6 +28,7 @@ import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
+import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
 import { turnRoutes } from './routes/v1/turns.ts';
 
 export interface BuildAppOptions {
@@ -130,6 +131,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(legacyHistoryRoute(services));
   await app.register(sessionsRoutes(services));
   await app.register(turnRoutes(services, config));
+  await app.register(turnCancelRoutes(services));
   const configs = createConfigService({ storage: services.storage, tenants: services.tenants });
   await app.register(adminTenantRoutes(services, configs));
   for (const scope of [selfScope(services), adminScope(services)]) {

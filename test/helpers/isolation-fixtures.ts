@@ -39,6 +39,8 @@ export interface TenantFixture {
   revokedKey: string;
   /** Sessions it created (the legacy session `ses_legacy` exists too). */
   sessions: string[];
+  /** Ids of turns it ran in those sessions (all finished). */
+  turnIds: string[];
   /** End-user ids found in its sessions and usage. */
   userIds: string[];
   jwtSubject: string;
@@ -148,6 +150,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
 
   const sessions: string[] = [];
   const userIds: string[] = [];
+  const turnIds: string[] = [];
   for (let n = 0; n < 3; n++) {
     const userId = `user-${n}-${marker}`;
     const session = await ok(t, 'POST', '/v1/sessions', auth, {
@@ -157,7 +160,10 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     });
     sessions.push(String(session.id));
     userIds.push(userId);
-    await ok(t, 'POST', `/v1/sessions/${String(session.id)}/messages`, auth, { content: `turn ${n} ${marker}` });
+    const turn = await ok(t, 'POST', `/v1/sessions/${String(session.id)}/messages`, auth, {
+      content: `turn ${n} ${marker}`,
+    });
+    turnIds.push(String(turn.turn_id));
   }
   for (let n = 0; n < 2; n++) {
     await ok(t, 'POST', '/agent/interact', auth, { tenant_id: id, message: `legacy ${n} ${marker}` });
@@ -177,6 +183,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     keyPrefixes: [String(main.prefix), String(spare.prefix), String(doomed.prefix)],
     revokedKey: String(doomed.key),
     sessions,
+    turnIds,
     userIds: [...userIds, jwtSubject],
     jwtSubject,
     secretNames: [SHARED_SECRET_NAME, `only.${hex(6)}`],
@@ -192,7 +199,10 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
   const jwtAuth = { authorization: `Bearer ${await tenantJwt(fixture)}` };
   const jwtSession = await ok(t, 'POST', '/v1/sessions', jwtAuth, { title: `jwt ${marker}` });
   sessions.push(String(jwtSession.id));
-  await ok(t, 'POST', `/v1/sessions/${String(jwtSession.id)}/messages`, jwtAuth, { content: `jwt turn ${marker}` });
+  const jwtTurn = await ok(t, 'POST', `/v1/sessions/${String(jwtSession.id)}/messages`, jwtAuth, {
+    content: `jwt turn ${marker}`,
+  });
+  turnIds.push(String(jwtTurn.turn_id));
 
   const versions = await ok(t, 'GET', `/v1/admin/tenants/${id}/config/versions`, adminHeaders);
   fixture.configVersions = (versions.data as Json[]).map((version) => Number(version.version));
@@ -209,6 +219,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     // A 4-character random part: matched as the JSON field, so a random string cannot collide.
     ...fixture.keyPrefixes.map((prefix) => ({ what: 'key prefix', value: `"prefix":"${prefix}"` })),
     ...sessions.map((value) => ({ what: 'session id', value })),
+    ...turnIds.map((value) => ({ what: 'turn id', value })),
     ...fixture.secretNames
       .filter((name) => name !== SHARED_SECRET_NAME)
       .map((value) => ({ what: 'secret name', value })),

@@ -115,6 +115,7 @@ export const OPERATIONS = [
   'DELETE /v1/sessions/{id}',
   'GET /v1/sessions/{id}/messages',
   'POST /v1/sessions/{id}/messages',
+  'POST /v1/turns/{id}/cancel',
   'GET /v1/config',
   'PATCH /v1/config',
   'GET /v1/config/versions',
@@ -291,6 +292,7 @@ function resolveTenant(ref: TenantRef, own: TenantFixture, victim: TenantFixture
 
 const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TURN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_ID = /^key_[0-9A-Z]{1,40}$/;
 const SECRET_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
 const USER_ID = /^[A-Za-z0-9._:@|-]{1,128}$/;
@@ -472,6 +474,16 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       probe.wellFormed &&= wellFormed;
       probe.expect = session.owner === 'own' ? ['200'] : NOT_FOUND('SESSION_NOT_FOUND');
       if (session.owner === 'own') probe.write = { kind: 'turn', session: session.value };
+      return probe;
+    }
+    case 'POST /v1/turns/{id}/cancel': {
+      // Turn ids instead of session ids. No turn runs while a probe does (each turn request has
+      // ended before the next), so every well-formed id, the attacker's own included, is not found.
+      const turn = resolveId(spec.session, victim.turnIds, own.turnIds, TURN_ID, true);
+      probe.url = `/v1/turns/${segment(turn)}/cancel`;
+      probe.reroutes = probe.url.split('/').some(isDotSegment);
+      needs(turn);
+      probe.expect = NOT_FOUND('TURN_NOT_FOUND');
       return probe;
     }
     case 'GET /v1/config':

@@ -6,6 +6,7 @@ import type { Ids } from '../ids.ts';
 import type { Storage } from '../ports.ts';
 import { assertResponseLanguage, withResponseLanguage } from '../tenants/response-language.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
+import type { TurnRegistry } from '../turns/turn-registry.ts';
 import { buildContext } from './build-context.ts';
 import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
@@ -30,6 +31,8 @@ export interface AgentDeps {
   settings: AgentSettings;
   /** Concurrency and token limits; absent means unlimited. */
   admission?: TurnAdmission;
+  /** Running turns, cancellable from any replica; absent means a turn stops only through `signal`. */
+  turns?: TurnRegistry;
 }
 
 export interface TurnRequest {
@@ -49,7 +52,10 @@ export interface TurnRequest {
   createSession?: NewSession | null;
   /** Response language of this turn, over the config's; one of RESPONSE_LANGUAGES or UNSUPPORTED_LANGUAGE. */
   language?: string | null;
-  /** Aborts the model call; partial output is stored as failed. */
+  /**
+   * Aborts the model call; partial output is stored as failed and the turn fails with
+   * PROVIDER_ERROR. A cancel through `deps.turns` also stores it, and fails with TURN_CANCELLED.
+   */
   signal?: AbortSignal;
   /** When given, the model is streamed and every event is passed here as it happens. */
   onEvent?: (event: TurnEvent) => void;
@@ -106,10 +112,22 @@ function hasTurnLimits(limits: AdmissionLimits): boolean {
   );
 }
 
+/** Registers the turn while it runs, so that a cancel on any replica reaches it. */
 async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
+  const turnId = deps.ids.next('msg');
+  if (!deps.turns) return runTrackedTurn(deps, request, turnId);
+  const tracked = await deps.turns.begin(request.tenantId, turnId);
+  try {
+    const signal = request.signal ? AbortSignal.any([request.signal, tracked.signal]) : tracked.signal;
+    return await runTrackedTurn(deps, { ...request, signal }, turnId);
+  } finally {
+    await tracked.end();
+  }
+}
+
+async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: string): Promise<TurnResult> {
   const { storage, ids, settings } = deps;
   const { config, version: configVersion } = request.config;
-  const turnId = ids.next('msg');
   const userMessage = await storage.beginTurn(request.tenantId, {
     sessionId: request.sessionId,
     createTenant: request.createTenant ?? false,
@@ -175,9 +193,9 @@ async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<T
     }
   } catch (error) {
     await storeFailure(deps, request, { turnId, modelName, partial, latencyMs: deps.now() - started, configVersion });
-    const failure = isAppError(error)
-      ? error
-      : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error });
+    const failure =
+      cancelOf(request.signal) ??
+      (isAppError(error) ? error : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error }));
     emit?.({ type: 'error', turnId, code: failure.code, message: failure.message });
     throw failure;
   }
@@ -212,6 +230,12 @@ async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<T
   const reply = stored.findLast((message) => message.final) as Message;
   emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
   return { turnId, userMessage, messages: stored, reply, usage, latencyMs };
+}
+
+/** The cancel that aborted the turn, or null: a client disconnect or a model failure is no cancel. */
+function cancelOf(signal: AbortSignal | undefined): AppError | null {
+  const reason: unknown = signal?.aborted ? signal.reason : undefined;
+  return isAppError(reason) && reason.code === 'TURN_CANCELLED' ? reason : null;
 }
 
 /** Keeps whatever the model produced before failing, marked `failed`, so nothing acknowledged is lost. */

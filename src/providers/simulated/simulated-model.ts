@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
@@ -159,6 +160,26 @@ export function wordDeltas(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 
+export interface SimulatedModelOptions {
+  /**
+   * Milliseconds to wait before each streamed word, and per word before a generated reply, so a
+   * turn stays running long enough to be cancelled. Default 0: answers at once. Set by tests
+   * through `createEnclave`; not a setting users can reach. The wait ends early on abort.
+   */
+  wordDelayMs?: number;
+}
+
+/** Waits `ms` unless `signal` aborts first, then throws the abort reason. */
+async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) return;
+  try {
+    await sleep(ms, undefined, signal ? { signal } : {});
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
+  }
+}
+
 /**
  * A deterministic model that implements the AI SDK language model interface, so it runs
  * through exactly the same code path as a real provider. It replies
@@ -167,7 +188,8 @@ export function wordDeltas(text: string): string[] {
  * (`calculator`: "calculate <expression>"). A `Respond in <Language>.` system instruction picks a
  * localised reply (es, fr, de, ja).
  */
-export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
+export function createSimulatedModel(modelId = 'simulated-1', options: SimulatedModelOptions = {}): LanguageModelV4 {
+  const wordDelayMs = options.wordDelayMs ?? 0;
   return {
     specificationVersion: 'v4',
     provider: 'simulated',
@@ -186,6 +208,7 @@ export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
           warnings: [],
         };
       }
+      await wait(wordDelayMs * wordDeltas(step.text).length, options.abortSignal);
       return {
         content: [{ type: 'text', text: step.text }],
         finishReason: { unified: 'stop', raw: 'stop' },
@@ -221,7 +244,10 @@ export function createSimulatedModel(modelId = 'simulated-1'): LanguageModelV4 {
       const signal = options.abortSignal;
       let index = 0;
       const stream = new ReadableStream<LanguageModelV4StreamPart>({
-        pull(controller) {
+        async pull(controller) {
+          if (wordDelayMs > 0 && parts[index]?.type === 'text-delta') {
+            await wait(wordDelayMs, signal).catch(() => undefined);
+          }
           if (signal?.aborted) {
             controller.error(signal.reason);
             return;

@@ -49,7 +49,7 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           tags: ['sessions'],
           summary: 'Send a message and run one agent turn',
           description:
-            'Returns the stored user message, the assistant (and tool) messages, and token usage. With `Accept: text/event-stream` the turn streams as SSE events `turn-start`, `text-delta`, `tool-call`, `tool-result`, `turn-end` (or `error`).',
+            'Returns the stored user message, the assistant (and tool) messages, and token usage. With `Accept: text/event-stream` the turn streams as SSE events `turn-start`, `text-delta`, `tool-call`, `tool-result`, `turn-end` (or `error`). A turn cancelled through `POST /v1/turns/{id}/cancel` answers 409 `TURN_CANCELLED` (streamed: an `error` event with that code).',
           headers: z.looseObject({ 'tenant-id': z.string().optional() }),
           params: z.object({ id: sessionIdSchema }),
           body: z
@@ -74,7 +74,7 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
               usage: usageSchema,
               latency_ms: z.number().int(),
             }),
-            ...problems(400, 401, 403, 404, 413, 422, 429, 502),
+            ...problems(400, 401, 403, 404, 409, 413, 422, 429, 502),
           },
         },
       },

@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import { createTestApp, type TestApp } from './test-app.ts';
+
+export interface Replica {
+  app: TestApp;
+  /** `http://127.0.0.1:<port>`: the replica listens on a real port. */
+  baseUrl: string;
+}
+
+export interface ReplicaSet {
+  replicas: Replica[];
+  close(): Promise<void>;
+}
+
+/**
+ * `count` app instances of one deployment, each listening on its own port: they share one database
+ * (by default the test dialect's, in one temporary folder; or `databaseUrl`) and whatever the env
+ * names, such as `REDIS_URL`. Each has its own memory, registries and connections, like a replica.
+ * Resolves once every replica answers /readyz (with Redis: subscribed to the turn bus).
+ */
+export async function startReplicas(options: {
+  count: number;
+  env?: Record<string, string>;
+  databaseUrl?: string;
+  simulatedWordDelayMs?: number;
+}): Promise<ReplicaSet> {
+  const env = { ...options.env, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) };
+  const extra = options.simulatedWordDelayMs ? { simulatedWordDelayMs: options.simulatedWordDelayMs } : {};
+  const first = await createTestApp(env, extra);
+  const apps = [first];
+  for (let index = 1; index < options.count; index++) apps.push(await createTestApp(env, { ...extra, dir: first.dir }));
+  const replicas: Replica[] = [];
+  for (const app of apps) {
+    await app.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.app.server.address() as AddressInfo;
+    replicas.push({ app, baseUrl: `http://127.0.0.1:${port}` });
+  }
+  for (const { baseUrl } of replicas) {
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`${baseUrl}/readyz`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error(`${baseUrl} did not become ready`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return {
+    replicas,
+    async close() {
+      // The first owns the folder (and a test database): it goes last.
+      for (const { app } of replicas.slice(1)) await app.dispose();
+      await first.dispose();
+    },
+  };
+}
