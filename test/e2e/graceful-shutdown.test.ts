@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { E2E_DIALECTS, type E2eDatabase, e2eDatabase } from '../helpers/e2e-database.ts';
 import { type SpawnedServer, spawnServer } from '../helpers/spawn-server.ts';
 
 interface Outcome {
@@ -16,17 +16,15 @@ interface Outcome {
 }
 
 let dir: string;
+let database: E2eDatabase | null = null;
 let server: SpawnedServer | null = null;
 let signalled = false;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'enclave-e2e-shutdown-'));
-  signalled = false;
-});
 
 afterEach(async () => {
   await server?.stop('SIGKILL');
   server = null;
+  await database?.cleanup();
+  database = null;
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -78,88 +76,93 @@ function interact(port: number, tenantId: string, message: string): { sent: Prom
 }
 
 /** The user messages the server has stored: a turn stores its message before calling the model. */
-function receivedMessages(path: string): string[] {
-  const database = new DatabaseSync(path, { readOnly: true });
-  try {
-    const rows = database.prepare("SELECT content FROM messages WHERE role = 'user'").all() as { content: string }[];
-    return rows.map((row) => (JSON.parse(row.content) as { text?: string }[]).map((part) => part.text ?? '').join(''));
-  } finally {
-    database.close();
-  }
+async function receivedMessages(): Promise<string[]> {
+  const rows = (await database?.query("SELECT content FROM messages WHERE role = 'user'")) ?? [];
+  return rows.map((row) =>
+    (JSON.parse(String(row.content)) as { text?: string }[]).map((part) => part.text ?? '').join(''),
+  );
 }
 
-async function untilReceived(path: string, count: number): Promise<void> {
+async function untilReceived(count: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (receivedMessages(path).length < count) {
+  while ((await receivedMessages()).length < count) {
     if (Date.now() > deadline) throw new Error(`the server did not receive ${count} requests in time`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 
-describe('graceful shutdown: SIGTERM during load', () => {
-  it('completes every request sent before SIGTERM with 200, fails readiness first, and exits with code 0', async () => {
-    const REQUESTS = 240;
-    const TENANTS = 6;
-    const path = join(dir, 'enclave.db');
-    // The drain delay keeps the listener open while readiness is off, so connections still in the
-    // kernel's accept queue at SIGTERM are served rather than reset.
-    server = await spawnServer({ DATABASE_URL: `sqlite:${path}`, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '1000' });
-    const { port } = server;
-    const child = server.process;
+for (const dialect of E2E_DIALECTS) {
+  describe(`graceful shutdown on ${dialect}: SIGTERM during load`, () => {
+    beforeEach(async (context) => {
+      dir = mkdtempSync(join(tmpdir(), 'enclave-e2e-shutdown-'));
+      signalled = false;
+      database = await e2eDatabase(dialect, dir);
+      if (!database) context.skip();
+    });
 
-    const messages = Array.from({ length: REQUESTS }, (_, index) => `accepted request ${index}`);
-    const calls = messages.map((message, index) => interact(port, `shutdown-${index % TENANTS}`, message));
-    await Promise.all(calls.map((call) => call.sent));
-    // SIGTERM mid-load: once a third of the turns have started, while the rest are queued or running.
-    await untilReceived(path, REQUESTS / 3);
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    signalled = true;
-    child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
-    expect(readiness.status).toBe(503);
-    expect(((await readiness.json()) as { code: string }).code).toBe('NOT_READY');
+    it('completes every request sent before SIGTERM with 200, fails readiness first, and exits with code 0', async () => {
+      const REQUESTS = 240;
+      const TENANTS = 6;
+      // The drain delay keeps the listener open while readiness is off, so connections still in the
+      // kernel's accept queue at SIGTERM are served rather than reset.
+      server = await spawnServer({ ...database?.env, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '1000' });
+      const { port } = server;
+      const child = server.process;
 
-    const outcomes = await Promise.all(calls.map((call) => call.done));
-    const [code, signal] = await exited;
+      const messages = Array.from({ length: REQUESTS }, (_, index) => `accepted request ${index}`);
+      const calls = messages.map((message, index) => interact(port, `shutdown-${index % TENANTS}`, message));
+      await Promise.all(calls.map((call) => call.sent));
+      // SIGTERM mid-load: once a third of the turns have started, while the rest are queued or running.
+      await untilReceived(REQUESTS / 3);
+      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      signalled = true;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(readiness.status).toBe(503);
+      expect(((await readiness.json()) as { code: string }).code).toBe('NOT_READY');
 
-    // Accepted = the server read the request and started its turn (its user message is stored).
-    const received = new Set(receivedMessages(path));
-    const accepted = outcomes.filter((_, index) => received.has(messages[index] ?? ''));
-    const failed = accepted.filter((outcome) => outcome.status !== 200);
-    const inFlight = accepted.filter((outcome) => outcome.finishedAfterSignal).length;
-    const notAccepted = outcomes.filter((_, index) => !received.has(messages[index] ?? ''));
-    console.log(
-      `sent ${REQUESTS}, accepted ${accepted.length}, ok ${accepted.length - failed.length}, failed ${failed.length}, ` +
-        `in flight at SIGTERM ${inFlight}, not accepted ${notAccepted.length} ` +
-        `(${[...new Set(notAccepted.map((outcome) => outcome.status ?? outcome.error))].join(', ')}), exit code ${code}`,
-    );
-    expect(accepted.length).toBeGreaterThanOrEqual(REQUESTS / 3);
-    // Every request was on the wire before SIGTERM, so every one must succeed, not only the accepted ones.
-    expect(outcomes.filter((outcome) => outcome.status !== 200)).toEqual([]);
-    expect(
-      failed.map(({ status, body, error }) => ({ status, body: body.slice(0, 200), error })),
-      server.output(),
-    ).toEqual([]);
-    for (const [index, outcome] of outcomes.entries()) {
-      if (outcome.status !== 200) continue;
-      // Every 200 was a real, stored turn.
-      expect(received.has(messages[index] ?? '')).toBe(true);
-      const body = JSON.parse(outcome.body) as { response: string };
-      expect(body.response.startsWith(`Agent response to '${messages[index]}' with context: `)).toBe(true);
-    }
-    expect(signal).toBeNull();
-    expect(code).toBe(0);
+      const outcomes = await Promise.all(calls.map((call) => call.done));
+      const [code, signal] = await exited;
+
+      // Accepted = the server read the request and started its turn (its user message is stored).
+      const received = new Set(await receivedMessages());
+      const accepted = outcomes.filter((_, index) => received.has(messages[index] ?? ''));
+      const failed = accepted.filter((outcome) => outcome.status !== 200);
+      const inFlight = accepted.filter((outcome) => outcome.finishedAfterSignal).length;
+      const notAccepted = outcomes.filter((_, index) => !received.has(messages[index] ?? ''));
+      console.log(
+        `${dialect}: sent ${REQUESTS}, accepted ${accepted.length}, ok ${accepted.length - failed.length}, failed ${failed.length}, ` +
+          `in flight at SIGTERM ${inFlight}, not accepted ${notAccepted.length} ` +
+          `(${[...new Set(notAccepted.map((outcome) => outcome.status ?? outcome.error))].join(', ')}), exit code ${code}`,
+      );
+      expect(accepted.length).toBeGreaterThanOrEqual(REQUESTS / 3);
+      // Every request was on the wire before SIGTERM, so every one must succeed, not only the accepted ones.
+      expect(outcomes.filter((outcome) => outcome.status !== 200)).toEqual([]);
+      expect(
+        failed.map(({ status, body, error }) => ({ status, body: body.slice(0, 200), error })),
+        server.output(),
+      ).toEqual([]);
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.status !== 200) continue;
+        // Every 200 was a real, stored turn.
+        expect(received.has(messages[index] ?? '')).toBe(true);
+        const body = JSON.parse(outcome.body) as { response: string };
+        expect(body.response.startsWith(`Agent response to '${messages[index]}' with context: `)).toBe(true);
+      }
+      expect(signal).toBeNull();
+      expect(code).toBe(0);
+    });
+
+    it('refuses new connections once it has shut down', async () => {
+      server = await spawnServer({ ...database?.env, LOG_LEVEL: 'warn' });
+      const { port } = server;
+      const first = await interact(port, 'late', 'before shutdown').done;
+      expect(first.status).toBe(200);
+      expect(await server.stop('SIGTERM')).toBe(0);
+      const late = await interact(port, 'late', 'after shutdown').done;
+      expect(late.status).toBeNull();
+      expect(late.error).toMatch(/ECONNREFUSED/);
+    });
   });
-
-  it('refuses new connections once it has shut down', async () => {
-    server = await spawnServer({ DATABASE_URL: `sqlite:${join(dir, 'enclave.db')}`, LOG_LEVEL: 'warn' });
-    const { port } = server;
-    const first = await interact(port, 'late', 'before shutdown').done;
-    expect(first.status).toBe(200);
-    expect(await server.stop('SIGTERM')).toBe(0);
-    const late = await interact(port, 'late', 'after shutdown').done;
-    expect(late.status).toBeNull();
-    expect(late.error).toMatch(/ECONNREFUSED/);
-  });
-});
+}
