@@ -19,7 +19,7 @@ import { buildApp } from './http/build-app.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
-import { createModelCache } from './providers/model-cache.ts';
+import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
@@ -35,6 +35,9 @@ export interface Enclave {
 }
 
 export const VERSION = '0.1.0';
+
+/** Codes of turns that ran and failed at the provider (their partial output is stored as failed). */
+const FAILED_TURN_CODES = new Set(['PROVIDER_ERROR', 'PROVIDER_REJECTED', 'PROVIDER_TIMEOUT', 'PROVIDER_RATE_LIMITED']);
 
 /** The platform-wide JWT trust from config, or null when none is configured. */
 function platformJwtTrust(config: Config): JwtTrust | null {
@@ -63,7 +66,15 @@ export async function createEnclave(
     migrate: true,
   });
   const ids = createIds();
-  const models = createModelCache();
+  const secrets = createSecretService({
+    storage,
+    masterKey: config.masterKey ? Buffer.from(config.masterKey, 'base64') : null,
+  });
+  const models = createProviderRegistry({
+    providers: config.providers ?? [],
+    timeoutMs: config.providerTimeoutMs,
+    revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
+  });
   const tools = createToolRegistry({ timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
@@ -90,7 +101,7 @@ export async function createEnclave(
     storage,
     ids,
     now: () => performance.now(),
-    resolveModel: (_tenantId: string, tenantConfig: TenantConfig) => slowModel ?? models.get(tenantConfig.model.id),
+    resolveModel: (tenantId: string, tenantConfig: TenantConfig) => slowModel ?? models.resolve(tenantId, tenantConfig),
     resolveTools: (_tenantId: string, names: readonly string[]) => tools.select(names),
     settings: {
       systemPrompt: config.systemPrompt,
@@ -127,7 +138,7 @@ export async function createEnclave(
           metrics.turn(result, 'completed');
           return result;
         } catch (error) {
-          if (isAppError(error) && error.code === 'PROVIDER_ERROR') metrics.turn(null, 'failed');
+          if (isAppError(error) && FAILED_TURN_CODES.has(error.code)) metrics.turn(null, 'failed');
           throw error;
         }
       },
@@ -148,10 +159,8 @@ export async function createEnclave(
             { name: 'turn event bus', check: () => turnBus.ready() },
           ]
         : [],
-      secrets: createSecretService({
-        storage,
-        masterKey: config.masterKey ? Buffer.from(config.masterKey, 'base64') : null,
-      }),
+      secrets,
+      checkModel: models.check,
       newId: (prefix) => ids.next(prefix),
     },
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),

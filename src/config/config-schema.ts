@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providersFileSchema, providersJsonSchema } from './provider-settings.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -54,6 +55,12 @@ export const configSchema = z.object({
   toolTimeoutMs: positiveInt(10_000),
   /** Longest tool output (characters of its text or JSON); longer output is cut and marked as truncated. */
   toolOutputMaxChars: z.coerce.number().int().min(100).default(16_000),
+  /** Platform LLM providers, a JSON list (docs/providers.md). The built-in `simulated` provider always exists. */
+  providers: providersJsonSchema.optional(),
+  /** The same list read from a file (instead of ENCLAVE_PROVIDERS). */
+  providersFile: providersFileSchema.optional(),
+  /** Longest one model call may take, streaming included (ms); then the turn fails with 504 PROVIDER_TIMEOUT. */
+  providerTimeoutMs: positiveInt(120_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -96,4 +103,7 @@ export const ENV_KEYS = {
   redisUrl: 'REDIS_URL',
   toolTimeoutMs: 'TOOL_TIMEOUT_MS',
   toolOutputMaxChars: 'TOOL_OUTPUT_MAX_CHARS',
+  providers: 'ENCLAVE_PROVIDERS',
+  providersFile: 'ENCLAVE_PROVIDERS_FILE',
+  providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -1,4 +1,5 @@
 import { type Config, configSchema, ENV_KEYS, isLoopbackHost } from './config-schema.ts';
+import { resolveProviderCredentials } from './provider-settings.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -58,5 +59,14 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   if (config.jwtSecret && config.jwtJwksUrl) {
     throw new ConfigError('Invalid configuration:\n  ENCLAVE_JWT_SECRET / ENCLAVE_JWT_JWKS_URL: set one, not both');
   }
-  return Object.freeze(config);
+  if (config.providers && config.providersFile) {
+    throw new ConfigError('Invalid configuration:\n  ENCLAVE_PROVIDERS / ENCLAVE_PROVIDERS_FILE: set one, not both');
+  }
+  const platform = resolveProviderCredentials(config.providers ?? config.providersFile ?? [], env);
+  if (platform.problems.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${platform.problems.map((problem) => `  ENCLAVE_PROVIDERS: ${problem}`).join('\n')}`,
+    );
+  }
+  return Object.freeze({ ...config, providers: platform.providers, providersFile: undefined });
 }

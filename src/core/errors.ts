@@ -31,6 +31,11 @@ export const ERROR_CODES = {
   SECRETS_NOT_CONFIGURED: { status: 503, title: 'Secrets need ENCLAVE_MASTER_KEY', retryable: false },
   USER_ID_REQUIRED: { status: 400, title: 'An end-user id is required', retryable: false },
   PROVIDER_ERROR: { status: 502, title: 'The model provider failed', retryable: true },
+  PROVIDER_REJECTED: { status: 502, title: 'The model provider refused the request', retryable: false },
+  PROVIDER_TIMEOUT: { status: 504, title: 'The model provider did not answer in time', retryable: true },
+  PROVIDER_RATE_LIMITED: { status: 429, title: 'The model provider is rate limiting', retryable: true },
+  MODEL_NOT_ALLOWED: { status: 403, title: 'The model is not allowed for this tenant', retryable: false },
+  PROVIDER_KEY_MISSING: { status: 422, title: 'No API key for the model provider', retryable: false },
   NOT_READY: { status: 503, title: 'Service is not ready', retryable: true },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;

@@ -4,6 +4,7 @@ import type { Principal } from '../core/auth/principal.ts';
 import type { ConversationService } from '../core/conversations/conversation-service.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
+import type { TenantConfig } from '../core/tenants/tenant-config.ts';
 import type { TenantDirectory } from '../core/tenants/tenant-directory.ts';
 import type { TurnRegistry } from '../core/turns/turn-registry.ts';
 import type { HttpMetrics } from './metrics-port.ts';
@@ -34,6 +35,8 @@ export interface AppServices {
   readinessChecks: { name: string; check(): Promise<void> }[];
   /** Limits on requests, concurrent turns and tokens. */
   admission: TurnAdmission;
+  /** Refuses a config whose model this tenant may not use (MODEL_NOT_ALLOWED, PROVIDER_KEY_MISSING). */
+  checkModel?(config: TenantConfig): void;
   /** Fresh ids (`key_…`). */
   newId(prefix: string): string;
 }

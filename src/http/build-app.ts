@@ -132,7 +132,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sessionsRoutes(services));
   await app.register(turnRoutes(services, config));
   await app.register(turnCancelRoutes(services));
-  const configs = createConfigService({ storage: services.storage, tenants: services.tenants });
+  const configs = createConfigService({
+    storage: services.storage,
+    tenants: services.tenants,
+    ...(services.checkModel ? { checkModel: services.checkModel } : {}),
+  });
   await app.register(adminTenantRoutes(services, configs));
   for (const scope of [selfScope(services), adminScope(services)]) {
     await app.register(configRoutes(services, configs, scope));

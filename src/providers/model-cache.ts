@@ -1,20 +1,26 @@
-import { createSimulatedModel } from './simulated/simulated-model.ts';
-
 /**
- * Tenant config → AI SDK model. Only the simulated provider exists until the providers issue;
- * models are stateless, so one instance per model id is shared by every tenant (bounded).
+ * A bounded least-recently-used cache of model instances. The registry keys it by provider, model
+ * and key fingerprint, and by tenant for a tenant's own key, so an instance built with one tenant's
+ * key is never handed to another tenant.
  */
-export function createModelCache(maxModels = 256) {
-  const models = new Map<string, ReturnType<typeof createSimulatedModel>>();
+export function createModelCache<T>(maxEntries = 256) {
+  const entries = new Map<string, T>();
   return {
-    get(modelId: string) {
-      let model = models.get(modelId);
-      if (!model) {
-        if (models.size >= maxModels) models.clear();
-        model = createSimulatedModel(modelId);
-        models.set(modelId, model);
+    get(key: string, create: () => T): T {
+      const hit = entries.get(key);
+      if (hit !== undefined) {
+        // Re-inserting moves the entry to the end: Map iteration order is the recency order.
+        entries.delete(key);
+        entries.set(key, hit);
+        return hit;
       }
-      return model;
+      const created = create();
+      entries.set(key, created);
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      return created;
+    },
+    get size() {
+      return entries.size;
     },
   };
 }

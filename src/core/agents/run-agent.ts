@@ -22,8 +22,11 @@ export interface AgentSettings {
 
 export interface AgentDeps {
   storage: Storage;
-  /** The model port: the AI SDK language model that the tenant's config names. */
-  resolveModel(tenantId: string, config: TenantConfig): LanguageModel & { provider: string; modelId: string };
+  /**
+   * The model port: the AI SDK language model that the tenant's config names. Called before the
+   * user message is stored, so a refusal (MODEL_NOT_ALLOWED, PROVIDER_KEY_MISSING) stores nothing.
+   */
+  resolveModel(tenantId: string, config: TenantConfig): ResolvedModel | Promise<ResolvedModel>;
   /** Tools offered to the model: those the tenant's config enables. */
   resolveTools(tenantId: string, names: readonly string[]): ToolSet;
   ids: Ids;
@@ -72,6 +75,7 @@ export interface TurnResult {
 }
 
 type Steps = readonly StepResult<ToolSet>[];
+type ResolvedModel = LanguageModel & { provider: string; modelId: string };
 
 /**
  * The one turn pipeline every interface calls: persist the user message (acknowledged only
@@ -128,6 +132,7 @@ async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<T
 async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: string): Promise<TurnResult> {
   const { storage, ids, settings } = deps;
   const { config, version: configVersion } = request.config;
+  const model = await deps.resolveModel(request.tenantId, config);
   const userMessage = await storage.beginTurn(request.tenantId, {
     sessionId: request.sessionId,
     createTenant: request.createTenant ?? false,
@@ -154,7 +159,6 @@ async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: str
     systemPrompt,
     budgetTokens: config.contextBudgetTokens ?? settings.contextBudgetTokens,
   });
-  const model = deps.resolveModel(request.tenantId, config);
   const modelName = `${model.provider}:${model.modelId}`;
   const call = {
     model,
@@ -170,7 +174,9 @@ async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: str
   let steps: Steps;
   try {
     if (emit) {
-      const result = streamText(call);
+      // Errors arrive as `error` parts below; the SDK's default onError would print them (and any
+      // provider text they quote) to stderr.
+      const result = streamText({ ...call, onError: () => {} });
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') {
           partial += part.text;

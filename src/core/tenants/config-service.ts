@@ -13,8 +13,28 @@ import type { TenantDirectory } from './tenant-directory.ts';
  * Versioned tenant config: every change and every rollback appends a version, so each assistant
  * message can name the exact config that produced it.
  */
-export function createConfigService({ storage, tenants }: { storage: Storage; tenants: TenantDirectory }) {
-  async function save(tenantId: string, config: TenantConfig, actor: string): Promise<TenantConfigVersion> {
+export function createConfigService({
+  storage,
+  tenants,
+  checkModel,
+}: {
+  storage: Storage;
+  tenants: TenantDirectory;
+  /**
+   * Throws MODEL_NOT_ALLOWED or PROVIDER_KEY_MISSING when the config's model is not one this
+   * tenant may use (platform providers, their model lists, the tenant's allowedModels).
+   */
+  checkModel?: (config: TenantConfig) => void;
+}) {
+  async function save(
+    tenantId: string,
+    config: TenantConfig,
+    actor: string,
+    previous: TenantConfig | null,
+  ): Promise<TenantConfigVersion> {
+    // Checked only when the model or the allowlist changes, so an unrelated edit (a prompt) still
+    // works after an operator narrows the list; the turn itself is refused then.
+    if (!previous || !sameModel(previous, config)) checkModel?.(config);
     const saved = await storage.appendTenantConfig(tenantId, config, actor);
     tenants.invalidate(tenantId);
     return saved;
@@ -37,11 +57,15 @@ export function createConfigService({ storage, tenants }: { storage: Storage; te
         }
       }
       const { config } = await storage.getTenantConfig(tenantId);
-      return save(tenantId, validateConfig({ ...config, ...patch }), options.actor);
+      return save(tenantId, validateConfig({ ...config, ...patch }), options.actor, config);
     },
 
     /** Checks a config patch against the defaults without storing it (before a tenant exists). */
-    validate: (patch: Record<string, unknown>) => validateConfig({ ...DEFAULT_TENANT_CONFIG, ...patch }),
+    validate: (patch: Record<string, unknown>) => {
+      const config = validateConfig({ ...DEFAULT_TENANT_CONFIG, ...patch });
+      checkModel?.(config);
+      return config;
+    },
 
     /**
      * Makes an earlier version current again, as a new version. A tenant rolls back only its own
@@ -51,11 +75,11 @@ export function createConfigService({ storage, tenants }: { storage: Storage; te
     async rollback(tenantId: string, version: number, options: { actor: string; operator: boolean }) {
       const earlier = await storage.getTenantConfigVersion(tenantId, version);
       if (!earlier) throw new AppError('CONFIG_VERSION_NOT_FOUND');
-      if (options.operator) return save(tenantId, earlier.config, options.actor);
       const { config: current } = await storage.getTenantConfig(tenantId);
+      if (options.operator) return save(tenantId, earlier.config, options.actor, current);
       const restored: TenantConfig = { ...current };
       for (const field of TENANT_EDITABLE_FIELDS) (restored as Record<string, unknown>)[field] = earlier.config[field];
-      return save(tenantId, restored, options.actor);
+      return save(tenantId, restored, options.actor, current);
     },
 
     versions: (tenantId: string, options: { limit: number; beforeVersion: number | null }) =>
@@ -72,4 +96,16 @@ function validateConfig(candidate: Record<string, unknown>): TenantConfig {
     throw new AppError('VALIDATION_FAILED', summary.join('; '));
   }
   return parsed.data;
+}
+
+/** Whether two configs name the same model, key secret and allowlist (stored configs may lack the newer fields). */
+function sameModel(a: TenantConfig, b: TenantConfig): boolean {
+  const key = (config: TenantConfig) =>
+    JSON.stringify([
+      config.model.provider ?? 'simulated',
+      config.model.id,
+      config.model.apiKeySecret ?? null,
+      config.allowedModels ?? null,
+    ]);
+  return key(a) === key(b);
 }

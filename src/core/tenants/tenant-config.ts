@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.ts';
+import { SECRET_NAME_PATTERN } from '../secrets/secret-service.ts';
 import { assertResponseLanguage } from './response-language.ts';
 
 const positive = z.number().int().positive();
@@ -41,8 +42,20 @@ export const jwtTrustSchema = z
 export const tenantConfigSchema = z
   .object({
     systemPrompt: z.string().max(20_000).nullable().default(null),
+    /**
+     * The model: a platform provider's id (missing means `simulated`, as every stored config before
+     * providers existed), the model id, and optionally the NAME of a tenant secret holding the
+     * tenant's own provider key (BYOK). The key itself never appears in a config.
+     */
     model: z
-      .object({ provider: z.literal('simulated'), id: z.string().min(1).max(128) })
+      .object({
+        provider: z
+          .string()
+          .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a provider id')
+          .default('simulated'),
+        id: z.string().min(1).max(128),
+        apiKeySecret: z.string().regex(SECRET_NAME_PATTERN, 'must be a secret name').nullable().optional(),
+      })
       .strict()
       .default({ provider: 'simulated', id: 'simulated-1' }),
     /** Response language: a BCP 47 primary tag in RESPONSE_LANGUAGES; null leaves it to the model. */
@@ -63,6 +76,15 @@ export const tenantConfigSchema = z
     contextBudgetTokens: z.number().int().min(100).max(1_000_000).nullable().default(null),
     limits: limitSettingsSchema.default(limitSettingsSchema.parse({})),
     jwt: jwtTrustSchema.nullable().default(null),
+    /**
+     * Operator only: the models this tenant may use, as `provider:model` or `provider:*`; null or
+     * missing allows every model the platform's providers offer.
+     */
+    allowedModels: z
+      .array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}:(\*|\S{1,128})$/, 'must be provider:model or provider:*'))
+      .max(256)
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -70,7 +92,7 @@ export type TenantConfig = z.infer<typeof tenantConfigSchema>;
 
 export const DEFAULT_TENANT_CONFIG: TenantConfig = tenantConfigSchema.parse({});
 
-/** Fields a tenant may change about itself; limits and JWT trust are the operator's. */
+/** Fields a tenant may change about itself; limits, JWT trust and allowed models are the operator's. */
 export const TENANT_EDITABLE_FIELDS = ['systemPrompt', 'model', 'language', 'tools', 'contextBudgetTokens'] as const;
 
 export interface TenantConfigVersion {

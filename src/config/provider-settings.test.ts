@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load-config.ts';
+
+const providers = (list: unknown) => ({ ENCLAVE_PROVIDERS: JSON.stringify(list) });
+
+describe('ENCLAVE_PROVIDERS', () => {
+  it('reads each platform key from the variable the entry names', () => {
+    const config = loadConfig({
+      ...providers([{ id: 'openai', type: 'openai', apiKeyEnv: 'MY_OPENAI_KEY', models: ['gpt-4o-mini'] }]),
+      MY_OPENAI_KEY: 'sk-platform',
+    });
+    expect(config.providers).toEqual([
+      {
+        id: 'openai',
+        type: 'openai',
+        apiKeyEnv: 'MY_OPENAI_KEY',
+        models: ['gpt-4o-mini'],
+        credentials: { apiKey: 'sk-platform' },
+      },
+    ]);
+    expect(loadConfig({}).providers).toEqual([]);
+  });
+
+  it('fails fast naming the entry and field, never a key value', () => {
+    const attempts: [Record<string, string>, RegExp][] = [
+      [{ ENCLAVE_PROVIDERS: '[{' }, /ENCLAVE_PROVIDERS \(--enclave-providers\): is not valid JSON/],
+      [providers([{ id: 'x', type: 'gemini' }]), /\[0\]\.type: Invalid option/],
+      [providers([{ id: 'gw', type: 'openai-compatible' }]), /gw: openai-compatible needs baseUrl/],
+      [providers([{ id: 'aws', type: 'bedrock' }]), /aws: bedrock needs region/],
+      [providers([{ id: 'a', type: 'anthropic', api: 'chat' }]), /a: api applies to type openai only/],
+      [providers([{ id: 'a', type: 'anthropic', apiKey: 'sk-inline' }]), /Unrecognized key/],
+      [
+        providers([
+          { id: 'a', type: 'anthropic' },
+          { id: 'a', type: 'openai' },
+        ]),
+        /duplicate provider id a/,
+      ],
+      [providers([{ id: 'o', type: 'openai', apiKeyEnv: 'UNSET_KEY' }]), /ENCLAVE_PROVIDERS: o: UNSET_KEY is not set/],
+    ];
+    for (const [env, message] of attempts) expect(() => loadConfig(env)).toThrow(message);
+    expect(() => loadConfig(providers([{ id: 'a', type: 'anthropic', apiKey: 'sk-inline' }]))).not.toThrow(/sk-inline/);
+  });
+
+  it('reads the list from ENCLAVE_PROVIDERS_FILE instead, but not from both', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'enclave-providers-')), 'providers.json');
+    writeFileSync(
+      file,
+      JSON.stringify([{ id: 'local', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' }]),
+    );
+    const config = loadConfig({ ENCLAVE_PROVIDERS_FILE: file });
+    expect(config.providers?.map((provider) => [provider.id, provider.credentials])).toEqual([['local', null]]);
+    expect(() => loadConfig({ ENCLAVE_PROVIDERS_FILE: file, ...providers([]) })).toThrow(/set one, not both/);
+    expect(() => loadConfig({ ENCLAVE_PROVIDERS_FILE: `${file}.missing` })).toThrow(/cannot read .*ENOENT/);
+  });
+});

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { LanguageModelV4 } from '@ai-sdk/provider';
+import { AppError } from '../core/errors.ts';
+import type { TenantConfig } from '../core/tenants/tenant-config.ts';
+import { createProviderModel } from './create-provider-model.ts';
+import { guardProviderCalls } from './guard-provider-calls.ts';
+import { createModelCache } from './model-cache.ts';
+import type { ProviderCredentials, ProviderSpec } from './provider-spec.ts';
+
+/** The built-in provider: always there, the default for every tenant. */
+const SIMULATED: ProviderSpec = { id: 'simulated', type: 'simulated', credentials: null };
+
+export interface ProviderRegistryOptions {
+  /** The operator's providers; an entry with id `simulated` replaces the built-in one (to restrict its models). */
+  providers: readonly ProviderSpec[];
+  /** Longest one model call may take (ms). */
+  timeoutMs: number;
+  /** The plaintext of a tenant secret, or null when it does not exist (the BYOK key). */
+  revealSecret(tenantId: string, name: string): Promise<string | null>;
+  /** Model instances kept (least recently used dropped first). */
+  maxModels?: number;
+}
+
+/** Tenant config → AI SDK model, enforcing which providers and models a tenant may use. */
+export function createProviderRegistry(options: ProviderRegistryOptions) {
+  const providers = new Map<string, ProviderSpec>([[SIMULATED.id, SIMULATED]]);
+  for (const spec of options.providers) providers.set(spec.id, spec);
+  const cache = createModelCache<LanguageModelV4>(options.maxModels);
+
+  /** The provider the config names, if this tenant may use it with that model; throws otherwise. */
+  function check(config: TenantConfig): ProviderSpec {
+    const providerId = config.model.provider ?? 'simulated';
+    const modelId = config.model.id;
+    const spec = providers.get(providerId);
+    if (!spec) throw new AppError('MODEL_NOT_ALLOWED', `Provider ${providerId} is not offered by this deployment`);
+    if (spec.models && !spec.models.includes(modelId)) {
+      throw new AppError('MODEL_NOT_ALLOWED', `Model ${modelId} is not offered by provider ${providerId}`);
+    }
+    const allowed = config.allowedModels;
+    if (allowed && !allowed.includes(`${providerId}:${modelId}`) && !allowed.includes(`${providerId}:*`)) {
+      throw new AppError('MODEL_NOT_ALLOWED', `Model ${providerId}:${modelId} is not in this tenant's allowed models`);
+    }
+    if (needsKey(spec) && !config.model.apiKeySecret && !spec.credentials) {
+      throw new AppError(
+        'PROVIDER_KEY_MISSING',
+        `Provider ${providerId} has no platform key: set model.apiKeySecret to the name of a secret holding your key`,
+      );
+    }
+    return spec;
+  }
+
+  return {
+    check(config: TenantConfig): void {
+      check(config);
+    },
+
+    /**
+     * The guarded model for this tenant's config. A tenant's own key (BYOK) is decrypted on every
+     * call and only ever used for that tenant: its cache entry is keyed by tenant and key fingerprint.
+     * With a BYOK secret named, the platform key is never a fallback.
+     */
+    async resolve(tenantId: string, config: TenantConfig): Promise<LanguageModelV4> {
+      const spec = check(config);
+      const modelId = config.model.id;
+      const secretName = needsKey(spec) || spec.type === 'openai-compatible' ? config.model.apiKeySecret : null;
+      let credentials: ProviderCredentials | null = spec.credentials;
+      let cacheKey = JSON.stringify(['platform', spec.id, modelId]);
+      if (secretName) {
+        const key = await options.revealSecret(tenantId, secretName);
+        if (key === null) {
+          throw new AppError(
+            'PROVIDER_KEY_MISSING',
+            `The secret ${secretName} named by model.apiKeySecret does not exist`,
+          );
+        }
+        credentials = { apiKey: key };
+        cacheKey = JSON.stringify(['tenant', tenantId, spec.id, modelId, fingerprint(key)]);
+      }
+      return cache.get(cacheKey, () =>
+        guardProviderCalls(createProviderModel(spec, modelId, credentials), {
+          provider: spec.id,
+          timeoutMs: options.timeoutMs,
+        }),
+      );
+    },
+  };
+}
+
+export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
+
+/** Providers that refuse calls without a key; openai-compatible servers may need none. */
+function needsKey(spec: ProviderSpec): boolean {
+  return spec.type === 'openai' || spec.type === 'anthropic' || spec.type === 'bedrock';
+}
+
+function fingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}

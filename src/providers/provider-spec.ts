@@ -1,0 +1,24 @@
+/**
+ * A platform provider as the operator configured it (`ENCLAVE_PROVIDERS`), with its platform
+ * credentials read from the environment at start (null: none, every tenant must bring a key).
+ */
+export interface ProviderSpec {
+  id: string;
+  type: 'openai' | 'openai-compatible' | 'anthropic' | 'bedrock' | 'simulated';
+  baseUrl?: string | undefined;
+  /** OpenAI only: the Responses API (default) or Chat Completions. */
+  api?: 'chat' | 'responses' | undefined;
+  /** Bedrock only. */
+  region?: string | undefined;
+  /** The model ids tenants may use; undefined allows any. */
+  models?: readonly string[] | undefined;
+  credentials: ProviderCredentials | null;
+}
+
+/** An API key, or for Bedrock either an API key or static SigV4 credentials. */
+export interface ProviderCredentials {
+  apiKey?: string | undefined;
+  accessKeyId?: string | undefined;
+  secretAccessKey?: string | undefined;
+  sessionToken?: string | undefined;
+}

@@ -1,0 +1,27 @@
+import { expect, it } from 'vitest';
+import { providerContract } from '../fakes/provider-contract.ts';
+
+providerContract(
+  'OpenAI Responses API',
+  {
+    provider: (url) => ({ type: 'openai', api: 'responses', baseUrl: `${url}/v1`, apiKeyEnv: 'TEST_OPENAI_KEY' }),
+    env: { TEST_OPENAI_KEY: 'sk-platform-responses' },
+    model: 'gpt-4.1-mini',
+    fixtures: 'openai-responses',
+    text: 'Hello from the fake OpenAI Responses model.',
+    usage: { text: { input: 22, output: 10 }, toolCall: { input: 58, output: 12 } },
+    path: '/v1/responses',
+  },
+  (harness) => {
+    it('is the default OpenAI API and sends the tool result back as function_call_output', async () => {
+      const h = harness();
+      const { key } = await h.tenant('responses-default', { model: { provider: 'llm', id: 'gpt-4.1-mini' } });
+      h.fake.script({ fixture: 'openai-responses-tool-call' }, { fixture: 'openai-responses-text' });
+      expect((await h.turn(key, 'current_time?')).status).toBe(200);
+      const followUp = h.fake.requests.at(-1);
+      expect(followUp?.headers.authorization).toBe('Bearer sk-platform-responses');
+      const input = (followUp?.body as { input?: { type?: string; call_id?: string }[] } | undefined)?.input ?? [];
+      expect(input.find((item) => item.type === 'function_call_output')?.call_id).toBe('call_MWpmsUhYBXPcSIp7yLtCsf4y');
+    });
+  },
+);
