@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { isAppError } from '../core/errors.ts';
-import { UnsafeRoleError } from '../storage/postgres/roles.ts';
+import { DatabaseSetupError } from '../storage/postgres/roles.ts';
 import { adminKeysCommand } from './commands/admin-keys.ts';
 import { dbCommand } from './commands/db.ts';
 import { eraseUserCommand } from './commands/erase-user.ts';
@@ -110,7 +110,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
-    } else if (error instanceof ConfigError || error instanceof UnsafeRoleError || isAppError(error)) {
+    } else if (error instanceof ConfigError || error instanceof DatabaseSetupError || isAppError(error)) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
     } else {

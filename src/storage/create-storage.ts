@@ -2,7 +2,7 @@ import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
 import { type Migration, type MigrationResult, migrate } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
 import { openPostgres } from './postgres/open-postgres.ts';
-import { assertRuntimeRole, redactUrl } from './postgres/roles.ts';
+import { assertRuntimeRole, DatabaseSetupError, redactUrl } from './postgres/roles.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { createSqlStorage } from './sql-storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite/migrations.ts';
@@ -67,17 +67,39 @@ export async function migrateDatabase(options: DatabaseOptions): Promise<Migrati
   }
 }
 
+/** Refuses a PostgreSQL schema that is behind this server's migrations (run `enclave migrate` as the owner). */
+async function assertSchemaCurrent(database: SqlDatabase, migrations: readonly Migration[]): Promise<void> {
+  const needed = Math.max(...migrations.map((migration) => migration.version));
+  let current = 0;
+  try {
+    const row = await database.get<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+    current = Number(row?.version ?? 0);
+  } catch {
+    // No schema_migrations table yet: nothing has been migrated.
+  }
+  if (current < needed) {
+    throw new DatabaseSetupError(
+      `the database schema is at version ${current} and this server needs ${needed}: run \`enclave migrate\` with ` +
+        'DATABASE_MIGRATION_URL set to the owner role (or set it for the server, which then migrates at start).',
+    );
+  }
+}
+
 /**
  * Opens the database named by the URL, migrates it when asked, and returns both ports. On
  * PostgreSQL it refuses a runtime role that row-level security would not bind.
  */
 export async function createStorage(options: StorageOptions): Promise<OpenedStorage> {
   const postgres = isPostgresUrl(options.databaseUrl);
-  // SQLite migrates on its own connection (an in-memory database exists only there).
-  const migration = options.migrate && postgres ? await migrateDatabase(options) : null;
+  // PostgreSQL migrates as the owner role when one is configured. Without it the runtime role
+  // cannot (and must not) change the schema: the server then only checks it is current.
+  const migration = options.migrate && postgres && options.databaseMigrationUrl ? await migrateDatabase(options) : null;
   const database = openDatabase(options);
   try {
-    if (postgres) await assertRuntimeRole(database);
+    if (postgres) {
+      await assertRuntimeRole(database);
+      if (options.migrate && !options.databaseMigrationUrl) await assertSchemaCurrent(database, POSTGRES_MIGRATIONS);
+    }
     const sqliteMigration = options.migrate && !postgres ? await migrate(database, SQLITE_MIGRATIONS) : null;
     const storage = createSqlStorage(database);
     return {

@@ -198,4 +198,24 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
     await expect(open(database.superuserUrl)).rejects.toThrow(/superuser/);
     await expect(open(database.migrationUrl)).rejects.toThrow(/owns the tables/);
   });
+
+  it('without DATABASE_MIGRATION_URL the runtime role never migrates: it refuses a schema that is behind, and runs on a current one', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const open = (migrationUrl?: string) =>
+        createStorage({
+          databaseUrl: fresh.url,
+          ...(migrationUrl ? { databaseMigrationUrl: migrationUrl } : {}),
+          sqliteSynchronous: 'NORMAL',
+          migrate: true,
+        });
+      await expect(open()).rejects.toThrow(/schema is at version 0 .*enclave migrate/);
+      await (await open(fresh.migrationUrl)).storage.close();
+      const runtimeOnly = await open();
+      expect(runtimeOnly.migration).toBeNull();
+      await runtimeOnly.storage.close();
+    } finally {
+      await fresh.drop();
+    }
+  });
 });

@@ -79,8 +79,13 @@ export async function initRoles(setup: RoleSetup): Promise<{ owner: string; runt
   }
 }
 
+/** The database is not set up for this server: the message says what to run. Printed without a stack. */
+export class DatabaseSetupError extends Error {
+  override name = 'DatabaseSetupError';
+}
+
 /** The runtime role is one that row-level security would not bind. */
-export class UnsafeRoleError extends Error {
+export class UnsafeRoleError extends DatabaseSetupError {
   override name = 'UnsafeRoleError';
 }
 
