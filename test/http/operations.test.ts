@@ -28,6 +28,7 @@ describe('operations endpoints', () => {
         '/v1/sessions',
         '/v1/sessions/{id}',
         '/v1/sessions/{id}/messages',
+        '/v1/turns/{id}/cancel',
         '/v1/config',
         '/v1/config/versions',
         '/v1/config/rollback',
