@@ -10,7 +10,18 @@ export const TARGETS = {
   flatness: 0.2,
   /** Interact with auth on (API key) at least this fraction of auth off, same run. */
   authOnVsOff: 0.9,
+  /** PostgreSQL-mode interact at least this fraction of a raw `pg` script with the same transactions. */
+  postgresVsRaw: 0.6,
 } as const;
+
+/** PostgreSQL mode next to the raw `pg` script, same run and database server; null when PostgreSQL is absent. */
+export interface PostgresModeSummary {
+  enclave: ScenarioSummary;
+  raw: { reqPerSec: number; responses: number; errors: number; latencyMs: { p50: number; p99: number } };
+  ratio: number;
+  targets: Record<string, Verdict>;
+  poolMax: number;
+}
 
 export interface ScenarioSummary {
   reqPerSec: number;
@@ -67,6 +78,7 @@ export interface Report {
     historyPage: ScenarioSummary & { tenantId: string; messages: number; limit: number };
     /** Legacy interact on one tenant, auth off vs auth on with an API key, fresh databases, same run. */
     authOverhead: { off: ScenarioSummary; on: ScenarioSummary; ratio: number };
+    postgresMode: PostgresModeSummary | null;
   };
 }
 
@@ -153,7 +165,8 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
 
 /** The short table printed at the end of a run. */
 export function formatTable(report: Report): string {
-  const { echo, interactFreshTenants, interactHistoryGrowth, historyPage, authOverhead } = report.scenarios;
+  const { echo, interactFreshTenants, interactHistoryGrowth, historyPage, authOverhead, postgresMode } =
+    report.scenarios;
   const header = ['scenario', 'req/s', 'p50 ms', 'p97.5', 'p99 ms', 'err', 'non2xx', 'body B', 'x echo', 'targets'];
   const row = (name: string, summary: ScenarioSummary): string[] => [
     name,
@@ -177,6 +190,7 @@ export function formatTable(report: Report): string {
     row(`history page limit=${historyPage.limit} @ ${countLabel(historyPage.messages)} msgs`, historyPage),
     row('interact, one tenant, auth off', authOverhead.off),
     row('interact, one tenant, auth on (API key)', authOverhead.on),
+    ...(postgresMode ? [row('PostgreSQL: interact, new tenant per request', postgresMode.enclave)] : []),
   ];
   const widths = header.map((_, index) => Math.max(...rows.map((cells) => cells[index]?.length ?? 0)));
   const { flatness: flat } = interactHistoryGrowth;
@@ -187,6 +201,9 @@ export function formatTable(report: Report): string {
     ...rows.map((cells) => pad(cells, widths)),
     '',
     `flatness ${flat.range} msgs: req/s max/min ${flat.reqPerSecMaxOverMin}, p50 max/min ${flat.p50MaxOverMin}, p99 max/min ${flat.p99MaxOverMin} — ${mark(flat.targets)}`,
+    postgresMode
+      ? `PostgreSQL: enclave ${postgresMode.enclave.reqPerSec} req/s vs raw pg script ${postgresMode.raw.reqPerSec} interactions/s (p50 ${postgresMode.raw.latencyMs.p50} ms) = ${postgresMode.ratio} — ${mark(postgresMode.targets)}`
+      : 'PostgreSQL: not measured (no server)',
     `auth on / off: ${authOverhead.ratio} — ${authOverhead.ratio >= TARGETS.authOnVsOff ? 'PASS' : 'MISS'} (target >= ${TARGETS.authOnVsOff})`,
     `targets: interact req/s >= ${TARGETS.interactVsEcho}x echo; p99 < ${TARGETS.p99Ms} ms; flat ±${TARGETS.flatness * 100}% (max/min <= ${1 + TARGETS.flatness})`,
   ].join('\n');

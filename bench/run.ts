@@ -12,7 +12,16 @@ import { BENCH_ADMIN_KEY, createTenantKey, interactWith } from './auth-overhead.
 import { type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import type { LoadResult } from './load.ts';
 import { machineInfo } from './machine.ts';
-import { flatness, formatTable, type GrowthPoint, type Report, summarise, TARGETS } from './report.ts';
+import { createBenchDatabase, postgresReachable, rawInteractions } from './postgres-mode.ts';
+import {
+  flatness,
+  formatTable,
+  type GrowthPoint,
+  type PostgresModeSummary,
+  type Report,
+  summarise,
+  TARGETS,
+} from './report.ts';
 import {
   checkHistoryPage,
   checkInteract,
@@ -86,7 +95,7 @@ async function main(): Promise<Report> {
   const { durationSeconds: duration, warmupSeconds: warmup } = settings;
   log(`${settings.connections} connections, ${duration} s per scenario, ${warmup} s warm-up; scratch ${tempDir}`);
 
-  log('1/5 echo ceiling');
+  log('1/6 echo ceiling');
   const echoLoad = await withServer(
     () => startChildServer({ name: 'echo', args: ['bench/echo-server.ts'], env: {}, readyPath: '/' }),
     async ({ baseUrl }) => {
@@ -97,7 +106,7 @@ async function main(): Promise<Report> {
   log(`  ${describe(echoLoad)}`);
   const echoReqPerSec = echoLoad.reqPerSec;
 
-  log('2/5 interact, a new tenant per request');
+  log('2/6 interact, a new tenant per request');
   const freshLoad = await withServer(startEnclave, async ({ baseUrl }) => {
     await checkInteract(baseUrl, 'probe');
     await interactFreshTenants(baseUrl, settings, warmup, 'warm');
@@ -105,7 +114,7 @@ async function main(): Promise<Report> {
   });
   log(`  ${describe(freshLoad)}`);
 
-  log(`3/5 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
+  log(`3/6 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
   const growthTenants = settings.growthPoints.map((messages) => ({
     tenantId: `grow-${countLabel(messages)}`,
     messages,
@@ -142,7 +151,7 @@ async function main(): Promise<Report> {
 
   const historyTenant = `history-${countLabel(settings.historyMessages)}`;
   log(
-    `4/5 history page (limit ${settings.historyPageLimit}) on a tenant with ${countLabel(settings.historyMessages)} messages`,
+    `4/6 history page (limit ${settings.historyPageLimit}) on a tenant with ${countLabel(settings.historyMessages)} messages`,
   );
   seed('history page', [{ tenantId: historyTenant, messages: settings.historyMessages }]);
   const historyLoad = await withServer(startEnclave, async ({ baseUrl }) => {
@@ -152,7 +161,7 @@ async function main(): Promise<Report> {
   });
   log(`  ${describe(historyLoad)}, body ${historyLoad.bodyBytes.mean} B`);
 
-  log('5/5 auth overhead: interact on one tenant, auth off vs auth on (API key), fresh databases');
+  log('5/6 auth overhead: interact on one tenant, auth off vs auth on (API key), fresh databases');
   const authEnv = (name: string, required: boolean) => ({
     DATABASE_URL: `sqlite:${join(tempDir, `${name}.db`)}`,
     ...(required ? { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: BENCH_ADMIN_KEY } : { ENCLAVE_AUTH: 'disabled' }),
@@ -183,6 +192,8 @@ async function main(): Promise<Report> {
   log(`  auth off: ${describe(authOff)}`);
   log(`  auth on: ${describe(authOn)}`);
 
+  const postgresMode = await measurePostgresMode();
+
   const finishedAt = new Date();
   return {
     startedAt: startedAt.toISOString(),
@@ -205,6 +216,7 @@ async function main(): Promise<Report> {
         on: summarise(authOn),
         ratio: authOff.reqPerSec === 0 ? 0 : Math.round((authOn.reqPerSec / authOff.reqPerSec) * 1000) / 1000,
       },
+      postgresMode,
       historyPage: {
         tenantId: historyTenant,
         messages: settings.historyMessages,
@@ -213,6 +225,73 @@ async function main(): Promise<Report> {
       },
     },
   };
+}
+
+/**
+ * Legacy interact (a new tenant per request) on PostgreSQL as the runtime role, next to the raw
+ * `pg` script with the same transactions and pool size. The two alternate (raw, server, raw,
+ * server) against one database, and each side keeps its better round.
+ */
+async function measurePostgresMode(): Promise<PostgresModeSummary | null> {
+  const { durationSeconds: duration, warmupSeconds: warmup } = settings;
+  if (!(await postgresReachable())) {
+    if (process.env.CI === 'true') throw new Error('PostgreSQL is required in CI for the PostgreSQL-mode bench');
+    log('6/6 PostgreSQL mode: skipped, no server at BENCH_POSTGRES_URL');
+    return null;
+  }
+  log('6/6 PostgreSQL mode: interact (new tenant per request) vs a raw pg script with the same transactions');
+  const database = await createBenchDatabase();
+  const poolMax = 10;
+  try {
+    const env = {
+      DATABASE_URL: database.url,
+      DATABASE_MIGRATION_URL: database.migrationUrl,
+      DATABASE_POOL_MAX: String(poolMax),
+    };
+    return await withServer(
+      () => startEnclave(env),
+      async ({ baseUrl }) => {
+        const raw = (seconds: number, prefix: string) =>
+          rawInteractions(database.url, {
+            connections: settings.connections,
+            poolMax,
+            durationSeconds: seconds,
+            prefix,
+          });
+        await checkInteract(baseUrl, 'pg-probe');
+        await interactFreshTenants(baseUrl, settings, warmup, 'pg-warm');
+        await raw(warmup, 'raw-warm');
+        let bestRaw: Awaited<ReturnType<typeof raw>> | null = null;
+        let bestEnclave: LoadResult | null = null;
+        for (let round = 0; round < 2; round++) {
+          const rawRound = await raw(duration / 2, `raw-${round}`);
+          log(`  raw pg round ${round + 1}: ${rawRound.reqPerSec} interactions/s, p50 ${rawRound.latencyMs.p50} ms`);
+          if (!bestRaw || rawRound.reqPerSec > bestRaw.reqPerSec) bestRaw = rawRound;
+          const enclaveRound = await interactFreshTenants(baseUrl, settings, duration / 2, `pg-${round}`);
+          log(`  enclave round ${round + 1}: ${describe(enclaveRound)}`);
+          if (!bestEnclave || enclaveRound.reqPerSec > bestEnclave.reqPerSec) bestEnclave = enclaveRound;
+        }
+        const enclave = summarise(bestEnclave as LoadResult);
+        const rawBest = bestRaw as Awaited<ReturnType<typeof raw>>;
+        const ratio = rawBest.reqPerSec > 0 ? Math.round((enclave.reqPerSec / rawBest.reqPerSec) * 1000) / 1000 : 0;
+        return {
+          enclave,
+          raw: rawBest,
+          ratio,
+          poolMax,
+          targets: {
+            vsRaw: {
+              target: `req/s >= ${TARGETS.postgresVsRaw}x raw pg`,
+              actual: ratio,
+              pass: ratio >= TARGETS.postgresVsRaw,
+            },
+          },
+        };
+      },
+    );
+  } finally {
+    await database.drop();
+  }
 }
 
 function writeResults(report: Report): string {

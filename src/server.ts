@@ -7,7 +7,6 @@ import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import { authModeOf, type Config } from './config/config-schema.ts';
 import { runAgentTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
-import { isAppError } from './core/errors.ts';
 import { createIds } from './core/ids.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
@@ -23,7 +22,10 @@ import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
+import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
+import { observeTurns } from './telemetry/observe-turns.ts';
+import { createTracing } from './telemetry/tracing.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -78,6 +80,15 @@ export async function createEnclave(
   const tools = createToolRegistry({ timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
+  // Tracing costs nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set: no provider, hooks or wrappers.
+  const tracing = config.otelExporterOtlpEndpoint
+    ? createTracing({
+        endpoint: config.otelExporterOtlpEndpoint,
+        serviceName: config.otelServiceName,
+        serviceVersion: VERSION,
+      })
+    : null;
+  const tracer = tracing?.tracer ?? null;
   // Redis makes limit counters exact across replicas; without it they are per process.
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
@@ -109,6 +120,7 @@ export async function createEnclave(
       maxToolSteps: config.maxToolSteps,
     },
   };
+  const observedAgent = instrumentAgent(agent, { metrics, tracer });
   let accepting = true;
   let log: FastifyBaseLogger | null = null;
   const platformTrust = platformJwtTrust(config);
@@ -132,16 +144,13 @@ export async function createEnclave(
       admin,
       tenants,
       conversations: createConversationService({ storage, ids }),
-      runTurn: async (request) => {
-        try {
-          const result = await runAgentTurn(agent, request);
-          metrics.turn(result, 'completed');
-          return result;
-        } catch (error) {
-          if (isAppError(error) && FAILED_TURN_CODES.has(error.code)) metrics.turn(null, 'failed');
-          throw error;
-        }
-      },
+      runTurn: observeTurns((request) => runAgentTurn(observedAgent, request), {
+        metrics,
+        tracer,
+        log: () => log,
+        logContent: config.logContent,
+        failedCodes: FAILED_TURN_CODES,
+      }),
       turns,
       metrics,
       resolvePrincipal: resolver.resolve,
@@ -166,6 +175,7 @@ export async function createEnclave(
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),
     readiness: { accepting: () => accepting },
     version: VERSION,
+    tracer,
   });
   log = app.log;
   if (authMode === 'disabled') {
@@ -194,6 +204,8 @@ export async function createEnclave(
           await counters.close();
           await redis?.quit().catch(() => redis.disconnect());
           await storage.close();
+          // Last, so the spans of requests that finished while draining are exported too.
+          await tracing?.shutdown();
         }
       })();
       return closing;

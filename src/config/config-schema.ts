@@ -61,6 +61,25 @@ export const configSchema = z.object({
   providersFile: providersFileSchema.optional(),
   /** Longest one model call may take, streaming included (ms); then the turn fails with 504 PROVIDER_TIMEOUT. */
   providerTimeoutMs: positiveInt(120_000),
+  /** Longest time to receive a whole request, headers and body (ms; 0 = none). Responses, SSE streams included, are not limited. */
+  httpRequestTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+  /** Longest time to receive the request headers (ms); at most HTTP_REQUEST_TIMEOUT_MS when that is set. */
+  httpHeadersTimeoutMs: positiveInt(10_000),
+  /** How long an idle keep-alive connection stays open (ms); keep it above the load balancer's idle timeout. */
+  httpKeepAliveTimeoutMs: positiveInt(72_000),
+  /** Socket inactivity timeout (ms; 0 = none). It also closes an SSE stream that is silent for this long. */
+  httpConnectionTimeoutMs: z.coerce.number().int().min(0).default(0),
+  /** Load shedding: answer 503 OVERLOADED while the event loop lags more than this (ms; 0 = never shed). */
+  overloadMaxEventLoopDelayMs: z.coerce.number().int().min(0).default(1_000),
+  /** OpenTelemetry: traces are exported (OTLP/HTTP JSON to `<endpoint>/v1/traces`) only when this is set. */
+  otelExporterOtlpEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+  /** OpenTelemetry `service.name` of the exported traces. */
+  otelServiceName: z.string().min(1).default('enclave'),
+  /** Debugging only: put message text in the turn log lines. Logs then hold tenant data. */
+  logContent: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -106,4 +125,12 @@ export const ENV_KEYS = {
   providers: 'ENCLAVE_PROVIDERS',
   providersFile: 'ENCLAVE_PROVIDERS_FILE',
   providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
+  httpRequestTimeoutMs: 'HTTP_REQUEST_TIMEOUT_MS',
+  httpHeadersTimeoutMs: 'HTTP_HEADERS_TIMEOUT_MS',
+  httpKeepAliveTimeoutMs: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  httpConnectionTimeoutMs: 'HTTP_CONNECTION_TIMEOUT_MS',
+  overloadMaxEventLoopDelayMs: 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS',
+  otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  otelServiceName: 'OTEL_SERVICE_NAME',
+  logContent: 'LOG_CONTENT',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
+import type { Tracer } from '@opentelemetry/api';
 import scalar from '@scalar/fastify-api-reference';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -12,6 +19,9 @@ import {
 import type { Config } from '../config/config-schema.ts';
 import { AppError } from '../core/errors.ts';
 import { createConfigService } from '../core/tenants/config-service.ts';
+import { registerLoadShedding } from '../telemetry/load-shedding.ts';
+import { requestTenantId } from '../telemetry/request-tenant.ts';
+import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
@@ -32,8 +42,20 @@ import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
 import { turnRoutes } from './routes/v1/turns.ts';
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'bodyLimitBytes' | 'messageMaxChars'> & { authMode: 'required' | 'disabled' };
+  config: Pick<Config, 'bodyLimitBytes' | 'messageMaxChars'> &
+    Partial<
+      Pick<
+        Config,
+        | 'httpRequestTimeoutMs'
+        | 'httpHeadersTimeoutMs'
+        | 'httpKeepAliveTimeoutMs'
+        | 'httpConnectionTimeoutMs'
+        | 'overloadMaxEventLoopDelayMs'
+      >
+    > & { authMode: 'required' | 'disabled' };
   services: AppServices;
+  /** With tracing on: every request becomes a server span, the parent of the turn it runs. */
+  tracer?: Tracer | null;
   /** A pino logger config or instance; `false` for none (tests). */
   logger: FastifyServerOptions['loggerInstance'] | FastifyServerOptions['logger'];
   readiness?: Readiness;
@@ -51,6 +73,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ? { loggerInstance: logger }
       : { logger: logger ?? false }),
     bodyLimit: config.bodyLimitBytes,
+    // Receiving a request (headers and body) is bounded; sending is not, so SSE streams are never cut
+    // by requestTimeout. connectionTimeout is socket inactivity and would close a silent stream.
+    requestTimeout: config.httpRequestTimeoutMs ?? 30_000,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs ?? 72_000,
+    connectionTimeout: config.httpConnectionTimeoutMs ?? 0,
     // Request schemas are zod, but any Ajv-validated schema must never turn a number into a string either.
     ajv: { customOptions: { coerceTypes: false } },
     // A client-supplied X-Request-ID is kept only when it is a plain token; it is echoed in logs and bodies.
@@ -75,9 +102,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  // Fastify has no option for it; node:http requires it not to exceed requestTimeout.
+  const requestTimeout = config.httpRequestTimeoutMs ?? 30_000;
+  const headersTimeout = config.httpHeadersTimeoutMs ?? 10_000;
+  app.server.headersTimeout = requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout;
+
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, { onRejected: (code) => services.metrics.rejected(code) });
+  // First, so an overloaded server spends nothing on a request it refuses, and spans time everything.
+  await registerLoadShedding(app, {
+    maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs ?? 0,
+    exempt: ['/healthz', '/readyz', '/metrics'],
+    onShed: () => services.metrics.rejected('OVERLOADED'),
+  });
+  if (options.tracer) registerRequestTracing(app, options.tracer);
   registerAuthentication(app, {
     mode: config.authMode,
     resolve: services.resolvePrincipal,
@@ -88,10 +127,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
     done();
   });
+  // Every request log line carries tenant_id from here on (the body is parsed, validation not yet run).
+  const tenantLogged = new WeakSet<FastifyRequest>();
+  app.addHook('preValidation', (request, _reply, done) => {
+    request.log = request.log.child({ tenant_id: requestTenantId(request) });
+    tenantLogged.add(request);
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     request.log.info(
-      { method: request.method, url: route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        ...(tenantLogged.has(request) ? {} : { tenant_id: requestTenantId(request) }),
+        method: request.method,
+        url: route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
     services.metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);

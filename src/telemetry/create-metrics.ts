@@ -1,11 +1,36 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { HttpMetrics } from '../http/metrics-port.ts';
 
+/** Connection counts of a database pool; null when there is no pool (SQLite). */
+export type PoolStats = { total: number; idle: number; waiting: number } | null;
+
+/** The HTTP layer's metrics plus what the composition root reports. */
+export interface EnclaveMetrics extends HttpMetrics {
+  /** One model call (one step of a turn's tool loop): its provider, outcome and duration. */
+  modelCall(provider: string, outcome: 'completed' | 'failed', seconds: number): void;
+  /**
+   * Reports a database pool's connections as `enclave_db_pool_connections{state}`. `read` is called
+   * on every scrape; when it returns null no series is written. Call it once.
+   */
+  observeDatabasePool(read: () => PoolStats): void;
+}
+
+/** Latency buckets (seconds) from a cached SQLite read to a long streamed turn. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 30, 60];
+const MODEL_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 15, 30, 60, 120];
+
+/**
+ * Provider label values. Provider names come from config, and an OpenAI-compatible provider may be
+ * named anything, so unknown names are reported as `other`: a label must never identify a tenant.
+ */
+const KNOWN_PROVIDERS = new Set(['simulated', 'openai', 'anthropic', 'aws.bedrock', 'openai-compatible']);
+
 /**
  * Prometheus metrics on a registry of our own (not prom-client's global), with the process
- * defaults (event-loop lag, heap, CPU). Route labels are route patterns, never raw URLs.
+ * defaults (event-loop lag, heap, CPU). Route labels are route patterns, never raw URLs, and no
+ * label ever carries a tenant (unbounded cardinality and a cross-tenant signal).
  */
-export function createMetrics(): HttpMetrics {
+export function createMetrics(): EnclaveMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'enclave_' });
   const requests = new Counter({
@@ -16,16 +41,23 @@ export function createMetrics(): HttpMetrics {
   });
   const duration = new Histogram({
     name: 'enclave_http_request_duration_seconds',
-    help: 'HTTP request duration by method and route pattern',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    help: 'HTTP request duration by method, route pattern and status (an SSE request lasts until its stream ends)',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: REQUEST_BUCKETS,
     registers: [registry],
   });
   const turns = new Histogram({
     name: 'enclave_turn_duration_seconds',
     help: 'Model time of a turn (tool loop included), by outcome',
     labelNames: ['outcome'] as const,
-    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
+    buckets: MODEL_BUCKETS,
+    registers: [registry],
+  });
+  const modelCalls = new Histogram({
+    name: 'enclave_model_call_duration_seconds',
+    help: 'Duration of one model call (one step of the tool loop; a stream until its last part), by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    buckets: MODEL_BUCKETS,
     registers: [registry],
   });
   const tokens = new Counter({
@@ -41,7 +73,7 @@ export function createMetrics(): HttpMetrics {
   });
   const rejections = new Counter({
     name: 'enclave_limit_rejections_total',
-    help: 'Requests refused by a limit, by error code',
+    help: 'Requests refused by a limit or by load shedding, by error code',
     labelNames: ['code'] as const,
     registers: [registry],
   });
@@ -49,8 +81,9 @@ export function createMetrics(): HttpMetrics {
 
   return {
     request(method, route, status, seconds) {
-      requests.inc({ method, route, status: String(status) });
-      duration.observe({ method, route }, seconds);
+      const labels = { method, route, status: String(status) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
     },
     turn(result, outcome) {
       if (result) {
@@ -63,11 +96,30 @@ export function createMetrics(): HttpMetrics {
         turns.observe({ outcome }, 0);
       }
     },
+    modelCall(provider, outcome, seconds) {
+      modelCalls.observe({ provider: KNOWN_PROVIDERS.has(provider) ? provider : 'other', outcome }, seconds);
+    },
     rejected(code) {
       rejections.inc({ code });
     },
     streamOpened: () => streams.inc(),
     streamClosed: () => streams.dec(),
+    observeDatabasePool(read) {
+      new Gauge({
+        name: 'enclave_db_pool_connections',
+        help: 'Database pool connections: total open, idle, and requests waiting for one',
+        labelNames: ['state'] as const,
+        registers: [registry],
+        collect() {
+          this.reset();
+          const stats = read();
+          if (!stats) return;
+          this.set({ state: 'total' }, stats.total);
+          this.set({ state: 'idle' }, stats.idle);
+          this.set({ state: 'waiting' }, stats.waiting);
+        },
+      });
+    },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
