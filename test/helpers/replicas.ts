@@ -24,7 +24,13 @@ export async function startReplicas(options: {
   databaseUrl?: string;
   simulatedWordDelayMs?: number;
 }): Promise<ReplicaSet> {
-  const env = { ...options.env, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) };
+  const env = {
+    // Load shedding is tested on its own; here a loop busy loading modules in parallel test
+    // workers must not answer 503 for the replicas under test.
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...options.env,
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+  };
   const extra = options.simulatedWordDelayMs ? { simulatedWordDelayMs: options.simulatedWordDelayMs } : {};
   const first = await createTestApp(env, extra);
   const apps = [first];
