@@ -41,7 +41,7 @@ export default defineConfig(async () => {
                 test: {
                   ...shared,
                   name: 'postgres',
-                  include: ['test/http/**/*.test.ts'],
+                  include: ['test/http/**/*.test.ts', 'test/e2e/two-replica*.test.ts'],
                   env: { ENCLAVE_TEST_DIALECT: 'postgres' },
                 },
               },

@@ -8,7 +8,9 @@ import { createConversationService } from '../core/conversations/conversation-se
 import type { NewMessage } from '../core/conversations/message.ts';
 import { createIds } from '../core/ids.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
-import { createStorage } from './create-storage.ts';
+import { createStorage, openDatabase } from './create-storage.ts';
+import { migrate } from './migrate.ts';
+import { SQLITE_MIGRATIONS } from './sqlite/migrations.ts';
 
 interface Opened {
   databaseUrl: string;
@@ -217,11 +219,41 @@ describe('migrations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'enclave-migrate-'));
     const url = `sqlite:${join(dir, 'm.db')}`;
     const first = await createStorage({ databaseUrl: url, sqliteSynchronous: 'FULL', migrate: true });
-    expect(first.migration?.applied.map((applied) => applied.version)).toEqual([1, 2, 3]);
+    expect(first.migration?.applied.map((applied) => applied.version)).toEqual([1, 2, 3, 4]);
     await first.storage.close();
     const second = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: true });
-    expect(second.migration).toEqual({ applied: [], current: 3 });
+    expect(second.migration).toEqual({ applied: [], current: 4 });
     await second.storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SQLite migration 4 rebuilds messages keeping every row, and then accepts status cancelled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'enclave-migrate-'));
+    const url = `sqlite:${join(dir, 'm.db')}`;
+    const database = openDatabase({ databaseUrl: url, sqliteSynchronous: 'NORMAL' });
+    await migrate(
+      database,
+      SQLITE_MIGRATIONS.filter((migration) => migration.version <= 3),
+    );
+    const old = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: false });
+    const sessionId = ids.next('ses');
+    await old.storage.beginTurn('t', {
+      sessionId,
+      createTenant: true,
+      createSession: session(sessionId),
+      message: message('kept'),
+    });
+    await old.storage.close();
+    await migrate(database, SQLITE_MIGRATIONS);
+    await database.close();
+    const migrated = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: true });
+    const [kept] = await migrated.storage.listMessages('t', sessionId, { limit: 10, cursorSeq: null, order: 'asc' });
+    expect(kept?.content).toEqual([{ type: 'text', text: 'kept' }]);
+    const [cancelled] = await migrated.storage.appendMessages('t', sessionId, [
+      { ...message('partial', 'assistant'), status: 'cancelled', final: false },
+    ]);
+    expect(cancelled?.status).toBe('cancelled');
+    await migrated.storage.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });

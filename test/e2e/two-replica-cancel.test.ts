@@ -78,7 +78,7 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
     const roles = page.data.map((message) => [message.role, message.status]);
     expect(roles).toEqual([
       ['user', 'completed'],
-      ['assistant', 'failed'],
+      ['assistant', 'cancelled'],
     ]);
   });
 });

@@ -33,7 +33,15 @@ export async function spawnServer(
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '0', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY_MS: '0',
+      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -50,7 +50,14 @@ export async function createTestApp(
 ): Promise<TestApp> {
   // A second app on the same folder shares the database, like a second replica.
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'enclave-test-'));
-  const config = loadConfig({ ...(await testDatabaseEnv(dir)), LOG_LEVEL: 'silent', ...env });
+  // Load shedding is tested on its own: a test worker's event loop, busy with parallel suites on two
+  // cores, must not get ordinary requests answered 503 OVERLOADED.
+  const config = loadConfig({
+    ...(await testDatabaseEnv(dir)),
+    LOG_LEVEL: 'silent',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...env,
+  });
   const enclave = await createEnclave(config, {
     logger: process.env.TEST_LOGS === '1',
     ...(options.simulatedWordDelayMs ? { simulatedWordDelayMs: options.simulatedWordDelayMs } : {}),

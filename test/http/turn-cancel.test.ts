@@ -104,7 +104,7 @@ describe('POST /v1/turns/{id}/cancel', () => {
     expect(others).toEqual([]);
     expect(user).toMatchObject({ role: 'user', turn_id: turnId });
     // SQLite's schema allows `completed` and `failed` only, so a cancelled reply is stored as `failed`.
-    expect(reply).toMatchObject({ role: 'assistant', turn_id: turnId, status: 'failed', final: false });
+    expect(reply).toMatchObject({ role: 'assistant', turn_id: turnId, status: 'cancelled', final: false });
     const stored = (reply.content as { text: string }[]).map((part) => part.text).join('');
     expect(stored).toBe(streamed);
     expect(`Agent response to '${LONG}' with context: `.startsWith(stored)).toBe(true);
@@ -136,7 +136,7 @@ describe('POST /v1/turns/{id}/cancel', () => {
       messages.json.data.map((message: { role: string; status: string }) => [message.role, message.status]),
     ).toEqual([
       ['user', 'completed'],
-      ['assistant', 'failed'],
+      ['assistant', 'cancelled'],
     ]);
   });
 

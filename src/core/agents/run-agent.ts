@@ -244,7 +244,10 @@ function cancelOf(signal: AbortSignal | undefined): AppError | null {
   return isAppError(reason) && reason.code === 'TURN_CANCELLED' ? reason : null;
 }
 
-/** Keeps whatever the model produced before failing, marked `failed`, so nothing acknowledged is lost. */
+/**
+ * Keeps whatever the model produced before failing, so nothing acknowledged is lost: marked
+ * `cancelled` after an explicit cancel, `failed` otherwise (a model error, a client disconnect).
+ */
 async function storeFailure(
   deps: AgentDeps,
   request: TurnRequest,
@@ -265,7 +268,7 @@ async function storeFailure(
       null,
       null,
     ),
-    status: 'failed',
+    status: cancelOf(request.signal) ? 'cancelled' : 'failed',
     latencyMs: failure.latencyMs,
   };
   await deps.storage.appendMessages(request.tenantId, request.sessionId, [message]);

@@ -2,7 +2,7 @@
 export type Role = 'user' | 'assistant' | 'tool';
 
 /** `completed` is stored and final; `failed` marks a turn whose model call did not finish. */
-export type MessageStatus = 'completed' | 'failed';
+export type MessageStatus = 'completed' | 'failed' | 'cancelled';
 
 export type ContentPart =
   | { type: 'text'; text: string }

@@ -25,7 +25,7 @@ export const messageSchema = z
     seq: z.number().int(),
     turn_id: z.string(),
     role: z.enum(['user', 'assistant', 'tool']),
-    status: z.enum(['completed', 'failed']),
+    status: z.enum(['completed', 'failed', 'cancelled']),
     content: z.array(contentPartSchema),
     tool_calls: z.array(z.object({ toolCallId: z.string(), toolName: z.string(), input: z.unknown() })).nullable(),
     final: z.boolean(),

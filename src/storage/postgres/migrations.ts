@@ -3,8 +3,14 @@ import type { Migration } from '../migrate.ts';
 /** Text compared byte by byte, so id ordering and keyset cursors match SQLite whatever the database collation. */
 const ID = 'TEXT COLLATE "C"';
 
-/** Every table that holds tenant rows, with the column that names the tenant. */
-export const RLS_TABLES: readonly { table: string; column: string }[] = [
+interface TenantTable {
+  table: string;
+  /** The column that names the tenant. */
+  column: string;
+}
+
+/** The tenant tables that migration 1 creates. Never edit: later tables add their policies in their own migration. */
+const V1_TABLES: readonly TenantTable[] = [
   { table: 'tenants', column: 'id' },
   { table: 'sessions', column: 'tenant_id' },
   { table: 'messages', column: 'tenant_id' },
@@ -18,12 +24,19 @@ export const RLS_TABLES: readonly { table: string; column: string }[] = [
 ];
 
 /**
+ * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
+ * `rowLevelSecurity(…)` in the migration that creates it; the RLS test fails for any table with a
+ * `tenant_id` column that is missing.
+ */
+export const RLS_TABLES: readonly TenantTable[] = [...V1_TABLES];
+
+/**
  * Row-level security for one table: ENABLE and FORCE (the owner is bound too), a policy that
  * admits only the transaction's `app.tenant_id` (unset fails closed: no rows), and the explicit
  * platform path: the migrating role, which owns the SECURITY DEFINER functions below, may read
  * across tenants. The runtime role is never that role (the server refuses to start as it).
  */
-function rowLevelSecurity({ table, column }: { table: string; column: string }): string {
+export function rowLevelSecurity({ table, column }: TenantTable): string {
   return `
     ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
     ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
@@ -203,7 +216,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER api_key_lookup_delete AFTER DELETE ON api_keys
         FOR EACH ROW EXECUTE FUNCTION api_key_lookup_sync();
 
-      ${RLS_TABLES.map(rowLevelSecurity).join('\n')}
+      ${V1_TABLES.map(rowLevelSecurity).join('\n')}
 
       -- The explicit cross-tenant paths. SECURITY DEFINER runs them as the migrating role, the
       -- only role the platform_functions policies admit. search_path is pinned to this schema with

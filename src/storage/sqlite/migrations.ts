@@ -153,4 +153,42 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_user ON messages (tenant_id, user_id) WHERE user_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'message-status-cancelled',
+    // SQLite cannot alter a CHECK constraint: the table is rebuilt with the same columns, in order.
+    sql: `
+      CREATE TABLE messages_v4 (
+        tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        turn_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool')),
+        status TEXT NOT NULL CHECK (status IN ('completed', 'failed', 'cancelled')),
+        content TEXT NOT NULL,
+        tool_calls TEXT,
+        final INTEGER NOT NULL DEFAULT 0,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        total_tokens INTEGER,
+        model TEXT,
+        latency_ms INTEGER,
+        request_id TEXT,
+        created_at TEXT NOT NULL,
+        config_version INTEGER,
+        user_id TEXT,
+        PRIMARY KEY (tenant_id, session_id, seq),
+        UNIQUE (tenant_id, id),
+        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+      );
+      INSERT INTO messages_v4 SELECT tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final,
+        input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, created_at, config_version, user_id
+        FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_v4 RENAME TO messages;
+      CREATE INDEX messages_turn ON messages (tenant_id, session_id, turn_id);
+      CREATE INDEX messages_user ON messages (tenant_id, user_id) WHERE user_id IS NOT NULL;
+    `,
+  },
 ];

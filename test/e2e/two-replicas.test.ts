@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisForTests } from '../helpers/external-services.ts';
+import { type Replica, type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { TEST_DIALECT } from '../helpers/test-app.ts';
+
+const redisUrl = await redisForTests();
+const ADMIN = `admin-${'z'.repeat(40)}`;
+
+/**
+ * Two replicas of one deployment, each listening on a real port, sharing the database (PostgreSQL
+ * in the `postgres` vitest project) and Redis: a tenant's rate limit holds across both under
+ * concurrent load, and what one replica writes the other reads. (Cancelling a turn through the
+ * other replica is two-replica-cancel.test.ts.)
+ */
+describe.skipIf(redisUrl === null)(`two replicas on ${TEST_DIALECT} and Redis`, () => {
+  let set: ReplicaSet;
+  let a: Replica;
+  let b: Replica;
+
+  const call = async (
+    replica: Replica,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ) => {
+    const response = await fetch(`${replica.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null };
+  };
+
+  /** A tenant created through A, with a key made through B. */
+  async function tenantWithKey(config: Record<string, unknown> = {}) {
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const id = `two-${randomUUID().slice(0, 8)}`;
+    expect((await call(a, 'POST', '/v1/admin/tenants', admin, { id, config })).status).toBe(201);
+    const key = await call(b, 'POST', `/v1/admin/tenants/${id}/keys`, admin, { name: 'k' });
+    expect(key.status).toBe(201);
+    return { id, headers: { authorization: `Bearer ${key.json.key}` } };
+  }
+
+  beforeAll(async () => {
+    set = await startReplicas({
+      count: 2,
+      env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, REDIS_URL: redisUrl as string },
+    });
+    [a, b] = set.replicas as [Replica, Replica];
+  });
+  afterAll(async () => {
+    await set?.close();
+  });
+
+  it('a rate limit of 100/min holds across both replicas under 300 concurrent requests (within 1%)', async () => {
+    const LIMIT = 100;
+    const { headers } = await tenantWithKey({ limits: { requestsPerMinute: LIMIT } });
+    // Fixed one-minute windows: start well inside one, so the burst cannot straddle two.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, (_, index) => call(index % 2 === 0 ? a : b, 'GET', '/v1/sessions', headers)),
+    );
+    const ok = statuses.filter((response) => response.status === 200).length;
+    const refused = statuses.filter((response) => response.status === 429);
+    console.log(
+      `${TEST_DIALECT}: limit ${LIMIT}/min, 300 requests over 2 replicas: ${ok} allowed, ${refused.length} refused`,
+    );
+    expect(ok + refused.length).toBe(300);
+    expect(Math.abs(ok - LIMIT)).toBeLessThanOrEqual(LIMIT * 0.01);
+    expect(refused.every((response) => response.json.code === 'RATE_LIMITED')).toBe(true);
+  });
+
+  it('a session and its turns written through A are read through B, and the reverse', async () => {
+    const { headers } = await tenantWithKey();
+    const session = await call(a, 'POST', '/v1/sessions', headers, { title: 'shared' });
+    expect(session.status).toBe(201);
+    const turn = await call(a, 'POST', `/v1/sessions/${session.json.id}/messages`, headers, {
+      content: 'hello from A',
+    });
+    expect(turn.status).toBe(200);
+    const onB = await call(b, 'GET', `/v1/sessions/${session.json.id}/messages`, headers);
+    expect(onB.status).toBe(200);
+    expect(onB.json.data.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    expect(JSON.stringify(onB.json.data[0].content)).toContain('hello from A');
+    const second = await call(b, 'POST', `/v1/sessions/${session.json.id}/messages`, headers, {
+      content: 'and from B',
+    });
+    expect(second.status).toBe(200);
+    const onA = await call(a, 'GET', `/v1/sessions/${session.json.id}/messages`, headers);
+    expect(onA.json.data.map((message: { seq: number }) => message.seq)).toEqual([1, 2, 3, 4]);
+    expect((await call(b, 'GET', '/v1/sessions', headers)).json.data.map((s: { id: string }) => s.id)).toContain(
+      session.json.id,
+    );
+  });
+});
