@@ -57,7 +57,10 @@ export function registerErrorHandler(app: FastifyInstance, options: { onRejected
   app.setErrorHandler((raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const { error, errors } = toAppError(raw);
     if (error.status === 429) options.onRejected(error.code);
-    if (error.status >= 500) request.log.error({ err: raw, code: error.code }, 'request failed');
+    // Shutting down (or a dependency away) is an expected state for probes, not a server error.
+    if (error.code === 'NOT_READY')
+      request.log.warn({ code: error.code, cause: String(raw.cause ?? '') }, error.message);
+    else if (error.status >= 500) request.log.error({ err: raw, code: error.code }, 'request failed');
     else
       request.log.info(
         { code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason },
