@@ -245,14 +245,14 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('gives each Enclave process the runtime and owner roles, Redis, and required auth', () => {
+  it('gives the replicas only the runtime role and the migrate one-shot the owner role, Redis, and required auth', () => {
     for (const [name, service] of ENCLAVE_SERVICES) {
       expect(service.environment?.DATABASE_URL, name).toMatch(
         /^postgres:\/\/enclave_app:\$\{[^}]+\}@postgres:5432\/enclave$/,
       );
-      expect(service.environment?.DATABASE_MIGRATION_URL, name).toMatch(
-        /^postgres:\/\/enclave_owner:\$\{[^}]+\}@postgres:5432\/enclave$/,
-      );
+      const owner = service.environment?.DATABASE_MIGRATION_URL;
+      if (name === 'enclave') expect(owner, 'replicas carry no owner credentials').toBeUndefined();
+      else expect(owner, name).toMatch(/^postgres:\/\/enclave_owner:\$\{[^}]+\}@postgres:5432\/enclave$/);
     }
     expect(environment).toMatchObject({ HOST: '0.0.0.0', ENCLAVE_AUTH: 'required', REDIS_URL: 'redis://redis:6379' });
     expect(environment.ENCLAVE_ADMIN_KEY).toMatch(/^\$\{ENCLAVE_ADMIN_KEY:\?/);
@@ -326,13 +326,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
   it('takes credentials from the Secret and migrates in a Job as the owner role', () => {
     const fromSecret = (spec: PodSpec) =>
       (spec.containers[0]?.env ?? []).filter((variable) => variable.valueFrom?.secretKeyRef).map(({ name }) => name);
-    expect(fromSecret(pod)).toEqual([
-      'DATABASE_URL',
-      'DATABASE_MIGRATION_URL',
-      'REDIS_URL',
-      'ENCLAVE_ADMIN_KEY',
-      'ENCLAVE_MASTER_KEY',
-    ]);
+    expect(fromSecret(pod)).toEqual(['DATABASE_URL', 'REDIS_URL', 'ENCLAVE_ADMIN_KEY', 'ENCLAVE_MASTER_KEY']);
     const job = podSpec(plain('Job'));
     expect(job.containers[0]?.args).toEqual(['node', 'src/cli/main.ts', 'migrate']);
     expect(fromSecret(job)).toEqual(['DATABASE_URL', 'DATABASE_MIGRATION_URL']);
