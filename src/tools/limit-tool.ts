@@ -13,6 +13,9 @@ export class ToolTimeoutError extends Error {
   override name = 'ToolTimeoutError';
 }
 
+/** The marker that ends a cut output. */
+const TRUNCATION_MARKER = /… \[output truncated: \d+ of \d+ characters shown\]$/;
+
 /** Cuts `text` to at most `max` characters, ending with a marker that says how much was left out. */
 export function truncateOutput(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -45,8 +48,6 @@ async function finalOutput(result: unknown): Promise<unknown> {
 export function limitTool(name: string, tool: Tool, limits: ToolLimits): Tool {
   const execute = tool.execute;
   if (!execute) return tool;
-  // Calls whose output was cut to a string: a tool's own toModelOutput expects its own output type.
-  const truncatedCalls = new Set<string>();
 
   async function limitedExecute(input: unknown, options: ToolExecutionOptions<unknown>): Promise<unknown> {
     const timeout = new AbortController();
@@ -66,7 +67,7 @@ export function limitTool(name: string, tool: Tool, limits: ToolLimits): Tool {
     });
     try {
       const output = await Promise.race([finalOutput(execute?.(input, { ...options, abortSignal: signal })), stopped]);
-      return capOutput(output, options.toolCallId);
+      return capOutput(output);
     } catch (error) {
       if (error instanceof Error && error.message.length > limits.outputMaxChars) {
         throw new Error(truncateOutput(error.message, limits.outputMaxChars), { cause: error });
@@ -78,10 +79,9 @@ export function limitTool(name: string, tool: Tool, limits: ToolLimits): Tool {
     }
   }
 
-  function capOutput(output: unknown, toolCallId: string): unknown {
+  function capOutput(output: unknown): unknown {
     const text = typeof output === 'string' ? output : JSON.stringify(output);
     if (text === undefined || text.length <= limits.outputMaxChars) return output;
-    if (tool.toModelOutput) truncatedCalls.add(toolCallId);
     return truncateOutput(text, limits.outputMaxChars);
   }
 
@@ -91,10 +91,12 @@ export function limitTool(name: string, tool: Tool, limits: ToolLimits): Tool {
     execute: limitedExecute,
     ...(toModelOutput
       ? {
-          toModelOutput: (options: Parameters<typeof toModelOutput>[0]) => {
-            if (!truncatedCalls.delete(options.toolCallId)) return toModelOutput(options);
-            return { type: 'text' as const, value: String(options.output) };
-          },
+          // A cut output is a string, not the type the tool's own toModelOutput expects. Recognised
+          // by its marker rather than remembered per call id: ids are not unique across tenants.
+          toModelOutput: (options: Parameters<typeof toModelOutput>[0]) =>
+            typeof options.output === 'string' && TRUNCATION_MARKER.test(options.output)
+              ? { type: 'text' as const, value: options.output }
+              : toModelOutput(options),
         }
       : {}),
   } as Tool;

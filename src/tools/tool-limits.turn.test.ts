@@ -101,9 +101,11 @@ describe('tool limits in a real turn', () => {
     expect(events.map((event) => event.type)).toEqual(
       expect.arrayContaining(['turn-start', 'tool-call', 'tool-result', 'turn-end']),
     );
+    // The same text the stored tool message carries.
     expect(events.find((event) => event.type === 'tool-result')).toMatchObject({
       toolName: 'stuck_lookup',
       isError: true,
+      output: "Tool 'stuck_lookup' did not finish within 30 ms",
     });
     expect(events.at(-1)?.type).toBe('turn-end');
   });

@@ -185,7 +185,12 @@ async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: str
           emit({ type: 'tool-call', turnId, toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
         } else if (part.type === 'tool-result' || part.type === 'tool-error') {
           const isError = part.type === 'tool-error';
-          const output = isError ? String(part.error) : part.output;
+          // The message alone, as `stepsToMessages` stores it, so the event and the stored result agree.
+          const output = isError
+            ? part.error instanceof Error
+              ? part.error.message
+              : String(part.error)
+            : part.output;
           emit({ type: 'tool-result', turnId, toolCallId: part.toolCallId, toolName: part.toolName, output, isError });
         } else if (part.type === 'error') {
           throw part.error;
