@@ -35,10 +35,10 @@ function binary(operator: BinaryOperator, left: number, right: number): number {
   }
 }
 
-function finite(value: number, what: string): number {
-  if (Number.isNaN(value)) throw new CalculatorError(`${what} is not a number`);
-  if (!Number.isFinite(value)) throw new CalculatorError(`${what} overflows`);
-  return value;
+/** Passes a finite value through; `what` names the operation only when it is not. */
+function finite(value: number, what: () => string): number {
+  if (Number.isFinite(value)) return value;
+  throw new CalculatorError(Number.isNaN(value) ? `${what()} is not a number` : `${what()} overflows`);
 }
 
 /** Evaluates a parsed expression. Every intermediate value must be finite, or it throws `CalculatorError`. */
@@ -53,9 +53,9 @@ export function evaluateExpression(expression: Expression): number {
     case 'binary': {
       const left = evaluateExpression(expression.left);
       const right = evaluateExpression(expression.right);
-      return finite(binary(expression.operator, left, right), `The result of '${expression.operator}'`);
+      return finite(binary(expression.operator, left, right), () => `The result of '${expression.operator}'`);
     }
     case 'call':
-      return finite(APPLY[expression.name](...expression.args.map(evaluateExpression)), `${expression.name}()`);
+      return finite(APPLY[expression.name](...expression.args.map(evaluateExpression)), () => `${expression.name}()`);
   }
 }
