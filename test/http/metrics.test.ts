@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/telemetry/create-metrics.ts';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
+import { createTestApp, TEST_DIALECT, type TestApp } from '../helpers/test-app.ts';
 
 const ADMIN = `admin-${'m'.repeat(40)}`;
 let t: TestApp;
@@ -127,5 +127,17 @@ describe('database pool gauges', () => {
     expect(text).toMatch(/enclave_model_call_duration_seconds_count\{provider="other",outcome="completed"\} 1/);
     expect(text).toMatch(/enclave_model_call_duration_seconds_count\{provider="openai",outcome="failed"\} 1/);
     expect(text).not.toContain('acme-private-gateway');
+  });
+});
+
+describe('database pool on the server', () => {
+  it('/metrics reports the PostgreSQL pool, and no pool on SQLite', async () => {
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics', headers: admin })).body;
+    if (TEST_DIALECT === 'postgres') {
+      expect(text).toMatch(/enclave_db_pool_connections\{state="total"\} [1-9]/);
+      expect(text).toMatch(/enclave_db_pool_connections\{state="waiting"\} 0/);
+    } else {
+      expect(text).not.toMatch(/enclave_db_pool_connections\{/);
+    }
   });
 });
