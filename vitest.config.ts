@@ -1,20 +1,7 @@
-import { Socket } from 'node:net';
 import { defineConfig } from 'vitest/config';
+import { reachable } from './test/helpers/reachable.ts';
 
 const POSTGRES_URL = new URL(process.env.ENCLAVE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-
-function reachable(url: URL): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(url.port || 5432), url.hostname, () => done(true));
-  });
-}
 
 const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
 
@@ -24,7 +11,7 @@ const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
  * (CI=true); on a laptop without it the second project is left out with a printed notice.
  */
 export default defineConfig(async () => {
-  const postgres = await reachable(POSTGRES_URL);
+  const postgres = await reachable(POSTGRES_URL, 5432);
   if (!postgres && process.env.CI === 'true')
     throw new Error(`PostgreSQL is required in CI but ${POSTGRES_URL.host} does not answer`);
   if (!postgres)

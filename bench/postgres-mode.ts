@@ -4,9 +4,9 @@
  * database server. The raw figure is the ceiling of the database work alone.
  */
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'node:net';
 import pg from 'pg';
 import { initRoles } from '../src/storage/postgres/roles.ts';
+import { reachable } from '../test/helpers/reachable.ts';
 import type { LoadResult } from './load.ts';
 import { INTERACT_MESSAGE } from './scenarios.ts';
 
@@ -18,19 +18,7 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-export function postgresReachable(url = POSTGRES_BENCH_URL): Promise<boolean> {
-  const parsed = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(parsed.port || 5432), parsed.hostname, () => done(true));
-  });
-}
+export const postgresReachable = (url = POSTGRES_BENCH_URL): Promise<boolean> => reachable(new URL(url), 5432);
 
 async function superuser(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_BENCH_URL });

@@ -39,7 +39,13 @@ export interface Enclave {
 export const VERSION = '0.1.0';
 
 /** Codes of turns that ran and failed at the provider (their partial output is stored as failed). */
-const FAILED_TURN_CODES = new Set(['PROVIDER_ERROR', 'PROVIDER_REJECTED', 'PROVIDER_TIMEOUT', 'PROVIDER_RATE_LIMITED']);
+const FAILED_TURN_CODES = new Set([
+  'PROVIDER_ERROR',
+  'PROVIDER_REJECTED',
+  'PROVIDER_TIMEOUT',
+  'PROVIDER_RATE_LIMITED',
+  'PROVIDER_UNAVAILABLE',
+]);
 
 /** The platform-wide JWT trust from config, or null when none is configured. */
 function platformJwtTrust(config: Config): JwtTrust | null {
@@ -75,11 +81,17 @@ export async function createEnclave(
   const models = createProviderRegistry({
     providers: config.providers ?? [],
     timeoutMs: config.providerTimeoutMs,
+    connectTimeoutMs: config.providerConnectTimeoutMs,
+    maxRetries: config.providerMaxRetries,
+    breaker: { threshold: config.providerBreakerThreshold, cooldownMs: config.providerBreakerCooldownMs },
+    onBreakerChange: (provider, state) =>
+      log?.[state === 'open' ? 'warn' : 'info']({ provider, state }, `provider circuit ${state}`),
     revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
   });
   const tools = createToolRegistry({ timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
+  metrics.observeProviderBreakers(models.breakerStates);
   // Tracing costs nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set: no provider, hooks or wrappers.
   const tracing = config.otelExporterOtlpEndpoint
     ? createTracing({

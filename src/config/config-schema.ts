@@ -80,6 +80,14 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  /** Retries of a provider call after a 429, 5xx or connection failure, before any output (0 = none). */
+  providerMaxRetries: z.coerce.number().int().min(0).max(10).default(2),
+  /** Longest a provider connection (TCP and TLS) may take to open (ms); then it counts as a connection failure. */
+  providerConnectTimeoutMs: positiveInt(10_000),
+  /** Consecutive endpoint failures (5xx, timeouts, connection errors) that open a provider's circuit. */
+  providerBreakerThreshold: positiveInt(5),
+  /** How long an open circuit refuses calls (503 PROVIDER_UNAVAILABLE) before one trial call (ms). */
+  providerBreakerCooldownMs: positiveInt(30_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -133,4 +141,8 @@ export const ENV_KEYS = {
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
   otelServiceName: 'OTEL_SERVICE_NAME',
   logContent: 'LOG_CONTENT',
+  providerMaxRetries: 'PROVIDER_MAX_RETRIES',
+  providerConnectTimeoutMs: 'PROVIDER_CONNECT_TIMEOUT_MS',
+  providerBreakerThreshold: 'PROVIDER_BREAKER_THRESHOLD',
+  providerBreakerCooldownMs: 'PROVIDER_BREAKER_COOLDOWN_MS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

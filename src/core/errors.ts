@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   PROVIDER_REJECTED: { status: 502, title: 'The model provider refused the request', retryable: false },
   PROVIDER_TIMEOUT: { status: 504, title: 'The model provider did not answer in time', retryable: true },
   PROVIDER_RATE_LIMITED: { status: 429, title: 'The model provider is rate limiting', retryable: true },
+  PROVIDER_UNAVAILABLE: { status: 503, title: 'The model provider is unavailable', retryable: true },
   MODEL_NOT_ALLOWED: { status: 403, title: 'The model is not allowed for this tenant', retryable: false },
   PROVIDER_KEY_MISSING: { status: 422, title: 'No API key for the model provider', retryable: false },
   NOT_READY: { status: 503, title: 'Service is not ready', retryable: true },

@@ -3,6 +3,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
+import type { ProviderFetch } from './create-provider-fetch.ts';
 import type { ProviderCredentials, ProviderSpec } from './provider-spec.ts';
 import { createSimulatedModel } from './simulated/simulated-model.ts';
 
@@ -10,20 +11,23 @@ import { createSimulatedModel } from './simulated/simulated-model.ts';
  * Builds the AI SDK model for one provider, model id and set of credentials (the platform's or a
  * tenant's own). Credentials are always passed explicitly: the SDKs would otherwise fall back to
  * their environment variables (OPENAI_API_KEY, AWS_*), and a tenant without a key must never
- * silently run on whatever key the process environment holds.
+ * silently run on whatever key the process environment holds. `fetch`, when given, makes every
+ * HTTP call of the model (the registry passes one with a connect timeout).
  */
 export function createProviderModel(
   spec: ProviderSpec,
   modelId: string,
   credentials: ProviderCredentials | null,
+  fetch?: ProviderFetch,
 ): Exclude<LanguageModel, string> {
   const baseURL = spec.baseUrl;
   const apiKey = credentials?.apiKey;
+  const withFetch = fetch ? { fetch } : {};
   switch (spec.type) {
     case 'simulated':
       return createSimulatedModel(modelId);
     case 'openai': {
-      const openai = createOpenAI({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}) });
+      const openai = createOpenAI({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), ...withFetch });
       return spec.api === 'chat' ? openai.chat(modelId) : openai.responses(modelId);
     }
     case 'openai-compatible':
@@ -32,14 +36,16 @@ export function createProviderModel(
         name: spec.id,
         baseURL: baseURL ?? '',
         includeUsage: true,
+        ...withFetch,
         ...(apiKey ? { apiKey } : {}),
       }).chatModel(modelId);
     case 'anthropic':
-      return createAnthropic({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}) })(modelId);
+      return createAnthropic({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), ...withFetch })(modelId);
     case 'bedrock':
       return createAmazonBedrock({
         region: spec.region,
         ...(baseURL ? { baseURL } : {}),
+        ...withFetch,
         ...(apiKey
           ? { apiKey }
           : {

@@ -1,74 +1,232 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { type LanguageModel, wrapLanguageModel } from 'ai';
+import type { BreakerPermit, CircuitBreaker } from './circuit-breaker.ts';
 import { toProviderError } from './provider-error.ts';
+import {
+  classifyFailure,
+  isEndpointFailure,
+  type ProviderFailure,
+  retryDelay,
+  unavailableError,
+} from './retry-policy.ts';
 
 export interface GuardOptions {
   /** The platform provider id; the model reports it as its `provider` (stored as `provider:model`). */
   provider: string;
-  /** Longest one call may take, streaming included. */
+  /** Longest one call may take, retries, their waits and streaming included. */
   timeoutMs: number;
+  /** Retries after a 429, 5xx or connection failure, before any output; 0 turns retrying off. */
+  maxRetries: number;
+  /** Reported in the message of a connect timeout (the fetch enforces it). */
+  connectTimeoutMs?: number;
+  /** The breaker of this provider endpoint, shared by every model of it; null: none. */
+  breaker: CircuitBreaker | null;
+  /** For the backoff's jitter; injected for tests. */
+  random?: () => number;
 }
 
 type GuardableModel = Exclude<LanguageModel, string>;
+type StreamResult = Awaited<ReturnType<LanguageModelV4['doStream']>>;
+
+/** Stream parts that carry no output: held back, so a failure right after them can still be retried. */
+const PREAMBLE = new Set<LanguageModelV4StreamPart['type']>(['stream-start', 'response-metadata', 'raw']);
+
+const NO_PERMIT: BreakerPermit = { success() {}, failure() {}, release() {} };
 
 /**
- * The one path every model call takes: a total timeout per call (combined with the caller's
- * signal) and provider failures mapped to PROVIDER_* errors, for `generateText` (thrown) and
- * `streamText` (in the stream) alike. Retries or a circuit breaker belong here too.
+ * The one path every model call takes (`generateText` and `streamText` alike):
+ * - a deadline per call (`timeoutMs`, combined with the caller's signal) covering every attempt;
+ * - the endpoint's circuit breaker: an open circuit fails at once with 503 PROVIDER_UNAVAILABLE;
+ * - retries with exponential backoff and full jitter after a 429 (waiting its Retry-After), a 5xx or
+ *   a connection failure, never waiting past the deadline, and for a stream only while it has
+ *   produced no output (so nothing is ever sent twice);
+ * - provider failures mapped to PROVIDER_* errors (thrown, or as the stream's error part).
  * A cancel by the caller is passed through unchanged: the turn pipeline decides what it means.
+ * The AI SDK's own retries must stay off (`maxRetries: 0` in the call), or retries multiply.
  */
 export function guardProviderCalls(model: GuardableModel, options: GuardOptions): LanguageModelV4 {
-  const { provider, timeoutMs } = options;
+  const { provider, timeoutMs, breaker } = options;
+
   function start(callerSignal: AbortSignal | undefined) {
+    const deadline = performance.now() + timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
-    const fail = (error: unknown): unknown =>
-      callerSignal?.aborted ? error : toProviderError(error, { provider, timedOut: timeout.aborted, timeoutMs });
-    return { signal, fail };
+    let retries = 0;
+    const fail = (error: unknown, failure?: ProviderFailure): unknown =>
+      callerSignal?.aborted
+        ? error
+        : toProviderError(error, {
+            provider,
+            timedOut: timeout.aborted,
+            timeoutMs,
+            failure: failure ?? classifyFailure(error),
+            ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+          });
+    return {
+      signal,
+      fail,
+      /** A permit for the next attempt; throws PROVIDER_UNAVAILABLE (first attempt) or `lastError`. */
+      admit(lastError: unknown): BreakerPermit {
+        if (!breaker) return NO_PERMIT;
+        const ticket = breaker.acquire();
+        if ('permit' in ticket) return ticket.permit;
+        throw retries === 0 ? unavailableError(provider, ticket.retryAfterMs) : fail(lastError);
+      },
+      /**
+       * Records a failed attempt on the breaker, then waits out the backoff when it may be retried;
+       * throws the mapped error when it may not.
+       */
+      async recover(error: unknown, permit: BreakerPermit): Promise<void> {
+        if (callerSignal?.aborted) {
+          permit.release();
+          throw error;
+        }
+        const failure = classifyFailure(error);
+        if (timeout.aborted || isEndpointFailure(failure)) permit.failure();
+        else if (failure.kind === 'rate-limited' || failure.kind === 'rejected') permit.success();
+        else permit.release();
+        const wait = timeout.aborted
+          ? null
+          : retryDelay(failure, retries, {
+              maxRetries: options.maxRetries,
+              remainingMs: deadline - performance.now(),
+              ...(options.random ? { random: options.random } : {}),
+            });
+        if (wait === null) throw fail(error, failure);
+        retries++;
+        try {
+          await sleep(wait, undefined, { signal });
+        } catch {
+          // Only the caller can abort the wait (it never outlasts the deadline): pass its reason on.
+          throw callerSignal?.reason ?? fail(error, failure);
+        }
+      },
+    };
   }
+
+  type Call = ReturnType<typeof start>;
+
+  /** Calls `attempt` until it succeeds or `call.recover` gives up; returns the result and its permit. */
+  async function withRetries<T>(
+    call: Call,
+    attempt: () => PromiseLike<T>,
+    lastError: unknown = null,
+  ): Promise<{ value: T; permit: BreakerPermit }> {
+    let previous = lastError;
+    for (;;) {
+      const permit = call.admit(previous);
+      try {
+        return { value: await attempt(), permit };
+      } catch (error) {
+        await call.recover(error, permit);
+        previous = error;
+      }
+    }
+  }
+
   return wrapLanguageModel({
     model,
     providerId: provider,
     middleware: {
       async wrapGenerate({ params, model: inner }) {
         const call = start(params.abortSignal);
-        try {
-          return await inner.doGenerate({ ...params, abortSignal: call.signal });
-        } catch (error) {
-          throw call.fail(error);
-        }
+        const { value, permit } = await withRetries(call, () =>
+          inner.doGenerate({ ...params, abortSignal: call.signal }),
+        );
+        permit.success();
+        return value;
       },
       async wrapStream({ params, model: inner }) {
         const call = start(params.abortSignal);
-        let result: Awaited<ReturnType<LanguageModelV4['doStream']>>;
-        try {
-          result = await inner.doStream({ ...params, abortSignal: call.signal });
-        } catch (error) {
-          throw call.fail(error);
-        }
-        return { ...result, stream: mapStreamErrors(result.stream, call.fail) };
+        const connect = (lastError?: unknown) =>
+          withRetries(call, () => inner.doStream({ ...params, abortSignal: call.signal }), lastError);
+        const first = await connect();
+        // The request and response metadata are those of the first attempt that answered.
+        return { ...first.value, stream: guardStream(first, connect, call) };
       },
     },
   });
 }
 
-/** Maps error parts and a stream that breaks off (a cut connection, an abort) through `fail`. */
-function mapStreamErrors(
-  stream: ReadableStream<LanguageModelV4StreamPart>,
-  fail: (error: unknown) => unknown,
+/**
+ * Passes a stream's parts on, mapping error parts and a stream that breaks off (a cut connection,
+ * the deadline) to PROVIDER_* errors. Until the first part with output it holds the preamble back,
+ * and a retryable failure reconnects instead: the consumer never sees the failed attempt.
+ */
+function guardStream(
+  first: { value: StreamResult; permit: BreakerPermit },
+  connect: (lastError: unknown) => Promise<{ value: StreamResult; permit: BreakerPermit }>,
+  call: { fail(error: unknown): unknown; recover(error: unknown, permit: BreakerPermit): Promise<void> },
 ): ReadableStream<LanguageModelV4StreamPart> {
-  const reader = stream.getReader();
+  let reader = first.value.stream.getReader();
+  let permit = first.permit;
+  let committed = false;
+  const held: LanguageModelV4StreamPart[] = [];
+
+  /** Before any output: retry on a new connection if the failure allows, else throw the mapped error. */
+  async function reconnect(error: unknown): Promise<void> {
+    reader.cancel().catch(() => {});
+    await call.recover(error, permit);
+    held.length = 0;
+    const next = await connect(error);
+    reader = next.value.stream.getReader();
+    permit = next.permit;
+  }
+
+  function commit(controller: ReadableStreamDefaultController<LanguageModelV4StreamPart>): void {
+    committed = true;
+    // The endpoint answered with output: that is the success the breaker counts.
+    permit.success();
+    for (const part of held) controller.enqueue(part);
+    held.length = 0;
+  }
+
   return new ReadableStream<LanguageModelV4StreamPart>({
     async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value.type === 'error' ? { type: 'error', error: fail(value.error) } : value);
-      } catch (error) {
-        controller.error(fail(error));
+      for (;;) {
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          if (committed) return controller.error(call.fail(error));
+          try {
+            await reconnect(error);
+            continue;
+          } catch (final) {
+            return controller.error(final);
+          }
+        }
+        if (next.done) {
+          if (!committed) commit(controller);
+          return controller.close();
+        }
+        const part = next.value;
+        if (part.type === 'error') {
+          if (!committed) {
+            try {
+              await reconnect(part.error);
+              continue;
+            } catch (final) {
+              commit(controller);
+              controller.enqueue({ type: 'error', error: final });
+              return;
+            }
+          }
+          controller.enqueue({ type: 'error', error: call.fail(part.error) });
+          return;
+        }
+        if (!committed && PREAMBLE.has(part.type)) {
+          held.push(part);
+          continue;
+        }
+        if (!committed) commit(controller);
+        controller.enqueue(part);
+        return;
       }
     },
     cancel(reason) {
+      permit.release();
       return reader.cancel(reason);
     },
   });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { AppError } from '../core/errors.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
+import { type BreakerState, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.ts';
+import { createProviderFetch } from './create-provider-fetch.ts';
 import { createProviderModel } from './create-provider-model.ts';
 import { guardProviderCalls } from './guard-provider-calls.ts';
 import { createModelCache } from './model-cache.ts';
@@ -13,8 +15,16 @@ const SIMULATED: ProviderSpec = { id: 'simulated', type: 'simulated', credential
 export interface ProviderRegistryOptions {
   /** The operator's providers; an entry with id `simulated` replaces the built-in one (to restrict its models). */
   providers: readonly ProviderSpec[];
-  /** Longest one model call may take (ms). */
+  /** Longest one model call may take (ms), retries included. */
   timeoutMs: number;
+  /** Longest a provider connection may take to open (ms). */
+  connectTimeoutMs: number;
+  /** Retries of a failed call before any output (0: none). */
+  maxRetries: number;
+  /** Consecutive endpoint failures that open a provider's circuit, and how long it stays open (ms). */
+  breaker: { threshold: number; cooldownMs: number };
+  /** Told when a provider's circuit changes state (for the log). */
+  onBreakerChange?: (provider: string, state: BreakerState) => void;
   /** The plaintext of a tenant secret, or null when it does not exist (the BYOK key). */
   revealSecret(tenantId: string, name: string): Promise<string | null>;
   /** Model instances kept (least recently used dropped first). */
@@ -26,6 +36,24 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
   const providers = new Map<string, ProviderSpec>([[SIMULATED.id, SIMULATED]]);
   for (const spec of options.providers) providers.set(spec.id, spec);
   const cache = createModelCache<LanguageModelV4>(options.maxModels);
+  const fetch = createProviderFetch({ connectTimeoutMs: options.connectTimeoutMs });
+  // One breaker per endpoint (provider id and base URL), shared by every tenant and model using it:
+  // it tracks the endpoint's health. Only endpoint failures (5xx, timeouts, connection errors) count,
+  // never a 4xx or 429 that one tenant's input or key may cause. Per process: each replica has its own.
+  const breakers = new Map<string, CircuitBreaker>();
+  const breakerOf = (spec: ProviderSpec): CircuitBreaker => {
+    const key = `${spec.id} ${spec.baseUrl ?? ''}`;
+    let breaker = breakers.get(key);
+    if (!breaker) {
+      breaker = createCircuitBreaker({
+        ...options.breaker,
+        onChange: (state) => options.onBreakerChange?.(spec.id, state),
+      });
+      breakers.set(key, breaker);
+    }
+    return breaker;
+  };
+  for (const spec of providers.values()) breakerOf(spec);
 
   /** The provider the config names, if this tenant may use it with that model; throws otherwise. */
   function check(config: TenantConfig): ProviderSpec {
@@ -54,6 +82,11 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
       check(config);
     },
 
+    /** Each provider's circuit state, by provider id (operator-defined, so a bounded set). */
+    breakerStates(): { provider: string; state: BreakerState }[] {
+      return [...providers.values()].map((spec) => ({ provider: spec.id, state: breakerOf(spec).state() }));
+    },
+
     /**
      * The guarded model for this tenant's config. A tenant's own key (BYOK) is decrypted on every
      * call and only ever used for that tenant: its cache entry is keyed by tenant and key fingerprint.
@@ -77,9 +110,12 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
         cacheKey = JSON.stringify(['tenant', tenantId, spec.id, modelId, fingerprint(key)]);
       }
       return cache.get(cacheKey, () =>
-        guardProviderCalls(createProviderModel(spec, modelId, credentials), {
+        guardProviderCalls(createProviderModel(spec, modelId, credentials, fetch), {
           provider: spec.id,
           timeoutMs: options.timeoutMs,
+          connectTimeoutMs: options.connectTimeoutMs,
+          maxRetries: options.maxRetries,
+          breaker: breakerOf(spec),
         }),
       );
     },

@@ -13,6 +13,11 @@ export interface EnclaveMetrics extends HttpMetrics {
    * on every scrape; when it returns null no series is written. Call it once.
    */
   observeDatabasePool(read: () => PoolStats): void;
+  /**
+   * Reports each provider's circuit as `enclave_provider_circuit_state{provider}` (0 closed,
+   * 1 half-open, 2 open), read on every scrape. Provider ids are the operator's, a bounded set. Call it once.
+   */
+  observeProviderBreakers(read: () => readonly { provider: string; state: 'closed' | 'half-open' | 'open' }[]): void;
 }
 
 /** Latency buckets (seconds) from a cached SQLite read to a long streamed turn. */
@@ -117,6 +122,19 @@ export function createMetrics(): EnclaveMetrics {
           this.set({ state: 'total' }, stats.total);
           this.set({ state: 'idle' }, stats.idle);
           this.set({ state: 'waiting' }, stats.waiting);
+        },
+      });
+    },
+    observeProviderBreakers(read) {
+      const values = { closed: 0, 'half-open': 1, open: 2 } as const;
+      new Gauge({
+        name: 'enclave_provider_circuit_state',
+        help: "A provider endpoint's circuit breaker in this process: 0 closed, 1 half-open (one trial call), 2 open (calls refused)",
+        labelNames: ['provider'] as const,
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const { provider, state } of read()) this.set({ provider }, values[state]);
         },
       });
     },

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The parsed JSON body (or the raw text when it is not JSON). */
   body: unknown;
+  /** When it arrived (`Date.now()`), for tests of retry waits. */
+  receivedAt: number;
 }
 
 /**
@@ -102,9 +104,10 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
   const requests: RecordedRequest[] = [];
   const steps: ScriptStep[] = [];
   const server = createServer(async (request, response) => {
+    const receivedAt = Date.now();
     const body = await readBody(request);
     const path = request.url ?? '/';
-    requests.push({ method: request.method ?? 'GET', path, headers: headersOf(request), body });
+    requests.push({ method: request.method ?? 'GET', path, headers: headersOf(request), body, receivedAt });
     const step = steps.shift();
     if (!step) {
       response.writeHead(500, { 'content-type': 'application/json' });

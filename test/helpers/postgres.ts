@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'node:net';
 import pg from 'pg';
 import { initRoles } from '../../src/storage/postgres/roles.ts';
+import { reachable } from './reachable.ts';
 
 const SUPERUSER_URL = process.env.ENCLAVE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -18,25 +18,12 @@ export interface TestDatabase {
 
 let available: Promise<boolean> | null = null;
 
-function reachable(url: URL, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(url.port || 5432), url.hostname, () => done(true));
-  });
-}
-
 /**
  * Whether PostgreSQL tests run. In CI (`CI=true`) an unreachable server is an error: those tests
  * are required there. On a laptop without PostgreSQL they skip with a printed notice.
  */
 export async function postgresAvailable(): Promise<boolean> {
-  available ??= reachable(new URL(SUPERUSER_URL)).then((ok) => {
+  available ??= reachable(new URL(SUPERUSER_URL), 5432).then((ok) => {
     if (ok) return true;
     if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI but ${SUPERUSER_URL} does not answer`);
     console.warn(`[skip] PostgreSQL tests: ${SUPERUSER_URL} does not answer (start PostgreSQL to run them)`);
