@@ -88,6 +88,12 @@ export const configSchema = z.object({
   providerBreakerThreshold: positiveInt(5),
   /** How long an open circuit refuses calls (503 PROVIDER_UNAVAILABLE) before one trial call (ms). */
   providerBreakerCooldownMs: positiveInt(30_000),
+  /** How long an Idempotency-Key is remembered after its first request (ms); it can then be used again. */
+  idempotencyTtlMs: positiveInt(86_400_000),
+  /** How long a retry waits for the first request with its Idempotency-Key, still running, before 409 IDEMPOTENCY_IN_PROGRESS (ms). */
+  idempotencyWaitMs: positiveInt(60_000),
+  /** How long an enqueued turn waits for the turns before it on its session before 409 SESSION_BUSY (ms). */
+  sessionQueueTimeoutMs: positiveInt(120_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -145,4 +151,7 @@ export const ENV_KEYS = {
   providerConnectTimeoutMs: 'PROVIDER_CONNECT_TIMEOUT_MS',
   providerBreakerThreshold: 'PROVIDER_BREAKER_THRESHOLD',
   providerBreakerCooldownMs: 'PROVIDER_BREAKER_COOLDOWN_MS',
+  idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS',
+  idempotencyWaitMs: 'IDEMPOTENCY_WAIT_MS',
+  sessionQueueTimeoutMs: 'SESSION_QUEUE_TIMEOUT_MS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -26,6 +26,17 @@ export const ERROR_CODES = {
   SESSION_NOT_FOUND: { status: 404, title: 'Session not found', retryable: false },
   TURN_NOT_FOUND: { status: 404, title: 'Turn not found or not running', retryable: false },
   TURN_CANCELLED: { status: 409, title: 'The turn was cancelled', retryable: false },
+  SESSION_BUSY: { status: 409, title: 'Another turn is running on this session', retryable: true },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    title: 'The Idempotency-Key was used with a different request',
+    retryable: false,
+  },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still running',
+    retryable: true,
+  },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found', retryable: false },
   SECRET_NOT_FOUND: { status: 404, title: 'Secret not found', retryable: false },
   SECRETS_NOT_CONFIGURED: { status: 503, title: 'Secrets need ENCLAVE_MASTER_KEY', retryable: false },

@@ -1,6 +1,6 @@
 import type { AuditEntry, NewAuditEntry } from './audit/audit-entry.ts';
 import type { AdminKeyRecord, ApiKeyRecord, NewApiKey } from './auth/api-key-record.ts';
-import type { Message, NewMessage } from './conversations/message.ts';
+import type { ContentPart, Message, NewMessage } from './conversations/message.ts';
 import type { NewSession, Session } from './conversations/session.ts';
 import type { Tenant, TenantStatus } from './tenants/tenant.ts';
 import type { TenantConfig, TenantConfigVersion } from './tenants/tenant-config.ts';
@@ -18,6 +18,41 @@ export interface ContextItem {
   seq: number;
   role: 'user' | 'assistant';
   text: string;
+}
+
+/**
+ * A message as the context builder and the rolling summary need it: user messages, completed
+ * final replies, and the completed tool-call steps and tool results of a turn.
+ */
+export interface ContextMessage {
+  seq: number;
+  turnId: string;
+  role: 'user' | 'assistant' | 'tool';
+  content: ContentPart[];
+}
+
+/** A session's rolling summary of every context message with `seq <= upToSeq`. */
+export interface SessionSummary {
+  sessionId: string;
+  upToSeq: number;
+  text: string;
+  /** `provider:model` that wrote it. */
+  model: string;
+  /** Its size by the token counter of that model. */
+  tokenCount: number;
+  createdAt: string;
+}
+
+export type NewSessionSummary = Omit<SessionSummary, 'createdAt'>;
+
+/** One message found by `searchMessages`. */
+export interface MessageSearchHit {
+  sessionId: string;
+  seq: number;
+  role: 'user' | 'assistant';
+  /** The message's text (its text parts joined), whole; callers cut snippets. */
+  text: string;
+  createdAt: string;
 }
 
 export interface BeginTurnInput {
@@ -61,6 +96,37 @@ export interface Storage {
    * `seq < beforeSeq`, newest first, at most `limit`. Cost is bounded by `limit`.
    */
   recentContext(tenantId: string, sessionId: string, beforeSeq: number, limit: number): Promise<ContextItem[]>;
+
+  /**
+   * Context messages (see `ContextMessage`) with `afterSeq < seq < beforeSeq`, newest first
+   * (`desc`) or oldest first (`asc`), at most `limit`. Cost is bounded by `limit`.
+   */
+  contextMessages(
+    tenantId: string,
+    sessionId: string,
+    options: { afterSeq: number; beforeSeq: number; limit: number; order: 'asc' | 'desc' },
+  ): Promise<ContextMessage[]>;
+
+  /** The session's newest rolling summary (highest `upToSeq`), or null. */
+  latestSessionSummary(tenantId: string, sessionId: string): Promise<SessionSummary | null>;
+
+  /**
+   * Stores a rolling summary and the usage record of the model call that wrote it, in one
+   * transaction. A summary with the same `upToSeq` already stored (a concurrent turn wrote it)
+   * wins: nothing is written and false is returned.
+   */
+  saveSessionSummary(tenantId: string, summary: NewSessionSummary, usage: NewUsageRecord): Promise<boolean>;
+
+  /**
+   * The tenant's user and assistant messages whose text contains `query` (case-insensitive; on
+   * SQLite only ASCII letters fold), newest first, at most `limit`; within one session when
+   * `sessionId` is given, and never the messages of turn `excludeTurnId`. Only this tenant's rows
+   * are read whatever the arguments: the caller passes the tenant of the turn, never one a model named.
+   */
+  searchMessages(
+    tenantId: string,
+    options: { query: string; sessionId: string | null; excludeTurnId: string | null; limit: number },
+  ): Promise<MessageSearchHit[]>;
 
   getTenant(tenantId: string): Promise<Tenant | null>;
 

@@ -7,6 +7,7 @@ import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../co
 import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
 import { createSqlAudit } from './sql-audit.ts';
 import { createSqlConfig } from './sql-config.ts';
+import { createSqlContext } from './sql-context.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
 import { createSqlIdentity } from './sql-identity.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
@@ -123,6 +124,7 @@ export function createSqlStorage(
     ...createSqlUsage(database),
     ...createSqlAudit(database, now, ids),
     ...createSqlTenantData(database, now),
+    ...createSqlContext(database, now),
 
     async completeTurn(tenantId, sessionId, messages, usage) {
       return database.forTenant(tenantId).transaction(async (client) => {
@@ -231,6 +233,7 @@ export function createSqlStorage(
 
     async deleteSession(tenantId, sessionId) {
       return database.forTenant(tenantId).transaction(async (client) => {
+        await client.run('DELETE FROM session_summaries WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
         await client.run('DELETE FROM messages WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
         const result = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND id = ?', [tenantId, sessionId]);
         return result.changes > 0;

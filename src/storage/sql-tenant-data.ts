@@ -7,6 +7,7 @@ const EXPORT_TABLES = [
   'api_keys',
   'sessions',
   'messages',
+  'session_summaries',
   'usage_records',
   'audit_log',
   'tenant_secrets',
@@ -23,6 +24,7 @@ const EXPORT_KEYS: Record<(typeof EXPORT_TABLES)[number], readonly string[]> = {
   api_keys: ['id'],
   sessions: ['id'],
   messages: ['session_id', 'seq'],
+  session_summaries: ['session_id', 'up_to_seq'],
   usage_records: ['id'],
   audit_log: ['id'],
   tenant_secrets: ['name'],
@@ -52,6 +54,13 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
         // (the legacy session, another user's session), found through the user id on the message.
         const turns = `SELECT turn_id FROM messages WHERE tenant_id = ? AND (user_id = ? OR session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?))`;
         const turnParams = [tenantId, userId, tenantId, userId];
+        // A summary may quote any message of its session: every summary of a session the user owns
+        // or spoke in goes, before the messages that identify those sessions are deleted.
+        await client.run(
+          `DELETE FROM session_summaries WHERE tenant_id = ? AND session_id IN (
+             SELECT session_id FROM messages WHERE tenant_id = ? AND turn_id IN (${turns}))`,
+          [tenantId, tenantId, ...turnParams],
+        );
         const usage = await client.run(
           `DELETE FROM usage_records WHERE tenant_id = ? AND (user_id = ? OR turn_id IN (${turns}))`,
           [tenantId, userId, ...turnParams],

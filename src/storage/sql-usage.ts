@@ -49,14 +49,15 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
       const columns = [byDay ? 'day' : 'NULL AS day', byModel ? 'model' : 'NULL AS model'].join(', ');
       const group = [byDay ? 'day' : null, byModel ? 'model' : null].filter(Boolean).join(', ');
       const rows = await database.forTenant(tenantId).all(
-        `SELECT ${columns}, count(*) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+        // A `summary` record charges tokens but is no turn of its own.
+        `SELECT ${columns}, count(*) AS records, sum(CASE WHEN status = 'summary' THEN 0 ELSE 1 END) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
                 sum(total_tokens) AS total_tokens, sum(tool_calls) AS tool_calls
            FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ?
            ${group ? `GROUP BY ${group} ORDER BY ${group}` : ''}`,
         [tenantId, from, to],
       );
       return rows
-        .filter((row) => Number(row.turns) > 0)
+        .filter((row) => Number(row.records) > 0)
         .map(
           (row): UsageAggregate => ({
             day: nullable(row.day),

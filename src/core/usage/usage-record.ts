@@ -13,7 +13,8 @@ export interface UsageRecord {
   totalTokens: number;
   toolCalls: number;
   latencyMs: number;
-  status: 'completed' | 'failed';
+  /** `summary`: the model call that updated a session's rolling summary (not a turn of its own). */
+  status: 'completed' | 'failed' | 'summary';
   /** UTC day, `YYYY-MM-DD`, for aggregation. */
   day: string;
   createdAt: string;

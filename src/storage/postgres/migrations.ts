@@ -28,7 +28,7 @@ const V1_TABLES: readonly TenantTable[] = [
  * `rowLevelSecurity(…)` in the migration that creates it; the RLS test fails for any table with a
  * `tenant_id` column that is missing.
  */
-export const RLS_TABLES: readonly TenantTable[] = [...V1_TABLES];
+export const RLS_TABLES: readonly TenantTable[] = [...V1_TABLES, { table: 'session_summaries', column: 'tenant_id' }];
 
 /**
  * Row-level security for one table: ENABLE and FORCE (the owner is bound too), a policy that
@@ -236,6 +236,25 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
             $body$;
         $f$, current_schema());
       END $do$;
+    `,
+  },
+  {
+    version: 7,
+    name: 'session-summaries',
+    // Rolling summaries of a session's older turns (docs/decisions/0006-rolling-summary.md).
+    sql: `
+      CREATE TABLE session_summaries (
+        tenant_id ${ID} NOT NULL,
+        session_id ${ID} NOT NULL,
+        up_to_seq BIGINT NOT NULL,
+        text TEXT NOT NULL,
+        model TEXT NOT NULL,
+        token_count BIGINT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, session_id, up_to_seq),
+        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+      );
+      ${rowLevelSecurity({ table: 'session_summaries', column: 'tenant_id' })}
     `,
   },
 ];

@@ -191,4 +191,22 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_user ON messages (tenant_id, user_id) WHERE user_id IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'session-summaries',
+    // Rolling summaries of a session's older turns (docs/decisions/0006-rolling-summary.md).
+    sql: `
+      CREATE TABLE session_summaries (
+        tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        up_to_seq INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        model TEXT NOT NULL,
+        token_count INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, session_id, up_to_seq),
+        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+      );
+    `,
+  },
 ];
