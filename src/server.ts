@@ -11,8 +11,11 @@ import { createIds } from './core/ids.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
 import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
+import { createIdempotency } from './core/turns/idempotency.ts';
 import { createTurnRegistry } from './core/turns/turn-registry.ts';
+import { createMemorySessionLock } from './events/memory-session-lock.ts';
 import { createMemoryTurnBus } from './events/memory-turn-bus.ts';
+import { createRedisSessionLock } from './events/redis-session-lock.ts';
 import { createRedisTurnBus } from './events/redis-turn-bus.ts';
 import { buildApp } from './http/build-app.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
@@ -68,7 +71,13 @@ export async function createEnclave(
    */
   options: { logger?: boolean; simulatedWordDelayMs?: number } = {},
 ): Promise<Enclave> {
-  const { storage, admin, credentials, migration } = await createStorage({
+  const {
+    storage,
+    admin,
+    credentials,
+    idempotency: idempotencyStore,
+    migration,
+  } = await createStorage({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
     migrate: true,
@@ -115,11 +124,26 @@ export async function createEnclave(
     bus: turnBus,
     onError: (error) => log?.warn({ err: error }, 'turn bus call failed; the turn runs on'),
   });
+  // One turn at a time per session (policy enqueue or reject); across replicas through Redis.
+  const sessionLock = redis
+    ? createRedisSessionLock(redis, {
+        waitMs: config.sessionQueueTimeoutMs,
+        log: { warn: (details, message) => log?.warn(details, message) },
+      })
+    : createMemorySessionLock({ waitMs: config.sessionQueueTimeoutMs });
+  const idempotency = createIdempotency({
+    store: idempotencyStore,
+    ttlMs: config.idempotencyTtlMs,
+    waitMs: config.idempotencyWaitMs,
+    newToken: () => ids.next('idk'),
+    onCleanupError: (error) => log?.warn({ err: error }, 'could not delete expired idempotency keys'),
+  });
   const slowModel = options.simulatedWordDelayMs
     ? createSimulatedModel('simulated-1', { wordDelayMs: options.simulatedWordDelayMs })
     : null;
   const agent = {
     admission,
+    sessionLock,
     turns,
     storage,
     ids,
@@ -183,6 +207,7 @@ export async function createEnclave(
       secrets,
       checkModel: models.check,
       newId: (prefix) => ids.next(prefix),
+      idempotency,
     },
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),
     readiness: { accepting: () => accepting },
@@ -213,6 +238,7 @@ export async function createEnclave(
         } finally {
           // After the drain: no turn runs any more, so no cancel needs delivering.
           await turnBus.close();
+          await sessionLock.close();
           await counters.close();
           await redis?.quit().catch(() => redis.disconnect());
           await storage.close();

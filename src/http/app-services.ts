@@ -6,6 +6,7 @@ import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
 import type { TenantDirectory } from '../core/tenants/tenant-directory.ts';
+import type { Idempotency } from '../core/turns/idempotency.ts';
 import type { TurnRegistry } from '../core/turns/turn-registry.ts';
 import type { HttpMetrics } from './metrics-port.ts';
 
@@ -39,4 +40,6 @@ export interface AppServices {
   checkModel?(config: TenantConfig): void;
   /** Fresh ids (`key_…`). */
   newId(prefix: string): string;
+  /** `Idempotency-Key` on turn-creating routes; absent means the header is ignored. */
+  idempotency?: Idempotency;
 }

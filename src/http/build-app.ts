@@ -23,9 +23,11 @@ import { registerLoadShedding } from '../telemetry/load-shedding.ts';
 import { requestTenantId } from '../telemetry/request-tenant.ts';
 import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
+import { registerIdempotency } from './idempotency.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
+import { namedTenant } from './plugins/tenant-header.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
@@ -127,6 +129,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
     done();
   });
+  // Exactly-once turns: after validation and authentication, before the turn routes' handlers.
+  if (services.idempotency) {
+    registerIdempotency(app, {
+      idempotency: services.idempotency,
+      routes: [
+        {
+          method: 'POST',
+          url: '/agent/interact',
+          named: (request) => (request.body as { tenant_id: string }).tenant_id,
+          sse: false,
+        },
+        { method: 'POST', url: '/v1/sessions/:id/messages', named: namedTenant, sse: true },
+      ],
+      onError: (error) => app.log.warn({ err: error }, 'could not settle an idempotency key'),
+    });
+  }
   // Every request log line carries tenant_id from here on (the body is parsed, validation not yet run).
   const tenantLogged = new WeakSet<FastifyRequest>();
   app.addHook('preValidation', (request, _reply, done) => {

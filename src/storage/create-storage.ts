@@ -1,4 +1,5 @@
 import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
+import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { type Migration, type MigrationResult, migrate } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
 import { openPostgres } from './postgres/open-postgres.ts';
@@ -29,6 +30,8 @@ export interface OpenedStorage {
   storage: Storage;
   admin: AdminStorage;
   credentials: CredentialLookup;
+  /** Idempotency keys of turn requests (tenant-scoped, like `storage`). */
+  idempotency: IdempotencyStore;
   migration: MigrationResult | null;
   /** Connection pool figures (PostgreSQL), or null. */
   poolStats: () => { total: number; idle: number; waiting: number } | null;
@@ -106,6 +109,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
       storage,
       admin: storage,
       credentials: storage,
+      idempotency: storage,
       migration: migration ?? sqliteMigration,
       poolStats: () => database.poolStats(),
     };

@@ -2,6 +2,7 @@ import type { Message, NewMessage } from '../core/conversations/message.ts';
 import { messageText } from '../core/conversations/message.ts';
 import type { NewSession } from '../core/conversations/session.ts';
 import { AppError } from '../core/errors.ts';
+import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { createIds, type Ids } from '../core/ids.ts';
 import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
 import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
@@ -9,6 +10,7 @@ import { createSqlAudit } from './sql-audit.ts';
 import { createSqlConfig } from './sql-config.ts';
 import { createSqlContext } from './sql-context.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
+import { createSqlIdempotency } from './sql-idempotency.ts';
 import { createSqlIdentity } from './sql-identity.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
 import { createSqlTenants } from './sql-tenants.ts';
@@ -30,7 +32,7 @@ const INSERT_SESSION =
 export function createSqlStorage(
   database: SqlDatabase,
   options: { now?: () => Date; ids?: Ids } = {},
-): Storage & AdminStorage & CredentialLookup {
+): Storage & AdminStorage & CredentialLookup & IdempotencyStore {
   const now = options.now ?? (() => new Date());
   const ids = options.ids ?? createIds();
   const messageParams = (tenantId: string, sessionId: string, seq: number, message: NewMessage, createdAt: string) =>
@@ -124,6 +126,7 @@ export function createSqlStorage(
     ...createSqlUsage(database),
     ...createSqlAudit(database, now, ids),
     ...createSqlTenantData(database, now),
+    ...createSqlIdempotency(database),
     ...createSqlContext(database, now),
 
     async completeTurn(tenantId, sessionId, messages, usage) {

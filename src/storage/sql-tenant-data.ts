@@ -9,6 +9,7 @@ const EXPORT_TABLES = [
   'messages',
   'session_summaries',
   'usage_records',
+  'idempotency_keys',
   'audit_log',
   'tenant_secrets',
 ] as const;
@@ -26,6 +27,7 @@ const EXPORT_KEYS: Record<(typeof EXPORT_TABLES)[number], readonly string[]> = {
   messages: ['session_id', 'seq'],
   session_summaries: ['session_id', 'up_to_seq'],
   usage_records: ['id'],
+  idempotency_keys: ['key'],
   audit_log: ['id'],
   tenant_secrets: ['name'],
 };
@@ -60,6 +62,11 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
           `DELETE FROM session_summaries WHERE tenant_id = ? AND session_id IN (
              SELECT session_id FROM messages WHERE tenant_id = ? AND turn_id IN (${turns}))`,
           [tenantId, tenantId, ...turnParams],
+        );
+        // Stored turn responses quote the user's messages: their keys go too.
+        await client.run(
+          `DELETE FROM idempotency_keys WHERE tenant_id = ? AND (user_id = ? OR turn_id IN (${turns}))`,
+          [tenantId, userId, ...turnParams],
         );
         const usage = await client.run(
           `DELETE FROM usage_records WHERE tenant_id = ? AND (user_id = ? OR turn_id IN (${turns}))`,

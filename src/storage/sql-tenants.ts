@@ -9,6 +9,7 @@ export const TENANT_TABLES = [
   'messages',
   'sessions',
   'usage_records',
+  'idempotency_keys',
   'api_keys',
   'tenant_configs',
   'tenant_secrets',

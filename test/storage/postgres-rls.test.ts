@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIds } from '../../src/core/ids.ts';
 import type { AdminStorage, CredentialLookup, Storage } from '../../src/core/ports.ts';
+import type { IdempotencyStore } from '../../src/core/turns/idempotency.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { RLS_TABLES } from '../../src/storage/postgres/migrations.ts';
 import { UnsafeRoleError } from '../../src/storage/postgres/roles.ts';
@@ -13,7 +14,7 @@ const ids = createIds();
 /** Row-level security checked behind the server's back, with raw SQL as the runtime role. */
 describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
   let database: TestDatabase;
-  let storage: Storage & AdminStorage & CredentialLookup;
+  let storage: Storage & AdminStorage & CredentialLookup & IdempotencyStore;
   let runtime: pg.Client;
   let superuser: pg.Client;
 
@@ -75,6 +76,14 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
     await storage.appendAudit({ tenantId, actor: 'test', action: 'test', target: 't', requestId: null, details: {} });
     await storage.putDataKey(tenantId, 'wrapped');
     await storage.putSecret(tenantId, 'S', 'cipher');
+    await storage.claimIdempotencyKey(tenantId, {
+      key: 'k',
+      fingerprint: 'f',
+      token: 't',
+      userId: 'u1',
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
   }
 
   beforeAll(async () => {
@@ -85,7 +94,7 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       sqliteSynchronous: 'NORMAL',
       migrate: true,
     });
-    storage = opened.storage as Storage & AdminStorage & CredentialLookup;
+    storage = opened.storage as Storage & AdminStorage & CredentialLookup & IdempotencyStore;
     await populate('tenant-a');
     await populate('tenant-b');
     runtime = new pg.Client({ connectionString: database.url });

@@ -6,6 +6,7 @@ import type { Ids } from '../ids.ts';
 import type { Storage } from '../ports.ts';
 import { assertResponseLanguage, withResponseLanguage } from '../tenants/response-language.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
+import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
 import { buildContext } from './build-context.ts';
 import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
@@ -34,6 +35,8 @@ export interface AgentDeps {
   settings: AgentSettings;
   /** Concurrency and token limits; absent means unlimited. */
   admission?: TurnAdmission;
+  /** One turn at a time per session (see `TurnRequest.sessionConcurrency`); absent means no session lock. */
+  sessionLock?: SessionLock;
   /** Running turns, cancellable from any replica; absent means a turn stops only through `signal`. */
   turns?: TurnRegistry;
 }
@@ -55,6 +58,11 @@ export interface TurnRequest {
   createSession?: NewSession | null;
   /** Response language of this turn, over the config's; one of RESPONSE_LANGUAGES or UNSUPPORTED_LANGUAGE. */
   language?: string | null;
+  /**
+   * The session's policy for a turn sent while another runs there: `enqueue` (wait, in arrival
+   * order) or `reject` (SESSION_BUSY). Absent (the legacy endpoint) runs the turn beside the others.
+   */
+  sessionConcurrency?: SessionConcurrency | null;
   /**
    * Aborts the model call; partial output is stored as failed and the turn fails with
    * PROVIDER_ERROR. A cancel through `deps.turns` also stores it, and fails with TURN_CANCELLED.
@@ -85,6 +93,21 @@ type ResolvedModel = LanguageModel & { provider: string; modelId: string };
 export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
   // Before admission: a bad override takes no slot and stores nothing.
   if (request.language) assertResponseLanguage(request.language);
+  if (!deps.sessionLock || !request.sessionConcurrency) return admitTurn(deps, request);
+  // Before admission too: a turn waiting for its session holds no concurrent-turn slot.
+  const lease = await deps.sessionLock.acquire(request.tenantId, request.sessionId, {
+    mode: request.sessionConcurrency,
+    signal: request.signal,
+  });
+  try {
+    return await admitTurn(deps, request);
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Takes a concurrent-turn slot and checks the token limits, then runs the turn. */
+async function admitTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
   const { admission } = deps;
   if (!admission || !request.limits) return runAdmittedTurn(deps, request);
   // Key-level counters exist only for keys with limits of their own (set when the key is created).

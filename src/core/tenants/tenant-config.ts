@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.ts';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-service.ts';
+import { SESSION_CONCURRENCY } from '../turns/session-lock.ts';
 import { assertResponseLanguage } from './response-language.ts';
 
 const positive = z.number().int().positive();
@@ -77,6 +78,11 @@ export const tenantConfigSchema = z
     limits: limitSettingsSchema.default(limitSettingsSchema.parse({})),
     jwt: jwtTrustSchema.nullable().default(null),
     /**
+     * A turn sent to a session while another runs there: `enqueue` runs it next, in arrival order;
+     * `reject` answers 409 SESSION_BUSY. Configs stored before this field existed mean `enqueue`.
+     */
+    sessionConcurrency: z.enum(SESSION_CONCURRENCY).default('enqueue'),
+    /**
      * Operator only: the models this tenant may use, as `provider:model` or `provider:*`; null or
      * missing allows every model the platform's providers offer.
      */
@@ -93,7 +99,14 @@ export type TenantConfig = z.infer<typeof tenantConfigSchema>;
 export const DEFAULT_TENANT_CONFIG: TenantConfig = tenantConfigSchema.parse({});
 
 /** Fields a tenant may change about itself; limits, JWT trust and allowed models are the operator's. */
-export const TENANT_EDITABLE_FIELDS = ['systemPrompt', 'model', 'language', 'tools', 'contextBudgetTokens'] as const;
+export const TENANT_EDITABLE_FIELDS = [
+  'systemPrompt',
+  'model',
+  'language',
+  'tools',
+  'contextBudgetTokens',
+  'sessionConcurrency',
+] as const;
 
 export interface TenantConfigVersion {
   version: number;

@@ -23,12 +23,19 @@ const V1_TABLES: readonly TenantTable[] = [
   { table: 'tenant_secrets', column: 'tenant_id' },
 ];
 
+/** Idempotency keys (migration 6). */
+const IDEMPOTENCY_KEYS: TenantTable = { table: 'idempotency_keys', column: 'tenant_id' };
+
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
  * `rowLevelSecurity(…)` in the migration that creates it; the RLS test fails for any table with a
  * `tenant_id` column that is missing.
  */
-export const RLS_TABLES: readonly TenantTable[] = [...V1_TABLES, { table: 'session_summaries', column: 'tenant_id' }];
+export const RLS_TABLES: readonly TenantTable[] = [
+  ...V1_TABLES,
+  { table: 'session_summaries', column: 'tenant_id' },
+  IDEMPOTENCY_KEYS,
+];
 
 /**
  * Row-level security for one table: ENABLE and FORCE (the owner is bound too), a policy that
@@ -255,6 +262,29 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
       );
       ${rowLevelSecurity({ table: 'session_summaries', column: 'tenant_id' })}
+    `,
+  },
+  {
+    version: 6,
+    name: 'idempotency-keys',
+    // No foreign key to tenants: a legacy interact claims its key before it creates the tenant.
+    sql: `
+      CREATE TABLE idempotency_keys (
+        tenant_id ${ID} NOT NULL,
+        key ${ID} NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('in_progress', 'completed', 'failed')),
+        claim_token TEXT NOT NULL,
+        user_id ${ID},
+        turn_id ${ID},
+        response_status BIGINT,
+        response_body TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, key)
+      );
+      CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at);
+      ${rowLevelSecurity(IDEMPOTENCY_KEYS)}
     `,
   },
 ];

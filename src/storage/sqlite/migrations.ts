@@ -209,4 +209,26 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'idempotency-keys',
+    // No foreign key to tenants: a legacy interact claims its key before it creates the tenant.
+    sql: `
+      CREATE TABLE idempotency_keys (
+        tenant_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('in_progress', 'completed', 'failed')),
+        claim_token TEXT NOT NULL,
+        user_id TEXT,
+        turn_id TEXT,
+        response_status INTEGER,
+        response_body TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, key)
+      );
+      CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at);
+    `,
+  },
 ];

@@ -24,13 +24,21 @@ export function legacyInteractRoute(
           summary: 'Send a message to the tenant agent (original API)',
           description:
             'Creates the tenant on first use while authentication is disabled, runs one turn on the tenant legacy session, and returns the reply.',
+          headers: z.looseObject({
+            'idempotency-key': z
+              .string()
+              .optional()
+              .describe(
+                'Makes the interaction exactly-once: a retry with the same key and body gets the first response again, without running the model again; see docs/api.md.',
+              ),
+          }),
           body: z.object({
             tenant_id: z.string().regex(TENANT_ID_PATTERN, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
             message: z.string().max(options.messageMaxChars),
           }),
           response: {
             200: z.object({ tenant_id: z.string(), response: z.string() }),
-            ...problems(401, 403, 404, 413, 422, 429, 502),
+            ...problems(401, 403, 404, 409, 413, 422, 429, 502),
           },
         },
       },

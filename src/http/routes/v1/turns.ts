@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SESSION_CONCURRENCY } from '../../../core/turns/session-lock.ts';
 import type { TurnEvent } from '../../../core/agents/turn-event.ts';
 import { isAppError } from '../../../core/errors.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
+import { settlingTurns } from '../../idempotency.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
 import { messageSchema, toMessageJson, toUsageJson, usageSchema } from '../../schemas/message.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -50,7 +52,15 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           summary: 'Send a message and run one agent turn',
           description:
             'Returns the stored user message, the assistant (and tool) messages, and token usage. With `Accept: text/event-stream` the turn streams as SSE events `turn-start`, `text-delta`, `tool-call`, `tool-result`, `turn-end` (or `error`). A turn cancelled through `POST /v1/turns/{id}/cancel` answers 409 `TURN_CANCELLED` (streamed: an `error` event with that code).',
-          headers: z.looseObject({ 'tenant-id': z.string().optional() }),
+          headers: z.looseObject({
+            'tenant-id': z.string().optional(),
+            'idempotency-key': z
+              .string()
+              .optional()
+              .describe(
+                'Makes the turn exactly-once: a retry with the same key and body gets the first response (replayed, with `Idempotent-Replayed: true`) without running the model again; see docs/api.md.',
+              ),
+          }),
           params: z.object({ id: sessionIdSchema }),
           body: z
             .object({
@@ -62,6 +72,12 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
                 .optional()
                 .describe(
                   "Response language for this turn (en, es, fr, de, ja), over the tenant config's; another value answers 422 UNSUPPORTED_LANGUAGE.",
+                ),
+              session_concurrency: z
+                .enum(SESSION_CONCURRENCY)
+                .optional()
+                .describe(
+                  "While another turn runs on the session: `enqueue` (run after it) or `reject` (409 SESSION_BUSY), over the tenant config's `sessionConcurrency`.",
                 ),
             })
             .strict(),
@@ -89,6 +105,8 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           config: access.config,
           actor: access.actor,
           limits: access.limits,
+          // Configs stored before the field existed lack it: they mean `enqueue`.
+          sessionConcurrency: request.body.session_concurrency ?? access.config.config.sessionConcurrency ?? 'enqueue',
         };
         if (!request.headers.accept?.includes('text/event-stream')) {
           const result = await services.runTurn(turn);
@@ -117,7 +135,7 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           writer.send(event.type, eventData(event));
         };
         try {
-          await services.runTurn({ ...turn, signal: abort.signal, onEvent });
+          await settlingTurns(services, request, reply).runTurn({ ...turn, signal: abort.signal, onEvent });
         } catch (error) {
           if (!writer) throw error;
           if (!isAppError(error)) request.log.error({ err: error }, 'streamed turn failed');

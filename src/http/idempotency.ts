@@ -1,0 +1,211 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TurnResult } from '../core/agents/run-agent.ts';
+import type { Principal } from '../core/auth/principal.ts';
+import { AppError, isAppError } from '../core/errors.ts';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  type Idempotency,
+  requestFingerprint,
+  type StoredResponse,
+} from '../core/turns/idempotency.ts';
+import { tenantIdFor } from './access.ts';
+import type { AppServices } from './app-services.ts';
+import { toProblem } from './plugins/error-handler.ts';
+import { toTurnJson } from './schemas/turn.ts';
+
+/** A turn-creating route that honours `Idempotency-Key`. */
+export interface IdempotentRoute {
+  method: 'POST';
+  /** The route pattern, as registered (`/v1/sessions/:id/messages`). */
+  url: string;
+  /** The tenant the request names (body, header), checked against the credential like the route does. */
+  named(request: FastifyRequest): string | undefined;
+  /** Whether a completed turn may be replayed as SSE to a retry that asks for `text/event-stream`. */
+  sse: boolean;
+}
+
+/**
+ * Failures stored and replayed like a success: final answers about a turn that ran (its user
+ * message is stored). Every other failure releases the key, so a retry with it runs the turn: the
+ * retryable ones (provider 5xx, timeouts, rate limits, an open circuit, our own 5xx), and the
+ * refusals that ran nothing (limits, a busy or unknown session, validation).
+ */
+const STORED_FAILURES: ReadonlySet<string> = new Set(['PROVIDER_REJECTED', 'TURN_CANCELLED']);
+
+/** The claim of each request in flight that holds one, settled (once) by its response. */
+const settlers = new WeakMap<FastifyRequest, (outcome: Settlement) => Promise<void>>();
+
+type Settlement = { kind: 'store'; failed: boolean; response: StoredResponse } | { kind: 'release' };
+
+/** Who sends the request, as the fingerprint sees it: another credential never matches a key. */
+function callerOf(principal: Principal): string {
+  if (principal.kind === 'tenant') return principal.keyId ? `key:${principal.keyId}` : `jwt:${principal.userId ?? ''}`;
+  if (principal.kind === 'admin') return `admin:${principal.keyId}`;
+  return 'open';
+}
+
+function keyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(header)) {
+    throw new AppError('VALIDATION_FAILED', 'headers.idempotency-key: must be 1 to 255 printable ASCII characters');
+  }
+  return header;
+}
+
+const wantsSse = (request: FastifyRequest) => request.headers.accept?.includes('text/event-stream') ?? false;
+
+/** Answers a retry with the stored response: the same status and body, marked `Idempotent-Replayed`. */
+function replay(request: FastifyRequest, reply: FastifyReply, route: IdempotentRoute, stored: StoredResponse) {
+  const body = stored.body as Record<string, unknown>;
+  if (route.sse && stored.status === 200 && wantsSse(request)) {
+    // A condensed stream: the stored turn's start and end (its reply whole), as the live stream ends.
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-request-id': request.id,
+      'idempotent-replayed': 'true',
+    });
+    const { session_id } = body.user_message as { session_id: unknown };
+    const start = { seq: 1, turn_id: body.turn_id, session_id, user_message: body.user_message };
+    const end = {
+      seq: 2,
+      turn_id: body.turn_id,
+      messages: body.messages,
+      usage: body.usage,
+      latency_ms: body.latency_ms,
+    };
+    reply.raw.end(
+      `id: 1\nevent: turn-start\ndata: ${JSON.stringify(start)}\n\nid: 2\nevent: turn-end\ndata: ${JSON.stringify(end)}\n\n`,
+    );
+    return reply;
+  }
+  return reply
+    .code(stored.status)
+    .header('idempotent-replayed', 'true')
+    .type(stored.status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8')
+    .send(JSON.stringify(stored.body));
+}
+
+/** The settlement of a response the route sent normally (JSON, or a problem before a stream began). */
+function settlementOf(status: number, payload: unknown): Settlement {
+  let body: unknown;
+  try {
+    body = typeof payload === 'string' ? JSON.parse(payload) : null;
+  } catch {
+    body = null;
+  }
+  if (body === null || typeof body !== 'object') return { kind: 'release' };
+  const fields = body as { turn_id?: unknown; code?: unknown };
+  const turnId = typeof fields.turn_id === 'string' ? fields.turn_id : null;
+  if (status < 400) return { kind: 'store', failed: false, response: { status, body, turnId } };
+  if (typeof fields.code === 'string' && STORED_FAILURES.has(fields.code)) {
+    return { kind: 'store', failed: true, response: { status, body, turnId } };
+  }
+  return { kind: 'release' };
+}
+
+/**
+ * `Idempotency-Key` on turn-creating routes. Before the handler (after validation and
+ * authentication) the key is claimed for the request's tenant, or the stored response of the first
+ * request with it is replayed (waiting while that one still runs). The response the handler sends
+ * settles the claim: stored, or released for a retry to run the turn. A streamed turn settles it
+ * through `settleStreamedTurn`, since its response is not sent through Fastify.
+ */
+export function registerIdempotency(
+  app: FastifyInstance,
+  options: { idempotency: Idempotency; routes: readonly IdempotentRoute[]; onError(error: unknown): void },
+): void {
+  const { idempotency } = options;
+  const routes = new Map(options.routes.map((route) => [`${route.method} ${route.url}`, route]));
+
+  app.addHook('preHandler', async (request, reply) => {
+    const route = routes.get(`${request.method} ${request.routeOptions.url}`);
+    if (!route) return;
+    const key = keyOf(request);
+    if (key === undefined) return;
+    const tenantId = tenantIdFor(request, { scope: 'chat', named: route.named(request) });
+    const principal = request.principal;
+    const fingerprint = requestFingerprint({
+      method: request.method,
+      route: route.url,
+      params: request.params,
+      body: request.body,
+      caller: callerOf(principal),
+    });
+    // A retry whose client goes away stops waiting.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableEnded) gone.abort(new AppError('IDEMPOTENCY_IN_PROGRESS', 'The client went away'));
+    };
+    reply.raw.once('close', onClose);
+    const userId = principal.kind === 'tenant' ? principal.userId : null;
+    let begun: Awaited<ReturnType<Idempotency['begin']>>;
+    try {
+      begun = await idempotency.begin(tenantId, { key, fingerprint, userId }, gone.signal);
+    } finally {
+      reply.raw.removeListener('close', onClose);
+    }
+    if (begun.kind === 'replay') return replay(request, reply, route, begun.response);
+    const { claim } = begun;
+    settlers.set(request, async (settlement) => {
+      if (settlers.get(request) === undefined) return;
+      settlers.delete(request);
+      try {
+        if (settlement.kind === 'store') {
+          await idempotency.complete(claim, {
+            status: settlement.failed ? 'failed' : 'completed',
+            response: settlement.response,
+          });
+        } else {
+          await idempotency.release(claim);
+        }
+      } catch (error) {
+        // The response still goes out; the key stays in progress until it expires.
+        options.onError(error);
+      }
+    });
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const settle = settlers.get(request);
+    if (settle) await settle(settlementOf(reply.statusCode, payload));
+    return payload;
+  });
+}
+
+/**
+ * The services a streamed turn runs with: the same, except that the turn's outcome settles the
+ * request's claim (if it holds one) before the stream ends. The result is stored for replay; a
+ * failure is stored when final (STORED_FAILURES), released otherwise, and released when the client
+ * went away, since its retry is how it learns an outcome it never saw.
+ */
+export function settlingTurns(services: AppServices, request: FastifyRequest, reply: FastifyReply): AppServices {
+  const settle = settlers.get(request);
+  if (!settle) return services;
+  return {
+    ...services,
+    async runTurn(turn) {
+      let result: TurnResult;
+      try {
+        result = await services.runTurn(turn);
+      } catch (error) {
+        const clientGone = !reply.raw.writableEnded && (reply.raw.destroyed || request.raw.socket.destroyed);
+        await settle(
+          !isAppError(error) || !STORED_FAILURES.has(error.code) || clientGone
+            ? { kind: 'release' }
+            : {
+                kind: 'store',
+                failed: true,
+                response: { status: error.status, body: toProblem(error, request.id), turnId: null },
+              },
+        );
+        throw error;
+      }
+      const body = toTurnJson(result);
+      await settle({ kind: 'store', failed: false, response: { status: 200, body, turnId: body.turn_id } });
+      return result;
+    },
+  };
+}
