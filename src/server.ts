@@ -23,6 +23,7 @@ import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
+import { tokenCounterFor } from './providers/token-counting.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
@@ -97,7 +98,12 @@ export async function createEnclave(
       log?.[state === 'open' ? 'warn' : 'info']({ provider, state }, `provider circuit ${state}`),
     revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
   });
-  const tools = createToolRegistry({ timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars });
+  const tools = createToolRegistry({
+    timeoutMs: config.toolTimeoutMs,
+    outputMaxChars: config.toolOutputMaxChars,
+    // search_history reads through the tenant-scoped port: the tenant is the turn's, bound per turn.
+    searchHistory: (tenantId, search) => storage.searchMessages(tenantId, search),
+  });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
   metrics.observeProviderBreakers(models.breakerStates);
@@ -149,11 +155,16 @@ export async function createEnclave(
     ids,
     now: () => performance.now(),
     resolveModel: (tenantId: string, tenantConfig: TenantConfig) => slowModel ?? models.resolve(tenantId, tenantConfig),
-    resolveTools: (_tenantId: string, names: readonly string[]) => tools.select(names),
+    resolveTools: (tenantId: string, names: readonly string[], turn?: { sessionId: string; turnId: string }) =>
+      tools.select(names, { tenantId, sessionId: turn?.sessionId ?? null, turnId: turn?.turnId ?? null }),
+    tokenCounter: tokenCounterFor,
+    log: { warn: (details: Record<string, unknown>, message: string) => log?.warn(details, message) },
     settings: {
       systemPrompt: config.systemPrompt,
       contextBudgetTokens: config.contextBudgetTokens,
       maxToolSteps: config.maxToolSteps,
+      contextSummary: config.contextSummary,
+      contextToolResultMaxChars: config.contextToolResultMaxChars,
     },
   };
   const observedAgent = instrumentAgent(agent, { metrics, tracer });

@@ -94,6 +94,13 @@ export const configSchema = z.object({
   idempotencyWaitMs: positiveInt(60_000),
   /** How long an enqueued turn waits for the turns before it on its session before 409 SESSION_BUSY (ms). */
   sessionQueueTimeoutMs: positiveInt(120_000),
+  /** Fold a session's older turns into a rolling summary written by the tenant's model (docs/architecture.md). */
+  contextSummary: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Longest tool result in a turn's context (characters); longer ones are trimmed there, never in storage. */
+  contextToolResultMaxChars: z.coerce.number().int().min(100).default(2_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -154,4 +161,6 @@ export const ENV_KEYS = {
   idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS',
   idempotencyWaitMs: 'IDEMPOTENCY_WAIT_MS',
   sessionQueueTimeoutMs: 'SESSION_QUEUE_TIMEOUT_MS',
+  contextSummary: 'CONTEXT_SUMMARY',
+  contextToolResultMaxChars: 'CONTEXT_TOOL_RESULT_MAX_CHARS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -26,7 +26,10 @@ export function instrumentAgent(
         : instrument(tenantId, resolved as ResolvedModel);
     },
     ...(tracer
-      ? { resolveTools: (tenantId, names) => instrumentTools(deps.resolveTools(tenantId, names), { tenantId, tracer }) }
+      ? {
+          resolveTools: (tenantId, names, turn) =>
+            instrumentTools(deps.resolveTools(tenantId, names, turn), { tenantId, tracer }),
+        }
       : {}),
   };
 }

@@ -1,65 +1,225 @@
-import { describe, expect, it } from 'vitest';
-import type { Message } from '../conversations/message.ts';
-import type { ContextItem, Storage } from '../ports.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStorage } from '../../storage/create-storage.ts';
+import { type RollingSummaryWriter, SUMMARY_NOTE_START } from '../context/rolling-summary.ts';
+import { ESTIMATE_COUNTER } from '../context/token-counter.ts';
+import type { ContentPart, Message, NewMessage } from '../conversations/message.ts';
+import { createIds } from '../ids.ts';
+import type { ContextMessage, SessionSummary, Storage } from '../ports.ts';
 import { buildContext, CONTEXT_MESSAGE_LIMIT } from './build-context.ts';
 
-function storageWith(items: ContextItem[]): { storage: Storage; limits: number[] } {
-  const limits: number[] = [];
-  const storage = {
-    async recentContext(_tenant: string, _session: string, beforeSeq: number, limit: number) {
-      limits.push(limit);
-      return items
-        .filter((item) => item.seq < beforeSeq)
-        .sort((a, b) => b.seq - a.seq)
-        .slice(0, limit);
-    },
-  } as unknown as Storage;
-  return { storage, limits };
+const ids = createIds();
+let storage: Storage;
+beforeEach(async () => {
+  ({ storage } = await createStorage({ databaseUrl: 'sqlite::memory:', sqliteSynchronous: 'NORMAL', migrate: true }));
+});
+afterEach(async () => {
+  await storage.close();
+});
+
+function stored(role: NewMessage['role'], content: ContentPart[], turnId: string, extra: Partial<NewMessage> = {}) {
+  return {
+    id: role === 'user' ? turnId : ids.next('msg'),
+    turnId,
+    role,
+    status: 'completed',
+    content,
+    toolCalls: null,
+    final: false,
+    usage: null,
+    model: null,
+    latencyMs: null,
+    requestId: null,
+    configVersion: null,
+    userId: null,
+    ...extra,
+  } satisfies NewMessage;
 }
 
-const current = (seq: number, text: string) =>
-  ({ seq, sessionId: 's', content: [{ type: 'text', text }] }) as unknown as Message;
+/** Stores a turn (user message, optional tool call and result, final reply); returns its user message. */
+async function turn(text: string, reply: string, tool?: { output: unknown }): Promise<Message> {
+  const turnId = ids.next('msg');
+  const user = await storage.beginTurn('t', {
+    sessionId: 's',
+    createTenant: true,
+    createSession: { id: 's', title: null, userId: null, metadata: {} },
+    message: stored('user', [{ type: 'text', text }], turnId),
+  });
+  const call = { toolCallId: `call_${turnId}`, toolName: 'lookup', input: { q: text } };
+  await storage.appendMessages('t', 's', [
+    ...(tool
+      ? [
+          stored('assistant', [{ type: 'tool-call', ...call }], turnId, { toolCalls: [call] }),
+          stored('tool', [{ type: 'tool-result', ...call, output: tool.output }], turnId),
+        ]
+      : []),
+    stored('assistant', [{ type: 'text', text: reply }], turnId, { final: true }),
+  ]);
+  return user;
+}
+
+/** The current turn's user message, stored like the pipeline stores it. */
+const current = (text: string) => turn(text, '').then(async (message) => message);
+
+/** A writer that records what it was asked and answers with a fixed text, or fails. */
+function spyWriter(options: { fail?: boolean } = {}) {
+  const calls: { previous: SessionSummary | null; messages: readonly ContextMessage[] }[] = [];
+  const writer: RollingSummaryWriter = {
+    async write(previous, messages) {
+      calls.push({ previous, messages });
+      if (options.fail) throw new Error('provider down');
+      const last = messages.at(-1) as ContextMessage;
+      const summary = { sessionId: 's', upToSeq: last.seq, text: `summary ${calls.length}`, model: 'm', tokenCount: 3 };
+      await storage.saveSessionSummary('t', summary, {
+        id: ids.next('use'),
+        sessionId: 's',
+        turnId: 'x',
+        keyId: null,
+        userId: null,
+        model: 'm',
+        configVersion: 0,
+        inputTokens: 1,
+        outputTokens: 1,
+        totalTokens: 2,
+        toolCalls: 0,
+        latencyMs: 0,
+        status: 'summary',
+      });
+      return { ...summary, createdAt: '' };
+    },
+  };
+  return { writer, calls };
+}
 
 describe('buildContext', () => {
-  it('keeps the newest turns that fit the budget, in chronological order, then the current message', async () => {
-    const items: ContextItem[] = Array.from({ length: 10 }, (_, index) => ({
-      seq: index + 1,
-      role: index % 2 === 0 ? 'user' : 'assistant',
-      text: `${'x'.repeat(36)}${index}`.slice(-40),
-    }));
-    const { storage } = storageWith(items);
-    const context = await buildContext(storage, 't', current(11, 'now'), { systemPrompt: 'sys', budgetTokens: 35 });
-    // 'sys' (1) + 'now' (1) + three 10-token messages = 32 <= 35; a fourth would be 42.
+  it('keeps the newest turns that fit the budget, in order, then the current message, all within the budget', async () => {
+    for (let index = 0; index < 10; index++) await turn(`question ${index}`, `answer ${index}`);
+    const now = await storage.beginTurn('t', {
+      sessionId: 's',
+      createTenant: false,
+      createSession: null,
+      message: stored('user', [{ type: 'text', text: 'now' }], ids.next('msg')),
+    });
+    const context = await buildContext(storage, 't', now, { systemPrompt: 'sys', budgetTokens: 60 });
+    // 'sys' and 'now' cost 5 each, the reply's priming 3; each earlier message ⌈2.75⌉ + 4 = 7: six fit in 60.
     expect(context.messages.map((message) => message.content)).toEqual([
-      items[7]?.text,
-      items[8]?.text,
-      items[9]?.text,
+      'question 7',
+      'answer 7',
+      'question 8',
+      'answer 8',
+      'question 9',
+      'answer 9',
       'now',
     ]);
-    expect(context.tokens).toBe(32);
+    expect(context.instructions).toEqual([{ role: 'system', content: 'sys' }]);
+    expect(context.tokens).toBeLessThanOrEqual(60);
   });
 
   it('reads a bounded number of messages however long the history is', async () => {
-    const items: ContextItem[] = Array.from({ length: 5000 }, (_, index) => ({
-      seq: index + 1,
-      role: 'user',
-      text: 'a',
-    }));
-    const { storage, limits } = storageWith(items);
-    const context = await buildContext(storage, 't', current(5001, 'now'), {
-      systemPrompt: '',
-      budgetTokens: 1_000_000,
-    });
-    expect(limits).toEqual([CONTEXT_MESSAGE_LIMIT]);
+    for (let index = 0; index < 100; index++) await turn('a', 'b');
+    const now = await current('now');
+    const context = await buildContext(storage, 't', now, { systemPrompt: '', budgetTokens: 1_000_000 });
+    // The current turn's own (empty) reply is stored after it, so it never counts.
     expect(context.messages).toHaveLength(CONTEXT_MESSAGE_LIMIT + 1);
   });
 
   it('always includes the current message even when it alone exceeds the budget', async () => {
-    const { storage } = storageWith([{ seq: 1, role: 'user', text: 'old' }]);
-    const context = await buildContext(storage, 't', current(2, 'y'.repeat(400)), {
-      systemPrompt: '',
-      budgetTokens: 10,
-    });
+    await turn('old', 'reply');
+    const now = await current('y'.repeat(400));
+    const context = await buildContext(storage, 't', now, { systemPrompt: '', budgetTokens: 10 });
     expect(context.messages).toEqual([{ role: 'user', content: 'y'.repeat(400) }]);
+  });
+
+  it('trims long tool results in the context only, and keeps calls with their results', async () => {
+    const big = { rows: 'r'.repeat(10_000) };
+    await turn('look it up', 'done', { output: big });
+    const now = await current('next');
+    const context = await buildContext(storage, 't', now, {
+      systemPrompt: '',
+      budgetTokens: 100_000,
+      toolResultMaxChars: 500,
+    });
+    expect(context.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'tool', 'assistant', 'user']);
+    const tool = context.messages[2] as { content: { output: { type: string; value: string } }[] };
+    const output = tool.content[0]?.output;
+    expect(output?.type).toBe('text');
+    expect(output?.value.length).toBeLessThanOrEqual(500);
+    expect(output?.value).toMatch(/… \[trimmed in context: \d+ of 10011 characters shown\]$/);
+    // The stored tool message still holds the whole output.
+    const messages = await storage.listMessages('t', 's', { limit: 10, cursorSeq: null, order: 'asc' });
+    const storedTool = messages.find((message) => message.role === 'tool');
+    expect(storedTool?.content[0]).toMatchObject({ type: 'tool-result', output: big });
+  });
+
+  it('never starts the window with a tool result whose call did not fit', async () => {
+    await turn('look it up', 'done', { output: 'x'.repeat(40) });
+    const now = await current('next');
+    // Every budget, including those with room for the result and the reply but not the call before them.
+    const roles = new Set<string>();
+    for (let budget = 10; budget <= 120; budget++) {
+      const context = await buildContext(storage, 't', now, { systemPrompt: '', budgetTokens: budget });
+      roles.add(context.messages.map((message) => message.role).join(','));
+      expect(context.messages[0]?.role, `budget ${budget}`).not.toBe('tool');
+    }
+    expect(roles).toContain('assistant,user');
+    expect(roles).toContain('user,assistant,tool,assistant,user');
+  });
+
+  it('summarises the overflow once it passes a quarter of the budget, incrementally, and uses the summary', async () => {
+    const { writer, calls } = spyWriter();
+    const budget = 200;
+    let summarised = 0;
+    for (let index = 0; index < 60; index++) {
+      const now = await turn(`message ${String(index).padStart(3, '0')}`, `reply ${index}`);
+      const context = await buildContext(storage, 't', now, {
+        systemPrompt: 'sys',
+        budgetTokens: budget,
+        summaries: writer,
+      });
+      expect(context.tokens).toBeLessThanOrEqual(budget);
+      if (context.summarised) summarised++;
+      if (context.summary) {
+        expect(context.instructions[1]?.content).toContain(SUMMARY_NOTE_START);
+        expect(context.instructions[1]?.content).toContain(context.summary.text);
+      }
+    }
+    expect(summarised).toBe(calls.length);
+    expect(calls.length).toBeGreaterThan(3);
+    expect(calls.length).toBeLessThan(30);
+    // Each call gets the previous summary and only what came after it: every message is summarised once.
+    const seqs = calls.flatMap((call) => call.messages.map((message) => message.seq));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    for (const [index, call] of calls.entries()) {
+      if (index === 0) expect(call.previous).toBeNull();
+      else expect(call.previous?.upToSeq).toBe(calls[index - 1]?.messages.at(-1)?.seq);
+      expect(call.messages[0]?.seq).toBe((call.previous?.upToSeq ?? 0) + 1);
+    }
+  });
+
+  it('falls back to the newest turns when the summary fails, and reports it', async () => {
+    const { writer, calls } = spyWriter({ fail: true });
+    const errors: unknown[] = [];
+    for (let index = 0; index < 30; index++) await turn(`message ${index}`, `reply ${index}`);
+    const now = await current('now');
+    const context = await buildContext(storage, 't', now, {
+      systemPrompt: 'sys',
+      budgetTokens: 100,
+      summaries: writer,
+      onSummaryError: (error) => errors.push(error),
+    });
+    expect(calls).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(context.summary).toBeNull();
+    expect(context.instructions).toHaveLength(1);
+    expect(context.messages.at(-1)).toEqual({ role: 'user', content: 'now' });
+    expect(context.tokens).toBeLessThanOrEqual(100);
+  });
+
+  it('counts with the counter it is given', async () => {
+    await turn('hello there', 'hi');
+    const now = await current('now');
+    const doubled = { ...ESTIMATE_COUNTER, count: (text: string) => 2 * ESTIMATE_COUNTER.count(text) };
+    const plain = await buildContext(storage, 't', now, { systemPrompt: 'sys', budgetTokens: 1000 });
+    const heavy = await buildContext(storage, 't', now, { systemPrompt: 'sys', budgetTokens: 1000, counter: doubled });
+    expect(heavy.tokens).toBeGreaterThan(plain.tokens);
   });
 });

@@ -1,41 +1,167 @@
-import type { ModelMessage } from 'ai';
+import type { ModelMessage, SystemModelMessage } from 'ai';
+import { messageTokens, REPLY_PRIMING_TOKENS, toModelMessage } from '../context/context-message.ts';
+import { type RollingSummaryWriter, summaryNote } from '../context/rolling-summary.ts';
+import { ESTIMATE_COUNTER, type TokenCounter } from '../context/token-counter.ts';
 import { type Message, messageText } from '../conversations/message.ts';
-import type { Storage } from '../ports.ts';
-import { estimateTokens } from './estimate-tokens.ts';
+import type { ContextMessage, SessionSummary, Storage } from '../ports.ts';
 
 /** Most messages read from storage for one context, whatever the token budget. */
 export const CONTEXT_MESSAGE_LIMIT = 32;
 
+/** Most messages read to measure (and summarise) the overflow between the summary and the window. */
+export const SUMMARY_READ_LIMIT = 200;
+
+/** Default of `CONTEXT_TOOL_RESULT_MAX_CHARS`: a tool result's size in the context, not in storage. */
+export const DEFAULT_TOOL_RESULT_MAX_CHARS = 2_000;
+
+export interface ContextOptions {
+  systemPrompt: string;
+  budgetTokens: number;
+  /** The turn's model's token counter; the estimate when absent. */
+  counter?: TokenCounter;
+  /** Longest tool result in the context, in characters; longer ones are trimmed (the stored one is not). */
+  toolResultMaxChars?: number;
+  /** Writes the rolling summary; absent or null means no summary (the newest turns only). */
+  summaries?: RollingSummaryWriter | null;
+  /** Told when a summary could not be written; the context then falls back to the newest turns. */
+  onSummaryError?: (error: unknown) => void;
+}
+
 export interface BuiltContext {
+  /** The system prompt, then the summary note when there is a summary. */
+  instructions: SystemModelMessage[];
   /** Earlier turns that fit, oldest first, then the current user message. */
   messages: ModelMessage[];
-  /** Estimated tokens of system prompt plus messages. */
+  /** Tokens of instructions plus messages by the counter, with the reply's priming. */
   tokens: number;
+  /** The summary in the context, or null. */
+  summary: SessionSummary | null;
+  /** True when this turn wrote a new summary. */
+  summarised: boolean;
+}
+
+interface Window {
+  messages: ModelMessage[];
+  tokens: number;
+  /** Lowest `seq` in the window (the current message's when it holds nothing earlier). */
+  firstSeq: number;
+  /** Whether context messages after the summary were left out (by budget, or the read limit). */
+  overflowed: boolean;
+  withSummary: boolean;
 }
 
 /**
- * Builds a bounded context: the system prompt and the current message always, then earlier
- * user messages and final replies, newest first, while they fit the token budget. Its size and
- * cost depend only on the budget and `CONTEXT_MESSAGE_LIMIT`, never on the history length.
+ * Builds a bounded context: the system prompt and the current message always; then the rolling
+ * summary of older turns, when there is one and it fits; then earlier messages, newest first,
+ * while they fit the token budget and `CONTEXT_MESSAGE_LIMIT`. When the turns left out between the
+ * summary and that window exceed a quarter of the budget, they are folded into the summary first
+ * (one model call, at most one per turn). Reads and work are bounded by the limits, never by the
+ * history's length.
  */
 export async function buildContext(
   storage: Storage,
   tenantId: string,
   current: Message,
-  options: { systemPrompt: string; budgetTokens: number },
+  options: ContextOptions,
 ): Promise<BuiltContext> {
-  const currentText = messageText(current.content);
-  let tokens = estimateTokens(options.systemPrompt) + estimateTokens(currentText);
-  const earlier = await storage.recentContext(tenantId, current.sessionId, current.seq, CONTEXT_MESSAGE_LIMIT);
-  const chosen: ModelMessage[] = [];
-  for (const message of earlier) {
-    const text = message.text;
-    const cost = estimateTokens(text);
-    if (tokens + cost > options.budgetTokens) break;
-    tokens += cost;
-    chosen.push(message.role === 'user' ? { role: 'user', content: text } : { role: 'assistant', content: text });
+  const counter = options.counter ?? ESTIMATE_COUNTER;
+  const maxChars = options.toolResultMaxChars ?? DEFAULT_TOOL_RESULT_MAX_CHARS;
+  const budget = options.budgetTokens;
+  const system: SystemModelMessage = { role: 'system', content: options.systemPrompt };
+  const currentMessage: ModelMessage = { role: 'user', content: messageText(current.content) };
+  const fixed = messageTokens(counter, system) + messageTokens(counter, currentMessage) + REPLY_PRIMING_TOKENS;
+
+  let summary = options.summaries ? await storage.latestSessionSummary(tenantId, current.sessionId) : null;
+  const rows = await storage.contextMessages(tenantId, current.sessionId, {
+    afterSeq: summary?.upToSeq ?? 0,
+    beforeSeq: current.seq,
+    limit: CONTEXT_MESSAGE_LIMIT,
+    order: 'desc',
+  });
+
+  const fill = (candidates: readonly ContextMessage[], note: SystemModelMessage | null): Window => {
+    const noteTokens = note ? messageTokens(counter, note) : 0;
+    const withSummary = note !== null && fixed + noteTokens <= budget;
+    let tokens = fixed + (withSummary ? noteTokens : 0);
+    const chosen: { seq: number; role: string; message: ModelMessage; cost: number }[] = [];
+    for (const row of candidates) {
+      const message = toModelMessage(row, maxChars);
+      const cost = messageTokens(counter, message);
+      if (tokens + cost > budget) break;
+      tokens += cost;
+      chosen.push({ seq: row.seq, role: row.role, message, cost });
+    }
+    // A tool result whose call was left out would be rejected by providers: it goes too.
+    while (chosen.at(-1)?.role === 'tool') tokens -= chosen.pop()?.cost ?? 0;
+    return {
+      messages: chosen.reverse().map((entry) => entry.message),
+      tokens,
+      firstSeq: chosen[0]?.seq ?? current.seq,
+      overflowed: chosen.length < candidates.length || candidates.length === CONTEXT_MESSAGE_LIMIT,
+      withSummary,
+    };
+  };
+  const noteOf = (value: SessionSummary | null): SystemModelMessage | null =>
+    value ? { role: 'system', content: summaryNote(value.text) } : null;
+
+  let window = fill(rows, noteOf(summary));
+  let summarised = false;
+  if (options.summaries && window.overflowed) {
+    const overflow = await storage.contextMessages(tenantId, current.sessionId, {
+      afterSeq: summary?.upToSeq ?? 0,
+      beforeSeq: window.firstSeq,
+      limit: SUMMARY_READ_LIMIT,
+      order: 'asc',
+    });
+    const batch = summaryBatch(overflow, counter, maxChars, budget);
+    // Not every turn: only once the turns in neither the summary nor the window pass a quarter of the budget.
+    if (batch.overflowTokens > Math.floor(budget / 4)) {
+      try {
+        summary = await options.summaries.write(summary, batch.messages, Math.max(1, Math.floor(budget / 4)));
+        summarised = true;
+        const after = summary.upToSeq;
+        window = fill(
+          rows.filter((row) => row.seq > after),
+          noteOf(summary),
+        );
+      } catch (error) {
+        options.onSummaryError?.(error);
+      }
+    }
   }
-  chosen.reverse();
-  chosen.push({ role: 'user', content: currentText });
-  return { messages: chosen, tokens };
+  return {
+    instructions: window.withSummary ? [system, noteOf(summary) as SystemModelMessage] : [system],
+    messages: [...window.messages, currentMessage],
+    tokens: window.tokens,
+    summary: window.withSummary ? summary : null,
+    summarised,
+  };
+}
+
+/**
+ * The overflow's size, and the oldest part of it that one summarisation call takes: messages in
+ * order while they add up to at most twice the budget (at least one), so a backlog left by failed
+ * summaries is caught up over a few turns rather than sent in one oversized request.
+ */
+function summaryBatch(
+  overflow: readonly ContextMessage[],
+  counter: TokenCounter,
+  maxChars: number,
+  budget: number,
+): { messages: ContextMessage[]; overflowTokens: number } {
+  let overflowTokens = 0;
+  let batchTokens = 0;
+  const messages: ContextMessage[] = [];
+  let full = false;
+  for (const row of overflow) {
+    const cost = messageTokens(counter, toModelMessage(row, maxChars));
+    overflowTokens += cost;
+    if (!full && (messages.length === 0 || batchTokens + cost <= budget * 2)) {
+      messages.push(row);
+      batchTokens += cost;
+    } else {
+      full = true;
+    }
+  }
+  return { messages, overflowTokens };
 }

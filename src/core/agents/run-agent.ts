@@ -1,4 +1,5 @@
 import { generateText, isStepCount, type LanguageModel, type StepResult, streamText, type ToolSet } from 'ai';
+import type { TokenCounterFor } from '../context/token-counter.ts';
 import type { Message, NewMessage, Usage } from '../conversations/message.ts';
 import type { NewSession } from '../conversations/session.ts';
 import { AppError, isAppError } from '../errors.ts';
@@ -8,9 +9,9 @@ import { assertResponseLanguage, withResponseLanguage } from '../tenants/respons
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
 import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
-import { buildContext } from './build-context.ts';
 import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
+import { buildTurnContext } from './turn-context.ts';
 import type { TurnEvent } from './turn-event.ts';
 
 export interface AgentSettings {
@@ -19,6 +20,10 @@ export interface AgentSettings {
   contextBudgetTokens: number;
   /** Most model steps per turn; each tool round trip is one step. */
   maxToolSteps: number;
+  /** Fold older turns into a rolling summary (CONTEXT_SUMMARY); default true. */
+  contextSummary?: boolean;
+  /** Longest tool result in the context, in characters (CONTEXT_TOOL_RESULT_MAX_CHARS); default 2,000. */
+  contextToolResultMaxChars?: number;
 }
 
 export interface AgentDeps {
@@ -28,8 +33,15 @@ export interface AgentDeps {
    * user message is stored, so a refusal (MODEL_NOT_ALLOWED, PROVIDER_KEY_MISSING) stores nothing.
    */
   resolveModel(tenantId: string, config: TenantConfig): ResolvedModel | Promise<ResolvedModel>;
-  /** Tools offered to the model: those the tenant's config enables. */
-  resolveTools(tenantId: string, names: readonly string[]): ToolSet;
+  /**
+   * Tools offered to the model: those the tenant's config enables, bound to this tenant (and turn,
+   * when given) by the caller; never to a tenant a model names.
+   */
+  resolveTools(tenantId: string, names: readonly string[], turn?: { sessionId: string; turnId: string }): ToolSet;
+  /** Token counting per model family; the documented estimate for every model when absent. */
+  tokenCounter?: TokenCounterFor;
+  /** Warnings the turn survives (a failed rolling summary); absent means they are dropped. */
+  log?: { warn(details: Record<string, unknown>, message: string): void };
   ids: Ids;
   now: () => number;
   settings: AgentSettings;
@@ -178,16 +190,22 @@ async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: str
     config.systemPrompt ?? settings.systemPrompt,
     request.language ?? config.language,
   );
-  const context = await buildContext(storage, request.tenantId, userMessage, {
+  const context = await buildTurnContext(deps, {
+    tenantId: request.tenantId,
+    current: userMessage,
+    model,
     systemPrompt,
     budgetTokens: config.contextBudgetTokens ?? settings.contextBudgetTokens,
+    turn: { turnId, keyId: request.actor.keyId, userId: request.actor.userId, configVersion },
+    limits: request.limits,
+    signal: request.signal,
   });
   const modelName = `${model.provider}:${model.modelId}`;
   const call = {
     model,
-    instructions: systemPrompt,
+    instructions: context.instructions,
     messages: context.messages,
-    tools: deps.resolveTools(request.tenantId, config.tools),
+    tools: deps.resolveTools(request.tenantId, config.tools, { sessionId: request.sessionId, turnId }),
     stopWhen: isStepCount(settings.maxToolSteps),
     maxRetries: 0,
     ...(request.signal ? { abortSignal: request.signal } : {}),

@@ -10,6 +10,7 @@ import type {
 } from '@ai-sdk/provider';
 import { estimateTokens } from '../../core/agents/estimate-tokens.ts';
 import { RESPONSE_LANGUAGES, type ResponseLanguage } from '../../core/tenants/response-language.ts';
+import { isSummaryRequest, simulatedSummary } from './simulated-summary.ts';
 
 /** Characters of earlier conversation the simulated reply quotes at most. */
 const CONTEXT_QUOTE_CHARS = 240;
@@ -68,6 +69,14 @@ function calculationIn(message: string): string | null {
   return expression ? expression : null;
 }
 
+/** The phrase after "search history for" in a message, up to a question mark, exclamation mark or line end. */
+function searchTermIn(message: string): string | null {
+  const match = /\bsearch (?:the )?history for\s+([^?!\n]+)/i.exec(message);
+  let term = match?.[1]?.trim() ?? '';
+  while (term.endsWith('.')) term = term.slice(0, -1).trimEnd();
+  return term ? term.slice(0, 200) : null;
+}
+
 function textOf(message: LanguageModelV4Message): string {
   if (message.role === 'system') return message.content;
   let text = '';
@@ -119,8 +128,20 @@ function plan(options: LanguageModelV4CallOptions): Plan {
   const lastUserIndex = prompt.findLastIndex((message) => message.role === 'user');
   const lastUser = lastUserIndex === -1 ? undefined : prompt[lastUserIndex];
   const message = lastUser ? textOf(lastUser) : '';
+  // A rolling-summary request (src/core/context/rolling-summary.ts) gets a deterministic summary.
+  if (isSummaryRequest(prompt)) return { kind: 'text', text: simulatedSummary(message) };
   const results = toolResultsAfter(prompt, lastUserIndex);
   if (results.length === 0) {
+    const searchTerm = searchTermIn(message);
+    if (searchTerm && options.tools?.some((tool) => tool.type === 'function' && tool.name === 'search_history')) {
+      const input = JSON.stringify({ query: searchTerm });
+      return {
+        kind: 'tool-call',
+        toolCallId: `call_search_history_${prompt.length}`,
+        toolName: 'search_history',
+        input,
+      };
+    }
     const calculation = calculationIn(message);
     const calculator = options.tools?.some((tool) => tool.type === 'function' && tool.name === 'calculator');
     if (calculator && calculation) {
