@@ -64,6 +64,25 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       latencyMs: 1,
       status: 'completed',
     });
+    await storage.saveSessionSummary(
+      tenantId,
+      { sessionId: session, upToSeq: 1, text: 'summary', model: 'simulated:simulated-1', tokenCount: 1 },
+      {
+        id: ids.next('use'),
+        sessionId: session,
+        turnId: turn,
+        keyId: null,
+        userId: 'u1',
+        model: 'simulated:simulated-1',
+        configVersion: 1,
+        inputTokens: 1,
+        outputTokens: 1,
+        totalTokens: 2,
+        toolCalls: 0,
+        latencyMs: 1,
+        status: 'summary',
+      },
+    );
     await storage.createApiKey(tenantId, {
       id: ids.next('key'),
       name: 'k',
