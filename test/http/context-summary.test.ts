@@ -100,4 +100,36 @@ describe('context management over a long session', () => {
     const records = await h.call('GET', '/v1/usage/records?limit=100', undefined, { token: key });
     expect(records.body.data.some((record: { status: string }) => record.status === 'summary')).toBe(true);
   });
+
+  it('on the simulated model: a deterministic summary, stored durably, exported, and charged as usage', {
+    timeout: 120_000,
+  }, async () => {
+    const { key: simulated } = await h.tenant('offline', { contextBudgetTokens: 300 });
+    const session = (await h.call('POST', '/v1/sessions', {}, { token: simulated })).body.id as string;
+    for (let turn = 1; turn <= 60; turn++) {
+      const response = await h.call(
+        'POST',
+        `/v1/sessions/${session}/messages`,
+        { content: userText(turn) },
+        { token: simulated },
+      );
+      expect(response.status, response.text).toBe(200);
+      // The reply keeps the simulated format: the summary never shows up as an earlier user message.
+      expect(response.body.reply.content[0].text).toMatch(/^Agent response to 'Turn \d{4}: .*' with context: /);
+    }
+    const exported = await h.call('GET', '/v1/admin/tenants/offline/export');
+    const rows = exported.text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { table: string; row: Record<string, unknown> });
+    const summaries = rows.filter((entry) => entry.table === 'session_summaries').map((entry) => entry.row);
+    expect(summaries.length).toBeGreaterThan(2);
+    const newest = summaries.at(-1) as { text: string; model: string; up_to_seq: number };
+    expect(newest.model).toBe('simulated:simulated-1');
+    // Incremental and deterministic: the newest keeps the earlier summaries' newest items and adds later turns.
+    expect(newest.text).toMatch(/^The user said: Turn \d{4}: please remember/);
+    expect(newest.text.length).toBeLessThanOrEqual(600);
+    const usage = rows.filter((entry) => entry.table === 'usage_records' && entry.row.status === 'summary');
+    expect(usage).toHaveLength(summaries.length);
+  });
 });
