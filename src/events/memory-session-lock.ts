@@ -3,7 +3,6 @@ import type { SessionLease, SessionLock } from '../core/turns/session-lock.ts';
 
 interface Waiter {
   resolve(lease: SessionLease): void;
-  reject(error: unknown): void;
 }
 
 /** SESSION_BUSY, with the Retry-After the error handler sends. */
@@ -65,7 +64,6 @@ export function createMemorySessionLock(options: { waitMs: number }): SessionLoc
             signal?.removeEventListener('abort', onAbort);
             resolve(lease);
           },
-          reject,
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         waiters.push(waiter);

@@ -97,7 +97,11 @@ describe('Idempotency-Key on POST /v1/sessions/{id}/messages', () => {
     expect(await turnsCharged(alpha)).toBe(1);
 
     // Later retries, in any key order of the body, replay the same response.
-    const late = await send(`/v1/sessions/${session}/messages`, { content: 'Hello once' }, { token: alpha, key: 'order-42' });
+    const late = await send(
+      `/v1/sessions/${session}/messages`,
+      { content: 'Hello once' },
+      { token: alpha, key: 'order-42' },
+    );
     expect([late.status, late.text]).toEqual([200, first.text]);
     expect(h.fake.requests.length - before).toBe(1);
   });
@@ -108,13 +112,21 @@ describe('Idempotency-Key on POST /v1/sessions/{id}/messages', () => {
     const first = await send(`/v1/sessions/${session}/messages`, { content: 'one' }, { token: alpha, key: 'k-reuse' });
     expect(first.status).toBe(200);
     const calls = h.fake.requests.length;
-    const otherBody = await send(`/v1/sessions/${session}/messages`, { content: 'two' }, { token: alpha, key: 'k-reuse' });
+    const otherBody = await send(
+      `/v1/sessions/${session}/messages`,
+      { content: 'two' },
+      { token: alpha, key: 'k-reuse' },
+    );
     const otherSession = await send(
       `/v1/sessions/${await newSession(alpha)}/messages`,
       { content: 'one' },
       { token: alpha, key: 'k-reuse' },
     );
-    const otherKey = await send(`/v1/sessions/${session}/messages`, { content: 'one' }, { token: alphaOther, key: 'k-reuse' });
+    const otherKey = await send(
+      `/v1/sessions/${session}/messages`,
+      { content: 'one' },
+      { token: alphaOther, key: 'k-reuse' },
+    );
     for (const conflict of [otherBody, otherSession, otherKey]) {
       expect(conflict.status).toBe(409);
       expect(conflict.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -137,7 +149,11 @@ describe('Idempotency-Key on POST /v1/sessions/{id}/messages', () => {
     expect(b.body.turn_id).not.toBe(a.body.turn_id);
     expect(b.body.user_message.session_id).toBe(sessionB);
     // Beta's key with alpha's session id is simply beta asking about a session it does not have.
-    const probe = await send(`/v1/sessions/${sessionA}/messages`, { content: 'same' }, { token: beta, key: 'shared-key' });
+    const probe = await send(
+      `/v1/sessions/${sessionA}/messages`,
+      { content: 'same' },
+      { token: beta, key: 'shared-key' },
+    );
     expect([probe.status, probe.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
     expect(probe.text).not.toContain(a.body.turn_id);
   });
@@ -178,7 +194,11 @@ describe('Idempotency-Key on POST /v1/sessions/{id}/messages', () => {
     expect(replayed[0]?.data.session_id).toBe(session);
     expect(replayed[1]?.data.messages).toEqual(liveEnd?.data.messages);
 
-    const json = await send(`/v1/sessions/${session}/messages`, { content: 'stream me' }, { token: alpha, key: 'stream-1' });
+    const json = await send(
+      `/v1/sessions/${session}/messages`,
+      { content: 'stream me' },
+      { token: alpha, key: 'stream-1' },
+    );
     expect(json.status).toBe(200);
     expect(json.body.turn_id).toBe(liveEvents[0]?.data.turn_id);
     expect(json.body.reply.content[0].text).toBe('Hello from the fake OpenAI chat model.');
