@@ -12,11 +12,14 @@ import { createSecretService } from './core/secrets/secret-service.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
 import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
 import { createIdempotency } from './core/turns/idempotency.ts';
+import { createBackgroundTurns } from './core/turns/background-turns.ts';
 import { createTurnRegistry } from './core/turns/turn-registry.ts';
 import { createMemorySessionLock } from './events/memory-session-lock.ts';
 import { createMemoryTurnBus } from './events/memory-turn-bus.ts';
+import { createMemoryTurnEventLog } from './events/memory-turn-event-log.ts';
 import { createRedisSessionLock } from './events/redis-session-lock.ts';
 import { createRedisTurnBus } from './events/redis-turn-bus.ts';
+import { createRedisTurnEventLog } from './events/redis-turn-event-log.ts';
 import { buildApp } from './http/build-app.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
@@ -130,6 +133,15 @@ export async function createEnclave(
     bus: turnBus,
     onError: (error) => log?.warn({ err: error }, 'turn bus call failed; the turn runs on'),
   });
+  // Streamed turns' events, for resuming: in Redis (any replica serves a resume), else in memory.
+  const eventLogSettings = { windowMs: config.streamResumeWindowMs, maxEvents: config.streamResumeMaxEvents };
+  const turnEvents = redis
+    ? createRedisTurnEventLog(redis, {
+        ...eventLogSettings,
+        log: { warn: (details, message) => log?.warn(details, message) },
+      })
+    : createMemoryTurnEventLog(eventLogSettings);
+  const backgroundTurns = createBackgroundTurns();
   // One turn at a time per session (policy enqueue or reject); across replicas through Redis.
   const sessionLock = redis
     ? createRedisSessionLock(redis, {
@@ -151,6 +163,7 @@ export async function createEnclave(
     admission,
     sessionLock,
     turns,
+    events: turnEvents,
     storage,
     ids,
     now: () => performance.now(),
@@ -199,6 +212,8 @@ export async function createEnclave(
         failedCodes: FAILED_TURN_CODES,
       }),
       turns,
+      turnEvents,
+      backgroundTurns,
       metrics,
       resolvePrincipal: resolver.resolve,
       credentialsChanged: { key: resolver.forgetKey, tenant: resolver.forgetTenant },
@@ -247,6 +262,10 @@ export async function createEnclave(
         try {
           await app.close();
         } finally {
+          // Background and WebSocket turns belong to no request: wait for them too, before the
+          // stores they write to close (a cancel can still reach them meanwhile).
+          await backgroundTurns.drain();
+          await turnEvents.close();
           // After the drain: no turn runs any more, so no cancel needs delivering.
           await turnBus.close();
           await sessionLock.close();

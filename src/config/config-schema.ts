@@ -101,6 +101,14 @@ export const configSchema = z.object({
     .transform((value) => value === 'true'),
   /** Longest tool result in a turn's context (characters); longer ones are trimmed there, never in storage. */
   contextToolResultMaxChars: z.coerce.number().int().min(100).default(2_000),
+  /** How long a streamed turn's events stay resumable after its last event (ms). */
+  streamResumeWindowMs: positiveInt(300_000),
+  /** Most events kept per turn for resuming; a resume from before the oldest kept one gets 410. */
+  streamResumeMaxEvents: positiveInt(10_000),
+  /** Idle time after which a stream gets a heartbeat (SSE `: ping`, WebSocket ping frame) (ms; 0 = none). */
+  streamHeartbeatMs: z.coerce.number().int().min(0).default(15_000),
+  /** How long a turn whose client went away runs on, waiting to be resumed, before it is cancelled (ms). */
+  streamDisconnectGraceMs: z.coerce.number().int().min(0).default(5_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -163,4 +171,8 @@ export const ENV_KEYS = {
   sessionQueueTimeoutMs: 'SESSION_QUEUE_TIMEOUT_MS',
   contextSummary: 'CONTEXT_SUMMARY',
   contextToolResultMaxChars: 'CONTEXT_TOOL_RESULT_MAX_CHARS',
+  streamResumeWindowMs: 'STREAM_RESUME_WINDOW_MS',
+  streamResumeMaxEvents: 'STREAM_RESUME_MAX_EVENTS',
+  streamHeartbeatMs: 'STREAM_HEARTBEAT_MS',
+  streamDisconnectGraceMs: 'STREAM_DISCONNECT_GRACE_MS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

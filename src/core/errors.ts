@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   SESSION_NOT_FOUND: { status: 404, title: 'Session not found', retryable: false },
   TURN_NOT_FOUND: { status: 404, title: 'Turn not found or not running', retryable: false },
   TURN_CANCELLED: { status: 409, title: 'The turn was cancelled', retryable: false },
+  TURN_EVENTS_EXPIRED: { status: 410, title: 'The turn events are no longer kept', retryable: false },
   SESSION_BUSY: { status: 409, title: 'Another turn is running on this session', retryable: true },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
@@ -38,6 +39,7 @@ export const ERROR_CODES = {
     retryable: true,
   },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found', retryable: false },
+  UPGRADE_REQUIRED: { status: 426, title: 'This endpoint needs a WebSocket upgrade', retryable: false },
   SECRET_NOT_FOUND: { status: 404, title: 'Secret not found', retryable: false },
   SECRETS_NOT_CONFIGURED: { status: 503, title: 'Secrets need ENCLAVE_MASTER_KEY', retryable: false },
   USER_ID_REQUIRED: { status: 400, title: 'An end-user id is required', retryable: false },

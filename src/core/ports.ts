@@ -145,6 +145,12 @@ export interface Storage {
     options: { limit: number; cursorSeq: number | null; order: 'asc' | 'desc' },
   ): Promise<Message[]>;
 
+  /**
+   * The messages of one turn (its user message, whose id is the turn id, then what the turn
+   * stored), in `seq` order; empty when the tenant has no such turn. Cost is bounded by the turn.
+   */
+  getTurn(tenantId: string, turnId: string): Promise<Message[]>;
+
   /** Completed legacy interactions, newest first, with user `seq < beforeSeq` when given. */
   listInteractions(
     tenantId: string,

@@ -6,7 +6,9 @@ import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
 import type { TenantDirectory } from '../core/tenants/tenant-directory.ts';
+import type { BackgroundTurns } from '../core/turns/background-turns.ts';
 import type { Idempotency } from '../core/turns/idempotency.ts';
+import type { TurnEventLog } from '../core/turns/turn-event-log.ts';
 import type { TurnRegistry } from '../core/turns/turn-registry.ts';
 import type { HttpMetrics } from './metrics-port.ts';
 
@@ -18,6 +20,10 @@ export interface AppServices {
   runTurn(request: TurnRequest): Promise<TurnResult>;
   /** Running turns: `cancel` reaches a turn on any replica. */
   turns: TurnRegistry;
+  /** Events of streamed turns, kept for resuming (readable from any replica with Redis). */
+  turnEvents: TurnEventLog;
+  /** Turns that run detached from a request (background, WebSocket); shutdown waits for them. */
+  backgroundTurns: BackgroundTurns;
   /** Cached tenant status and config. */
   tenants: TenantDirectory;
   /** Cross-tenant operations; only the admin routes use it. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import type { Tracer } from '@opentelemetry/api';
 import scalar from '@scalar/fastify-api-reference';
 import Fastify, {
@@ -41,7 +42,10 @@ import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
+import { turnEventRoutes } from './routes/v1/turn-events.ts';
+import { turnStatusRoutes } from './routes/v1/turn-status.ts';
 import { turnRoutes } from './routes/v1/turns.ts';
+import { websocketRoutes } from './routes/v1/websocket.ts';
 
 export interface BuildAppOptions {
   config: Pick<Config, 'bodyLimitBytes' | 'messageMaxChars'> &
@@ -53,6 +57,8 @@ export interface BuildAppOptions {
         | 'httpKeepAliveTimeoutMs'
         | 'httpConnectionTimeoutMs'
         | 'overloadMaxEventLoopDelayMs'
+        | 'streamHeartbeatMs'
+        | 'streamDisconnectGraceMs'
       >
     > & { authMode: 'required' | 'disabled' };
   services: AppServices;
@@ -112,6 +118,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, { onRejected: (code) => services.metrics.rejected(code) });
+  // Before every other hook: it marks upgrade requests, so that the socket of any upgrade that gets an
+  // HTTP answer instead (refused by a hook, another route) is closed after it, never left open.
+  await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
   // First, so an overloaded server spends nothing on a request it refuses, and spans time everything.
   await registerLoadShedding(app, {
     maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs ?? 0,
@@ -200,8 +209,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(legacyInteractRoute(services, config));
   await app.register(legacyHistoryRoute(services));
   await app.register(sessionsRoutes(services));
-  await app.register(turnRoutes(services, config));
+  const streams = {
+    heartbeatMs: config.streamHeartbeatMs ?? 15_000,
+    disconnectGraceMs: config.streamDisconnectGraceMs ?? 5_000,
+  };
+  await app.register(turnRoutes(services, { ...config, ...streams }));
   await app.register(turnCancelRoutes(services));
+  await app.register(turnStatusRoutes(services));
+  await app.register(turnEventRoutes(services, streams));
+  await app.register(websocketRoutes(services, { ...streams, messageMaxChars: config.messageMaxChars }));
   const configs = createConfigService({
     storage: services.storage,
     tenants: services.tenants,

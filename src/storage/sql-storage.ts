@@ -2,9 +2,9 @@ import type { Message, NewMessage } from '../core/conversations/message.ts';
 import { messageText } from '../core/conversations/message.ts';
 import type { NewSession } from '../core/conversations/session.ts';
 import { AppError } from '../core/errors.ts';
-import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { createIds, type Ids } from '../core/ids.ts';
 import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
+import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
 import { createSqlAudit } from './sql-audit.ts';
 import { createSqlConfig } from './sql-config.ts';
@@ -250,6 +250,17 @@ export function createSqlStorage(
           : `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ? AND session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`;
       const cursor = cursorSeq ?? (order === 'asc' ? 0 : NO_UPPER_BOUND);
       const rows = await database.forTenant(tenantId).all(sql, [tenantId, sessionId, cursor, limit]);
+      return rows.map(toMessage);
+    },
+
+    async getTurn(tenantId, turnId) {
+      // A turn lives in one session, so `seq` orders it; index messages_turn_id (migration 5).
+      const rows = await database
+        .forTenant(tenantId)
+        .all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ? AND turn_id = ? ORDER BY seq ASC`, [
+          tenantId,
+          turnId,
+        ]);
       return rows.map(toMessage);
     },
 

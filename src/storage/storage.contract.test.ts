@@ -123,6 +123,21 @@ for (const dialect of DIALECTS) {
       expect(all.map((stored) => stored.seq)).toEqual(Array.from({ length: 82 }, (_, index) => index + 1));
     });
 
+    it('getTurn returns one turn of the tenant in order, and nothing for another tenant with the same id', async () => {
+      const first = await interact('t1', 'ses_a', 'one');
+      await interact('t1', 'ses_a', 'two');
+      await storage.appendMessages('t1', 'ses_a', [message('tool output', 'tool', first.turnId)]);
+      const turn = await storage.getTurn('t1', first.turnId);
+      expect(turn.map((stored) => [stored.role, stored.turnId])).toEqual([
+        ['user', first.turnId],
+        ['assistant', first.turnId],
+        ['tool', first.turnId],
+      ]);
+      expect(turn.map((stored) => stored.seq)).toEqual([1, 2, 5]);
+      expect(await storage.getTurn('t2', first.turnId)).toEqual([]);
+      expect(await storage.getTurn('t1', 'msg_unknown')).toEqual([]);
+    });
+
     it('never returns another tenant rows, even with the same session id', async () => {
       await interact('alpha', 'ses_shared', 'alpha secret');
       await interact('beta', 'ses_shared', 'beta hello');

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   body: unknown;
   /** When it arrived (`Date.now()`), for tests of retry waits. */
   receivedAt: number;
+  /** Set when the client closed the connection before the answer ended (an aborted call). */
+  aborted?: true;
 }
 
 /**
@@ -28,6 +30,8 @@ export interface ScriptStep {
   delayMs?: number;
   /** Streams only: send this many events, then half of the next one, then drop the connection. */
   cutAfterEvents?: number;
+  /** Streams only: send this many events, then hold the connection open, never ending it (until the client leaves). */
+  stallAfterEvents?: number;
   /** Streams only: replace this event's (0-based) data with JSON that does not parse. */
   malformedEvent?: number;
 }
@@ -76,6 +80,7 @@ function headersOf(request: IncomingMessage): Record<string, string> {
 /** Writes `frames` one by one, honouring the cut and malformed options; resolves when done or cut. */
 function writeFrames(response: ServerResponse, frames: Buffer[], step: ScriptStep): void {
   for (const [index, frame] of frames.entries()) {
+    if (index === step.stallAfterEvents) return;
     if (step.cutAfterEvents !== undefined && index === step.cutAfterEvents) {
       response.write(frame.subarray(0, Math.ceil(frame.length / 2)));
       // Destroying the socket mid-frame is what a dropped connection looks like to the client.
@@ -107,7 +112,17 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     const receivedAt = Date.now();
     const body = await readBody(request);
     const path = request.url ?? '/';
-    requests.push({ method: request.method ?? 'GET', path, headers: headersOf(request), body, receivedAt });
+    const recorded: RecordedRequest = {
+      method: request.method ?? 'GET',
+      path,
+      headers: headersOf(request),
+      body,
+      receivedAt,
+    };
+    requests.push(recorded);
+    response.once('close', () => {
+      if (!response.writableEnded) recorded.aborted = true;
+    });
     const step = steps.shift();
     if (!step) {
       response.writeHead(500, { 'content-type': 'application/json' });

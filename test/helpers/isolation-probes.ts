@@ -116,6 +116,8 @@ export const OPERATIONS = [
   'GET /v1/sessions/{id}/messages',
   'POST /v1/sessions/{id}/messages',
   'POST /v1/turns/{id}/cancel',
+  'GET /v1/turns/{id}',
+  'GET /v1/turns/{id}/events',
   'GET /v1/config',
   'PATCH /v1/config',
   'GET /v1/config/versions',
@@ -484,6 +486,30 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       probe.reroutes = probe.url.split('/').some(isDotSegment);
       needs(turn);
       probe.expect = NOT_FOUND('TURN_NOT_FOUND');
+      return probe;
+    }
+    case 'GET /v1/turns/{id}':
+    case 'GET /v1/turns/{id}/events': {
+      // The attacker's own turns are found (their events were never streamed: 410); any other id
+      // answers like a made-up one, whoever owns it.
+      const turn = resolveId(spec.session, victim.turnIds, own.turnIds, TURN_ID, true);
+      const events = op.endsWith('/events');
+      const resume: [string, Record<string, string>, boolean][] = [
+        ['', {}, true],
+        ['?after=3', {}, true],
+        ['', { 'last-event-id': String(n) }, true],
+        ['?after=x', {}, false],
+        ['', { 'last-event-id': 'seq-1' }, false],
+        ['?after=1&tenant_id=x', {}, false],
+      ];
+      const [query, headers, wellFormed] = events ? pick(resume, variant) : ['', {}, true];
+      probe.url = `/v1/turns/${segment(turn)}${events ? '/events' : ''}${query}`;
+      Object.assign(probe.headers, headers);
+      probe.reroutes = probe.url.split('?')[0]?.split('/').some(isDotSegment) ?? false;
+      probe.wellFormed &&= wellFormed;
+      needs(turn);
+      const mine = turn.owner === 'own';
+      probe.expect = mine ? [events ? '410:TURN_EVENTS_EXPIRED' : '200'] : NOT_FOUND('TURN_NOT_FOUND');
       return probe;
     }
     case 'GET /v1/config':

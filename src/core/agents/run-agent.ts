@@ -8,11 +8,12 @@ import type { Storage } from '../ports.ts';
 import { assertResponseLanguage, withResponseLanguage } from '../tenants/response-language.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
 import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
+import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
 import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
 import { buildTurnContext } from './turn-context.ts';
-import type { TurnEvent } from './turn-event.ts';
+import { isFinalTurnEvent, type TurnEvent, type TurnEventBody } from './turn-event.ts';
 
 export interface AgentSettings {
   systemPrompt: string;
@@ -51,6 +52,8 @@ export interface AgentDeps {
   sessionLock?: SessionLock;
   /** Running turns, cancellable from any replica; absent means a turn stops only through `signal`. */
   turns?: TurnRegistry;
+  /** Where streamed turns' events are kept for resuming; absent means they are only passed to `onEvent`. */
+  events?: TurnEventLog;
 }
 
 export interface TurnRequest {
@@ -80,8 +83,11 @@ export interface TurnRequest {
    * PROVIDER_ERROR. A cancel through `deps.turns` also stores it, and fails with TURN_CANCELLED.
    */
   signal?: AbortSignal;
-  /** When given, the model is streamed and every event is passed here as it happens. */
-  onEvent?: (event: TurnEvent) => void;
+  /**
+   * When given, the model is streamed and every event is passed here as it happens, numbered by
+   * `seq`, and appended to `deps.events`; `stored` resolves once the event is in that log.
+   */
+  onEvent?: (event: TurnEvent, stored: Promise<void>) => void;
 }
 
 export interface TurnResult {
@@ -154,17 +160,23 @@ function hasTurnLimits(limits: AdmissionLimits): boolean {
 /** Registers the turn while it runs, so that a cancel on any replica reaches it. */
 async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
   const turnId = deps.ids.next('msg');
-  if (!deps.turns) return runTrackedTurn(deps, request, turnId);
+  const emit = request.onEvent ? sequenced(deps, request.tenantId, request.onEvent) : undefined;
+  if (!deps.turns) return runTrackedTurn(deps, request, turnId, emit).catch(endStream(emit, turnId));
   const tracked = await deps.turns.begin(request.tenantId, turnId);
   try {
     const signal = request.signal ? AbortSignal.any([request.signal, tracked.signal]) : tracked.signal;
-    return await runTrackedTurn(deps, { ...request, signal }, turnId);
+    return await runTrackedTurn(deps, { ...request, signal }, turnId, emit).catch(endStream(emit, turnId));
   } finally {
     await tracked.end();
   }
 }
 
-async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: string): Promise<TurnResult> {
+async function runTrackedTurn(
+  deps: AgentDeps,
+  request: TurnRequest,
+  turnId: string,
+  emit: Emitter | undefined,
+): Promise<TurnResult> {
   const { storage, ids, settings } = deps;
   const { config, version: configVersion } = request.config;
   const model = await deps.resolveModel(request.tenantId, config);
@@ -183,7 +195,6 @@ async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: str
       id: turnId,
     },
   });
-  const emit = request.onEvent;
   emit?.({ type: 'turn-start', turnId, sessionId: request.sessionId, userMessage });
 
   const systemPrompt = withResponseLanguage(
@@ -249,6 +260,7 @@ async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: str
       cancelOf(request.signal) ??
       (isAppError(error) ? error : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error }));
     emit?.({ type: 'error', turnId, code: failure.code, message: failure.message });
+    await emit?.stored();
     throw failure;
   }
   const latencyMs = deps.now() - started;
@@ -281,10 +293,52 @@ async function runTrackedTurn(deps: AgentDeps, request: TurnRequest, turnId: str
   });
   const reply = stored.findLast((message) => message.final) as Message;
   emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
+  await emit?.stored();
   return { turnId, userMessage, messages: stored, reply, usage, latencyMs };
 }
 
-/** The cancel that aborted the turn, or null: a client disconnect or a model failure is no cancel. */
+/**
+ * Numbers a turn's events 1, 2, 3… and appends each to the event log before handing it on.
+ * `stored()` resolves once the last event so far is in the log (appends of one turn stay in order).
+ */
+function sequenced(deps: AgentDeps, tenantId: string, onEvent: NonNullable<TurnRequest['onEvent']>): Emitter {
+  let seq = 0;
+  let last: Promise<void> = Promise.resolve();
+  const emitter = Object.assign(
+    (body: TurnEventBody) => {
+      seq += 1;
+      emitter.started = true;
+      emitter.ended = isFinalTurnEvent(body);
+      const event: TurnEvent = { ...body, seq };
+      if (deps.events) last = deps.events.append(tenantId, event);
+      onEvent(event, last);
+    },
+    { started: false, ended: false, stored: () => last },
+  );
+  return emitter;
+}
+
+type Emitter = ((body: TurnEventBody) => void) & { started: boolean; ended: boolean; stored(): Promise<void> };
+
+/**
+ * A turn that failed after `turn-start` without saying so (a storage error while building the
+ * context or storing the reply) still ends its stream, with an `error` event, so no reader waits on.
+ */
+function endStream(emit: Emitter | undefined, turnId: string) {
+  return async (error: unknown): Promise<never> => {
+    if (emit?.started && !emit.ended) {
+      const failure = isAppError(error) ? error : new AppError('INTERNAL_ERROR');
+      emit({ type: 'error', turnId, code: failure.code, message: failure.message });
+      await emit.stored();
+    }
+    throw error;
+  };
+}
+
+/**
+ * The cancel that aborted the turn, or null: a model failure is no cancel. A cancel request and a
+ * client that went away (the HTTP layer aborts with `TURN_CANCELLED`) are.
+ */
 function cancelOf(signal: AbortSignal | undefined): AppError | null {
   const reason: unknown = signal?.aborted ? signal.reason : undefined;
   return isAppError(reason) && reason.code === 'TURN_CANCELLED' ? reason : null;
@@ -292,7 +346,7 @@ function cancelOf(signal: AbortSignal | undefined): AppError | null {
 
 /**
  * Keeps whatever the model produced before failing, so nothing acknowledged is lost: marked
- * `cancelled` after an explicit cancel, `failed` otherwise (a model error, a client disconnect).
+ * `cancelled` after a cancel (requested, or the client went away), `failed` otherwise (a model error).
  */
 async function storeFailure(
   deps: AgentDeps,

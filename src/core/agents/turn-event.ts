@@ -1,13 +1,22 @@
 import type { Message, Usage } from '../conversations/message.ts';
 
-/**
- * Events a turn emits while it runs, in order: one `turn-start`, any number of `text-delta`,
- * `tool-call` and `tool-result`, then exactly one `turn-end` or `error`.
- */
-export type TurnEvent =
+/** What a turn emits, before the pipeline numbers it. */
+export type TurnEventBody =
   | { type: 'turn-start'; turnId: string; sessionId: string; userMessage: Message }
   | { type: 'text-delta'; turnId: string; delta: string }
   | { type: 'tool-call'; turnId: string; toolCallId: string; toolName: string; input: unknown }
   | { type: 'tool-result'; turnId: string; toolCallId: string; toolName: string; output: unknown; isError: boolean }
   | { type: 'turn-end'; turnId: string; messages: Message[]; usage: Usage; latencyMs: number }
   | { type: 'error'; turnId: string; code: string; message: string };
+
+/**
+ * Events a turn emits while it runs, in order: one `turn-start`, any number of `text-delta`,
+ * `tool-call` and `tool-result`, then exactly one `turn-end` or `error`. `seq` numbers the events
+ * of one turn 1, 2, 3… without gaps, so a client that reconnects can say what it has seen.
+ */
+export type TurnEvent = TurnEventBody & { seq: number };
+
+/** Whether the event is the last of its turn. */
+export function isFinalTurnEvent(event: TurnEventBody): boolean {
+  return event.type === 'turn-end' || event.type === 'error';
+}

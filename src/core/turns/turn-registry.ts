@@ -22,6 +22,8 @@ export interface TurnRegistry {
    * another tenant's turn with this id answers the same as a missing one.
    */
   cancel(tenantId: string, turnId: string): Promise<boolean>;
+  /** Whether (tenant, turn) runs on any replica now; another tenant's turn with this id answers false. */
+  isRunning(tenantId: string, turnId: string): Promise<boolean>;
 }
 
 export interface TurnRegistryOptions {
@@ -87,6 +89,7 @@ export function createTurnRegistry(options: TurnRegistryOptions): TurnRegistry {
         },
       };
     },
+    isRunning: (tenantId, turnId) => bus.isRunning(tenantId, turnId),
     async cancel(tenantId, turnId) {
       if (!(await bus.isRunning(tenantId, turnId))) return false;
       await bus.publishCancel(tenantId, turnId);

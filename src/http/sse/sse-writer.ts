@@ -1,42 +1,62 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Writes Server-Sent Events to a raw response. Each event gets a monotonically increasing
- * `id`, so a client can tell what it has seen.
+ * Writes Server-Sent Events to a raw response. Turn events carry their turn's `seq` as the SSE
+ * `id`, so a client that reconnects can send it back as `Last-Event-ID`.
  */
 export interface SseWriter {
-  send(event: string, data: unknown): void;
+  send(id: number, event: string, data: unknown): void;
   end(): void;
   /** True once the client has gone away or `end` was called. */
   readonly closed: boolean;
 }
 
-export function createSseWriter(response: ServerResponse, headers: Record<string, string> = {}): SseWriter {
+export interface SseWriterOptions {
+  headers?: Record<string, string>;
+  /**
+   * After this long without a write, a `: ping` comment line goes out (and again after as long),
+   * so proxies and clients do not take an idle stream for a dead one. 0 sends none.
+   */
+  heartbeatMs?: number;
+}
+
+export function createSseWriter(response: ServerResponse, options: SseWriterOptions = {}): SseWriter {
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
-    ...headers,
+    ...options.headers,
   });
   response.flushHeaders();
-  let sequence = 0;
   let closed = false;
-  response.on('close', () => {
+  const heartbeatMs = options.heartbeatMs ?? 0;
+  // One timer per stream, pushed back by every write: only an idle stream gets pings.
+  const heartbeat =
+    heartbeatMs > 0
+      ? setTimeout(function ping() {
+          if (closed || response.writableEnded) return;
+          response.write(': ping\n\n');
+          heartbeat?.refresh();
+        }, heartbeatMs)
+      : null;
+  heartbeat?.unref();
+  const stop = () => {
     closed = true;
-  });
+    if (heartbeat) clearTimeout(heartbeat);
+  };
+  response.on('close', stop);
   return {
     get closed() {
       return closed || response.writableEnded;
     },
-    send(event, data) {
+    send(id, event, data) {
       if (closed || response.writableEnded) return;
-      sequence += 1;
-      response.write(
-        `id: ${sequence}\nevent: ${event}\ndata: ${JSON.stringify({ seq: sequence, ...(data as object) })}\n\n`,
-      );
+      response.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      heartbeat?.refresh();
     },
     end() {
+      stop();
       if (!response.writableEnded) response.end();
     },
   };

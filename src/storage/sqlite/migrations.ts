@@ -192,6 +192,14 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'message-turn-index',
+    // GET /v1/turns/{id} finds a turn's messages by turn id alone (the session is not in the path).
+    sql: `
+      CREATE INDEX messages_turn_id ON messages (tenant_id, turn_id);
+    `,
+  },
+  {
     version: 7,
     name: 'session-summaries',
     // Rolling summaries of a session's older turns (docs/decisions/0006-rolling-summary.md).

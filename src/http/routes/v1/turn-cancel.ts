@@ -7,7 +7,7 @@ import { namedTenant } from '../../plugins/tenant-header.ts';
 import { problems } from '../../schemas/problem.ts';
 
 /** A turn id (`msg_…`, the id of the turn's user message) as the path may carry it. */
-const turnIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a turn id');
+export const turnIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a turn id');
 
 /** `POST /v1/turns/{id}/cancel`: cancels a running turn of the calling tenant, on whichever replica runs it. */
 export function turnCancelRoutes(services: AppServices): FastifyPluginAsyncZod {

@@ -1,48 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_CONCURRENCY } from '../../../core/turns/session-lock.ts';
-import type { TurnEvent } from '../../../core/agents/turn-event.ts';
-import { isAppError } from '../../../core/errors.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
+import { startBackgroundTurn } from '../../background-turn.ts';
 import { settlingTurns } from '../../idempotency.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
 import { messageSchema, toMessageJson, toUsageJson, usageSchema } from '../../schemas/message.ts';
 import { problems } from '../../schemas/problem.ts';
 import { sessionIdSchema } from '../../schemas/session.ts';
-import { createSseWriter } from '../../sse/sse-writer.ts';
-
-/** The JSON payload of each SSE event, in snake_case like the rest of the API. */
-function eventData(event: TurnEvent): Record<string, unknown> {
-  switch (event.type) {
-    case 'turn-start':
-      return { turn_id: event.turnId, session_id: event.sessionId, user_message: toMessageJson(event.userMessage) };
-    case 'text-delta':
-      return { turn_id: event.turnId, delta: event.delta };
-    case 'tool-call':
-      return { turn_id: event.turnId, tool_call_id: event.toolCallId, tool_name: event.toolName, input: event.input };
-    case 'tool-result':
-      return {
-        turn_id: event.turnId,
-        tool_call_id: event.toolCallId,
-        tool_name: event.toolName,
-        output: event.output,
-        is_error: event.isError,
-      };
-    case 'turn-end':
-      return {
-        turn_id: event.turnId,
-        messages: event.messages.map(toMessageJson),
-        usage: toUsageJson(event.usage),
-        latency_ms: Math.round(event.latencyMs),
-      };
-    case 'error':
-      return { turn_id: event.turnId, code: event.code, message: event.message };
-  }
-}
+import { type StreamSettings, streamTurn } from '../../sse/stream-turn.ts';
 
 /** `POST /v1/sessions/{id}/messages`: runs one turn, as JSON or as an SSE stream. */
-export function turnRoutes(services: AppServices, options: { messageMaxChars: number }): FastifyPluginAsyncZod {
+export function turnRoutes(
+  services: AppServices,
+  options: { messageMaxChars: number } & StreamSettings,
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/v1/sessions/:id/messages',
@@ -51,7 +24,7 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           tags: ['sessions'],
           summary: 'Send a message and run one agent turn',
           description:
-            'Returns the stored user message, the assistant (and tool) messages, and token usage. With `Accept: text/event-stream` the turn streams as SSE events `turn-start`, `text-delta`, `tool-call`, `tool-result`, `turn-end` (or `error`). A turn cancelled through `POST /v1/turns/{id}/cancel` answers 409 `TURN_CANCELLED` (streamed: an `error` event with that code).',
+            'Returns the stored user message, the assistant (and tool) messages, and token usage. With `Accept: text/event-stream` the turn streams as SSE events `turn-start`, `text-delta`, `tool-call`, `tool-result`, `turn-end` (or `error`), each with its `seq` as the SSE id; a client that loses the stream resumes it with `GET /v1/turns/{id}/events` (never by repeating this POST, which would start another turn), and a turn nobody resumes within `STREAM_DISCONNECT_GRACE_MS` of the client leaving is cancelled. With `"background": true` the turn runs detached and the answer is 202 at once (follow it with `GET /v1/turns/{id}` and `/events`). A turn cancelled through `POST /v1/turns/{id}/cancel` answers 409 `TURN_CANCELLED` (streamed: an `error` event with that code).',
           headers: z.looseObject({
             'tenant-id': z.string().optional(),
             'idempotency-key': z
@@ -73,6 +46,12 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
                 .describe(
                   "Response language for this turn (en, es, fr, de, ja), over the tenant config's; another value answers 422 UNSUPPORTED_LANGUAGE.",
                 ),
+              background: z
+                .boolean()
+                .optional()
+                .describe(
+                  'Run the turn detached from this request: answers 202 once the user message is stored; the turn runs on if the client goes away, and its events are kept for `GET /v1/turns/{id}/events`.',
+                ),
               session_concurrency: z
                 .enum(SESSION_CONCURRENCY)
                 .optional()
@@ -89,6 +68,14 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
               reply: messageSchema,
               usage: usageSchema,
               latency_ms: z.number().int(),
+            }),
+            202: z.object({
+              turn_id: z.string(),
+              session_id: z.string(),
+              status: z.literal('running'),
+              user_message: messageSchema,
+              status_url: z.string(),
+              events_url: z.string(),
             }),
             ...problems(400, 401, 403, 404, 409, 413, 422, 429, 502),
           },
@@ -108,6 +95,18 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
           // Configs stored before the field existed lack it: they mean `enqueue`.
           sessionConcurrency: request.body.session_concurrency ?? access.config.config.sessionConcurrency ?? 'enqueue',
         };
+        if (request.body.background) {
+          const start = await startBackgroundTurn(services, turn, request.log);
+          const path = `/v1/turns/${start.turnId}`;
+          return reply.code(202).send({
+            turn_id: start.turnId,
+            session_id: start.sessionId,
+            status: 'running' as const,
+            user_message: toMessageJson(start.userMessage),
+            status_url: path,
+            events_url: `${path}/events`,
+          });
+        }
         if (!request.headers.accept?.includes('text/event-stream')) {
           const result = await services.runTurn(turn);
           return {
@@ -119,29 +118,7 @@ export function turnRoutes(services: AppServices, options: { messageMaxChars: nu
             latency_ms: Math.round(result.latencyMs),
           };
         }
-        // Errors before the first event (unknown session) still answer as problem+json.
-        const abort = new AbortController();
-        let writer: ReturnType<typeof createSseWriter> | null = null;
-        const onEvent = (event: TurnEvent) => {
-          if (!writer) {
-            reply.hijack();
-            writer = createSseWriter(reply.raw, { 'x-request-id': request.id });
-            services.metrics.streamOpened();
-            reply.raw.once('close', () => {
-              services.metrics.streamClosed();
-              if (!reply.raw.writableEnded) abort.abort(new Error('client disconnected'));
-            });
-          }
-          writer.send(event.type, eventData(event));
-        };
-        try {
-          await settlingTurns(services, request, reply).runTurn({ ...turn, signal: abort.signal, onEvent });
-        } catch (error) {
-          if (!writer) throw error;
-          if (!isAppError(error)) request.log.error({ err: error }, 'streamed turn failed');
-        }
-        (writer as ReturnType<typeof createSseWriter> | null)?.end();
-        return reply;
+        return streamTurn(settlingTurns(services, request, reply), request, reply, turn, options);
       },
     );
   };
