@@ -1,5 +1,6 @@
 import type { LoadResult } from './load.ts';
 import { type BenchSettings, countLabel } from './settings.ts';
+import type { SseConcurrencySummary } from './sse-concurrency.ts';
 
 /** Targets from the issue; printed as PASS/MISS, never failing the run. */
 export const TARGETS = {
@@ -79,6 +80,8 @@ export interface Report {
     /** Legacy interact on one tenant, auth off vs auth on with an API key, fresh databases, same run. */
     authOverhead: { off: ScenarioSummary; on: ScenarioSummary; ratio: number };
     postgresMode: PostgresModeSummary | null;
+    /** Concurrent SSE turns against a fake streaming provider: memory per stream and TTFB overhead. */
+    sseConcurrency: SseConcurrencySummary;
   };
 }
 
@@ -204,7 +207,18 @@ export function formatTable(report: Report): string {
     postgresMode
       ? `PostgreSQL: enclave ${postgresMode.enclave.reqPerSec} req/s vs raw pg script ${postgresMode.raw.reqPerSec} interactions/s (p50 ${postgresMode.raw.latencyMs.p50} ms) = ${postgresMode.ratio} — ${mark(postgresMode.targets)}`
       : 'PostgreSQL: not measured (no server)',
+    ...formatSse(report.scenarios.sseConcurrency),
     `auth on / off: ${authOverhead.ratio} — ${authOverhead.ratio >= TARGETS.authOnVsOff ? 'PASS' : 'MISS'} (target >= ${TARGETS.authOnVsOff})`,
     `targets: interact req/s >= ${TARGETS.interactVsEcho}x echo; p99 < ${TARGETS.p99Ms} ms; flat ±${TARGETS.flatness * 100}% (max/min <= ${1 + TARGETS.flatness})`,
   ].join('\n');
+}
+
+function formatSse(sse: SseConcurrencySummary): string[] {
+  const side = (name: string, ttfb: { p50: number; p99: number }) => `${name} p50 ${ttfb.p50} ms, p99 ${ttfb.p99} ms`;
+  const { sequential, concurrent } = sse;
+  return [
+    `SSE: ${sse.streamsRun} streams (asked ${sse.settings.streams}${sse.limitedBy ? `, limited by ${sse.limitedBy}` : ''}), ${sse.peakOpenStreams} open at once, ${concurrent.enclave.completed} completed, ${concurrent.enclave.failed} failed; memory per stream ${Math.round(sse.memoryPerStreamBytes / 1024)} KiB (RSS ${Math.round(sse.rssBytes.before / 2 ** 20)} → ${Math.round(sse.rssBytes.peak / 2 ** 20)} MiB)`,
+    `SSE TTFB one at a time: ${side('enclave', sequential.enclave.ttfbMs)}; ${side('provider', sequential.direct.ttfbMs)}; added p50 ${sequential.overheadMs.p50} ms, p99 ${sequential.overheadMs.p99} ms`,
+    `SSE TTFB ${sse.streamsRun} open: ${side('enclave', concurrent.enclave.ttfbMs)}; ${side('provider', concurrent.direct.ttfbMs)}; added p50 ${concurrent.overheadMs.p50} ms, p99 ${concurrent.overheadMs.p99} ms — ${mark(sse.targets)}`,
+  ];
 }

@@ -32,6 +32,7 @@ import {
 } from './scenarios.ts';
 import { legacyMessageCount, seedLegacyHistory } from './seed-history.ts';
 import { countLabel, loadSettings } from './settings.ts';
+import { measureSseConcurrency, sseSettings } from './sse-concurrency.ts';
 
 const settings = loadSettings(process.env);
 const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
@@ -194,6 +195,10 @@ async function main(): Promise<Report> {
 
   const postgresMode = await measurePostgresMode();
 
+  const sse = sseSettings(settings.quick, process.env);
+  log(`7/7 SSE: ${sse.streams} concurrent streams against a fake streaming provider, TTFB vs the provider alone`);
+  const sseConcurrency = await measureSseConcurrency(sse, join(tempDir, 'sse.db'), log);
+
   const finishedAt = new Date();
   return {
     startedAt: startedAt.toISOString(),
@@ -217,6 +222,7 @@ async function main(): Promise<Report> {
         ratio: authOff.reqPerSec === 0 ? 0 : Math.round((authOn.reqPerSec / authOff.reqPerSec) * 1000) / 1000,
       },
       postgresMode,
+      sseConcurrency,
       historyPage: {
         tenantId: historyTenant,
         messages: settings.historyMessages,
