@@ -107,6 +107,16 @@ export interface Storage {
     options: { afterSeq: number; beforeSeq: number; limit: number; order: 'asc' | 'desc' },
   ): Promise<ContextMessage[]>;
 
+  /**
+   * What a turn's context starts from, in one read: the newest rolling summary (when asked for)
+   * and the context messages after it and before `beforeSeq`, newest first, at most `limit`.
+   */
+  contextWindow(
+    tenantId: string,
+    sessionId: string,
+    options: { beforeSeq: number; limit: number; withSummary: boolean },
+  ): Promise<{ summary: SessionSummary | null; messages: ContextMessage[] }>;
+
   /** The session's newest rolling summary (highest `upToSeq`), or null. */
   latestSessionSummary(tenantId: string, sessionId: string): Promise<SessionSummary | null>;
 

@@ -1,12 +1,12 @@
 import type { ContentPart } from '../core/conversations/message.ts';
 import { messageText } from '../core/conversations/message.ts';
-import type { Storage } from '../core/ports.ts';
-import type { SqlDatabase } from './sql-database.ts';
+import type { ContextMessage, SessionSummary, Storage } from '../core/ports.ts';
+import type { SqlDatabase, SqlRow } from './sql-database.ts';
 import { USAGE_COLUMNS } from './sql-usage.ts';
 
 type ContextMethods = Pick<
   Storage,
-  'contextMessages' | 'latestSessionSummary' | 'saveSessionSummary' | 'searchMessages'
+  'contextMessages' | 'contextWindow' | 'latestSessionSummary' | 'saveSessionSummary' | 'searchMessages'
 >;
 
 /**
@@ -33,43 +33,61 @@ function textMatches(dialect: SqlDatabase['dialect']): string {
                 WHERE json_extract(part.value, '$.type') = 'text' AND json_extract(part.value, '$.text') LIKE ? ESCAPE '\\')`;
 }
 
+const LATEST_SUMMARY =
+  'SELECT session_id, up_to_seq, text, model, token_count, created_at FROM session_summaries WHERE tenant_id = ? AND session_id = ? ORDER BY up_to_seq DESC LIMIT 1';
+
+const contextSql = (order: 'asc' | 'desc') => `SELECT seq, turn_id, role, content FROM messages
+  WHERE tenant_id = ? AND session_id = ? AND seq > ? AND seq < ? AND ${CONTEXT_FILTER}
+  ORDER BY seq ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
+
+function toContextMessage(row: SqlRow): ContextMessage {
+  return {
+    seq: Number(row.seq),
+    turnId: String(row.turn_id),
+    role: row.role as ContextMessage['role'],
+    content: JSON.parse(String(row.content)) as ContentPart[],
+  };
+}
+
+function toSummary(row: SqlRow): SessionSummary {
+  return {
+    sessionId: String(row.session_id),
+    upToSeq: Number(row.up_to_seq),
+    text: String(row.text),
+    model: String(row.model),
+    tokenCount: Number(row.token_count),
+    createdAt: String(row.created_at),
+  };
+}
+
 /** What the context builder, the rolling summary and the `search_history` tool read and write. */
 export function createSqlContext(database: SqlDatabase, now: () => Date): ContextMethods {
   return {
     async contextMessages(tenantId, sessionId, { afterSeq, beforeSeq, limit, order }) {
       const rows = await database
         .forTenant(tenantId)
-        .all<{ seq: number; turn_id: string; role: string; content: string }>(
-          `SELECT seq, turn_id, role, content FROM messages
-          WHERE tenant_id = ? AND session_id = ? AND seq > ? AND seq < ? AND ${CONTEXT_FILTER}
-          ORDER BY seq ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
-          [tenantId, sessionId, afterSeq, beforeSeq, limit],
-        );
-      return rows.map((row) => ({
-        seq: Number(row.seq),
-        turnId: String(row.turn_id),
-        role: row.role as 'user' | 'assistant' | 'tool',
-        content: JSON.parse(row.content) as ContentPart[],
-      }));
+        .all(contextSql(order), [tenantId, sessionId, afterSeq, beforeSeq, limit]);
+      return rows.map(toContextMessage);
     },
 
     async latestSessionSummary(tenantId, sessionId) {
-      const row = await database
-        .forTenant(tenantId)
-        .get(
-          'SELECT session_id, up_to_seq, text, model, token_count, created_at FROM session_summaries WHERE tenant_id = ? AND session_id = ? ORDER BY up_to_seq DESC LIMIT 1',
-          [tenantId, sessionId],
-        );
-      return row
-        ? {
-            sessionId: String(row.session_id),
-            upToSeq: Number(row.up_to_seq),
-            text: String(row.text),
-            model: String(row.model),
-            tokenCount: Number(row.token_count),
-            createdAt: String(row.created_at),
-          }
-        : null;
+      const row = await database.forTenant(tenantId).get(LATEST_SUMMARY, [tenantId, sessionId]);
+      return row ? toSummary(row) : null;
+    },
+
+    async contextWindow(tenantId, sessionId, { beforeSeq, limit, withSummary }) {
+      return database.forTenant(tenantId).read(async (client) => {
+        const row = withSummary ? await client.get(LATEST_SUMMARY, [tenantId, sessionId]) : undefined;
+        const summary = row ? toSummary(row) : null;
+        const rows = await client.all(contextSql('desc'), [
+          tenantId,
+          sessionId,
+          summary?.upToSeq ?? 0,
+          beforeSeq,
+          limit,
+        ]);
+        return { summary, messages: rows.map(toContextMessage) };
+      });
     },
 
     async saveSessionSummary(tenantId, summary, usage) {

@@ -17,6 +17,11 @@ export interface SqlClient {
 export interface SqlScope extends SqlClient {
   /** Runs `work` atomically: commit on resolve, roll back on throw. */
   transaction<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs several reads as one unit of work: one transaction on PostgreSQL (one tenant setting, one
+   * snapshot), the connection itself on SQLite (no write lock taken).
+   */
+  read<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
 }
 
 /**

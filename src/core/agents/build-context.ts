@@ -71,13 +71,14 @@ export async function buildContext(
   const currentMessage: ModelMessage = { role: 'user', content: messageText(current.content) };
   const fixed = messageTokens(counter, system) + messageTokens(counter, currentMessage) + REPLY_PRIMING_TOKENS;
 
-  let summary = options.summaries ? await storage.latestSessionSummary(tenantId, current.sessionId) : null;
-  const rows = await storage.contextMessages(tenantId, current.sessionId, {
-    afterSeq: summary?.upToSeq ?? 0,
+  // One read (one round of the tenant scope on PostgreSQL) for the summary and the turns after it.
+  const start = await storage.contextWindow(tenantId, current.sessionId, {
     beforeSeq: current.seq,
     limit: CONTEXT_MESSAGE_LIMIT,
-    order: 'desc',
+    withSummary: options.summaries != null,
   });
+  let summary = start.summary;
+  const rows = start.messages;
 
   const fill = (candidates: readonly ContextMessage[], note: SystemModelMessage | null): Window => {
     const noteTokens = note ? messageTokens(counter, note) : 0;

@@ -103,6 +103,7 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
     get: (sql, params) => transaction(tenantId, (client) => client.get(sql, params)),
     run: (sql, params) => transaction(tenantId, (client) => client.run(sql, params)),
     transaction: (work) => transaction(tenantId, work),
+    read: (work) => transaction(tenantId, work),
   });
   // Without a tenant, single statements need no transaction: they see no tenant rows anyway.
   const platform = clientOf(pool);
@@ -112,6 +113,7 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
     dialect: 'postgres',
     ...platform,
     transaction: (work) => transaction(null, work),
+    read: (work) => transaction(null, work),
     forTenant: scopeOf,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {

@@ -48,7 +48,7 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
   const transaction = createGroupCommit(database, client);
 
   // One process and no row-level security: a tenant scope is the database itself.
-  const scope = { ...client, transaction };
+  const scope = { ...client, transaction, read: <T>(work: (reader: SqlClient) => Promise<T>) => work(client) };
   return {
     dialect: 'sqlite',
     ...scope,
