@@ -57,9 +57,10 @@ const MESSAGE_INSERT =
 
 /**
  * One legacy interaction, statement for statement what the server sends for a new tenant (read
- * off `log_statement = all`): the tenant view read, the first write (tenant, session, user
- * message), the context read, and the last write (seq, reply, usage record). Each is its own
- * transaction that begins with the tenant setting, as the runtime role.
+ * off `log_statement = all`): the tenant view read (one message with the tenant setting), the
+ * first write (tenant, session, user message), the context read (summary and messages), and the
+ * last write (seq, reply, usage record). Each runs as the runtime role in its own transaction
+ * that begins with the tenant setting.
  */
 async function interaction(pool: pg.Pool, tenantId: string, n: number): Promise<void> {
   const now = new Date().toISOString();
@@ -78,13 +79,18 @@ async function interaction(pool: pg.Pool, tenantId: string, n: number): Promise<
       client.release();
     }
   };
-  await tx(async (client) => {
-    await client.query(
-      `SELECT t.id, t.name, t.status, t.config_version, t.created_at, t.updated_at, c.version, c.config
-         FROM tenants t LEFT JOIN tenant_configs c ON c.tenant_id = t.id AND c.version = t.config_version WHERE t.id = $1`,
-      [tenantId],
+  // A single read shares one message with the tenant setting (one implicit transaction), as the server does.
+  const single = await pool.connect();
+  try {
+    const tenant = single.escapeLiteral(tenantId);
+    await single.query(
+      `SELECT set_config('app.tenant_id', ${tenant}, true);
+       SELECT t.id, t.name, t.status, t.config_version, t.created_at, t.updated_at, c.version, c.config
+         FROM tenants t LEFT JOIN tenant_configs c ON c.tenant_id = t.id AND c.version = t.config_version WHERE t.id = ${tenant}`,
     );
-  });
+  } finally {
+    single.release();
+  }
   await tx(async (client) => {
     await client.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [
       tenantId,
@@ -121,6 +127,10 @@ async function interaction(pool: pg.Pool, tenantId: string, n: number): Promise<
     ]);
   });
   await tx(async (client) => {
+    await client.query(
+      'SELECT up_to_seq, text FROM session_summaries WHERE tenant_id = $1 AND session_id = $2 ORDER BY up_to_seq DESC LIMIT 1',
+      [tenantId, session],
+    );
     await client.query(
       `SELECT seq, role, content FROM messages WHERE tenant_id = $1 AND session_id = $2 AND seq < $3 AND (role = 'user' OR final = 1) ORDER BY seq DESC LIMIT $4`,
       [tenantId, session, 2, 32],

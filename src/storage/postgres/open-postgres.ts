@@ -32,6 +32,33 @@ function numbered(sql: string): string {
   return text;
 }
 
+/**
+ * The statement with every `?` replaced by its value as a SQL literal: strings through the
+ * driver's `escapeLiteral` (quotes doubled, backslashes in an E'' string), finite numbers and
+ * bigints as digits, null as NULL. Used only where a statement must share one message with the
+ * tenant setting (see `single`); everywhere else values travel as bound parameters.
+ */
+export function inlineParameters(
+  sql: string,
+  params: readonly SqlValue[],
+  escapeLiteral: (value: string) => string,
+): string {
+  let index = 0;
+  const text = sql.replace(/\?/g, () => {
+    if (index >= params.length) throw new Error('more placeholders than parameters');
+    const value = params[index++];
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new Error('a parameter is not a finite number');
+      return String(value);
+    }
+    return escapeLiteral(value);
+  });
+  if (index !== params.length) throw new Error('more parameters than placeholders');
+  return text;
+}
+
 interface Queryable {
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
 }
@@ -98,10 +125,36 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
     }
   }
 
-  const scopeOf = (tenantId: string | null): SqlScope => ({
-    all: (sql, params) => transaction(tenantId, (client) => client.all(sql, params)),
-    get: (sql, params) => transaction(tenantId, (client) => client.get(sql, params)),
-    run: (sql, params) => transaction(tenantId, (client) => client.run(sql, params)),
+  /**
+   * One statement as the tenant in ONE round trip: the tenant setting and the statement share a
+   * simple-protocol message, which PostgreSQL runs as one implicit transaction, so the
+   * transaction-local setting covers exactly this statement and ends with it (an error rolls both
+   * back). A `BEGIN … COMMIT` around a bound statement would take three round trips.
+   */
+  async function single(tenantId: string, sql: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> {
+    const connection = await pool.connect();
+    let broken = false;
+    try {
+      const literal = (value: string) => connection.escapeLiteral(value);
+      const results = (await connection.query(
+        `SELECT set_config('app.tenant_id', ${literal(tenantId)}, true); ${inlineParameters(sql, params, literal)}`,
+      )) as unknown as pg.QueryResult[];
+      return results[results.length - 1] as pg.QueryResult;
+    } catch (error) {
+      // A failed implicit transaction is already rolled back; only a lost connection is dropped.
+      broken = !(error instanceof Error && 'severity' in error);
+      throw error;
+    } finally {
+      connection.release(broken);
+    }
+  }
+
+  const scopeOf = (tenantId: string): SqlScope => ({
+    all: async <Row extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
+      (await single(tenantId, sql, params)).rows as Row[],
+    get: async <Row extends SqlRow>(sql: string, params?: readonly SqlValue[]) =>
+      (await single(tenantId, sql, params)).rows[0] as Row | undefined,
+    run: async (sql, params) => ({ changes: (await single(tenantId, sql, params)).rowCount ?? 0 }),
     transaction: (work) => transaction(tenantId, work),
     read: (work) => transaction(tenantId, work),
   });
