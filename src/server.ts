@@ -11,8 +11,8 @@ import { createIds } from './core/ids.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
 import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
-import { createIdempotency } from './core/turns/idempotency.ts';
 import { createBackgroundTurns } from './core/turns/background-turns.ts';
+import { createIdempotency } from './core/turns/idempotency.ts';
 import { createTurnRegistry } from './core/turns/turn-registry.ts';
 import { createMemorySessionLock } from './events/memory-session-lock.ts';
 import { createMemoryTurnBus } from './events/memory-turn-bus.ts';
@@ -81,11 +81,8 @@ export async function createEnclave(
     credentials,
     idempotency: idempotencyStore,
     migration,
-  } = await createStorage({
-    databaseUrl: config.databaseUrl,
-    sqliteSynchronous: config.sqliteSynchronous,
-    migrate: true,
-  });
+    poolStats,
+  } = await createStorage({ ...config, migrate: true });
   const ids = createIds();
   const secrets = createSecretService({
     storage,
@@ -109,6 +106,8 @@ export async function createEnclave(
   });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
+  // PostgreSQL pool figures on every scrape (SQLite has no pool: nothing is registered).
+  if (poolStats()) metrics.observeDatabasePool(poolStats);
   metrics.observeProviderBreakers(models.breakerStates);
   // Tracing costs nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set: no provider, hooks or wrappers.
   const tracing = config.otelExporterOtlpEndpoint

@@ -13,9 +13,18 @@ export const configSchema = z.object({
   databaseUrl: z
     .string()
     .default('sqlite:./data/enclave.db')
-    .refine((value) => value.startsWith('sqlite:'), {
-      message: 'must be sqlite:PATH or sqlite::memory: (postgres:// arrives with the production-mode issue)',
+    .refine((value) => /^(sqlite:|postgres(ql)?:\/\/)/.test(value), {
+      message: 'must be sqlite:PATH, sqlite::memory: or postgres://user:password@host:port/database',
     }),
+  /** PostgreSQL: the owner role that runs migrations. Unset means DATABASE_URL. */
+  databaseMigrationUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /** PostgreSQL: most connections in this process's pool. */
+  databasePoolMax: positiveInt(10),
+  /** PostgreSQL: server-side statement timeout in milliseconds (0 = none). */
+  databaseStatementTimeoutMs: z.coerce.number().int().min(0).default(30_000),
   /** SQLite `synchronous` pragma. NORMAL is durable across process crashes in WAL mode; FULL also survives power loss. */
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -51,10 +60,6 @@ export const configSchema = z.object({
   jwtScopesClaim: z.string().min(1).default('scope'),
   /** Optional Redis (`redis://…`): limit counters exact across replicas. Without it, counters are per process. */
   redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** Longest one tool call may run (ms); the model then gets a timeout error as the tool's result. */
-  toolTimeoutMs: positiveInt(10_000),
-  /** Longest tool output (characters of its text or JSON); longer output is cut and marked as truncated. */
-  toolOutputMaxChars: z.coerce.number().int().min(100).default(16_000),
   /** Platform LLM providers, a JSON list (docs/providers.md). The built-in `simulated` provider always exists. */
   providers: providersJsonSchema.optional(),
   /** The same list read from a file (instead of ENCLAVE_PROVIDERS). */
@@ -80,6 +85,10 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  /** Longest one tool call may run (ms); the model then gets a timeout error as the tool's result. */
+  toolTimeoutMs: positiveInt(10_000),
+  /** Longest tool output (characters of its text or JSON); longer output is cut and marked as truncated. */
+  toolOutputMaxChars: z.coerce.number().int().min(100).default(16_000),
   /** Retries of a provider call after a 429, 5xx or connection failure, before any output (0 = none). */
   providerMaxRetries: z.coerce.number().int().min(0).max(10).default(2),
   /** Longest a provider connection (TCP and TLS) may take to open (ms); then it counts as a connection failure. */
@@ -128,6 +137,9 @@ export const ENV_KEYS = {
   port: 'PORT',
   host: 'HOST',
   databaseUrl: 'DATABASE_URL',
+  databaseMigrationUrl: 'DATABASE_MIGRATION_URL',
+  databasePoolMax: 'DATABASE_POOL_MAX',
+  databaseStatementTimeoutMs: 'DATABASE_STATEMENT_TIMEOUT_MS',
   sqliteSynchronous: 'SQLITE_SYNCHRONOUS',
   logLevel: 'LOG_LEVEL',
   logFormat: 'LOG_FORMAT',
@@ -149,8 +161,6 @@ export const ENV_KEYS = {
   jwtTenantClaim: 'ENCLAVE_JWT_TENANT_CLAIM',
   jwtScopesClaim: 'ENCLAVE_JWT_SCOPES_CLAIM',
   redisUrl: 'REDIS_URL',
-  toolTimeoutMs: 'TOOL_TIMEOUT_MS',
-  toolOutputMaxChars: 'TOOL_OUTPUT_MAX_CHARS',
   providers: 'ENCLAVE_PROVIDERS',
   providersFile: 'ENCLAVE_PROVIDERS_FILE',
   providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
@@ -162,6 +172,8 @@ export const ENV_KEYS = {
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
   otelServiceName: 'OTEL_SERVICE_NAME',
   logContent: 'LOG_CONTENT',
+  toolTimeoutMs: 'TOOL_TIMEOUT_MS',
+  toolOutputMaxChars: 'TOOL_OUTPUT_MAX_CHARS',
   providerMaxRetries: 'PROVIDER_MAX_RETRIES',
   providerConnectTimeoutMs: 'PROVIDER_CONNECT_TIMEOUT_MS',
   providerBreakerThreshold: 'PROVIDER_BREAKER_THRESHOLD',

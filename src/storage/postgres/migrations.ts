@@ -254,25 +254,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 7,
-    name: 'session-summaries',
-    // Rolling summaries of a session's older turns (docs/decisions/0006-rolling-summary.md).
-    sql: `
-      CREATE TABLE session_summaries (
-        tenant_id ${ID} NOT NULL,
-        session_id ${ID} NOT NULL,
-        up_to_seq BIGINT NOT NULL,
-        text TEXT NOT NULL,
-        model TEXT NOT NULL,
-        token_count BIGINT NOT NULL,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (tenant_id, session_id, up_to_seq),
-        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
-      );
-      ${rowLevelSecurity({ table: 'session_summaries', column: 'tenant_id' })}
-    `,
-  },
-  {
     version: 6,
     name: 'idempotency-keys',
     // No foreign key to tenants: a legacy interact claims its key before it creates the tenant.
@@ -293,6 +274,25 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at);
       ${rowLevelSecurity(IDEMPOTENCY_KEYS)}
+    `,
+  },
+  {
+    version: 7,
+    name: 'session-summaries',
+    // Rolling summaries of a session's older turns (docs/decisions/0006-rolling-summary.md).
+    sql: `
+      CREATE TABLE session_summaries (
+        tenant_id ${ID} NOT NULL,
+        session_id ${ID} NOT NULL,
+        up_to_seq BIGINT NOT NULL,
+        text TEXT NOT NULL,
+        model TEXT NOT NULL,
+        token_count BIGINT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, session_id, up_to_seq),
+        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+      );
+      ${rowLevelSecurity({ table: 'session_summaries', column: 'tenant_id' })}
     `,
   },
 ];

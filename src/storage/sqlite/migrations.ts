@@ -200,24 +200,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 7,
-    name: 'session-summaries',
-    // Rolling summaries of a session's older turns (docs/decisions/0006-rolling-summary.md).
-    sql: `
-      CREATE TABLE session_summaries (
-        tenant_id TEXT NOT NULL,
-        session_id TEXT NOT NULL,
-        up_to_seq INTEGER NOT NULL,
-        text TEXT NOT NULL,
-        model TEXT NOT NULL,
-        token_count INTEGER NOT NULL,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (tenant_id, session_id, up_to_seq),
-        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
-      );
-    `,
-  },
-  {
     version: 6,
     name: 'idempotency-keys',
     // No foreign key to tenants: a legacy interact claims its key before it creates the tenant.
@@ -237,6 +219,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (tenant_id, key)
       );
       CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at);
+    `,
+  },
+  {
+    version: 7,
+    name: 'session-summaries',
+    // Rolling summaries of a session's older turns (docs/decisions/0006-rolling-summary.md).
+    sql: `
+      CREATE TABLE session_summaries (
+        tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        up_to_seq INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        model TEXT NOT NULL,
+        token_count INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, session_id, up_to_seq),
+        FOREIGN KEY (tenant_id, session_id) REFERENCES sessions (tenant_id, id) ON DELETE CASCADE
+      );
     `,
   },
 ];
