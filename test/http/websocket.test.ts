@@ -235,7 +235,7 @@ describe('WebSocket /v1/ws', () => {
     await client.close();
   });
 
-  it('counts each turn.start against the requests-per-minute limit, like an HTTP request', async () => {
+  it('counts each message against the requests-per-minute limit, like an HTTP request', async () => {
     await call('POST', '/v1/admin/tenants', admin, { id: 'ws-limited', config: { limits: { requestsPerMinute: 4 } } });
     const key = (await call('POST', '/v1/admin/tenants/ws-limited/keys', admin, { name: 'app' })).json.key;
     const headers = { authorization: `Bearer ${key}` };

@@ -128,7 +128,15 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
 
   // Each message re-resolves the tenant from the upgrade request's credential: a suspension or a
   // config change made while the socket is open applies to its next turn.
-  const access = () => tenantAccess(request, services.tenants, { scope: 'chat', named: namedTenant(request) });
+  // Every message but ping counts as a request against requests per minute, as it would over HTTP.
+  const access = async () => {
+    const current = await tenantAccess(request, services.tenants, { scope: 'chat', named: namedTenant(request) });
+    const principal = request.principal;
+    if (principal.kind === 'tenant') {
+      await services.admission.countRequest({ tenantId: current.tenantId, keyId: principal.keyId }, current.limits);
+    }
+    return current;
+  };
 
   async function handle(message: ClientMessage, ref: { client_ref?: string }): Promise<void> {
     switch (message.type) {
@@ -146,11 +154,6 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
         return;
       case 'turn.start': {
         const current = await access();
-        const principal = request.principal;
-        // Each turn counts as a request against requests per minute, as on HTTP.
-        if (principal.kind === 'tenant') {
-          await services.admission.countRequest({ tenantId: current.tenantId, keyId: principal.keyId }, current.limits);
-        }
         started += 1;
         await startTurn(current, message, `${request.id}.${started}`, ref);
         return;
