@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawDatabase } from '../helpers/raw-database.ts';

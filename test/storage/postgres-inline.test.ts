@@ -50,9 +50,9 @@ describe.skipIf(!enabled)('inlined parameters on PostgreSQL', () => {
       (t) => client.escapeLiteral(t),
     );
     expect((await client.query(sql)).rows[0]).toEqual({ a: 42, b: '-7.5', c: '9007199254740991', d: null });
-    const escape = (text: string) => client.escapeLiteral(text);
-    expect(() => inlineParameters('SELECT ?', [], escape)).toThrow(/placeholders/);
-    expect(() => inlineParameters('SELECT 1', [1], escape)).toThrow(/parameters/);
-    expect(() => inlineParameters('SELECT ?', [Number.NaN], escape)).toThrow(/finite/);
+    const quote = (text: string) => client.escapeLiteral(text);
+    expect(() => inlineParameters('SELECT ?', [], quote)).toThrow(/placeholders/);
+    expect(() => inlineParameters('SELECT 1', [1], quote)).toThrow(/parameters/);
+    expect(() => inlineParameters('SELECT ?', [Number.NaN], quote)).toThrow(/finite/);
   });
 });
