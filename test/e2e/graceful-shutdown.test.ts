@@ -105,7 +105,7 @@ for (const dialect of E2E_DIALECTS) {
       const TENANTS = 6;
       // The drain delay keeps the listener open while readiness is off, so connections still in the
       // kernel's accept queue at SIGTERM are served rather than reset.
-      server = await spawnServer({ ...database?.env, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '1000' });
+      server = await spawnServer({ ...database?.env, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '2000' });
       const { port } = server;
       const child = server.process;
 
@@ -117,8 +117,13 @@ for (const dialect of E2E_DIALECTS) {
       const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
       signalled = true;
       child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+      // The signal is handled on the server's next loop turn, which a loaded machine may delay: poll
+      // readiness (well inside the 2 s drain delay, while the listener is still open) until it fails.
+      let readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+      for (let attempt = 0; readiness.status === 200 && attempt < 30; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+      }
       expect(readiness.status).toBe(503);
       expect(((await readiness.json()) as { code: string }).code).toBe('NOT_READY');
 
