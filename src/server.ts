@@ -26,7 +26,7 @@ import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
-import { tokenCounterFor } from './providers/token-counting.ts';
+import { preloadTokenizers, tokenCounterFor } from './providers/token-counting.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
@@ -98,6 +98,10 @@ export async function createEnclave(
       log?.[state === 'open' ? 'warn' : 'info']({ provider, state }, `provider circuit ${state}`),
     revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
   });
+  // With real providers, OpenAI-family tokenizers load before the server listens, not mid-traffic.
+  const tokenizers = (config.providers ?? []).some((provider) => provider.type !== 'simulated')
+    ? preloadTokenizers().catch((error: unknown) => error)
+    : Promise.resolve(null);
   const tools = createToolRegistry({
     timeoutMs: config.toolTimeoutMs,
     outputMaxChars: config.toolOutputMaxChars,
@@ -240,6 +244,8 @@ export async function createEnclave(
     tracer,
   });
   log = app.log;
+  const tokenizerError = await tokenizers;
+  if (tokenizerError) app.log.warn({ err: tokenizerError }, 'tokenizers did not load: counting with the estimate');
   if (authMode === 'disabled') {
     app.log.warn(
       { host: config.host },

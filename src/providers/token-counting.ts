@@ -65,3 +65,12 @@ export const tokenCounterFor: TokenCounterFor = (model) => {
   const encoding = openAiEncodingOf(model.modelId);
   return encoding ? tiktokenCounter(encoding) : ESTIMATE_COUNTER;
 };
+
+/**
+ * Loads both OpenAI encodings now. Parsing the ranks blocks the event loop for seconds; the server
+ * does it before it listens (when any real provider is configured), so no tenant's turn stalls
+ * every other request while the first OpenAI-family turn loads them.
+ */
+export async function preloadTokenizers(): Promise<void> {
+  await Promise.all([encoder('o200k_base'), encoder('cl100k_base')]);
+}
