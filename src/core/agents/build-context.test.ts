@@ -5,7 +5,7 @@ import { ESTIMATE_COUNTER } from '../context/token-counter.ts';
 import type { ContentPart, Message, NewMessage } from '../conversations/message.ts';
 import { createIds } from '../ids.ts';
 import type { ContextMessage, SessionSummary, Storage } from '../ports.ts';
-import { buildContext, CONTEXT_MESSAGE_LIMIT } from './build-context.ts';
+import { buildContext, CONTEXT_MESSAGE_LIMIT, SUMMARY_READ_LIMIT } from './build-context.ts';
 
 const ids = createIds();
 let storage: Storage;
@@ -193,6 +193,21 @@ describe('buildContext', () => {
       else expect(call.previous?.upToSeq).toBe(calls[index - 1]?.messages.at(-1)?.seq);
       expect(call.messages[0]?.seq).toBe((call.previous?.upToSeq ?? 0) + 1);
     }
+  });
+
+  it('summarises only the newest part of a long backlog (a history from before summaries), so it is caught up in a few turns', async () => {
+    // 300 turns (600 context messages) stored before any summary existed.
+    for (let index = 0; index < 300; index++) await turn(`old ${index}`, `old reply ${index}`);
+    const { writer, calls } = spyWriter();
+    for (let index = 0; index < 12; index++) {
+      const now = await turn(`new ${index}`, `new reply ${index}`);
+      await buildContext(storage, 't', now, { systemPrompt: 'sys', budgetTokens: 200, summaries: writer });
+    }
+    const first = calls[0]?.messages[0]?.seq ?? 0;
+    // The oldest messages are skipped: the first summary starts within the newest SUMMARY_READ_LIMIT of the backlog.
+    expect(first).toBeGreaterThan(600 - SUMMARY_READ_LIMIT - CONTEXT_MESSAGE_LIMIT);
+    // Caught up: the last turns no longer summarise on every turn.
+    expect(calls.length).toBeLessThan(12);
   });
 
   it('falls back to the newest turns when the summary fails, and reports it', async () => {

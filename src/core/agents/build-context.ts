@@ -108,12 +108,17 @@ export async function buildContext(
   let window = fill(rows, noteOf(summary));
   let summarised = false;
   if (options.summaries && window.overflowed) {
-    const overflow = await storage.contextMessages(tenantId, current.sessionId, {
-      afterSeq: summary?.upToSeq ?? 0,
-      beforeSeq: window.firstSeq,
-      limit: SUMMARY_READ_LIMIT,
-      order: 'asc',
-    });
+    // The newest SUMMARY_READ_LIMIT messages of the overflow, oldest first. A longer backlog (a
+    // history from before summaries, or summaries that failed) is not caught up from its start:
+    // that would cost a summarisation on every turn for thousands of turns.
+    const overflow = (
+      await storage.contextMessages(tenantId, current.sessionId, {
+        afterSeq: summary?.upToSeq ?? 0,
+        beforeSeq: window.firstSeq,
+        limit: SUMMARY_READ_LIMIT,
+        order: 'desc',
+      })
+    ).reverse();
     const batch = summaryBatch(overflow, counter, maxChars, budget);
     // Not every turn: only once the turns in neither the summary nor the window pass a quarter of the budget.
     if (batch.overflowTokens > Math.floor(budget / 4)) {
