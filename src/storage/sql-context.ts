@@ -2,7 +2,7 @@ import type { ContentPart } from '../core/conversations/message.ts';
 import { messageText } from '../core/conversations/message.ts';
 import type { ContextMessage, SessionSummary, Storage } from '../core/ports.ts';
 import type { SqlDatabase, SqlRow } from './sql-database.ts';
-import { USAGE_COLUMNS } from './sql-usage.ts';
+import { insertUsage } from './sql-usage.ts';
 
 type ContextMethods = Pick<
   Storage,
@@ -101,27 +101,7 @@ export function createSqlContext(database: SqlDatabase, now: () => Date): Contex
         // The loser of a race charges nothing: its summary was not kept. (The call was made, but
         // charging for a summary nobody uses would bill the tenant for our race.)
         if (inserted.changes === 0) return false;
-        await client.run(
-          `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            tenantId,
-            usage.id,
-            usage.sessionId,
-            usage.turnId,
-            usage.keyId,
-            usage.userId,
-            usage.model,
-            usage.configVersion,
-            usage.inputTokens,
-            usage.outputTokens,
-            usage.totalTokens,
-            usage.toolCalls,
-            Math.round(usage.latencyMs),
-            usage.status,
-            createdAt.slice(0, 10),
-            createdAt,
-          ],
-        );
+        await insertUsage(client, tenantId, usage, createdAt);
         return true;
       });
     },

@@ -14,7 +14,7 @@ import { createSqlIdempotency } from './sql-idempotency.ts';
 import { createSqlIdentity } from './sql-identity.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
 import { createSqlTenants } from './sql-tenants.ts';
-import { createSqlUsage, USAGE_COLUMNS } from './sql-usage.ts';
+import { createSqlUsage, insertUsage } from './sql-usage.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
@@ -133,27 +133,7 @@ export function createSqlStorage(
       return database.forTenant(tenantId).transaction(async (client) => {
         const stored = await insertMessages(client, tenantId, sessionId, messages);
         const createdAt = stored[0]?.createdAt ?? now().toISOString();
-        await client.run(
-          `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            tenantId,
-            usage.id,
-            usage.sessionId,
-            usage.turnId,
-            usage.keyId,
-            usage.userId,
-            usage.model,
-            usage.configVersion,
-            usage.inputTokens,
-            usage.outputTokens,
-            usage.totalTokens,
-            usage.toolCalls,
-            Math.round(usage.latencyMs),
-            usage.status,
-            createdAt.slice(0, 10),
-            createdAt,
-          ],
-        );
+        await insertUsage(client, tenantId, usage, createdAt);
         return stored;
       });
     },

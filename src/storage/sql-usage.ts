@@ -1,6 +1,6 @@
 import type { Storage } from '../core/ports.ts';
-import type { UsageAggregate, UsageRecord } from '../core/usage/usage-record.ts';
-import type { SqlDatabase, SqlRow } from './sql-database.ts';
+import type { NewUsageRecord, UsageAggregate, UsageRecord } from '../core/usage/usage-record.ts';
+import type { SqlClient, SqlDatabase, SqlRow } from './sql-database.ts';
 
 export const USAGE_COLUMNS =
   'tenant_id, id, session_id, turn_id, key_id, user_id, model, config_version, input_tokens, output_tokens, total_tokens, tool_calls, latency_ms, status, day, created_at';
@@ -31,6 +31,36 @@ function toUsageRecord(row: SqlRow): UsageRecord {
 type UsageMethods = Pick<Storage, 'listUsage' | 'aggregateUsage'>;
 
 /** Reads of the usage ledger. Records are written by `completeTurn`, in the turn's own transaction. */
+/** Writes one usage record inside the caller's transaction (the turn's, or the summary's). */
+export async function insertUsage(
+  client: SqlClient,
+  tenantId: string,
+  usage: NewUsageRecord,
+  createdAt: string,
+): Promise<void> {
+  await client.run(
+    `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      tenantId,
+      usage.id,
+      usage.sessionId,
+      usage.turnId,
+      usage.keyId,
+      usage.userId,
+      usage.model,
+      usage.configVersion,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.totalTokens,
+      usage.toolCalls,
+      Math.round(usage.latencyMs),
+      usage.status,
+      createdAt.slice(0, 10),
+      createdAt,
+    ],
+  );
+}
+
 export function createSqlUsage(database: SqlDatabase): UsageMethods {
   return {
     async listUsage(tenantId, { limit, beforeId, from, to }) {
