@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
-import { type Replica, type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { postTo, type Replica, type ReplicaSet, startReplicas, tenantsWithKeys } from '../helpers/replicas.ts';
 import { openSseStream, type SseEvent } from '../helpers/sse-stream.ts';
 
 const redisUrl = await redisForTests();
@@ -18,15 +18,6 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
   let b: Replica;
   const auth: Record<string, Record<string, string>> = {};
 
-  const post = async (replica: Replica, path: string, headers: Record<string, string>, body?: unknown) => {
-    const response = await fetch(`${replica.baseUrl}${path}`, {
-      method: 'POST',
-      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, json: JSON.parse(await response.text()) };
-  };
-
   beforeAll(async () => {
     set = await startReplicas({
       count: 2,
@@ -34,13 +25,7 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
       simulatedWordDelayMs: 20,
     });
     [a, b] = set.replicas as [Replica, Replica];
-    const admin = { authorization: `Bearer ${ADMIN}` };
-    for (const tenant of ['replica-owner', 'replica-other']) {
-      const id = `${tenant}-${Date.now().toString(36)}`;
-      await post(a, '/v1/admin/tenants', admin, { id });
-      const key = await post(b, `/v1/admin/tenants/${id}/keys`, admin, { name: 'chat' });
-      auth[tenant] = { authorization: `Bearer ${key.json.key}` };
-    }
+    Object.assign(auth, await tenantsWithKeys(a, b, ADMIN, ['replica-owner', 'replica-other']));
   });
   afterAll(async () => {
     await set?.close();
@@ -48,7 +33,7 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
 
   it('a turn started on A is cancelled through B; another tenant on B gets 404', async () => {
     const owner = auth['replica-owner'] as Record<string, string>;
-    const session = (await post(a, '/v1/sessions', owner, {})).json.id;
+    const session = (await postTo(a, '/v1/sessions', owner, {})).json.id;
     const stream = await openSseStream(`${a.baseUrl}/v1/sessions/${session}/messages`, {
       headers: owner,
       body: { content: LONG },
@@ -58,10 +43,10 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
     expect(start.event).toBe('turn-start');
     const turnId = String(start.data.turn_id);
 
-    const foreign = await post(b, `/v1/turns/${turnId}/cancel`, auth['replica-other'] as Record<string, string>);
+    const foreign = await postTo(b, `/v1/turns/${turnId}/cancel`, auth['replica-other'] as Record<string, string>);
     expect([foreign.status, foreign.json.code]).toEqual([404, 'TURN_NOT_FOUND']);
 
-    const accepted = await post(b, `/v1/turns/${turnId}/cancel`, owner);
+    const accepted = await postTo(b, `/v1/turns/${turnId}/cancel`, owner);
     expect(accepted.status).toBe(202);
     expect(accepted.json).toEqual({ turn_id: turnId, status: 'cancelling' });
 
@@ -70,7 +55,7 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
 
     // The turn has ended everywhere: neither replica finds it now.
     for (const replica of [a, b]) {
-      expect((await post(replica, `/v1/turns/${turnId}/cancel`, owner)).json.code).toBe('TURN_NOT_FOUND');
+      expect((await postTo(replica, `/v1/turns/${turnId}/cancel`, owner)).json.code).toBe('TURN_NOT_FOUND');
     }
     // B reads what A stored.
     const messages = await fetch(`${b.baseUrl}/v1/sessions/${session}/messages`, { headers: owner });

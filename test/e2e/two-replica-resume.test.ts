@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
-import { type Replica, type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { postTo, type Replica, type ReplicaSet, startReplicas, tenantsWithKeys } from '../helpers/replicas.ts';
 import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 const redisUrl = await redisForTests();
@@ -18,15 +18,6 @@ describe.skipIf(redisUrl === null)('resuming a stream on another replica (Redis 
   let b: Replica;
   const auth: Record<string, Record<string, string>> = {};
 
-  const post = async (replica: Replica, path: string, headers: Record<string, string>, body?: unknown) => {
-    const response = await fetch(`${replica.baseUrl}${path}`, {
-      method: 'POST',
-      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, json: JSON.parse(await response.text()) };
-  };
-
   beforeAll(async () => {
     set = await startReplicas({
       count: 2,
@@ -39,13 +30,7 @@ describe.skipIf(redisUrl === null)('resuming a stream on another replica (Redis 
       simulatedWordDelayMs: 20,
     });
     [a, b] = set.replicas as [Replica, Replica];
-    const admin = { authorization: `Bearer ${ADMIN}` };
-    for (const tenant of ['resume-owner', 'resume-other']) {
-      const id = `${tenant}-${Date.now().toString(36)}`;
-      await post(a, '/v1/admin/tenants', admin, { id });
-      const key = await post(b, `/v1/admin/tenants/${id}/keys`, admin, { name: 'chat' });
-      auth[tenant] = { authorization: `Bearer ${key.json.key}` };
-    }
+    Object.assign(auth, await tenantsWithKeys(a, b, ADMIN, ['resume-owner', 'resume-other']));
   });
   afterAll(async () => {
     await set?.close();
@@ -53,7 +38,7 @@ describe.skipIf(redisUrl === null)('resuming a stream on another replica (Redis 
 
   it('a stream cut on A resumes on B with Last-Event-ID: no gaps, no repeats, to the end', async () => {
     const owner = auth['resume-owner'] as Record<string, string>;
-    const session = (await post(a, '/v1/sessions', owner, {})).json.id;
+    const session = (await postTo(a, '/v1/sessions', owner, {})).json.id;
     const first = await connectSse(`${a.baseUrl}/v1/sessions/${session}/messages`, {
       headers: owner,
       body: { content: LONG },
@@ -89,8 +74,8 @@ describe.skipIf(redisUrl === null)('resuming a stream on another replica (Redis 
 
   it('a background turn started on A is followed live from B', async () => {
     const owner = auth['resume-owner'] as Record<string, string>;
-    const session = (await post(a, '/v1/sessions', owner, {})).json.id;
-    const started = await post(a, `/v1/sessions/${session}/messages`, owner, { content: LONG, background: true });
+    const session = (await postTo(a, '/v1/sessions', owner, {})).json.id;
+    const started = await postTo(a, `/v1/sessions/${session}/messages`, owner, { content: LONG, background: true });
     expect(started.status).toBe(202);
     const running = await fetch(`${b.baseUrl}/v1/turns/${started.json.turn_id}`, { headers: owner });
     expect(((await running.json()) as { status: string }).status).toBe('running');

@@ -57,3 +57,39 @@ export async function startReplicas(options: {
     },
   };
 }
+
+/** POSTs JSON (or nothing) to one replica over its real port; the answer's status and parsed body. */
+export async function postTo(
+  replica: Replica,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; json: ReturnType<typeof JSON.parse> }> {
+  const response = await fetch(`${replica.baseUrl}${path}`, {
+    method: 'POST',
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: JSON.parse(await response.text()) };
+}
+
+/**
+ * One tenant per name, created through `creator` with an API key made through `keyMaker` (two
+ * replicas of one deployment): the key's Authorization header by name.
+ */
+export async function tenantsWithKeys(
+  creator: Replica,
+  keyMaker: Replica,
+  adminKey: string,
+  names: readonly string[],
+): Promise<Record<string, Record<string, string>>> {
+  const admin = { authorization: `Bearer ${adminKey}` };
+  const headers: Record<string, Record<string, string>> = {};
+  for (const name of names) {
+    const id = `${name}-${Date.now().toString(36)}`;
+    await postTo(creator, '/v1/admin/tenants', admin, { id });
+    const key = await postTo(keyMaker, `/v1/admin/tenants/${id}/keys`, admin, { name: 'chat' });
+    headers[name] = { authorization: `Bearer ${key.json.key}` };
+  }
+  return headers;
+}
