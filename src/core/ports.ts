@@ -13,13 +13,6 @@ export interface Interaction {
   response: string;
 }
 
-/** A message as the context builder needs it. */
-export interface ContextItem {
-  seq: number;
-  role: 'user' | 'assistant';
-  text: string;
-}
-
 /**
  * A message as the context builder and the rolling summary need it: user messages, completed
  * final replies, and the completed tool-call steps and tool results of a turn.
@@ -90,12 +83,6 @@ export interface Storage {
     messages: readonly NewMessage[],
     usage: NewUsageRecord,
   ): Promise<Message[]>;
-
-  /**
-   * The newest context-worthy messages (user messages and final completed replies) with
-   * `seq < beforeSeq`, newest first, at most `limit`. Cost is bounded by `limit`.
-   */
-  recentContext(tenantId: string, sessionId: string, beforeSeq: number, limit: number): Promise<ContextItem[]>;
 
   /**
    * Context messages (see `ContextMessage`) with `afterSeq < seq < beforeSeq`, newest first

@@ -164,16 +164,6 @@ export function createSqlStorage(
         .transaction((client) => insertMessages(client, tenantId, sessionId, messages));
     },
 
-    async recentContext(tenantId, sessionId, beforeSeq, limit) {
-      const rows = await database
-        .forTenant(tenantId)
-        .all<{ seq: number; role: 'user' | 'assistant'; content: string }>(
-          `SELECT seq, role, content FROM messages WHERE tenant_id = ? AND session_id = ? AND seq < ? AND (role = 'user' OR final = 1) ORDER BY seq DESC LIMIT ?`,
-          [tenantId, sessionId, beforeSeq, limit],
-        );
-      return rows.map((row) => ({ seq: Number(row.seq), role: row.role, text: messageText(JSON.parse(row.content)) }));
-    },
-
     async createSession(tenantId, session, options) {
       return database.forTenant(tenantId).transaction(async (client) => {
         if (options.createTenant) await insertTenantIfMissing(client, tenantId);

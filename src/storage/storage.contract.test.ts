@@ -144,21 +144,22 @@ for (const dialect of DIALECTS) {
       const beta = await storage.listMessages('beta', 'ses_shared', { limit: 100, cursorSeq: null, order: 'asc' });
       expect(beta.every((stored) => stored.tenantId === 'beta')).toBe(true);
       expect(JSON.stringify(beta)).not.toContain('alpha secret');
-      expect(JSON.stringify(await storage.recentContext('beta', 'ses_shared', 100, 100))).not.toContain('alpha');
+      expect(
+        JSON.stringify(
+          await storage.contextMessages('beta', 'ses_shared', {
+            afterSeq: 0,
+            beforeSeq: 100,
+            limit: 100,
+            order: 'desc',
+          }),
+        ),
+      ).not.toContain('alpha');
       expect(
         JSON.stringify(await storage.listInteractions('beta', 'ses_shared', { limit: 10, beforeSeq: null })),
       ).not.toContain('alpha');
       expect(await storage.deleteSession('beta', 'ses_shared')).toBe(true);
       expect(await storage.getSession('alpha', 'ses_shared')).not.toBeNull();
       expect(await storage.listSessions('beta', { limit: 10, beforeId: null })).toEqual([]);
-    });
-
-    it('recentContext returns user messages and final replies only, newest first, bounded by limit', async () => {
-      const user = await interact('t1', 'ses_a', 'one');
-      await storage.appendMessages('t1', 'ses_a', [{ ...message('partial', 'assistant', user.turnId), final: false }]);
-      await interact('t1', 'ses_a', 'two');
-      const context = await storage.recentContext('t1', 'ses_a', 100, 3);
-      expect(context.map((item) => item.text)).toEqual(['reply to two', 'two', 'reply to one']);
     });
 
     it('listInteractions pairs each user message with its final reply and skips unfinished turns', async () => {
