@@ -32,6 +32,7 @@ describe('ENCLAVE_PROVIDERS', () => {
       [providers([{ id: 'aws', type: 'bedrock' }]), /aws: bedrock needs region/],
       [providers([{ id: 'a', type: 'anthropic', api: 'chat' }]), /a: api applies to type openai only/],
       [providers([{ id: 'a', type: 'anthropic', apiKey: 'sk-inline' }]), /Unrecognized key/],
+      [providers([{ id: 'h', type: 'openai-compatible', baseUrl: 'http://h/v1', http2: 'yes' }]), /\[0\]\.http2/],
       [
         providers([
           { id: 'a', type: 'anthropic' },

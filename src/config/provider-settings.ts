@@ -30,6 +30,11 @@ export const providerDefinitionSchema = z
     accessKeyIdEnv: envName.optional(),
     secretAccessKeyEnv: envName.optional(),
     sessionTokenEnv: envName.optional(),
+    /**
+     * Multiplex calls over HTTP/2: prior-knowledge cleartext HTTP/2 (h2c) to an `http://` baseUrl,
+     * HTTP/2 offered first to an `https://` one (which otherwise picks by ALPN as the server prefers).
+     */
+    http2: z.boolean().optional(),
     /** The model ids tenants may use with this provider; unset allows any. */
     models: z.array(z.string().min(1).max(128)).min(1).optional(),
   })

@@ -3,7 +3,7 @@ import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { AppError } from '../core/errors.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
 import { type BreakerState, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.ts';
-import { createProviderFetch } from './create-provider-fetch.ts';
+import { createProviderFetch, type ProviderFetch } from './create-provider-fetch.ts';
 import { createProviderModel } from './create-provider-model.ts';
 import { guardProviderCalls } from './guard-provider-calls.ts';
 import { createModelCache } from './model-cache.ts';
@@ -37,6 +37,13 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
   for (const spec of options.providers) providers.set(spec.id, spec);
   const cache = createModelCache<LanguageModelV4>(options.maxModels);
   const fetch = createProviderFetch({ connectTimeoutMs: options.connectTimeoutMs });
+  // Only when a provider asks for HTTP/2: its connections are kept apart from the HTTP/1.1 ones.
+  let http2Fetch: ProviderFetch | null = null;
+  const fetchFor = (spec: ProviderSpec): ProviderFetch => {
+    if (!spec.http2) return fetch;
+    http2Fetch ??= createProviderFetch({ connectTimeoutMs: options.connectTimeoutMs, http2: true });
+    return http2Fetch;
+  };
   // One breaker per endpoint (provider id and base URL), shared by every tenant and model using it:
   // it tracks the endpoint's health. Only endpoint failures (5xx, timeouts, connection errors) count,
   // never a 4xx or 429 that one tenant's input or key may cause. Per process: each replica has its own.
@@ -110,7 +117,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
         cacheKey = JSON.stringify(['tenant', tenantId, spec.id, modelId, fingerprint(key)]);
       }
       return cache.get(cacheKey, () =>
-        guardProviderCalls(createProviderModel(spec, modelId, credentials, fetch), {
+        guardProviderCalls(createProviderModel(spec, modelId, credentials, fetchFor(spec)), {
           provider: spec.id,
           timeoutMs: options.timeoutMs,
           connectTimeoutMs: options.connectTimeoutMs,

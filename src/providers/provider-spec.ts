@@ -10,6 +10,8 @@ export interface ProviderSpec {
   api?: 'chat' | 'responses' | undefined;
   /** Bedrock only. */
   region?: string | undefined;
+  /** Multiplex calls over HTTP/2 (h2c to an `http://` baseUrl); see `ENCLAVE_PROVIDERS` in docs/providers.md. */
+  http2?: boolean | undefined;
   /** The model ids tenants may use; undefined allows any. */
   models?: readonly string[] | undefined;
   credentials: ProviderCredentials | null;

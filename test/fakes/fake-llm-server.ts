@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createH2cServer, type Http2ServerResponse, constants as h2 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { encodeEventStreamMessage } from './event-stream.ts';
 
@@ -12,6 +13,8 @@ export interface RecordedRequest {
   body: unknown;
   /** When it arrived (`Date.now()`), for tests of retry waits. */
   receivedAt: number;
+  /** `1.1`, or `2.0` for an HTTP/2 fake. */
+  httpVersion: string;
   /** Set when the client closed the connection before the answer ended (an aborted call). */
   aborted?: true;
 }
@@ -49,6 +52,8 @@ export interface FakeLlmServer {
   requests: RecordedRequest[];
   /** Queues answers, one per coming request, in order. */
   script(...steps: ScriptStep[]): void;
+  /** Connections (HTTP/2 sessions, for an HTTP/2 fake) opened to the fake so far. */
+  connections(): number;
   /** Steps not used yet (a test that scripted more calls than happened can check this). */
   pending(): number;
   close(): Promise<void>;
@@ -78,13 +83,13 @@ function headersOf(request: IncomingMessage): Record<string, string> {
 }
 
 /** Writes `frames` one by one, honouring the cut and malformed options; resolves when done or cut. */
-function writeFrames(response: ServerResponse, frames: Buffer[], step: ScriptStep): void {
+function writeFrames(response: Reply, frames: Buffer[], step: ScriptStep): void {
   for (const [index, frame] of frames.entries()) {
     if (index === step.stallAfterEvents) return;
     if (step.cutAfterEvents !== undefined && index === step.cutAfterEvents) {
       response.write(frame.subarray(0, Math.ceil(frame.length / 2)));
       // Destroying the socket mid-frame is what a dropped connection looks like to the client.
-      setImmediate(() => response.socket?.destroy());
+      setImmediate(() => response.cut());
       return;
     }
     response.write(frame);
@@ -104,11 +109,35 @@ function sseFrames(events: NonNullable<Fixture['sse']>, step: ScriptStep): Buffe
   });
 }
 
-/** A local HTTP server speaking whatever wire format its fixtures hold, scripted per request. */
-export async function startFakeLlmServer(): Promise<FakeLlmServer> {
+/** What the fake uses of an HTTP/1.1 or HTTP/2 (compatibility API) response. */
+interface Reply {
+  writeHead(status: number, headers?: Record<string, string>): unknown;
+  write(chunk: Buffer | string): unknown;
+  end(chunk?: string): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+  /** Drops the answer mid-way: the socket for HTTP/1.1, the stream (RST_STREAM) for HTTP/2. */
+  cut(): void;
+}
+
+function replyOf(response: ServerResponse | Http2ServerResponse): Reply {
+  const cut =
+    'stream' in response
+      ? () => response.stream.close(h2.NGHTTP2_INTERNAL_ERROR)
+      : () => (response as ServerResponse).socket?.destroy();
+  return Object.assign(response as unknown as Omit<Reply, 'cut'>, { cut });
+}
+
+/**
+ * A local HTTP server speaking whatever wire format its fixtures hold, scripted per request.
+ * `http2` makes it a cleartext HTTP/2 (h2c, prior knowledge) server instead of HTTP/1.1.
+ */
+export async function startFakeLlmServer(options: { http2?: boolean } = {}): Promise<FakeLlmServer> {
   const requests: RecordedRequest[] = [];
   const steps: ScriptStep[] = [];
-  const server = createServer(async (request, response) => {
+  let connections = 0;
+  const handle = async (request: IncomingMessage, response: Reply) => {
     const receivedAt = Date.now();
     const body = await readBody(request);
     const path = request.url ?? '/';
@@ -118,6 +147,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       headers: headersOf(request),
       body,
       receivedAt,
+      httpVersion: request.httpVersion,
     };
     requests.push(recorded);
     response.once('close', () => {
@@ -155,6 +185,13 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       response.writeHead(step.status ?? 200, { 'content-type': 'application/json', ...step.headers });
       response.end(JSON.stringify(fixture.json));
     }
+  };
+  // The HTTP/2 compatibility request has the members the fake reads (method, url, headers, body).
+  const server = options.http2
+    ? createH2cServer((request, response) => handle(request as unknown as IncomingMessage, replyOf(response)))
+    : createServer((request, response) => handle(request, replyOf(response)));
+  server.on(options.http2 ? 'session' : 'connection', () => {
+    connections += 1;
   });
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -165,10 +202,11 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     script: (...more) => {
       steps.push(...more);
     },
+    connections: () => connections,
     pending: () => steps.length,
     close: () =>
       new Promise((resolve) => {
-        server.closeAllConnections();
+        if ('closeAllConnections' in server) server.closeAllConnections();
         server.close(() => resolve());
       }),
   };

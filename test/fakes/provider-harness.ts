@@ -50,13 +50,15 @@ function parseSse(text: string): { event: string; data: Json }[] {
 
 /**
  * A fake LLM server and a real Enclave server (auth required, secrets enabled) listening on random
- * ports, with `providers(fakeUrl)` as its ENCLAVE_PROVIDERS and `env` for the key variables.
+ * ports, with `providers(fakeUrl)` as its ENCLAVE_PROVIDERS and `env` for the key variables;
+ * `fake` sets how the fake listens (HTTP/2).
  */
 export async function startProviderHarness(
   providers: (fakeUrl: string) => unknown[],
   env: Record<string, string> = {},
+  fakeOptions: Parameters<typeof startFakeLlmServer>[0] = {},
 ): Promise<ProviderHarness> {
-  const fake = await startFakeLlmServer();
+  const fake = await startFakeLlmServer(fakeOptions);
   const app = await createTestApp({
     ENCLAVE_AUTH: 'required',
     ENCLAVE_ADMIN_KEY: ADMIN_KEY,
