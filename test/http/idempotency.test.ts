@@ -205,6 +205,36 @@ describe('Idempotency-Key on POST /v1/sessions/{id}/messages', () => {
     expect(h.fake.requests.length - calls).toBe(1);
   });
 
+  it('a background turn replays its 202 to a retry (while it runs and after): the same turn, one model call', async () => {
+    const session = await newSession(alpha);
+    // Slow, so the first retry arrives while the turn is still running.
+    h.fake.script({ fixture: 'openai-chat-text', delayMs: 300 });
+    const calls = h.fake.requests.length;
+    const body = { content: 'in the background', background: true };
+    const first = await send(`/v1/sessions/${session}/messages`, body, { token: alpha, key: 'background-1' });
+    expect([first.status, first.body.status]).toEqual([202, 'running']);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+
+    const whileRunning = await send(`/v1/sessions/${session}/messages`, body, { token: alpha, key: 'background-1' });
+    expect(whileRunning.status).toBe(202);
+    expect(whileRunning.headers.get('idempotent-replayed')).toBe('true');
+    expect(whileRunning.text).toBe(first.text);
+
+    const turn = first.body.turn_id;
+    await expect
+      .poll(async () => (await h.call('GET', `/v1/turns/${turn}`, undefined, { token: alpha })).body.status)
+      .toBe('completed');
+    // Asking for a stream changes nothing: a 202 is replayed as it was sent.
+    const after = await send(`/v1/sessions/${session}/messages`, body, {
+      token: alpha,
+      key: 'background-1',
+      accept: 'text/event-stream',
+    });
+    expect([after.status, after.body.turn_id, after.text]).toEqual([202, turn, first.text]);
+    expect(h.fake.requests.length - calls).toBe(1);
+    expect((await messagesOf(alpha, session)).filter((message) => message.role === 'user')).toHaveLength(1);
+  });
+
   it('a retryable provider failure releases the key: the retry runs the turn; the failed attempt is kept uncharged', async () => {
     const session = await newSession(alpha);
     h.fake.script({ status: 500, body: { error: { message: 'boom' } } }, { fixture: 'openai-chat-text' });
