@@ -206,7 +206,7 @@ export async function createEnclave(
       storage,
       admin,
       tenants,
-      conversations: createConversationService({ storage, ids }),
+      conversations: createConversationService({ storage, ids, events: turnEvents }),
       runTurn: observeTurns((request) => runAgentTurn(observedAgent, request), {
         metrics,
         tracer,

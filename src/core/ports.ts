@@ -132,8 +132,12 @@ export interface Storage {
   getSession(tenantId: string, sessionId: string): Promise<Session | null>;
   /** Sessions newest first; `beforeId` is exclusive. */
   listSessions(tenantId: string, options: { limit: number; beforeId: string | null }): Promise<Session[]>;
-  /** Deletes the session and its messages. Returns false when it did not exist. */
-  deleteSession(tenantId: string, sessionId: string): Promise<boolean>;
+  /**
+   * Deletes the session, its messages and summaries. Returns the ids of the turns deleted with it
+   * (for purging what is kept outside the database, such as their event logs), or null when the
+   * session did not exist.
+   */
+  deleteSession(tenantId: string, sessionId: string): Promise<{ turnIds: string[] } | null>;
 
   /** Messages of a session ordered by `seq`; `cursorSeq` is exclusive in the direction of `order`. */
   listMessages(
@@ -192,8 +196,14 @@ export interface Storage {
   /** Audit entries of a tenant, newest first; `beforeId` is exclusive. */
   listAudit(tenantId: string, options: { limit: number; beforeId: string | null }): Promise<AuditEntry[]>;
 
-  /** Sessions of one end user and their messages and usage records are deleted; returns the counts. */
-  eraseUser(tenantId: string, userId: string): Promise<{ sessions: number; messages: number; usageRecords: number }>;
+  /**
+   * Sessions of one end user and their messages and usage records are deleted; returns the counts
+   * and the ids of the turns deleted (for purging what is kept outside the database).
+   */
+  eraseUser(
+    tenantId: string,
+    userId: string,
+  ): Promise<{ sessions: number; messages: number; usageRecords: number; turnIds: string[] }>;
   /** Every row the tenant owns, table by table, for export. Rows are plain column objects. */
   exportTenant(tenantId: string): AsyncIterable<{ table: string; row: Record<string, unknown> }>;
 

@@ -5,6 +5,7 @@ import type { TurnEventLog, TurnEventLogOptions } from '../core/turns/turn-event
 import { createEventFeed, type EventFeed } from './event-feed.ts';
 
 interface Entry {
+  tenantId: string;
   /** The newest `maxEvents` events, in `seq` order. */
   events: TurnEvent[];
   ended: boolean;
@@ -52,7 +53,9 @@ export function createMemoryTurnEventLog(options: TurnEventLogOptions & { now?: 
       const key = keyOf(tenantId, event.turnId);
       let entry = live(key);
       if (!entry) {
-        entry = { events: [], ended: false, expiresAt: 0, readers: new Set() };
+        // Only a turn's first event starts its log: see TurnEventLog.append.
+        if (event.seq !== 1) return;
+        entry = { tenantId, events: [], ended: false, expiresAt: 0, readers: new Set() };
         entries.set(key, entry);
         sweeper ??= setInterval(sweep, Math.max(10, Math.min(options.windowMs, 30_000)));
         sweeper.unref();
@@ -78,6 +81,16 @@ export function createMemoryTurnEventLog(options: TurnEventLogOptions & { now?: 
       if (entry.ended) feed.end();
       else entry.readers.add(feed);
       return feed;
+    },
+    async purge(tenantId, turnIds) {
+      for (const turnId of turnIds) {
+        const key = keyOf(tenantId, turnId);
+        const entry = entries.get(key);
+        if (entry) drop(key, entry);
+      }
+    },
+    async purgeTenant(tenantId) {
+      for (const [key, entry] of entries) if (entry.tenantId === tenantId) drop(key, entry);
     },
     async hasReaders(tenantId, turnId) {
       return (live(keyOf(tenantId, turnId))?.readers.size ?? 0) > 0;

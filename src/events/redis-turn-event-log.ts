@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { TurnEvent } from '../core/agents/turn-event.ts';
 import { isFinalTurnEvent } from '../core/agents/turn-event.ts';
@@ -16,6 +17,27 @@ interface Inbox {
 
 /** The stream entry id of an event: its `seq`, so XRANGE by seq needs no index of its own. */
 const entryId = (seq: number) => `0-${seq}`;
+
+/**
+ * Stores and publishes one event (KEYS[1]: the stream, also the channel; ARGV: seq, maxEvents,
+ * windowMs, the event). Only `seq` 1 creates the stream, so a turn whose log was purged (its
+ * session deleted) cannot write it back; a repeated `seq` is ignored. Returns 1 when stored.
+ */
+const APPEND_SCRIPT = `
+if ARGV[1] ~= '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', ARGV[2], '0-' .. ARGV[1], 'e', ARGV[4])
+if type(added) == 'table' and added.err then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[1], ARGV[4])
+return 1
+`;
+const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
+
+/** Keys deleted per UNLINK when purging. */
+const PURGE_BATCH = 500;
+
+/** `value` matched literally in a SCAN pattern. */
+const globLiteral = (value: string) => value.replace(/[*?[\]\\]/g, '\\$&');
 
 function decode(raw: string | undefined): TurnEvent | null {
   if (raw === undefined) return null;
@@ -175,14 +197,13 @@ export function createRedisTurnEventLog(
   return {
     async append(tenantId, event) {
       const key = keyOf(tenantId, event.turnId);
-      const data = JSON.stringify(event);
+      const args = [String(event.seq), String(options.maxEvents), String(options.windowMs), JSON.stringify(event)];
       try {
-        await redis
-          .multi()
-          .xadd(key, 'MAXLEN', String(options.maxEvents), entryId(event.seq), 'e', data)
-          .pexpire(key, options.windowMs)
-          .publish(key, data)
-          .exec();
+        // The script is sent by its hash; Redis has it cached after the first EVAL (until a restart).
+        await redis.evalsha(APPEND_SHA, 1, key, ...args).catch((error: unknown) => {
+          if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+          return redis.eval(APPEND_SCRIPT, 1, key, ...args);
+        });
       } catch (error) {
         options.log.warn({ err: error, turn_id: event.turnId, seq: event.seq }, 'could not store a turn event');
       }
@@ -220,6 +241,35 @@ export function createRedisTurnEventLog(
       } catch (error) {
         stop();
         throw error;
+      }
+    },
+    async purge(tenantId, turnIds) {
+      try {
+        for (let index = 0; index < turnIds.length; index += PURGE_BATCH) {
+          await redis.unlink(...turnIds.slice(index, index + PURGE_BATCH).map((turnId) => keyOf(tenantId, turnId)));
+        }
+      } catch (error) {
+        options.log.warn(
+          { err: error, tenant_id: tenantId },
+          'could not purge turn events; they expire with the window',
+        );
+      }
+    },
+    async purgeTenant(tenantId) {
+      // Tenant ids cannot contain `:`, so this pattern matches this tenant's keys and no other's.
+      const pattern = `${globLiteral(keyOf(tenantId, ''))}*`;
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          if (keys.length > 0) await redis.unlink(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      } catch (error) {
+        options.log.warn(
+          { err: error, tenant_id: tenantId },
+          'could not purge turn events; they expire with the window',
+        );
       }
     },
     async hasReaders(tenantId, turnId) {

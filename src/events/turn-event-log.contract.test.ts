@@ -119,6 +119,51 @@ for (const kind of KINDS) {
       expect(await collect(await log.read('acme', turnId, 4, new AbortController().signal))).toEqual([5, 6, 7]);
     });
 
+    it('purge drops the named turns of one tenant and ends their readers; nothing else', async () => {
+      const shared = kind.open(settings);
+      const [writer, reader] = [shared.replica(), shared.replica()];
+      const [gone, kept] = [`msg_${randomUUID()}`, `msg_${randomUUID()}`];
+      for (const [tenantId, turnId] of [
+        ['acme', gone],
+        ['acme', kept],
+        ['globex', gone],
+      ] as const) {
+        await writer.append(tenantId, delta(turnId, 1));
+      }
+      const following = collect(await reader.read('acme', gone, 0, new AbortController().signal));
+      await writer.purge('acme', [gone, `msg_${randomUUID()}`]);
+      expect(await following).toEqual([1]);
+      expect(await reader.read('acme', gone, 0, new AbortController().signal)).toBeNull();
+      // The turn runs on, but cannot write its log back: only a first event starts one.
+      await writer.append('acme', delta(gone, 2));
+      await writer.append('acme', end(gone, 3));
+      expect(await reader.read('acme', gone, 0, new AbortController().signal)).toBeNull();
+      await writer.append('acme', end(kept, 2));
+      expect(await collect(await reader.read('acme', kept, 0, new AbortController().signal))).toEqual([1, 2]);
+      await writer.append('globex', end(gone, 2));
+      expect(await collect(await reader.read('globex', gone, 0, new AbortController().signal))).toEqual([1, 2]);
+    });
+
+    it('purgeTenant drops every turn of one tenant, not those of a tenant whose id it prefixes', async () => {
+      const shared = kind.open(settings);
+      const [writer, reader] = [shared.replica(), shared.replica()];
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const [first, second] = [`msg_${randomUUID()}`, `msg_${randomUUID()}`];
+      await writer.append(tenant, delta(first, 1));
+      await writer.append(tenant, end(second, 1));
+      await writer.append(`${tenant}-2`, end(first, 1));
+      await writer.append(`${tenant}.x`, end(first, 1));
+      const following = collect(await reader.read(tenant, first, 0, new AbortController().signal));
+      await writer.purgeTenant(tenant);
+      expect(await following).toEqual([1]);
+      for (const turnId of [first, second]) {
+        expect(await reader.read(tenant, turnId, 0, new AbortController().signal)).toBeNull();
+      }
+      for (const other of [`${tenant}-2`, `${tenant}.x`]) {
+        expect(await collect(await reader.read(other, first, 0, new AbortController().signal))).toEqual([1]);
+      }
+    });
+
     it('drops a turn after the window: its log is gone', async () => {
       const log = kind.open({ windowMs: 100, maxEvents: 100 }).replica();
       const turnId = `msg_${randomUUID()}`;

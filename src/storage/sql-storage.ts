@@ -206,10 +206,14 @@ export function createSqlStorage(
 
     async deleteSession(tenantId, sessionId) {
       return database.forTenant(tenantId).transaction(async (client) => {
+        const turns = await client.all<{ turn_id: string }>(
+          'SELECT DISTINCT turn_id FROM messages WHERE tenant_id = ? AND session_id = ?',
+          [tenantId, sessionId],
+        );
         await client.run('DELETE FROM session_summaries WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
         await client.run('DELETE FROM messages WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
         const result = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND id = ?', [tenantId, sessionId]);
-        return result.changes > 0;
+        return result.changes > 0 ? { turnIds: turns.map((row) => String(row.turn_id)) } : null;
       });
     },
 

@@ -56,6 +56,10 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
         // (the legacy session, another user's session), found through the user id on the message.
         const turns = `SELECT turn_id FROM messages WHERE tenant_id = ? AND (user_id = ? OR session_id IN (SELECT id FROM sessions WHERE tenant_id = ? AND user_id = ?))`;
         const turnParams = [tenantId, userId, tenantId, userId];
+        const erasedTurns = await client.all<{ turn_id: string }>(
+          `SELECT DISTINCT turn_id FROM messages WHERE tenant_id = ? AND turn_id IN (${turns})`,
+          [tenantId, ...turnParams],
+        );
         // A summary may quote any message of its session: every summary of a session the user owns
         // or spoke in goes, before the messages that identify those sessions are deleted.
         await client.run(
@@ -80,7 +84,12 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
           tenantId,
           userId,
         ]);
-        return { sessions: sessions.changes, messages: messages.changes, usageRecords: usage.changes };
+        return {
+          sessions: sessions.changes,
+          messages: messages.changes,
+          usageRecords: usage.changes,
+          turnIds: erasedTurns.map((row) => String(row.turn_id)),
+        };
       });
     },
 

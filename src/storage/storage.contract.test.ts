@@ -139,8 +139,8 @@ for (const dialect of DIALECTS) {
     });
 
     it('never returns another tenant rows, even with the same session id', async () => {
-      await interact('alpha', 'ses_shared', 'alpha secret');
-      await interact('beta', 'ses_shared', 'beta hello');
+      const alphaTurn = await interact('alpha', 'ses_shared', 'alpha secret');
+      const betaTurn = await interact('beta', 'ses_shared', 'beta hello');
       const beta = await storage.listMessages('beta', 'ses_shared', { limit: 100, cursorSeq: null, order: 'asc' });
       expect(beta.every((stored) => stored.tenantId === 'beta')).toBe(true);
       expect(JSON.stringify(beta)).not.toContain('alpha secret');
@@ -157,8 +157,11 @@ for (const dialect of DIALECTS) {
       expect(
         JSON.stringify(await storage.listInteractions('beta', 'ses_shared', { limit: 10, beforeSeq: null })),
       ).not.toContain('alpha');
-      expect(await storage.deleteSession('beta', 'ses_shared')).toBe(true);
+      // The deleted turns are named (for purging their event logs): beta's only.
+      expect(await storage.deleteSession('beta', 'ses_shared')).toEqual({ turnIds: [betaTurn.turnId] });
+      expect(await storage.deleteSession('beta', 'ses_shared')).toBeNull();
       expect(await storage.getSession('alpha', 'ses_shared')).not.toBeNull();
+      expect(await storage.getTurn('alpha', alphaTurn.turnId)).not.toEqual([]);
       expect(await storage.listSessions('beta', { limit: 10, beforeId: null })).toEqual([]);
     });
 

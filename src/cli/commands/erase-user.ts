@@ -3,6 +3,7 @@ import { requiredArg, tenantIdArg } from '../cli-args.ts';
 import { auditCli, requireTenant, withStorage } from '../cli-storage.ts';
 import type { Output } from '../output.ts';
 import type { ParsedArgs } from '../parse-args.ts';
+import { purgeTurnEvents } from '../purge-turn-events.ts';
 import { UsageError } from '../usage-error.ts';
 
 /** `enclave erase-user <tenant> <user-id> --yes`: deletes one end user's sessions, messages and usage records. */
@@ -16,6 +17,7 @@ export async function eraseUserCommand(config: Config, args: ParsedArgs, out: Ou
   await withStorage(config, async ({ storage }) => {
     await requireTenant(storage, tenantId);
     const erased = await storage.eraseUser(tenantId, userId);
+    await purgeTurnEvents(config, out, (events) => events.purge(tenantId, erased.turnIds));
     const counts = { sessions: erased.sessions, messages: erased.messages, usage_records: erased.usageRecords };
     await auditCli(storage, { tenantId, action: 'user.erase', target: userId, details: counts });
     out.line(

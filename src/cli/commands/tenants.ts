@@ -6,6 +6,7 @@ import { auditCli, withStorage } from '../cli-storage.ts';
 import type { Output } from '../output.ts';
 import type { ParsedArgs } from '../parse-args.ts';
 import { parseLimit } from '../parse-limit.ts';
+import { purgeTurnEvents } from '../purge-turn-events.ts';
 import { UsageError } from '../usage-error.ts';
 
 const ACTIONS = 'tenants needs one of: list, create <id>, delete <id> --yes, suspend <id>, resume <id>';
@@ -47,6 +48,7 @@ export async function tenantsCommand(config: Config, args: ParsedArgs, out: Outp
       if (!(await storage.getTenant(tenantId)) || !(await admin.deleteTenant(tenantId))) {
         throw new AppError('TENANT_NOT_FOUND');
       }
+      await purgeTurnEvents(config, out, (events) => events.purgeTenant(tenantId));
       // Written after the delete (which removes the tenant's earlier audit entries), so the deletion stays on record.
       await auditCli(storage, { tenantId, action: 'tenant.delete', target: tenantId });
       out.line(`Deleted tenant ${tenantId} and all its data`);

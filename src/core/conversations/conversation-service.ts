@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Ids } from '../ids.ts';
 import type { Interaction, Storage } from '../ports.ts';
+import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import { decodeIdCursor, decodeSeqCursor, encodeCursor } from './cursor.ts';
 import type { Message } from './message.ts';
 import { type Page, toPage } from './page.ts';
@@ -14,6 +15,7 @@ export interface ConversationService {
   ): Promise<Session>;
   getSession(tenantId: string, sessionId: string): Promise<Session>;
   listSessions(tenantId: string, options: { limit: number; cursor?: string | undefined }): Promise<Page<Session>>;
+  /** Deletes the session with its messages, and purges its turns' event logs. */
   deleteSession(tenantId: string, sessionId: string): Promise<void>;
   listMessages(
     tenantId: string,
@@ -28,8 +30,20 @@ export interface ConversationService {
   ): Promise<Page<Interaction>>;
 }
 
-/** Session and history reads and writes. Callers have already authorised `tenantId`. */
-export function createConversationService({ storage, ids }: { storage: Storage; ids: Ids }): ConversationService {
+/**
+ * Session and history reads and writes. Callers have already authorised `tenantId`. `events` is
+ * where streamed turns keep their events; callers that never delete a session (the CLI's reads)
+ * may leave it out.
+ */
+export function createConversationService({
+  storage,
+  ids,
+  events,
+}: {
+  storage: Storage;
+  ids: Ids;
+  events?: Pick<TurnEventLog, 'purge'>;
+}): ConversationService {
   return {
     async createSession(tenantId, input, options) {
       return storage.createSession(
@@ -57,7 +71,10 @@ export function createConversationService({ storage, ids }: { storage: Storage; 
     },
 
     async deleteSession(tenantId, sessionId) {
-      if (!(await storage.deleteSession(tenantId, sessionId))) throw new AppError('SESSION_NOT_FOUND');
+      const deleted = await storage.deleteSession(tenantId, sessionId);
+      if (!deleted) throw new AppError('SESSION_NOT_FOUND');
+      // After the rows: a resume of these turns already answers 404 from storage; this drops their content.
+      await events?.purge(tenantId, deleted.turnIds);
     },
 
     async listMessages(tenantId, sessionId, { limit, cursor, order }) {

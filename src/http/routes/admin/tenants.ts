@@ -155,6 +155,7 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
         const actor = requireAdmin(request);
         const tenantId = request.params.tenant_id;
         if (!(await admin.deleteTenant(tenantId))) throw new AppError('TENANT_NOT_FOUND');
+        await services.turnEvents.purgeTenant(tenantId);
         services.tenants.invalidate(tenantId);
         services.credentialsChanged.tenant(tenantId);
         // Recorded at platform level: the tenant's own audit rows are gone with it.

@@ -32,7 +32,9 @@ export function erasureRoutes(services: AppServices, scope: TenantScope): Fastif
       async (request) => {
         const { tenantId, actor } = await scope.resolve(request, 'config:write');
         const userId = (request.params as { user_id: string }).user_id;
-        const erased = await services.storage.eraseUser(tenantId, userId);
+        const { turnIds, ...erased } = await services.storage.eraseUser(tenantId, userId);
+        // Their turns' events (the messages' content) go too, on every replica with Redis.
+        await services.turnEvents.purge(tenantId, turnIds);
         await recordAudit(services, request, {
           tenantId,
           actor,

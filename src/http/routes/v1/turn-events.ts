@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, isAppError } from '../../../core/errors.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
+import { openTurnEvents } from '../../open-turn-events.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
 import { problems } from '../../schemas/problem.ts';
 import { createSseWriter } from '../../sse/sse-writer.ts';
@@ -36,7 +37,7 @@ export function turnEventRoutes(services: AppServices, settings: { heartbeatMs: 
           tags: ['sessions'],
           summary: 'Resume the event stream of a turn',
           description:
-            'Server-Sent Events: the events of the turn with `seq` greater than `Last-Event-ID` (or `after`, default 0), then its live events until `turn-end` or `error`, with no gaps and no repeats, each with its `seq` as the SSE id; idle streams get `: ping` comments. Works on any replica (with Redis) while the turn runs and for `STREAM_RESUME_WINDOW_MS` after it ended. Following a turn keeps it running after its own client went away. Another tenant’s turn answers 404 `TURN_NOT_FOUND`, exactly like an unknown id; a turn whose events are no longer kept (or that was never streamed) answers 410 `TURN_EVENTS_EXPIRED`.',
+            'Server-Sent Events: the events of the turn with `seq` greater than `Last-Event-ID` (or `after`, default 0), then its live events until `turn-end` or `error`, with no gaps and no repeats, each with its `seq` as the SSE id; idle streams get `: ping` comments. Works on any replica (with Redis) while the turn runs and for `STREAM_RESUME_WINDOW_MS` after it ended. Following a turn keeps it running after its own client went away. Another tenant’s turn, and one deleted with its session, end user or tenant, answers 404 `TURN_NOT_FOUND`, exactly like an unknown id; a turn whose events are no longer kept (or that was never streamed) answers 410 `TURN_EVENTS_EXPIRED`.',
           headers: z.looseObject({ 'tenant-id': z.string().optional(), 'last-event-id': z.string().optional() }),
           params: z.object({ id: turnIdSchema }),
           querystring: z
@@ -59,12 +60,7 @@ export function turnEventRoutes(services: AppServices, settings: { heartbeatMs: 
         const turnId = request.params.id;
         const after = resumePoint(request.headers['last-event-id'], request.query.after);
         const abort = new AbortController();
-        const events = await services.turnEvents.read(access.tenantId, turnId, after, abort.signal);
-        if (!events) {
-          // Said apart only for the calling tenant's own turns: storage reads are tenant-scoped.
-          const stored = await services.storage.getTurn(access.tenantId, turnId);
-          throw new AppError(stored.length > 0 ? 'TURN_EVENTS_EXPIRED' : 'TURN_NOT_FOUND');
-        }
+        const events = await openTurnEvents(services, access.tenantId, turnId, after, abort.signal);
         reply.hijack();
         const writer = createSseWriter(reply.raw, {
           headers: { 'x-request-id': request.id },

@@ -4,6 +4,7 @@ import { AppError, isAppError } from '../../../core/errors.ts';
 import { cancelWhenUnwatched } from '../../../core/turns/cancel-when-unwatched.ts';
 import { type TenantAccess, tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
+import { openTurnEvents } from '../../open-turn-events.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
 import { turnEventJson } from '../../sse/turn-event-json.ts';
@@ -209,11 +210,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
     const reader = new AbortController();
     readers.add(reader);
     try {
-      const events = await services.turnEvents.read(current.tenantId, turnId, after, reader.signal);
-      if (!events) {
-        const stored = await services.storage.getTurn(current.tenantId, turnId);
-        throw new AppError(stored.length > 0 ? 'TURN_EVENTS_EXPIRED' : 'TURN_NOT_FOUND');
-      }
+      const events = await openTurnEvents(services, current.tenantId, turnId, after, reader.signal);
       for await (const event of events) send({ type: event.type, ...turnEventJson(event), ...ref });
     } finally {
       readers.delete(reader);
