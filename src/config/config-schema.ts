@@ -118,6 +118,13 @@ export const configSchema = z.object({
   streamHeartbeatMs: z.coerce.number().int().min(0).default(15_000),
   /** How long a turn whose client went away runs on, waiting to be resumed, before it is cancelled (ms). */
   streamDisconnectGraceMs: z.coerce.number().int().min(0).default(5_000),
+  /** Most turns and resumes one WebSocket follows at once; a message over it gets `TOO_MANY_SUBSCRIPTIONS`. */
+  wsMaxSubscriptions: positiveInt(16),
+  /**
+   * Bytes waiting to be sent on one WebSocket above which its resumes pause, and anything else to
+   * send closes it (code 4008): a client that stops reading cannot make the server buffer without end.
+   */
+  wsMaxBufferedBytes: positiveInt(4_194_304),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -187,4 +194,6 @@ export const ENV_KEYS = {
   streamResumeMaxEvents: 'STREAM_RESUME_MAX_EVENTS',
   streamHeartbeatMs: 'STREAM_HEARTBEAT_MS',
   streamDisconnectGraceMs: 'STREAM_DISCONNECT_GRACE_MS',
+  wsMaxSubscriptions: 'WS_MAX_SUBSCRIPTIONS',
+  wsMaxBufferedBytes: 'WS_MAX_BUFFERED_BYTES',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   TURN_CANCELLED: { status: 409, title: 'The turn was cancelled', retryable: false },
   TURN_EVENTS_EXPIRED: { status: 410, title: 'The turn events are no longer kept', retryable: false },
   SESSION_BUSY: { status: 409, title: 'Another turn is running on this session', retryable: true },
+  TOO_MANY_SUBSCRIPTIONS: { status: 429, title: 'This WebSocket follows too many turns', retryable: true },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     title: 'The Idempotency-Key was used with a different request',

@@ -59,6 +59,8 @@ export interface BuildAppOptions {
         | 'overloadMaxEventLoopDelayMs'
         | 'streamHeartbeatMs'
         | 'streamDisconnectGraceMs'
+        | 'wsMaxSubscriptions'
+        | 'wsMaxBufferedBytes'
       >
     > & { authMode: 'required' | 'disabled' };
   services: AppServices;
@@ -217,7 +219,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(turnCancelRoutes(services));
   await app.register(turnStatusRoutes(services));
   await app.register(turnEventRoutes(services, streams));
-  await app.register(websocketRoutes(services, { ...streams, messageMaxChars: config.messageMaxChars }));
+  await app.register(
+    websocketRoutes(services, {
+      ...streams,
+      messageMaxChars: config.messageMaxChars,
+      maxSubscriptions: config.wsMaxSubscriptions ?? 16,
+      maxBufferedBytes: config.wsMaxBufferedBytes ?? 4_194_304,
+    }),
+  );
   const configs = createConfigService({
     storage: services.storage,
     tenants: services.tenants,

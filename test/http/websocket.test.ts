@@ -1,14 +1,13 @@
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { connectWebSocket, type ServerMessage } from '../helpers/websocket-client.ts';
 
 const ADMIN = `admin-${'w'.repeat(40)}`;
 const admin = { authorization: `Bearer ${ADMIN}` };
 const LONG = Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ');
 
 type Headers = Record<string, string>;
-type ServerMessage = Record<string, unknown> & { type: string };
 let set: ReplicaSet;
 let baseUrl: string;
 const auth: Record<string, Headers> = {};
@@ -23,59 +22,7 @@ async function call(method: string, path: string, headers: Headers, body?: unkno
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', json: JSON.parse(text) };
 }
 
-/** A real WebSocket client that queues what the server sends. */
-interface Client {
-  socket: WebSocket;
-  send(message: unknown): void;
-  /** The next server message (waits for it). */
-  next(): Promise<ServerMessage>;
-  /** Messages until one matches, that one included. */
-  until(match: (message: ServerMessage) => boolean): Promise<ServerMessage[]>;
-  pings: number;
-  close(): Promise<void>;
-}
-
-async function connect(headers: Headers): Promise<Client> {
-  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/v1/ws`, { headers });
-  const queue: ServerMessage[] = [];
-  const waiters: ((message: ServerMessage) => void)[] = [];
-  const client: Client = {
-    socket,
-    pings: 0,
-    send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
-    next: () =>
-      new Promise((resolve) => {
-        const queued = queue.shift();
-        if (queued) resolve(queued);
-        else waiters.push(resolve);
-      }),
-    async until(match) {
-      const seen: ServerMessage[] = [];
-      for (;;) {
-        const message = await client.next();
-        seen.push(message);
-        if (match(message)) return seen;
-      }
-    },
-    async close() {
-      if (socket.readyState === WebSocket.CLOSED) return;
-      const closed = once(socket, 'close');
-      socket.close();
-      await closed;
-    },
-  };
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as ServerMessage;
-    const waiter = waiters.shift();
-    if (waiter) waiter(message);
-    else queue.push(message);
-  });
-  socket.on('ping', () => {
-    client.pings += 1;
-  });
-  await once(socket, 'open');
-  return client;
-}
+const connect = (headers: Headers) => connectWebSocket(baseUrl, headers);
 
 /** The HTTP answer to an upgrade the server refused. */
 function refusedUpgrade(headers: Headers): Promise<{ status: number; body: Record<string, unknown> }> {

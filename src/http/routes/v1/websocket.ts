@@ -12,7 +12,18 @@ import { type ClientMessage, clientMessageSchema, clientRefOf, describeIssues } 
 
 export interface WebSocketOptions extends StreamSettings {
   messageMaxChars: number;
+  /** Most turns and resumes one socket follows at once (`WS_MAX_SUBSCRIPTIONS`). */
+  maxSubscriptions: number;
+  /** Bytes waiting to be sent above which resumes pause and other sends close the socket (`WS_MAX_BUFFERED_BYTES`). */
+  maxBufferedBytes: number;
 }
+
+/** The close code for a client that does not read what it is sent (docs/api.md#websocket). */
+export const CLOSE_TOO_SLOW = 4008;
+/** How long a socket closed for being too slow may take to read the rest and the close frame. */
+const TOO_SLOW_CLOSE_TIMEOUT_MS = 5_000;
+/** How often a paused resume looks whether the client has read enough. */
+const DRAIN_POLL_MS = 20;
 
 /** A turn started on one socket, as the socket tracks it. */
 interface SocketTurn {
@@ -59,8 +70,43 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
   const turns = new Set<SocketTurn>();
   const readers = new Set<AbortController>();
   let started = 0;
+  let subscriptions = 0;
+  let closeTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * A live turn's events and replies cannot wait: sent while more than the bound is still queued
+   * (the client stopped reading), the socket is closed instead, so its memory stays bounded. Its
+   * turns are then treated as abandoned, like any closed socket's: the client may resume them.
+   */
   const send: Send = (message) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > options.maxBufferedBytes) {
+      request.log.warn({ buffered_bytes: socket.bufferedAmount }, 'websocket client reads too slowly: closing');
+      socket.close(CLOSE_TOO_SLOW, 'TOO_SLOW: the client does not read what it is sent');
+      // A client that reads nothing never answers the close frame either.
+      closeTimer = setTimeout(() => socket.terminate(), TOO_SLOW_CLOSE_TIMEOUT_MS);
+      closeTimer.unref();
+      return;
+    }
+    socket.send(JSON.stringify(message));
+  };
+  /** Resolves once at most the bound waits to be sent (or the socket or the reader is done). */
+  const drained = async (signal: AbortSignal) => {
+    while (socket.readyState === socket.OPEN && !signal.aborted && socket.bufferedAmount > options.maxBufferedBytes) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  };
+  /** Takes one of the socket's subscriptions (a turn or a resume it follows); the returned function gives it back. */
+  const subscribe = () => {
+    if (subscriptions >= options.maxSubscriptions) {
+      throw new AppError(
+        'TOO_MANY_SUBSCRIPTIONS',
+        `This socket already follows ${options.maxSubscriptions} turns (WS_MAX_SUBSCRIPTIONS); send again once one has ended`,
+      );
+    }
+    subscriptions += 1;
+    return () => {
+      subscriptions -= 1;
+    };
   };
   const fail = (error: unknown, ref: { client_ref?: string }) => {
     const failure = isAppError(error) ? error : new AppError('INTERNAL_ERROR');
@@ -88,6 +134,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
 
   socket.on('close', () => {
     if (heartbeat) clearInterval(heartbeat);
+    if (closeTimer) clearTimeout(closeTimer);
     for (const reader of readers) reader.abort();
     for (const turn of turns) {
       if (turn.background || turn.ended) continue;
@@ -150,13 +197,25 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
         send({ type: 'cancelling', turn_id: message.turn_id, ...ref });
         return;
       }
-      case 'turn.resume':
-        await resume(await access(), message.turn_id, message.after, ref);
+      case 'turn.resume': {
+        // Taken before anything is awaited, so messages that arrive together cannot all pass.
+        const release = subscribe();
+        try {
+          await resume(await access(), message.turn_id, message.after, ref);
+        } finally {
+          release();
+        }
         return;
+      }
       case 'turn.start': {
-        const current = await access();
-        started += 1;
-        await startTurn(current, message, `${request.id}.${started}`, ref);
+        const release = subscribe();
+        try {
+          const current = await access();
+          started += 1;
+          await startTurn(current, message, `${request.id}.${started}`, ref);
+        } finally {
+          release();
+        }
         return;
       }
     }
@@ -211,7 +270,11 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
     readers.add(reader);
     try {
       const events = await openTurnEvents(services, current.tenantId, turnId, after, reader.signal);
-      for await (const event of events) send({ type: event.type, ...turnEventJson(event), ...ref });
+      for await (const event of events) {
+        // A replay can wait for a slow client: its events stay in the log meanwhile.
+        await drained(reader.signal);
+        send({ type: event.type, ...turnEventJson(event), ...ref });
+      }
     } finally {
       readers.delete(reader);
     }

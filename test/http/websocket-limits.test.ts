@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { connectWebSocket, type ServerMessage } from '../helpers/websocket-client.ts';
+
+const ADMIN = `admin-${'l'.repeat(40)}`;
+const admin = { authorization: `Bearer ${ADMIN}` };
+// The reply quotes the message word by word: 150 words stream for about 3 s.
+const LONG = Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ');
+// About 6 MB that stream as 20 kB words for about 6 s: more than a stalled client's TCP buffers on
+// loopback take in (about 4 MB), already in its first event (turn-start carries the message).
+const HUGE = Array.from({ length: 300 }, (_, index) => `${index}`.padEnd(20_000, 'x')).join(' ');
+const BOUND = 65_536;
+
+type Headers = Record<string, string>;
+let set: ReplicaSet;
+let baseUrl: string;
+let headers: Headers;
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  set = await startReplicas({
+    count: 1,
+    env: {
+      ENCLAVE_AUTH: 'required',
+      ENCLAVE_ADMIN_KEY: ADMIN,
+      WS_MAX_SUBSCRIPTIONS: '2',
+      WS_MAX_BUFFERED_BYTES: String(BOUND),
+      MESSAGE_MAX_CHARS: '8000000',
+      BODY_LIMIT_BYTES: '16777216',
+      STREAM_DISCONNECT_GRACE_MS: '300',
+    },
+    simulatedWordDelayMs: 20,
+  });
+  baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
+  await fetch(`${baseUrl}/v1/admin/tenants`, {
+    method: 'POST',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'ws-limits' }),
+  });
+  const key = await fetch(`${baseUrl}/v1/admin/tenants/ws-limits/keys`, {
+    method: 'POST',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'app' }),
+  });
+  headers = { authorization: `Bearer ${((await key.json()) as { key: string }).key}` };
+});
+afterAll(async () => {
+  await set?.close();
+});
+
+const newSession = async () => (await call('POST', '/v1/sessions', {})).id as string;
+const isEnd = (message: ServerMessage) => message.type === 'turn-end' || message.type === 'error';
+const statusOf = async (turnId: string) => (await call('GET', `/v1/turns/${turnId}`)).status;
+
+describe('WebSocket limits', () => {
+  it('follows at most WS_MAX_SUBSCRIPTIONS turns and resumes at once: more get TOO_MANY_SUBSCRIPTIONS, the socket stays open', async () => {
+    const client = await connectWebSocket(baseUrl, headers);
+    const spare = await newSession();
+    client.send({ type: 'turn.start', session_id: await newSession(), content: LONG, client_ref: 't1' });
+    client.send({ type: 'turn.start', session_id: await newSession(), content: LONG, client_ref: 't2' });
+    client.send({ type: 'turn.start', session_id: spare, content: 'hi', client_ref: 'over-start' });
+    client.send({ type: 'turn.resume', turn_id: 'msg_00000000000000000000000000', client_ref: 'over-resume' });
+    client.send({ type: 'ping', client_ref: 'p' });
+    const refusals: ServerMessage[] = [];
+    while (refusals.filter((message) => message.type === 'error' || message.type === 'pong').length < 3) {
+      refusals.push(await client.next());
+    }
+    expect(refusals).toContainEqual({ type: 'pong', client_ref: 'p' });
+    const errors = refusals.filter((message) => message.type === 'error');
+    expect(errors).toEqual([
+      { type: 'error', code: 'TOO_MANY_SUBSCRIPTIONS', message: expect.any(String), client_ref: 'over-start' },
+      { type: 'error', code: 'TOO_MANY_SUBSCRIPTIONS', message: expect.any(String), client_ref: 'over-resume' },
+    ]);
+    // Nothing ran for the refused turn.
+    expect(((await call('GET', `/v1/sessions/${spare}/messages`)).data as unknown[]).length).toBe(0);
+
+    // Once the two turns end, the socket takes new ones.
+    const ends = refusals.filter((message) => message.type === 'turn-end').length;
+    for (let seen = ends; seen < 2; ) if ((await client.next()).type === 'turn-end') seen++;
+    client.send({ type: 'turn.start', session_id: spare, content: 'hi', client_ref: 'later' });
+    expect((await client.until(isEnd)).at(-1)).toMatchObject({ type: 'turn-end', client_ref: 'later' });
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+    await client.close();
+  });
+
+  it('a resume waits for a client that stops reading, and delivers everything once it reads again', async () => {
+    const writer = await connectWebSocket(baseUrl, headers);
+    writer.send({ type: 'turn.start', session_id: await newSession(), content: HUGE });
+    const written = await writer.until(isEnd);
+    expect(written.at(-1)?.type).toBe('turn-end');
+    await writer.close();
+
+    const reader = await connectWebSocket(baseUrl, headers);
+    reader.pauseReading();
+    reader.send({ type: 'turn.resume', turn_id: written[0]?.turn_id, after: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    reader.resumeReading();
+    const replayed = await reader.until(isEnd);
+    expect(replayed.map((event) => event.seq)).toEqual(written.map((event) => event.seq));
+    expect(replayed.at(-1)?.type).toBe('turn-end');
+    reader.send({ type: 'ping' });
+    expect(await reader.next()).toEqual({ type: 'pong' });
+    await reader.close();
+  });
+
+  it('closes a socket whose client stops reading a live turn with code 4008; the turn is then abandoned', async () => {
+    const client = await connectWebSocket(baseUrl, headers);
+    client.pauseReading();
+    client.send({ type: 'turn.start', session_id: await newSession(), content: HUGE });
+    // The server gives up on the client while it reads nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    client.resumeReading();
+    // What was sent before the close still arrives, then the close frame.
+    const start = await client.next();
+    expect(start.type).toBe('turn-start');
+    expect(await client.closed).toBe(4008);
+    // Like any closed socket's turn, it is cancelled when nobody resumes it within the grace time.
+    await expect.poll(() => statusOf(String(start.turn_id)), { timeout: 10_000 }).toBe('cancelled');
+  });
+});
