@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newMessage } from '../../test/fakes/new-message.ts';
 import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
-import type { ContentPart, NewMessage } from '../core/conversations/message.ts';
 import { createIds } from '../core/ids.ts';
 import type { Storage } from '../core/ports.ts';
 import type { NewUsageRecord } from '../core/usage/usage-record.ts';
@@ -38,25 +38,6 @@ const DIALECTS: { name: string; open(): Promise<Opened | null> }[] = [
 ];
 
 const ids = createIds();
-
-function stored(role: NewMessage['role'], content: ContentPart[], turnId: string, extra: Partial<NewMessage> = {}) {
-  return {
-    id: role === 'user' ? turnId : ids.next('msg'),
-    turnId,
-    role,
-    status: 'completed',
-    content,
-    toolCalls: null,
-    final: false,
-    usage: null,
-    model: null,
-    latencyMs: null,
-    requestId: null,
-    configVersion: null,
-    userId: null,
-    ...extra,
-  } satisfies NewMessage;
-}
 
 const usage = (sessionId: string, turnId: string): NewUsageRecord => ({
   id: ids.next('use'),
@@ -97,18 +78,18 @@ for (const dialect of DIALECTS) {
         sessionId,
         createTenant: true,
         createSession: { id: sessionId, title: null, userId: null, metadata: {} },
-        message: stored('user', [{ type: 'text', text }], turnId),
+        message: newMessage('user', [{ type: 'text', text }], turnId),
       });
       const call = { toolCallId: `call_${turnId}`, toolName: 'current_time', input: {} };
       const steps = options.tool
         ? [
-            stored('assistant', [{ type: 'tool-call', ...call }], turnId, { toolCalls: [call] }),
-            stored('tool', [{ type: 'tool-result', ...call, output: { now: 'then' } }], turnId),
+            newMessage('assistant', [{ type: 'tool-call', ...call }], turnId, { toolCalls: [call] }),
+            newMessage('tool', [{ type: 'tool-result', ...call, output: { now: 'then' } }], turnId),
           ]
         : [];
       await storage.appendMessages(tenantId, sessionId, [
         ...steps,
-        stored('assistant', [{ type: 'text', text: `reply to ${text}` }], turnId, { final: true }),
+        newMessage('assistant', [{ type: 'text', text: `reply to ${text}` }], turnId, { final: true }),
       ]);
       return turnId;
     }
@@ -121,10 +102,10 @@ for (const dialect of DIALECTS) {
         sessionId: 'ses_a',
         createTenant: false,
         createSession: null,
-        message: stored('user', [{ type: 'text', text: 'three' }], failed),
+        message: newMessage('user', [{ type: 'text', text: 'three' }], failed),
       });
       await storage.appendMessages('t', 'ses_a', [
-        stored('assistant', [{ type: 'text', text: 'partial' }], failed, { status: 'failed' }),
+        newMessage('assistant', [{ type: 'text', text: 'partial' }], failed, { status: 'failed' }),
       ]);
       const all = await storage.contextMessages('t', 'ses_a', {
         afterSeq: 0,

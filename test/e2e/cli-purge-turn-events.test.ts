@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewMessage } from '../../src/core/conversations/message.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
+import { newMessage } from '../fakes/new-message.ts';
 import { redisForTests } from '../helpers/external-services.ts';
 import { ROOT } from '../helpers/spawn-server.ts';
 
@@ -33,22 +33,6 @@ function enclave(...args: string[]): Promise<{ code: number; stderr: string }> {
   });
 }
 
-const userMessage = (turnId: string, userId: string): NewMessage => ({
-  id: turnId,
-  turnId,
-  role: 'user',
-  status: 'completed',
-  content: [{ type: 'text', text: 'hello' }],
-  toolCalls: null,
-  final: false,
-  usage: null,
-  model: null,
-  latencyMs: null,
-  requestId: 'req-1',
-  configVersion: null,
-  userId,
-});
-
 /** A tenant with one session and turn per user, written straight to the database; the turn ids by user. */
 async function seed(tenantId: string, users: readonly string[]): Promise<Record<string, string>> {
   const { storage, admin } = await createStorage({ databaseUrl, sqliteSynchronous: 'NORMAL', migrate: true });
@@ -67,7 +51,7 @@ async function seed(tenantId: string, users: readonly string[]): Promise<Record<
         sessionId,
         createTenant: false,
         createSession: null,
-        message: userMessage(turnId, user),
+        message: newMessage('user', [{ type: 'text', text: 'hello' }], turnId, { userId: user }),
       });
       turns[user] = turnId;
     }

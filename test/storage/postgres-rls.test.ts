@@ -6,6 +6,7 @@ import type { IdempotencyStore } from '../../src/core/turns/idempotency.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { RLS_TABLES } from '../../src/storage/postgres/migrations.ts';
 import { UnsafeRoleError } from '../../src/storage/postgres/roles.ts';
+import { newMessage } from '../fakes/new-message.ts';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.ts';
 
 const enabled = await postgresAvailable();
@@ -33,21 +34,7 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       sessionId: session,
       createTenant: false,
       createSession: null,
-      message: {
-        id: turn,
-        turnId: turn,
-        role: 'user',
-        status: 'completed',
-        content: [{ type: 'text', text: 'hi' }],
-        toolCalls: null,
-        final: false,
-        usage: null,
-        model: null,
-        latencyMs: null,
-        requestId: null,
-        configVersion: null,
-        userId: 'u1',
-      },
+      message: newMessage('user', [{ type: 'text', text: 'hi' }], turn, { userId: 'u1' }),
     });
     await storage.completeTurn(tenantId, session, [], {
       id: ids.next('use'),

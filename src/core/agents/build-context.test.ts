@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newMessage } from '../../../test/fakes/new-message.ts';
 import { createStorage } from '../../storage/create-storage.ts';
 import { type RollingSummaryWriter, SUMMARY_NOTE_START } from '../context/rolling-summary.ts';
 import { ESTIMATE_COUNTER } from '../context/token-counter.ts';
-import type { ContentPart, Message, NewMessage } from '../conversations/message.ts';
+import type { Message } from '../conversations/message.ts';
 import { createIds } from '../ids.ts';
 import type { ContextMessage, SessionSummary, Storage } from '../ports.ts';
 import { buildContext, CONTEXT_MESSAGE_LIMIT, SUMMARY_READ_LIMIT } from './build-context.ts';
@@ -16,25 +17,6 @@ afterEach(async () => {
   await storage.close();
 });
 
-function stored(role: NewMessage['role'], content: ContentPart[], turnId: string, extra: Partial<NewMessage> = {}) {
-  return {
-    id: role === 'user' ? turnId : ids.next('msg'),
-    turnId,
-    role,
-    status: 'completed',
-    content,
-    toolCalls: null,
-    final: false,
-    usage: null,
-    model: null,
-    latencyMs: null,
-    requestId: null,
-    configVersion: null,
-    userId: null,
-    ...extra,
-  } satisfies NewMessage;
-}
-
 /** Stores a turn (user message, optional tool call and result, final reply); returns its user message. */
 async function turn(text: string, reply: string, tool?: { output: unknown }): Promise<Message> {
   const turnId = ids.next('msg');
@@ -42,17 +24,17 @@ async function turn(text: string, reply: string, tool?: { output: unknown }): Pr
     sessionId: 's',
     createTenant: true,
     createSession: { id: 's', title: null, userId: null, metadata: {} },
-    message: stored('user', [{ type: 'text', text }], turnId),
+    message: newMessage('user', [{ type: 'text', text }], turnId),
   });
   const call = { toolCallId: `call_${turnId}`, toolName: 'lookup', input: { q: text } };
   await storage.appendMessages('t', 's', [
     ...(tool
       ? [
-          stored('assistant', [{ type: 'tool-call', ...call }], turnId, { toolCalls: [call] }),
-          stored('tool', [{ type: 'tool-result', ...call, output: tool.output }], turnId),
+          newMessage('assistant', [{ type: 'tool-call', ...call }], turnId, { toolCalls: [call] }),
+          newMessage('tool', [{ type: 'tool-result', ...call, output: tool.output }], turnId),
         ]
       : []),
-    stored('assistant', [{ type: 'text', text: reply }], turnId, { final: true }),
+    newMessage('assistant', [{ type: 'text', text: reply }], turnId, { final: true }),
   ]);
   return user;
 }
@@ -97,7 +79,7 @@ describe('buildContext', () => {
       sessionId: 's',
       createTenant: false,
       createSession: null,
-      message: stored('user', [{ type: 'text', text: 'now' }], ids.next('msg')),
+      message: newMessage('user', [{ type: 'text', text: 'now' }], ids.next('msg')),
     });
     const context = await buildContext(storage, 't', now, { systemPrompt: 'sys', budgetTokens: 60 });
     // 'sys' and 'now' cost 5 each, the reply's priming 3; each earlier message ⌈2.75⌉ + 4 = 7: six fit in 60.
