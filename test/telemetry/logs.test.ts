@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runJsonAndStreamedTurns } from '../helpers/json-and-streamed-turns.ts';
 import { spawnServer } from '../helpers/spawn-server.ts';
 
 type LogLine = Record<string, unknown> & { msg?: string };
@@ -17,29 +18,11 @@ async function logsOfOneRun(env: Record<string, string>): Promise<{ lines: LogLi
   dirs.push(dir);
   const server = await spawnServer({ DATABASE_URL: `sqlite:${join(dir, 'enclave.db')}`, LOG_LEVEL: 'info', ...env });
   try {
-    const interact = await fetch(`${server.baseUrl}/agent/interact`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'req-json' },
-      body: JSON.stringify({ tenant_id: 'logged-tenant', message: 'PANGOLINMARKER hello' }),
+    await runJsonAndStreamedTurns(server.baseUrl, {
+      tenantId: 'logged-tenant',
+      json: { text: 'PANGOLINMARKER hello', requestId: 'req-json' },
+      streamed: { text: 'NARWHALMARKER what is the current_time?', requestId: 'req-sse' },
     });
-    expect(interact.status).toBe(200);
-    const session = await fetch(`${server.baseUrl}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'tenant-id': 'logged-tenant' },
-      body: '{}',
-    });
-    const { id } = (await session.json()) as { id: string };
-    const stream = await fetch(`${server.baseUrl}/v1/sessions/${id}/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        'tenant-id': 'logged-tenant',
-        'x-request-id': 'req-sse',
-      },
-      body: JSON.stringify({ content: 'NARWHALMARKER what is the current_time?' }),
-    });
-    expect(await stream.text()).toContain('event: turn-end');
     const missing = await fetch(`${server.baseUrl}/v1/sessions/ses_missing/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'tenant-id': 'logged-tenant', 'x-request-id': 'req-missing' },

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJsonAndStreamedTurns } from '../helpers/json-and-streamed-turns.ts';
 import { type SpawnedServer, spawnServer } from '../helpers/spawn-server.ts';
 
 /** An OTLP/HTTP JSON attribute value, as the exporter sends it. */
@@ -62,29 +63,11 @@ beforeAll(async () => {
     DATABASE_URL: `sqlite:${join(dir, 'enclave.db')}`,
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${address.port}`,
   });
-  const interact = await fetch(`${server.baseUrl}/agent/interact`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-request-id': 'req-json-turn' },
-    body: JSON.stringify({ tenant_id: 'traced-tenant', message: 'ZEBRAMARKER what is the current_time?' }),
+  await runJsonAndStreamedTurns(server.baseUrl, {
+    tenantId: 'traced-tenant',
+    json: { text: 'ZEBRAMARKER what is the current_time?', requestId: 'req-json-turn' },
+    streamed: { text: 'OKAPIMARKER stream the current_time please', requestId: 'req-sse-turn' },
   });
-  expect(interact.status).toBe(200);
-  const session = await fetch(`${server.baseUrl}/v1/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'tenant-id': 'traced-tenant' },
-    body: '{}',
-  });
-  const { id } = (await session.json()) as { id: string };
-  const stream = await fetch(`${server.baseUrl}/v1/sessions/${id}/messages`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      'tenant-id': 'traced-tenant',
-      'x-request-id': 'req-sse-turn',
-    },
-    body: JSON.stringify({ content: 'OKAPIMARKER stream the current_time please' }),
-  });
-  expect(await stream.text()).toContain('event: turn-end');
   // Spans are batched; the graceful shutdown exports what is left before the process exits.
   expect(await server.stop('SIGTERM')).toBe(0);
   const requests = exports.map((entry) => JSON.parse(entry.body) as ExportRequest);
