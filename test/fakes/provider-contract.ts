@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedRequest } from './fake-llm-server.ts';
 import { type ProviderHarness, startProviderHarness } from './provider-harness.ts';
 
 export interface ProviderCase {
@@ -17,12 +18,35 @@ export interface ProviderCase {
   path: string;
 }
 
+/** What the Chat Completions fixtures (`openai-chat-*`) hold, for every provider that speaks that format. */
+export const OPENAI_CHAT_FIXTURES = {
+  fixtures: 'openai-chat',
+  text: 'Hello from the fake OpenAI chat model.',
+  usage: { text: { input: 19, output: 9 }, toolCall: { input: 61, output: 11 } },
+  path: '/v1/chat/completions',
+} as const satisfies Partial<ProviderCase>;
+
+/** What a provider's own tests (beside the shared contract) are handed. */
+export interface ProviderTestKit {
+  harness(): ProviderHarness;
+  /**
+   * Creates tenant `tenantId` on the case's model, scripts the fake with `fixtures`, runs one turn
+   * (`Hi`, streamed unless `stream: false`) and checks it answered 200; the last request the fake
+   * received, to assert on what the provider was sent.
+   */
+  lastRequest(
+    tenantId: string,
+    fixtures: readonly string[],
+    options?: { stream?: boolean; content?: string },
+  ): Promise<RecordedRequest | undefined>;
+}
+
 /**
  * The behaviour every provider must show through Enclave's real HTTP API: a JSON turn, an SSE
  * turn, the current_time tool loop, usage in the ledger, and a provider 500 answered as 502 with
  * the turn stored as failed. Each providers-*.test.ts runs it for its provider.
  */
-export function providerContract(name: string, providerCase: ProviderCase, extra?: (h: () => ProviderHarness) => void) {
+export function providerContract(name: string, providerCase: ProviderCase, extra?: (kit: ProviderTestKit) => void) {
   describe(`${name} through the Enclave API`, () => {
     let h: ProviderHarness;
     let key: string;
@@ -116,6 +140,15 @@ export function providerContract(name: string, providerCase: ProviderCase, extra
       ]);
     });
 
-    extra?.(() => h);
+    extra?.({
+      harness: () => h,
+      async lastRequest(tenantId, fixtures, options = {}) {
+        const { key: tenantKey } = await h.tenant(tenantId, { model: { provider: 'llm', id: providerCase.model } });
+        h.fake.script(...fixtures.map((fixture) => ({ fixture })));
+        const turn = await h.turn(tenantKey, options.content ?? 'Hi', { stream: options.stream ?? true });
+        expect(turn.status).toBe(200);
+        return h.fake.requests.at(-1);
+      },
+    });
   });
 }

@@ -12,15 +12,9 @@ providerContract(
     usage: { text: { input: 21, output: 11 }, toolCall: { input: 412, output: 41 } },
     path: '/v1/messages',
   },
-  (harness) => {
+  (kit) => {
     it('sends the key as x-api-key with an anthropic-version, never as a bearer token', async () => {
-      const h = harness();
-      const { key } = await h.tenant('anthropic-headers', {
-        model: { provider: 'llm', id: 'claude-sonnet-4-20250514' },
-      });
-      h.fake.script({ fixture: 'anthropic-text' });
-      expect((await h.turn(key, 'Hi', { stream: true })).status).toBe(200);
-      const request = h.fake.requests.at(-1);
+      const request = await kit.lastRequest('anthropic-headers', ['anthropic-text']);
       expect(request?.headers['x-api-key']).toBe('sk-ant-platform');
       expect(request?.headers['anthropic-version']).toMatch(/^\d{4}-\d\d-\d\d$/);
       expect(request?.headers.authorization).toBeUndefined();

@@ -22,15 +22,9 @@ providerContract(
     usage: { text: { input: 18, output: 9 }, toolCall: { input: 301, output: 24 } },
     path: `/model/${encodeURIComponent('anthropic.claude-3-haiku-20240307-v1:0')}/converse`,
   },
-  (harness) => {
+  (kit) => {
     it('signs every request with SigV4 for the configured region, never sending the secret', async () => {
-      const h = harness();
-      const { key } = await h.tenant('bedrock-signing', {
-        model: { provider: 'llm', id: 'anthropic.claude-3-haiku-20240307-v1:0' },
-      });
-      h.fake.script({ fixture: 'bedrock-text' });
-      expect((await h.turn(key, 'Hi', { stream: true })).status).toBe(200);
-      const request = h.fake.requests.at(-1);
+      const request = await kit.lastRequest('bedrock-signing', ['bedrock-text']);
       expect(request?.path).toMatch(/\/converse-stream$/);
       expect(request?.headers.authorization).toMatch(
         /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/,

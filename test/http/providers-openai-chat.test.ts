@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { providerContract } from '../fakes/provider-contract.ts';
+import { OPENAI_CHAT_FIXTURES, providerContract } from '../fakes/provider-contract.ts';
 
 providerContract(
   'OpenAI Chat Completions',
@@ -7,18 +7,11 @@ providerContract(
     provider: (url) => ({ type: 'openai', api: 'chat', baseUrl: `${url}/v1`, apiKeyEnv: 'TEST_OPENAI_KEY' }),
     env: { TEST_OPENAI_KEY: 'sk-platform-openai' },
     model: 'gpt-4o-mini',
-    fixtures: 'openai-chat',
-    text: 'Hello from the fake OpenAI chat model.',
-    usage: { text: { input: 19, output: 9 }, toolCall: { input: 61, output: 11 } },
-    path: '/v1/chat/completions',
+    ...OPENAI_CHAT_FIXTURES,
   },
-  (harness) => {
+  (kit) => {
     it('sends the platform key as a bearer token and asks for usage when streaming', async () => {
-      const h = harness();
-      const { key } = await h.tenant('headers', { model: { provider: 'llm', id: 'gpt-4o-mini' } });
-      h.fake.script({ fixture: 'openai-chat-text' });
-      expect((await h.turn(key, 'Hi', { stream: true })).status).toBe(200);
-      const request = h.fake.requests.at(-1);
+      const request = await kit.lastRequest('headers', ['openai-chat-text']);
       expect(request?.headers.authorization).toBe('Bearer sk-platform-openai');
       expect(request?.body).toMatchObject({
         model: 'gpt-4o-mini',

@@ -12,13 +12,13 @@ providerContract(
     usage: { text: { input: 22, output: 10 }, toolCall: { input: 58, output: 12 } },
     path: '/v1/responses',
   },
-  (harness) => {
+  (kit) => {
     it('is the default OpenAI API and sends the tool result back as function_call_output', async () => {
-      const h = harness();
-      const { key } = await h.tenant('responses-default', { model: { provider: 'llm', id: 'gpt-4.1-mini' } });
-      h.fake.script({ fixture: 'openai-responses-tool-call' }, { fixture: 'openai-responses-text' });
-      expect((await h.turn(key, 'current_time?')).status).toBe(200);
-      const followUp = h.fake.requests.at(-1);
+      const followUp = await kit.lastRequest(
+        'responses-default',
+        ['openai-responses-tool-call', 'openai-responses-text'],
+        { stream: false, content: 'current_time?' },
+      );
       expect(followUp?.headers.authorization).toBe('Bearer sk-platform-responses');
       const input = (followUp?.body as { input?: { type?: string; call_id?: string }[] } | undefined)?.input ?? [];
       expect(input.find((item) => item.type === 'function_call_output')?.call_id).toBe('call_MWpmsUhYBXPcSIp7yLtCsf4y');
