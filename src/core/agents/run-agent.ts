@@ -1,4 +1,4 @@
-import { generateText, isStepCount, type LanguageModel, type StepResult, streamText, type ToolSet } from 'ai';
+import { generateText, isStepCount, type LanguageModel, type ToolSet } from 'ai';
 import type { TokenCounterFor } from '../context/token-counter.ts';
 import type { Message, NewMessage, Usage } from '../conversations/message.ts';
 import type { NewSession } from '../conversations/session.ts';
@@ -10,7 +10,8 @@ import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config
 import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
-import { addUsage, newMessage, stepsToMessages, toUsage } from './steps-to-messages.ts';
+import { addUsage, fromSdkSteps, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
+import { streamSteps } from './stream-steps.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
 import { buildTurnContext } from './turn-context.ts';
 import { isFinalTurnEvent, type TurnEvent, type TurnEventBody } from './turn-event.ts';
@@ -100,7 +101,6 @@ export interface TurnResult {
   latencyMs: number;
 }
 
-type Steps = readonly StepResult<ToolSet>[];
 type ResolvedModel = LanguageModel & { provider: string; modelId: string };
 
 /**
@@ -223,36 +223,51 @@ async function runTrackedTurn(
   };
   const started = deps.now();
   let partial = '';
-  let steps: Steps;
+  let steps: Step[];
   try {
     if (emit) {
-      // Errors arrive as `error` parts below; the SDK's default onError would print them (and any
-      // provider text they quote) to stderr.
-      const result = streamText({ ...call, onError: () => {} });
-      for await (const part of result.fullStream) {
-        if (part.type === 'text-delta') {
-          partial += part.text;
-          emit({ type: 'text-delta', turnId, delta: part.text });
-        } else if (part.type === 'tool-call') {
-          emit({ type: 'tool-call', turnId, toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
-        } else if (part.type === 'tool-result' || part.type === 'tool-error') {
-          const isError = part.type === 'tool-error';
-          // The message alone, as `stepsToMessages` stores it, so the event and the stored result agree.
-          const output = isError
-            ? part.error instanceof Error
-              ? part.error.message
-              : String(part.error)
-            : part.output;
-          emit({ type: 'tool-result', turnId, toolCallId: part.toolCallId, toolName: part.toolName, output, isError });
-        } else if (part.type === 'error') {
-          throw part.error;
-        } else if (part.type === 'abort') {
-          throw request.signal?.reason ?? new Error('Turn aborted');
-        }
-      }
-      steps = await result.steps;
+      steps = await streamSteps(
+        {
+          model,
+          instructions: context.instructions,
+          messages: context.messages,
+          tools: call.tools,
+          maxSteps: settings.maxToolSteps,
+          abortSignal: request.signal,
+        },
+        (part) => {
+          if (part.type === 'text-delta') {
+            partial += part.text;
+            emit({ type: 'text-delta', turnId, delta: part.text });
+          } else if (part.type === 'tool-call') {
+            emit({
+              type: 'tool-call',
+              turnId,
+              toolCallId: part.toolCallId,
+              toolName: part.toolName,
+              input: part.input,
+            });
+          } else {
+            const isError = part.type === 'tool-error';
+            // The message alone, as `stepsToMessages` stores it, so the event and the stored result agree.
+            const output = isError
+              ? part.error instanceof Error
+                ? part.error.message
+                : String(part.error)
+              : part.output;
+            emit({
+              type: 'tool-result',
+              turnId,
+              toolCallId: part.toolCallId,
+              toolName: part.toolName,
+              output,
+              isError,
+            });
+          }
+        },
+      );
     } else {
-      steps = (await generateText(call)).steps;
+      steps = fromSdkSteps((await generateText(call)).steps);
     }
   } catch (error) {
     await storeFailure(deps, request, { turnId, modelName, partial, latencyMs: deps.now() - started, configVersion });

@@ -27,12 +27,35 @@ export interface StepMessageOptions {
   latencyMs: number;
 }
 
+/** The parts of one model step that a turn keeps: its text, tool calls and their outcomes. */
+export type StepContent =
+  | { type: 'text'; text: string }
+  | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
+  | { type: 'tool-result'; toolCallId: string; toolName: string; input: unknown; output: unknown }
+  | { type: 'tool-error'; toolCallId: string; toolName: string; input: unknown; error: unknown };
+
+/** One model call of a turn (the streamed loop's, or the AI SDK's `generateText` step). */
+export interface Step {
+  content: readonly StepContent[];
+  usage: LanguageModelUsage | undefined;
+}
+
+const KEPT = new Set(['text', 'tool-call', 'tool-result', 'tool-error']);
+
+/** `generateText`'s steps as `Step`s (reasoning, sources and files are not kept). */
+export function fromSdkSteps(steps: readonly StepResult<ToolSet>[]): Step[] {
+  return steps.map((step) => ({
+    content: step.content.filter((part) => KEPT.has(part.type)) as StepContent[],
+    usage: step.usage,
+  }));
+}
+
 /**
- * Turns the AI SDK's steps into messages to persist: per step one assistant message (text and
+ * Turns a turn's steps into messages to persist: per step one assistant message (text and
  * tool calls, with that step's usage) and, when tools ran, one tool message with the results.
  * The last assistant message is the turn's final reply and carries the turn latency.
  */
-export function stepsToMessages(steps: readonly StepResult<ToolSet>[], options: StepMessageOptions): NewMessage[] {
+export function stepsToMessages(steps: readonly Step[], options: StepMessageOptions): NewMessage[] {
   const messages: NewMessage[] = [];
   let finalIndex = -1;
   for (const step of steps) {

@@ -1,0 +1,190 @@
+import type { LanguageModel, LanguageModelUsage, ModelMessage, SystemModelMessage, ToolSet } from 'ai';
+import {
+  asLanguageModelUsage,
+  convertToLanguageModelPrompt,
+  createToolModelOutput,
+  parseToolCall,
+  prepareTools,
+  resolveLanguageModel,
+  standardizePrompt,
+} from 'ai/internal';
+import type { Step, StepContent } from './steps-to-messages.ts';
+
+// The model port's own types, as `ai` resolves them (the core imports no provider package).
+type ModelV4 = ReturnType<typeof resolveLanguageModel>;
+type StreamPart = Awaited<ReturnType<ModelV4['doStream']>>['stream'] extends ReadableStream<infer Part> ? Part : never;
+type ToolCallPart = Extract<StreamPart, { type: 'tool-call' }>;
+
+export interface StreamStepsCall {
+  model: LanguageModel;
+  instructions: SystemModelMessage[];
+  messages: ModelMessage[];
+  tools: ToolSet;
+  /** Most model calls; each tool round trip is one. */
+  maxSteps: number;
+  abortSignal?: AbortSignal | undefined;
+}
+
+/** What a turn streams as it happens: text as it arrives, each tool call, and its result. */
+export type StepEvent =
+  | { type: 'text-delta'; text: string }
+  | Extract<StepContent, { type: 'tool-call' | 'tool-result' | 'tool-error' }>;
+
+/**
+ * The streamed tool loop: calls the model's `doStream` once per step, passes every text delta to
+ * `onEvent` as it arrives, runs the step's tool calls, and goes on while the model calls tools and
+ * steps remain. The same loop as the AI SDK's `streamText` (its own prompt conversion, tool call
+ * parsing and tool output mapping, from `ai/internal`), without the dozen web-stream stages that
+ * `streamText` runs every part through: those cost about 90 µs of CPU per text delta, which bounds
+ * how many concurrent streams one process can carry. A stream `error` part, or a model stream that
+ * breaks off, rejects; an aborted `abortSignal` rejects with its reason.
+ */
+export async function streamSteps(call: StreamStepsCall, onEvent: (event: StepEvent) => void): Promise<Step[]> {
+  const model = resolveLanguageModel(call.model);
+  const tools = (await prepareTools({ tools: call.tools })) ?? [];
+  const hasTools = tools.length > 0;
+  const supportedUrls = await model.supportedUrls;
+  const messages = [...call.messages];
+  const steps: Step[] = [];
+  for (let index = 0; index < call.maxSteps; index++) {
+    const prompt = await convertToLanguageModelPrompt({
+      prompt: await standardizePrompt({ instructions: call.instructions, messages }),
+      supportedUrls,
+      download: undefined,
+      ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
+    });
+    const { stream } = await model.doStream({
+      prompt,
+      ...(hasTools ? { tools, toolChoice: { type: 'auto' } } : {}),
+      ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
+    });
+    const step = await readStep(stream, call, messages, onEvent);
+    steps.push(step);
+    const toolCalls = step.content.filter((part) => part.type === 'tool-call');
+    if (toolCalls.length === 0 || index + 1 === call.maxSteps) break;
+    messages.push(...(await stepMessages(step, call.tools)));
+  }
+  return steps;
+}
+
+/** Reads one model call's stream to its end, then runs the tool calls it made. */
+async function readStep(
+  stream: ReadableStream<StreamPart>,
+  call: StreamStepsCall,
+  messages: ModelMessage[],
+  onEvent: (event: StepEvent) => void,
+): Promise<Step> {
+  const texts = new Map<string, string>();
+  const calls: ToolCallPart[] = [];
+  let usage: LanguageModelUsage | undefined;
+  const reader = stream.getReader();
+  const abort = call.abortSignal;
+  // A provider stream that ignores the signal still ends the read at once: cancel settles it.
+  const stop = () => {
+    reader.cancel(abort?.reason).catch(() => {});
+  };
+  abort?.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      const next = await reader.read();
+      abort?.throwIfAborted();
+      if (next.done) break;
+      const part = next.value;
+      if (part.type === 'text-delta') {
+        if (part.delta.length === 0) continue;
+        texts.set(part.id, (texts.get(part.id) ?? '') + part.delta);
+        onEvent({ type: 'text-delta', text: part.delta });
+      } else if (part.type === 'tool-call') {
+        if (!part.providerExecuted) calls.push(part);
+      } else if (part.type === 'finish') {
+        usage = asLanguageModelUsage(part.usage);
+      } else if (part.type === 'error') {
+        throw part.error;
+      }
+    }
+  } finally {
+    abort?.removeEventListener('abort', stop);
+    reader.releaseLock();
+  }
+  abort?.throwIfAborted();
+  const content: StepContent[] = [...texts.values()].map((text) => ({ type: 'text', text }));
+  const parsed = await Promise.all(
+    calls.map((toolCall) =>
+      parseToolCall({
+        toolCall,
+        tools: call.tools,
+        repairToolCall: undefined,
+        instructions: call.instructions,
+        messages,
+        ...(abort ? { abortSignal: abort } : {}),
+      }),
+    ),
+  );
+  for (const toolCall of parsed) {
+    const part = {
+      type: 'tool-call',
+      toolCallId: toolCall.toolCallId,
+      toolName: toolCall.toolName,
+      input: toolCall.input,
+    };
+    content.push(part as StepContent);
+    onEvent(part as StepEvent);
+  }
+  const outcomes = await Promise.all(parsed.map((toolCall) => runTool(toolCall, call, messages)));
+  for (const outcome of outcomes) {
+    content.push(outcome);
+    onEvent(outcome);
+  }
+  return { content, usage };
+}
+
+type ParsedToolCall = Awaited<ReturnType<typeof parseToolCall<ToolSet>>>;
+
+/** One tool call's outcome; a tool that throws (or a call that did not parse) is a `tool-error`. */
+async function runTool(
+  toolCall: ParsedToolCall,
+  call: StreamStepsCall,
+  messages: ModelMessage[],
+): Promise<Extract<StepContent, { type: 'tool-result' | 'tool-error' }>> {
+  const { toolCallId, toolName, input } = toolCall;
+  const failed = (error: unknown) => ({ type: 'tool-error' as const, toolCallId, toolName, input, error });
+  if ('invalid' in toolCall && toolCall.invalid) return failed(toolCall.error);
+  const execute = Object.hasOwn(call.tools, toolName) ? call.tools[toolName]?.execute : undefined;
+  if (!execute) return failed(new Error(`Tool ${toolName} cannot be run here`));
+  try {
+    const output: unknown = await execute(input, {
+      toolCallId,
+      messages,
+      ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
+    } as Parameters<typeof execute>[1]);
+    return { type: 'tool-result', toolCallId, toolName, input, output };
+  } catch (error) {
+    call.abortSignal?.throwIfAborted();
+    return failed(error);
+  }
+}
+
+/** The step as messages for the next model call: the assistant's text and calls, then the results. */
+async function stepMessages(step: Step, tools: ToolSet): Promise<ModelMessage[]> {
+  const assistant: Extract<ModelMessage, { role: 'assistant' }>['content'] = [];
+  const results: Extract<ModelMessage, { role: 'tool' }>['content'] = [];
+  for (const part of step.content) {
+    if (part.type === 'text') assistant.push({ type: 'text', text: part.text });
+    else if (part.type === 'tool-call') assistant.push({ ...part });
+    else {
+      const isError = part.type === 'tool-error';
+      const output = await createToolModelOutput({
+        toolCallId: part.toolCallId,
+        input: part.input,
+        output: isError ? part.error : part.output,
+        tool: Object.hasOwn(tools, part.toolName) ? tools[part.toolName] : undefined,
+        errorMode: isError ? 'text' : 'none',
+      });
+      results.push({ type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output });
+    }
+  }
+  return [
+    { role: 'assistant', content: assistant },
+    { role: 'tool', content: results },
+  ];
+}
