@@ -3,8 +3,12 @@
  * `POST /v1/chat/completions` with `"stream": true` answers chat.completion.chunk events. The model
  * id sets the shape, `bench-<chunks>x<intervalMs>`: the first content chunk goes out at once, then
  * one more every `intervalMs`, then the finish and usage chunks and `[DONE]`. `GET /health` answers 200.
+ * One port speaks both HTTP/1.1 (the direct clients) and cleartext HTTP/2 (Enclave, as a provider
+ * with `"http2": true`), told apart by the HTTP/2 connection preface.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createH2cServer, type Http2ServerRequest } from 'node:http2';
+import { createServer as createTcpServer } from 'node:net';
 
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -21,7 +25,15 @@ function chunk(id: string, delta: Record<string, unknown>, finish: string | null
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 
-function stream(response: ServerResponse, model: string, index: number): void {
+/** What the fake uses of an HTTP/1.1 or HTTP/2 (compatibility API) response. */
+interface Reply {
+  writeHead(status: number, headers?: Record<string, string>): unknown;
+  write(chunk: string): unknown;
+  end(chunk?: string): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+function stream(response: Reply, model: string, index: number): void {
   const match = /^bench-(\d+)x(\d+)$/.exec(model);
   const chunks = Math.max(1, Number(match?.[1] ?? 5));
   const intervalMs = Number(match?.[2] ?? 10);
@@ -45,7 +57,7 @@ function stream(response: ServerResponse, model: string, index: number): void {
 }
 
 let requests = 0;
-const server = createServer((request, response) => {
+function handle(request: IncomingMessage | Http2ServerRequest, response: Reply): void {
   if (request.method === 'GET' && request.url === '/health') {
     response.end('ok');
     return;
@@ -57,17 +69,36 @@ const server = createServer((request, response) => {
     try {
       model = String((JSON.parse(Buffer.concat(parts).toString('utf8')) as { model?: unknown }).model ?? '');
     } catch {
-      response.writeHead(400).end();
+      response.writeHead(400);
+      response.end();
       return;
     }
     stream(response, model, requests++);
   });
+}
+
+const http1 = createServer((request, response) => handle(request, response as Reply));
+http1.keepAliveTimeout = 60_000;
+http1.headersTimeout = 60_000;
+http1.requestTimeout = 0;
+const http2 = createH2cServer({ settings: { maxConcurrentStreams: 1_000 } }, (request, response) =>
+  handle(request, response as unknown as Reply),
+);
+const PREFACE = Buffer.from('PRI * HTTP/2.0');
+const server = createTcpServer((socket) => {
+  socket.once('readable', () => {
+    const head: Buffer | null = socket.read();
+    if (!head) {
+      socket.destroy();
+      return;
+    }
+    socket.unshift(head);
+    (head.subarray(0, PREFACE.length).equals(PREFACE) ? http2 : http1).emit('connection', socket);
+  });
 });
-server.keepAliveTimeout = 60_000;
-server.headersTimeout = 60_000;
-server.requestTimeout = 0;
 server.listen(port, host);
 process.once('SIGTERM', () => {
-  server.closeAllConnections();
+  http1.closeAllConnections();
   server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1_000).unref();
 });

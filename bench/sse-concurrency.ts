@@ -91,7 +91,7 @@ function rssOf(pid: number | undefined): number {
   return Number(kb ?? 0) * 1024;
 }
 
-/** The soft limit on open files: each stream holds two in the server (client and provider sockets). */
+/** The soft limit on open files: each stream holds one in the server (its client's socket). */
 function openFilesLimit(): number {
   const limits = readFileSync('/proc/self/limits', 'utf8');
   const soft = /Max open files\s+(\d+|unlimited)/.exec(limits)?.[1];
@@ -266,12 +266,13 @@ export async function measureSseConcurrency(
   databasePath: string,
   log: (line: string) => void,
 ): Promise<SseConcurrencySummary> {
-  // Each stream holds two descriptors in the server; leave room for its files, pipes and listeners.
-  const fit = Math.floor((openFilesLimit() - 256) / 2);
+  // Each stream holds one descriptor in the server, and every 100 one more (a shared HTTP/2
+  // connection to the provider); leave room for its files, pipes and listeners.
+  const fit = Math.floor((openFilesLimit() - 256) / 1.01);
   const streamsRun = Math.min(settings.streams, fit);
   const limitedBy =
     streamsRun < settings.streams
-      ? `open files limit ${openFilesLimit()} (ulimit -n; each stream holds a client and a provider socket in the server)`
+      ? `open files limit ${openFilesLimit()} (ulimit -n; each stream holds its client's socket in the server)`
       : null;
   const provider = await startChildServer({
     name: 'fake-provider',
@@ -289,7 +290,9 @@ export async function measureSseConcurrency(
         ENCLAVE_AUTH: 'required',
         ENCLAVE_ADMIN_KEY: BENCH_ADMIN_KEY,
         ENCLAVE_PROVIDERS: JSON.stringify([
-          { id: 'bench', type: 'openai-compatible', baseUrl: `${provider.baseUrl}/v1` },
+          // HTTP/2 to the provider: the streams share a few connections, so each holds one socket in
+          // the server (its client's), not two.
+          { id: 'bench', type: 'openai-compatible', baseUrl: `${provider.baseUrl}/v1`, http2: true },
         ]),
         // Measure the streams, not the shedding: the ramp keeps the loop busy on purpose.
         OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
