@@ -122,24 +122,40 @@ export function instrumentModel(model: WrappableModel, options: InstrumentModelO
           done = true;
           finish(call, error === undefined ? outcome : { ...outcome, error });
         };
-        const observed = result.stream.pipeThrough(
-          new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
-            transform(part, controller) {
-              if (part.type === 'response-metadata') {
-                outcome.modelId = part.modelId ?? outcome.modelId;
-                outcome.responseId = part.id ?? outcome.responseId;
-              } else if (part.type === 'finish') {
-                outcome.usage = part.usage;
-                outcome.finishReason = part.finishReason;
-              } else if (part.type === 'error') {
-                outcome.error = part.error;
-              }
-              controller.enqueue(part);
-            },
-            flush: () => end(outcome.error),
-            cancel: (reason) => end(reason ?? new Error('stream cancelled')),
-          }),
-        );
+        // A pulled stream rather than a TransformStream: every part of every streamed call passes
+        // here, and a transform stage (its writable side and pipe) costs several times a read.
+        const reader = result.stream.getReader();
+        const observed = new ReadableStream<LanguageModelV4StreamPart>({
+          async pull(controller) {
+            let next: Awaited<ReturnType<typeof reader.read>>;
+            try {
+              next = await reader.read();
+            } catch (error) {
+              end(error);
+              throw error;
+            }
+            if (next.done) {
+              end(outcome.error);
+              controller.close();
+              return;
+            }
+            const part = next.value;
+            if (part.type === 'response-metadata') {
+              outcome.modelId = part.modelId ?? outcome.modelId;
+              outcome.responseId = part.id ?? outcome.responseId;
+            } else if (part.type === 'finish') {
+              outcome.usage = part.usage;
+              outcome.finishReason = part.finishReason;
+            } else if (part.type === 'error') {
+              outcome.error = part.error;
+            }
+            controller.enqueue(part);
+          },
+          cancel(reason) {
+            end(reason ?? new Error('stream cancelled'));
+            return reader.cancel(reason);
+          },
+        });
         return { ...result, stream: observed };
       },
     },
