@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
+import { awayFromMinuteEdge } from '../helpers/fixed-window.ts';
 import { type Replica, type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
 import { TEST_DIALECT } from '../helpers/test-app.ts';
 
@@ -58,9 +59,7 @@ describe.skipIf(redisUrl === null)(`two replicas on ${TEST_DIALECT} and Redis`, 
   it('a rate limit of 100/min holds across both replicas under 300 concurrent requests (within 1%)', async () => {
     const LIMIT = 100;
     const { headers } = await tenantWithKey({ limits: { requestsPerMinute: LIMIT } });
-    // Fixed one-minute windows: start well inside one, so the burst cannot straddle two.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+    await awayFromMinuteEdge();
     const statuses = await Promise.all(
       Array.from({ length: 300 }, (_, index) => call(index % 2 === 0 ? a : b, 'GET', '/v1/sessions', headers)),
     );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awayFromMinuteEdge } from '../helpers/fixed-window.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const ADMIN = `admin-${'z'.repeat(40)}`;
@@ -25,6 +26,7 @@ afterAll(async () => {
 
 describe('limits', () => {
   it('N+1 requests in a minute get 429 RATE_LIMITED with Retry-After and RateLimit headers; other tenants are unaffected', async () => {
+    await awayFromMinuteEdge();
     const key = await tenantWithKey('rpm', { requestsPerMinute: 5 });
     const other = await tenantWithKey('rpm-other', { requestsPerMinute: 5 });
     for (let index = 0; index < 5; index++) expect((await interact(key, 'rpm')).status).toBe(200);
@@ -40,6 +42,7 @@ describe('limits', () => {
   });
 
   it('applies a key own limit on top of the tenant limit', async () => {
+    await awayFromMinuteEdge();
     const key = await tenantWithKey('per-key', { requestsPerMinute: 100 }, { requestsPerMinute: 2 });
     expect((await interact(key, 'per-key')).status).toBe(200);
     expect((await interact(key, 'per-key')).status).toBe(200);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/telemetry/create-metrics.ts';
+import { awayFromMinuteEdge } from '../helpers/fixed-window.ts';
 import { createTestApp, TEST_DIALECT, type TestApp } from '../helpers/test-app.ts';
 
 const ADMIN = `admin-${'m'.repeat(40)}`;
@@ -38,6 +39,7 @@ describe('/metrics', () => {
         headers,
         payload: { tenant_id: 'secret-tenant-name', message },
       });
+    await awayFromMinuteEdge();
     expect((await interact('hello')).statusCode).toBe(200);
     expect((await interact('what is the current_time?')).statusCode).toBe(200);
     await interact('x');

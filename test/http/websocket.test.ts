@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { awayFromMinuteEdge } from '../helpers/fixed-window.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
 import { connectWebSocket, type ServerMessage } from '../helpers/websocket-client.ts';
 
@@ -187,6 +188,7 @@ describe('WebSocket /v1/ws', () => {
     const key = (await call('POST', '/v1/admin/tenants/ws-limited/keys', admin, { name: 'app' })).json.key;
     const headers = { authorization: `Bearer ${key}` };
     const session = await newSession(headers);
+    await awayFromMinuteEdge();
     const client = await connect(headers);
     const codes: string[] = [];
     for (let index = 0; index < 3; index++) {
