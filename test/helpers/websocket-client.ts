@@ -8,7 +8,7 @@ export type ServerMessage = Record<string, unknown> & { type: string };
 export interface WebSocketClient {
   socket: WebSocket;
   send(message: unknown): void;
-  /** The next server message (waits for it). */
+  /** The next server message (waits for it); rejects once the socket has closed with nothing left to read. */
   next(): Promise<ServerMessage>;
   /** Messages until one matches, that one included. */
   until(match: (message: ServerMessage) => boolean): Promise<ServerMessage[]>;
@@ -25,7 +25,8 @@ export interface WebSocketClient {
 export async function connectWebSocket(baseUrl: string, headers: Record<string, string>): Promise<WebSocketClient> {
   const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/v1/ws`, { headers });
   const queue: ServerMessage[] = [];
-  const waiters: ((message: ServerMessage) => void)[] = [];
+  const waiters: { resolve: (message: ServerMessage) => void; reject: (error: Error) => void }[] = [];
+  let closedWith: number | null = null;
   // ws keeps the TCP socket private; pausing it is what a client that stops reading does.
   const tcp = () => (socket as unknown as { _socket: Socket })._socket;
   const client: WebSocketClient = {
@@ -34,10 +35,11 @@ export async function connectWebSocket(baseUrl: string, headers: Record<string, 
     closed: once(socket, 'close').then(([code]) => Number(code)),
     send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
     next: () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const queued = queue.shift();
         if (queued) resolve(queued);
-        else waiters.push(resolve);
+        else if (closedWith !== null) reject(new Error(`The socket closed (code ${closedWith}) with no message left`));
+        else waiters.push({ resolve, reject });
       }),
     async until(match) {
       const seen: ServerMessage[] = [];
@@ -58,8 +60,14 @@ export async function connectWebSocket(baseUrl: string, headers: Record<string, 
   socket.on('message', (data) => {
     const message = JSON.parse(data.toString()) as ServerMessage;
     const waiter = waiters.shift();
-    if (waiter) waiter(message);
+    if (waiter) waiter.resolve(message);
     else queue.push(message);
+  });
+  socket.on('close', (code) => {
+    closedWith = code;
+    for (const waiter of waiters.splice(0)) {
+      waiter.reject(new Error(`The socket closed (code ${code}) with no message left`));
+    }
   });
   socket.on('ping', () => {
     client.pings += 1;
