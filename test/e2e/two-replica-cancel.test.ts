@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
 import { postTo, type Replica, type ReplicaSet, startReplicas, tenantsWithKeys } from '../helpers/replicas.ts';
-import { openSseStream, type SseEvent } from '../helpers/sse-stream.ts';
+import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 const redisUrl = await redisForTests();
 const ADMIN = `admin-${'t'.repeat(40)}`;
@@ -34,12 +34,12 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
   it('a turn started on A is cancelled through B; another tenant on B gets 404', async () => {
     const owner = auth['replica-owner'] as Record<string, string>;
     const session = (await postTo(a, '/v1/sessions', owner, {})).json.id;
-    const stream = await openSseStream(`${a.baseUrl}/v1/sessions/${session}/messages`, {
+    const stream = await connectSse(`${a.baseUrl}/v1/sessions/${session}/messages`, {
       headers: owner,
       body: { content: LONG },
     });
     expect(stream.status).toBe(200);
-    const start = (await stream.next()) as SseEvent;
+    const start = (await stream.next()) as SseMessage;
     expect(start.event).toBe('turn-start');
     const turnId = String(start.data.turn_id);
 
@@ -50,7 +50,7 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
     expect(accepted.status).toBe(202);
     expect(accepted.json).toEqual({ turn_id: turnId, status: 'cancelling' });
 
-    const last = (await stream.rest()).at(-1) as SseEvent;
+    const last = (await stream.rest()).at(-1) as SseMessage;
     expect([last.event, last.data.code]).toEqual(['error', 'TURN_CANCELLED']);
 
     // The turn has ended everywhere: neither replica finds it now.

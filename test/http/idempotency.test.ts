@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProviderHarness, startProviderHarness } from '../fakes/provider-harness.ts';
-import { openSseStream } from '../helpers/sse-stream.ts';
+import { connectSse } from '../helpers/sse-client.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are parsed JSON that tests assert field by field.
 type Json = any;
@@ -176,7 +176,7 @@ describe('Idempotency-Key on POST /v1/sessions/{id}/messages', () => {
     const session = await newSession(alpha);
     h.fake.script({ fixture: 'openai-chat-text' });
     const calls = h.fake.requests.length;
-    const live = await openSseStream(`${h.url}/v1/sessions/${session}/messages`, {
+    const live = await connectSse(`${h.url}/v1/sessions/${session}/messages`, {
       headers: { authorization: `Bearer ${alpha}`, 'idempotency-key': 'stream-1' },
       body: { content: 'stream me' },
     });
@@ -184,7 +184,7 @@ describe('Idempotency-Key on POST /v1/sessions/{id}/messages', () => {
     const liveEnd = liveEvents.at(-1);
     expect(liveEnd?.event).toBe('turn-end');
 
-    const again = await openSseStream(`${h.url}/v1/sessions/${session}/messages`, {
+    const again = await connectSse(`${h.url}/v1/sessions/${session}/messages`, {
       headers: { authorization: `Bearer ${alpha}`, 'idempotency-key': 'stream-1' },
       body: { content: 'stream me' },
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
-import { openSseStream, type SseEvent } from '../helpers/sse-stream.ts';
+import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are parsed JSON that tests assert field by field.
 type Json = any;
@@ -46,7 +46,7 @@ function expectSerialTurns(messages: Json[], turns: number) {
 }
 
 async function startSlowTurn(baseUrl: string, headers: Record<string, string>, session: string) {
-  const stream = await openSseStream(`${baseUrl}/v1/sessions/${session}/messages`, {
+  const stream = await connectSse(`${baseUrl}/v1/sessions/${session}/messages`, {
     headers,
     body: { content: LONG },
   });
@@ -93,7 +93,7 @@ describe('session concurrency on one server', () => {
       session_concurrency: 'enqueue',
     });
     const events = await stream.rest();
-    expect((events.at(-1) as SseEvent).event).toBe('turn-end');
+    expect((events.at(-1) as SseMessage).event).toBe('turn-end');
     expect((await queued).status).toBe(200);
     const messages = await messagesOf(url, rejecting, session);
     expectSerialTurns(messages, 2);

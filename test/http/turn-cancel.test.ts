@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
-import { openSseStream, type SseEvent } from '../helpers/sse-stream.ts';
+import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 const ADMIN = `admin-${'c'.repeat(40)}`;
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -61,12 +61,12 @@ async function newSession(tenant: string): Promise<string> {
 describe('POST /v1/turns/{id}/cancel', () => {
   it('cancels a streamed turn: 202, the stream ends with an error event TURN_CANCELLED, the partial reply is stored', async () => {
     const session = await newSession('cancel-a');
-    const stream = await openSseStream(`${baseUrl}/v1/sessions/${session}/messages`, {
+    const stream = await connectSse(`${baseUrl}/v1/sessions/${session}/messages`, {
       headers: keys['cancel-a'] as Record<string, string>,
       body: { content: LONG },
     });
     expect(stream.status).toBe(200);
-    const start = (await stream.next()) as SseEvent;
+    const start = (await stream.next()) as SseMessage;
     expect(start.event).toBe('turn-start');
     const turnId = String(start.data.turn_id);
 
@@ -87,7 +87,7 @@ describe('POST /v1/turns/{id}/cancel', () => {
     expect(accepted.json).toEqual({ turn_id: turnId, status: 'cancelling' });
 
     const events = await stream.rest();
-    const last = events.at(-1) as SseEvent;
+    const last = events.at(-1) as SseMessage;
     expect(last.event).toBe('error');
     expect(last.data).toMatchObject({ turn_id: turnId, code: 'TURN_CANCELLED' });
     expect(events.map((event) => event.event)).not.toContain('turn-end');
