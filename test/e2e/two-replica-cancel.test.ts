@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
-import { postTo, type Replica, type ReplicaSet, startReplicas, tenantsWithKeys } from '../helpers/replicas.ts';
+import { postTo, startTwoReplicas, type TwoReplicas } from '../helpers/replicas.ts';
 import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 const redisUrl = await redisForTests();
@@ -10,28 +10,25 @@ const LONG = Array.from({ length: 400 }, (_, index) => `word${index}`).join(' ')
 /**
  * Two replicas of one deployment (one database, one Redis, each its own process state): a turn
  * running on A is cancelled through B. The database is the test dialect's unless `databaseUrl`
- * is passed to `startReplicas`.
+ * is passed to `startTwoReplicas`.
  */
 describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis turn bus)', () => {
-  let set: ReplicaSet;
-  let a: Replica;
-  let b: Replica;
-  const auth: Record<string, Record<string, string>> = {};
+  let replicas: TwoReplicas;
 
   beforeAll(async () => {
-    set = await startReplicas({
-      count: 2,
-      env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, REDIS_URL: redisUrl as string },
+    replicas = await startTwoReplicas({
+      adminKey: ADMIN,
+      env: { REDIS_URL: redisUrl as string },
       simulatedWordDelayMs: 20,
+      tenants: ['replica-owner', 'replica-other'],
     });
-    [a, b] = set.replicas as [Replica, Replica];
-    Object.assign(auth, await tenantsWithKeys(a, b, ADMIN, ['replica-owner', 'replica-other']));
   });
   afterAll(async () => {
-    await set?.close();
+    await replicas?.close();
   });
 
   it('a turn started on A is cancelled through B; another tenant on B gets 404', async () => {
+    const { a, b, auth } = replicas;
     const owner = auth['replica-owner'] as Record<string, string>;
     const session = (await postTo(a, '/v1/sessions', owner, {})).json.id;
     const stream = await connectSse(`${a.baseUrl}/v1/sessions/${session}/messages`, {

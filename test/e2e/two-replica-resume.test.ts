@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
-import { postTo, type Replica, type ReplicaSet, startReplicas, tenantsWithKeys } from '../helpers/replicas.ts';
+import { postTo, startTwoReplicas, type TwoReplicas } from '../helpers/replicas.ts';
 import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 const redisUrl = await redisForTests();
@@ -13,30 +13,22 @@ const LONG = Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ')
  * disconnect grace time.
  */
 describe.skipIf(redisUrl === null)('resuming a stream on another replica (Redis event log)', () => {
-  let set: ReplicaSet;
-  let a: Replica;
-  let b: Replica;
-  const auth: Record<string, Record<string, string>> = {};
+  let replicas: TwoReplicas;
 
   beforeAll(async () => {
-    set = await startReplicas({
-      count: 2,
-      env: {
-        ENCLAVE_AUTH: 'required',
-        ENCLAVE_ADMIN_KEY: ADMIN,
-        REDIS_URL: redisUrl as string,
-        STREAM_DISCONNECT_GRACE_MS: '1500',
-      },
+    replicas = await startTwoReplicas({
+      adminKey: ADMIN,
+      env: { REDIS_URL: redisUrl as string, STREAM_DISCONNECT_GRACE_MS: '1500' },
       simulatedWordDelayMs: 20,
+      tenants: ['resume-owner', 'resume-other'],
     });
-    [a, b] = set.replicas as [Replica, Replica];
-    Object.assign(auth, await tenantsWithKeys(a, b, ADMIN, ['resume-owner', 'resume-other']));
   });
   afterAll(async () => {
-    await set?.close();
+    await replicas?.close();
   });
 
   it('a stream cut on A resumes on B with Last-Event-ID: no gaps, no repeats, to the end', async () => {
+    const { a, b, auth } = replicas;
     const owner = auth['resume-owner'] as Record<string, string>;
     const session = (await postTo(a, '/v1/sessions', owner, {})).json.id;
     const first = await connectSse(`${a.baseUrl}/v1/sessions/${session}/messages`, {
@@ -73,6 +65,7 @@ describe.skipIf(redisUrl === null)('resuming a stream on another replica (Redis 
   });
 
   it('a background turn started on A is followed live from B', async () => {
+    const { a, b, auth } = replicas;
     const owner = auth['resume-owner'] as Record<string, string>;
     const session = (await postTo(a, '/v1/sessions', owner, {})).json.id;
     const started = await postTo(a, `/v1/sessions/${session}/messages`, owner, { content: LONG, background: true });

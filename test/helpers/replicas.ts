@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { createTenantWithKey, type HttpAnswer, request } from './request.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
 
 export interface Replica {
@@ -20,6 +21,8 @@ export interface ReplicaSet {
  */
 export async function startReplicas(options: {
   count: number;
+  /** API keys required, with this admin credential (`ENCLAVE_AUTH=required`, `ENCLAVE_ADMIN_KEY`). */
+  adminKey?: string;
   env?: Record<string, string>;
   databaseUrl?: string;
   simulatedWordDelayMs?: number;
@@ -28,6 +31,7 @@ export async function startReplicas(options: {
     // Load shedding is tested on its own; here a loop busy loading modules in parallel test
     // workers must not answer 503 for the replicas under test.
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...(options.adminKey ? { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: options.adminKey } : {}),
     ...options.env,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
   };
@@ -58,38 +62,40 @@ export async function startReplicas(options: {
   };
 }
 
-/** POSTs JSON (or nothing) to one replica over its real port; the answer's status and parsed body. */
-export async function postTo(
+/** POSTs JSON (or nothing) to one replica over its real port. */
+export function postTo(
   replica: Replica,
   path: string,
   headers: Record<string, string>,
   body?: unknown,
-): Promise<{ status: number; json: ReturnType<typeof JSON.parse> }> {
-  const response = await fetch(`${replica.baseUrl}${path}`, {
-    method: 'POST',
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: JSON.parse(await response.text()) };
+): Promise<HttpAnswer> {
+  return request(replica.baseUrl, 'POST', path, headers, body);
+}
+
+export interface TwoReplicas {
+  a: Replica;
+  b: Replica;
+  /** The Authorization header of each tenant's key, by the name it was asked for under. */
+  auth: Record<string, Record<string, string>>;
+  close(): Promise<void>;
 }
 
 /**
- * One tenant per name, created through `creator` with an API key made through `keyMaker` (two
- * replicas of one deployment): the key's Authorization header by name.
+ * Two replicas of one deployment (see `startReplicas`) with API keys required, and one tenant per
+ * name, created through A with its key made through B. Tenant ids are the names with a unique
+ * suffix, since Redis outlives a test run.
  */
-export async function tenantsWithKeys(
-  creator: Replica,
-  keyMaker: Replica,
-  adminKey: string,
-  names: readonly string[],
-): Promise<Record<string, Record<string, string>>> {
-  const admin = { authorization: `Bearer ${adminKey}` };
-  const headers: Record<string, Record<string, string>> = {};
-  for (const name of names) {
+export async function startTwoReplicas(
+  options: Omit<Parameters<typeof startReplicas>[0], 'count'> & { adminKey: string; tenants: readonly string[] },
+): Promise<TwoReplicas> {
+  const { tenants, ...rest } = options;
+  const set = await startReplicas({ count: 2, ...rest });
+  const [a, b] = set.replicas as [Replica, Replica];
+  const auth: Record<string, Record<string, string>> = {};
+  for (const name of tenants) {
     const id = `${name}-${Date.now().toString(36)}`;
-    await postTo(creator, '/v1/admin/tenants', admin, { id });
-    const key = await postTo(keyMaker, `/v1/admin/tenants/${id}/keys`, admin, { name: 'chat' });
-    headers[name] = { authorization: `Bearer ${key.json.key}` };
+    const key = { key: { name: 'chat' }, keyBaseUrl: b.baseUrl };
+    auth[name] = (await createTenantWithKey(a.baseUrl, options.adminKey, id, key)).headers;
   }
-  return headers;
+  return { a, b, auth, close: () => set.close() };
 }
