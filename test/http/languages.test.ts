@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 // Response languages on a real server: the tenant's config, the per-request override, and the
@@ -8,31 +9,18 @@ let t: TestApp;
 let base: string;
 const keys: Record<string, string> = {};
 
-async function call(method: string, path: string, token: string, body?: unknown, accept?: string) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(accept ? { accept } : {}),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  const json = /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : null;
-  return { status: response.status, contentType: response.headers.get('content-type'), body: json, text };
-}
+const call = (method: string, path: string, token: string, body?: unknown, accept?: string) =>
+  request(base, method, path, { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) }, body);
 
 async function tenant(id: string, config?: Record<string, unknown>) {
-  expect((await call('POST', '/v1/admin/tenants', ADMIN, { id, ...(config ? { config } : {}) })).status).toBe(201);
-  keys[id] = (await call('POST', `/v1/admin/tenants/${id}/keys`, ADMIN, { name: 'app' })).body.key;
+  keys[id] = (await createTenantWithKey(base, ADMIN, id, config ? { config } : {})).key;
 }
 
 async function say(tenantId: string, content: string, extra: Record<string, unknown> = {}) {
   const token = keys[tenantId] as string;
-  const session = (await call('POST', '/v1/sessions', token, {})).body.id;
+  const session = (await call('POST', '/v1/sessions', token, {})).json.id;
   const response = await call('POST', `/v1/sessions/${session}/messages`, token, { content, ...extra });
-  return { ...response, session, text: response.body?.reply?.content?.[0]?.text as string | undefined };
+  return { ...response, session, text: response.json?.reply?.content?.[0]?.text as string | undefined };
 }
 
 beforeAll(async () => {
@@ -74,7 +62,7 @@ describe('response languages', () => {
 
   it('streams a localised reply whose deltas add up to the stored text', async () => {
     const token = keys['lang-ja'] as string;
-    const session = (await call('POST', '/v1/sessions', token, {})).body.id;
+    const session = (await call('POST', '/v1/sessions', token, {})).json.id;
     const stream = await call(
       'POST',
       `/v1/sessions/${session}/messages`,
@@ -98,41 +86,41 @@ describe('response languages', () => {
 
   it('refuses an unsupported language in a request with 422 UNSUPPORTED_LANGUAGE, storing nothing', async () => {
     const token = keys['lang-fr'] as string;
-    const session = (await call('POST', '/v1/sessions', token, {})).body.id;
+    const session = (await call('POST', '/v1/sessions', token, {})).json.id;
     for (const language of ['pt', 'EN', 'en-US', 'klingon', 'x'.repeat(35)]) {
       const response = await call('POST', `/v1/sessions/${session}/messages`, token, { content: 'hi', language });
       expect(response.status, language).toBe(422);
       expect(response.contentType).toMatch(/^application\/problem\+json/);
-      expect(response.body).toMatchObject({
+      expect(response.json).toMatchObject({
         code: 'UNSUPPORTED_LANGUAGE',
         title: 'Response language is not supported',
       });
-      expect(response.body.detail).toContain('en, es, fr, de, ja');
+      expect(response.json.detail).toContain('en, es, fr, de, ja');
     }
     for (const language of [42, null, '', 'x'.repeat(36)]) {
       const response = await call('POST', `/v1/sessions/${session}/messages`, token, { content: 'hi', language });
       expect(response.status).toBe(422);
-      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.json.code).toBe('VALIDATION_FAILED');
     }
     const stored = await call('GET', `/v1/sessions/${session}/messages`, token);
-    expect(stored.body.data).toEqual([]);
+    expect(stored.json.data).toEqual([]);
   });
 
   it('refuses an unsupported language in a config with 422 UNSUPPORTED_LANGUAGE, keeping the current one', async () => {
     const token = keys['lang-fr'] as string;
     const patched = await call('PATCH', '/v1/config', token, { language: 'pt-BR' });
     expect(patched.status).toBe(422);
-    expect(patched.body).toMatchObject({ code: 'UNSUPPORTED_LANGUAGE', status: 422 });
-    expect((await call('GET', '/v1/config', token)).body.config.language).toBe('fr');
+    expect(patched.json).toMatchObject({ code: 'UNSUPPORTED_LANGUAGE', status: 422 });
+    expect((await call('GET', '/v1/config', token)).json.config.language).toBe('fr');
 
     const created = await call('POST', '/v1/admin/tenants', ADMIN, { id: 'lang-bad', config: { language: 'zz' } });
     expect(created.status).toBe(422);
-    expect(created.body.code).toBe('UNSUPPORTED_LANGUAGE');
+    expect(created.json.code).toBe('UNSUPPORTED_LANGUAGE');
     expect((await call('GET', '/v1/admin/tenants/lang-bad', ADMIN)).status).toBe(404);
 
-    expect((await call('PATCH', '/v1/config', token, { language: 7 })).body.code).toBe('VALIDATION_FAILED');
+    expect((await call('PATCH', '/v1/config', token, { language: 7 })).json.code).toBe('VALIDATION_FAILED');
     const cleared = await call('PATCH', '/v1/config', token, { language: null });
-    expect(cleared.body.config.language).toBeNull();
+    expect(cleared.json.config.language).toBeNull();
     expect((await say('lang-fr', 'Hello')).text).toBe("Agent response to 'Hello' with context: ");
     expect((await call('PATCH', '/v1/config', token, { language: 'fr' })).status).toBe(200);
   });
@@ -140,7 +128,7 @@ describe('response languages', () => {
   it('leaves the legacy contract as it was: no language field, the tenant config decides', async () => {
     const token = keys['lang-ja'] as string;
     const response = await call('POST', '/agent/interact', token, { tenant_id: 'lang-ja', message: 'やあ' });
-    expect(response.body).toEqual({ tenant_id: 'lang-ja', response: '「やあ」へのエージェントの応答。コンテキスト: ' });
+    expect(response.json).toEqual({ tenant_id: 'lang-ja', response: '「やあ」へのエージェントの応答。コンテキスト: ' });
     // An unknown field is ignored there, exactly as before; it is no override.
     const ignored = await call('POST', '/agent/interact', token, {
       tenant_id: 'lang-ja',
@@ -148,6 +136,6 @@ describe('response languages', () => {
       language: 'es',
     });
     expect(ignored.status).toBe(200);
-    expect(ignored.body.response).toMatch(/^「x」へのエージェントの応答。/);
+    expect(ignored.json.response).toMatch(/^「x」へのエージェントの応答。/);
   });
 });

@@ -1,38 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are parsed JSON that tests assert field by field.
 type Json = any;
 
 const ADMIN = `admin-${'s'.repeat(40)}`;
-const admin = { authorization: `Bearer ${ADMIN}` };
 // A long message makes a long, slowed reply (it is quoted), so the turn is still running meanwhile.
 const LONG = Array.from({ length: 300 }, (_, index) => `word${index}`).join(' ');
 
-async function call(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: JSON.parse(text) as Json };
-}
-
 /** A tenant with `config` and a chat key; returns the key's headers. */
 async function tenant(baseUrl: string, id: string, config: Record<string, unknown>) {
-  expect((await call(baseUrl, 'POST', '/v1/admin/tenants', admin, { id, config })).status).toBe(201);
-  const key = await call(baseUrl, 'POST', `/v1/admin/tenants/${id}/keys`, admin, {
-    name: 'chat',
-    scopes: ['chat', 'history:read', 'config:write'],
-  });
-  return { authorization: `Bearer ${key.json.key}` };
+  const key = { name: 'chat', scopes: ['chat', 'history:read', 'config:write'] };
+  return (await createTenantWithKey(baseUrl, ADMIN, id, { config, key })).headers;
 }
 
 async function messagesOf(baseUrl: string, headers: Record<string, string>, session: string): Promise<Json[]> {
-  return (await call(baseUrl, 'GET', `/v1/sessions/${session}/messages?limit=200`, headers)).json.data;
+  return (await request(baseUrl, 'GET', `/v1/sessions/${session}/messages?limit=200`, headers)).json.data;
 }
 
 /** Turns ran one after another: each turn's user message is followed by its own reply, seq without gaps. */
@@ -64,7 +50,7 @@ describe('session concurrency on one server', () => {
   beforeAll(async () => {
     set = await startReplicas({
       count: 1,
-      env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN },
+      adminKey: ADMIN,
       simulatedWordDelayMs: 10,
     });
     url = (set.replicas[0] as { baseUrl: string }).baseUrl;
@@ -76,19 +62,21 @@ describe('session concurrency on one server', () => {
   });
 
   it('reject: a second turn while one runs gets 409 SESSION_BUSY and stores nothing; other sessions run', async () => {
-    const session = (await call(url, 'POST', '/v1/sessions', rejecting, {})).json.id;
-    const other = (await call(url, 'POST', '/v1/sessions', rejecting, {})).json.id;
+    const session = (await request(url, 'POST', '/v1/sessions', rejecting, {})).json.id;
+    const other = (await request(url, 'POST', '/v1/sessions', rejecting, {})).json.id;
     const stream = await startSlowTurn(url, rejecting, session);
 
-    const busy = await call(url, 'POST', `/v1/sessions/${session}/messages`, rejecting, { content: 'me too' });
+    const busy = await request(url, 'POST', `/v1/sessions/${session}/messages`, rejecting, { content: 'me too' });
     expect(busy.status).toBe(409);
     expect(busy.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(busy.headers.get('retry-after')).toBe('1');
     expect(busy.json.code).toBe('SESSION_BUSY');
-    expect((await call(url, 'POST', `/v1/sessions/${other}/messages`, rejecting, { content: 'hi' })).status).toBe(200);
+    expect((await request(url, 'POST', `/v1/sessions/${other}/messages`, rejecting, { content: 'hi' })).status).toBe(
+      200,
+    );
 
     // The request may ask to wait instead: it runs once the first turn has ended.
-    const queued = call(url, 'POST', `/v1/sessions/${session}/messages`, rejecting, {
+    const queued = request(url, 'POST', `/v1/sessions/${session}/messages`, rejecting, {
       content: 'after you',
       session_concurrency: 'enqueue',
     });
@@ -101,10 +89,10 @@ describe('session concurrency on one server', () => {
   });
 
   it('enqueue (the default): concurrent turns on a session all run, one after another, seq gap-free', async () => {
-    const session = (await call(url, 'POST', '/v1/sessions', queueing, {})).json.id;
+    const session = (await request(url, 'POST', '/v1/sessions', queueing, {})).json.id;
     const responses = await Promise.all(
       Array.from({ length: 6 }, (_, index) =>
-        call(url, 'POST', `/v1/sessions/${session}/messages`, queueing, { content: `turn ${index}` }),
+        request(url, 'POST', `/v1/sessions/${session}/messages`, queueing, { content: `turn ${index}` }),
       ),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(6).fill(200));
@@ -121,16 +109,16 @@ describe('session concurrency on one server', () => {
   });
 
   it('a tenant may switch its own policy through its config', async () => {
-    const patched = await call(url, 'PATCH', '/v1/config', queueing, { sessionConcurrency: 'reject' });
+    const patched = await request(url, 'PATCH', '/v1/config', queueing, { sessionConcurrency: 'reject' });
     expect([patched.status, patched.json.config.sessionConcurrency]).toEqual([200, 'reject']);
-    const invalid = await call(url, 'PATCH', '/v1/config', queueing, { sessionConcurrency: 'parallel' });
+    const invalid = await request(url, 'PATCH', '/v1/config', queueing, { sessionConcurrency: 'parallel' });
     expect([invalid.status, invalid.json.code]).toEqual([422, 'VALIDATION_FAILED']);
-    const badOverride = await call(url, 'POST', '/v1/sessions/ses_x/messages', queueing, {
+    const badOverride = await request(url, 'POST', '/v1/sessions/ses_x/messages', queueing, {
       content: 'x',
       session_concurrency: 'sometimes',
     });
     expect([badOverride.status, badOverride.json.code]).toEqual([422, 'VALIDATION_FAILED']);
-    await call(url, 'PATCH', '/v1/config', queueing, { sessionConcurrency: 'enqueue' });
+    await request(url, 'PATCH', '/v1/config', queueing, { sessionConcurrency: 'enqueue' });
   });
 });
 
@@ -145,7 +133,8 @@ describe.skipIf(redisUrl === null)('session concurrency and idempotency across t
   beforeAll(async () => {
     set = await startReplicas({
       count: 2,
-      env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, REDIS_URL: redisUrl as string },
+      adminKey: ADMIN,
+      env: { REDIS_URL: redisUrl as string },
       simulatedWordDelayMs: 10,
     });
     urls = set.replicas.map((replica) => replica.baseUrl);
@@ -158,19 +147,21 @@ describe.skipIf(redisUrl === null)('session concurrency and idempotency across t
 
   it('reject holds across replicas: a turn on B while A runs one on the session gets 409 SESSION_BUSY', async () => {
     const [a, b] = urls as [string, string];
-    const session = (await call(a, 'POST', '/v1/sessions', rejecting, {})).json.id;
+    const session = (await request(a, 'POST', '/v1/sessions', rejecting, {})).json.id;
     const stream = await startSlowTurn(a, rejecting, session);
-    const busy = await call(b, 'POST', `/v1/sessions/${session}/messages`, rejecting, { content: 'from b' });
+    const busy = await request(b, 'POST', `/v1/sessions/${session}/messages`, rejecting, { content: 'from b' });
     expect([busy.status, busy.json.code]).toEqual([409, 'SESSION_BUSY']);
     await stream.rest();
-    expect((await call(b, 'POST', `/v1/sessions/${session}/messages`, rejecting, { content: 'now' })).status).toBe(200);
+    expect((await request(b, 'POST', `/v1/sessions/${session}/messages`, rejecting, { content: 'now' })).status).toBe(
+      200,
+    );
   });
 
   it('enqueue holds across replicas: turns sent to both run one at a time, seq gap-free', async () => {
-    const session = (await call(urls[0] as string, 'POST', '/v1/sessions', queueing, {})).json.id;
+    const session = (await request(urls[0] as string, 'POST', '/v1/sessions', queueing, {})).json.id;
     const responses = await Promise.all(
       Array.from({ length: 6 }, (_, index) =>
-        call(urls[index % 2] as string, 'POST', `/v1/sessions/${session}/messages`, queueing, {
+        request(urls[index % 2] as string, 'POST', `/v1/sessions/${session}/messages`, queueing, {
           content: `turn ${index}`,
         }),
       ),
@@ -180,10 +171,10 @@ describe.skipIf(redisUrl === null)('session concurrency and idempotency across t
   });
 
   it('one Idempotency-Key sent to both replicas at once runs one turn, and everyone gets its response', async () => {
-    const session = (await call(urls[0] as string, 'POST', '/v1/sessions', queueing, {})).json.id;
+    const session = (await request(urls[0] as string, 'POST', '/v1/sessions', queueing, {})).json.id;
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
-        call(
+        request(
           urls[index % 2] as string,
           'POST',
           `/v1/sessions/${session}/messages`,

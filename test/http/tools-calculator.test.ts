@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 // A real server on a random port, a tenant with the calculator enabled, and the simulated model
@@ -8,34 +9,17 @@ let t: TestApp;
 let base: string;
 let key: string;
 
-async function call(method: string, path: string, token: string, body?: unknown, accept?: string) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(accept ? { accept } : {}),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  const json = /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : null;
-  return { status: response.status, headers: response.headers, body: json, text };
-}
+const call = (method: string, path: string, token: string, body?: unknown, accept?: string) =>
+  request(base, method, path, { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) }, body);
 
 async function newSession(token = key): Promise<string> {
-  return (await call('POST', '/v1/sessions', token, {})).body.id;
+  return (await call('POST', '/v1/sessions', token, {})).json.id;
 }
 
 beforeAll(async () => {
   t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN });
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const created = await call('POST', '/v1/admin/tenants', ADMIN, {
-    id: 'calc',
-    config: { tools: ['current_time', 'calculator'] },
-  });
-  expect(created.status).toBe(201);
-  key = (await call('POST', '/v1/admin/tenants/calc/keys', ADMIN, { name: 'app' })).body.key;
+  key = (await createTenantWithKey(base, ADMIN, 'calc', { config: { tools: ['current_time', 'calculator'] } })).key;
 });
 afterAll(async () => {
   await t.dispose();
@@ -46,7 +30,7 @@ describe('calculator built-in tool', () => {
     const session = await newSession();
     const response = await call('POST', `/v1/sessions/${session}/messages`, key, { content: 'calculate 2*(3+4)' });
     expect(response.status).toBe(200);
-    const { messages, reply, usage } = response.body;
+    const { messages, reply, usage } = response.json;
     expect(messages.map((message: { role: string }) => message.role)).toEqual(['assistant', 'tool', 'assistant']);
     const [toolCall, toolResult] = messages;
     expect(toolCall.tool_calls).toEqual([
@@ -63,16 +47,16 @@ describe('calculator built-in tool', () => {
     );
 
     const stored = await call('GET', `/v1/sessions/${session}/messages`, key);
-    expect(stored.body.data.map((message: { role: string }) => message.role)).toEqual([
+    expect(stored.json.data.map((message: { role: string }) => message.role)).toEqual([
       'user',
       'assistant',
       'tool',
       'assistant',
     ]);
-    expect(stored.body.data[2].content).toEqual(toolResult.content);
+    expect(stored.json.data[2].content).toEqual(toolResult.content);
 
     const records = await call('GET', '/v1/usage/records', key);
-    const record = records.body.data.find((entry: { turn_id: string }) => entry.turn_id === response.body.turn_id);
+    const record = records.json.data.find((entry: { turn_id: string }) => entry.turn_id === response.json.turn_id);
     expect(record).toMatchObject({ tool_calls: 1, status: 'completed', total_tokens: usage.total_tokens });
   });
 
@@ -80,7 +64,7 @@ describe('calculator built-in tool', () => {
     const session = await newSession();
     const response = await call('POST', `/v1/sessions/${session}/messages`, key, { content: 'Calculate 1 / (2 - 2)?' });
     expect(response.status).toBe(200);
-    const [toolCall, toolResult, reply] = response.body.messages;
+    const [toolCall, toolResult, reply] = response.json.messages;
     expect(toolCall.tool_calls[0].input).toEqual({ expression: '1 / (2 - 2)' });
     expect(toolResult.content[0]).toMatchObject({ toolName: 'calculator', output: 'Division by zero', isError: true });
     expect(reply).toMatchObject({ final: true, status: 'completed' });
@@ -119,19 +103,18 @@ describe('calculator built-in tool', () => {
   });
 
   it('is not called for a tenant that has not enabled it', async () => {
-    await call('POST', '/v1/admin/tenants', ADMIN, { id: 'nocalc' });
-    const other = (await call('POST', '/v1/admin/tenants/nocalc/keys', ADMIN, { name: 'app' })).body.key;
+    const other = (await createTenantWithKey(base, ADMIN, 'nocalc')).key;
     const session = await newSession(other);
     const response = await call('POST', `/v1/sessions/${session}/messages`, other, { content: 'calculate 2*3' });
     expect(response.status).toBe(200);
-    expect(response.body.messages).toHaveLength(1);
-    expect(response.body.reply.content[0].text).toBe("Agent response to 'calculate 2*3' with context: ");
+    expect(response.json.messages).toHaveLength(1);
+    expect(response.json.reply.content[0].text).toBe("Agent response to 'calculate 2*3' with context: ");
   });
 
   it('keeps the legacy contract: the reply carries the result, in the original shape', async () => {
     const response = await call('POST', '/agent/interact', key, { tenant_id: 'calc', message: 'calculate 6*7' });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({
+    expect(response.json).toEqual({
       tenant_id: 'calc',
       response: "Agent response to 'calculate 6*7' with context:  (calculator returned 42)",
     });

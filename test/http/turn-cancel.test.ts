@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { createKey, createTenantWithKey, request } from '../helpers/request.ts';
 import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 const ADMIN = `admin-${'c'.repeat(40)}`;
@@ -11,30 +12,16 @@ let set: ReplicaSet;
 let baseUrl: string;
 const keys: Record<string, Record<string, string>> = {};
 
-async function call(method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? '',
-    text,
-    json: JSON.parse(text),
-  };
-}
+const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+  request(baseUrl, method, path, headers, body);
 
 async function tenantWithKeys(id: string) {
-  await call('POST', '/v1/admin/tenants', admin, { id });
-  const chat = await call('POST', `/v1/admin/tenants/${id}/keys`, admin, {
-    name: 'chat',
-    scopes: ['chat', 'history:read'],
+  const chat = await createTenantWithKey(baseUrl, ADMIN, id, {
+    key: { name: 'chat', scopes: ['chat', 'history:read'] },
   });
-  const reader = await call('POST', `/v1/admin/tenants/${id}/keys`, admin, { name: 'read', scopes: ['history:read'] });
-  keys[id] = { authorization: `Bearer ${chat.json.key}` };
-  keys[`${id}:read`] = { authorization: `Bearer ${reader.json.key}` };
+  const reader = await createKey(baseUrl, ADMIN, id, { name: 'read', scopes: ['history:read'] });
+  keys[id] = chat.headers;
+  keys[`${id}:read`] = reader.headers;
 }
 
 const cancel = (turnId: string, headers: Record<string, string>) =>
@@ -43,7 +30,7 @@ const cancel = (turnId: string, headers: Record<string, string>) =>
 beforeAll(async () => {
   set = await startReplicas({
     count: 1,
-    env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN },
+    adminKey: ADMIN,
     simulatedWordDelayMs: 20,
   });
   baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 import { connectSse, type SseClient } from '../helpers/sse-client.ts';
 
 const ADMIN = `admin-${'p'.repeat(40)}`;
@@ -28,7 +29,8 @@ for (const kind of KINDS) {
     beforeAll(async () => {
       set = await startReplicas({
         count: 1,
-        env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, ...kind.env },
+        adminKey: ADMIN,
+        env: kind.env,
         simulatedWordDelayMs: 20,
       });
       baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
@@ -39,25 +41,12 @@ for (const kind of KINDS) {
       await redis?.quit();
     });
 
-    async function call(method: string, path: string, headers: Headers, body?: unknown) {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return {
-        status: response.status,
-        contentType: response.headers.get('content-type') ?? '',
-        json: text && JSON.parse(text),
-      };
-    }
+    const call = (method: string, path: string, headers: Headers, body?: unknown) =>
+      request(baseUrl, method, path, headers, body);
 
     /** A fresh tenant (unique: Redis outlives test runs) and its key's headers. */
     async function newTenant(id = `purge-${randomUUID().slice(0, 8)}`): Promise<{ id: string; headers: Headers }> {
-      expect((await call('POST', '/v1/admin/tenants', admin, { id })).status).toBe(201);
-      const key = await call('POST', `/v1/admin/tenants/${id}/keys`, admin, { name: 'app' });
-      return { id, headers: { authorization: `Bearer ${key.json.key}` } };
+      return { id, headers: (await createTenantWithKey(baseUrl, ADMIN, id)).headers };
     }
 
     const newSession = async (headers: Headers, body: Record<string, unknown> = {}) =>

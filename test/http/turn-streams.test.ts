@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 import { connectSse, type SseMessage } from '../helpers/sse-client.ts';
 
 const ADMIN = `admin-${'s'.repeat(40)}`;
-const admin = { authorization: `Bearer ${ADMIN}` };
 // The reply quotes the message, so a long message makes a turn that streams for a few seconds.
 const LONG = Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ');
 
@@ -12,33 +12,19 @@ let set: ReplicaSet;
 let baseUrl: string;
 const auth: Record<string, Headers> = {};
 
-async function call(method: string, path: string, headers: Headers, body?: unknown) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? '',
-    text,
-    json: JSON.parse(text),
-  };
-}
+const call = (method: string, path: string, headers: Headers, body?: unknown) =>
+  request(baseUrl, method, path, headers, body);
 
 beforeAll(async () => {
   set = await startReplicas({
     count: 1,
-    env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, STREAM_DISCONNECT_GRACE_MS: '1500' },
+    adminKey: ADMIN,
+    env: { STREAM_DISCONNECT_GRACE_MS: '1500' },
     simulatedWordDelayMs: 20,
   });
   baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
-  for (const tenant of ['streams-a', 'streams-b']) {
-    await call('POST', '/v1/admin/tenants', admin, { id: tenant });
-    const key = await call('POST', `/v1/admin/tenants/${tenant}/keys`, admin, { name: 'app' });
-    auth[tenant] = { authorization: `Bearer ${key.json.key}` };
-  }
+  for (const tenant of ['streams-a', 'streams-b'])
+    auth[tenant] = (await createTenantWithKey(baseUrl, ADMIN, tenant)).headers;
 });
 afterAll(async () => {
   await set?.close();

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 import { connectWebSocket, type ServerMessage } from '../helpers/websocket-client.ts';
 
 const ADMIN = `admin-${'l'.repeat(40)}`;
-const admin = { authorization: `Bearer ${ADMIN}` };
 // The reply quotes the message word by word: 150 words stream for about 3 s.
 const LONG = Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ');
 // About 6 MB that stream as 20 kB words for about 6 s: more than a stalled client's TCP buffers on
@@ -17,21 +17,14 @@ let set: ReplicaSet;
 let baseUrl: string;
 let headers: Headers;
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
+const call = async (method: string, path: string, body?: unknown) =>
+  (await request(baseUrl, method, path, headers, body)).json as Record<string, unknown>;
 
 beforeAll(async () => {
   set = await startReplicas({
     count: 1,
+    adminKey: ADMIN,
     env: {
-      ENCLAVE_AUTH: 'required',
-      ENCLAVE_ADMIN_KEY: ADMIN,
       WS_MAX_SUBSCRIPTIONS: '2',
       WS_MAX_BUFFERED_BYTES: String(BOUND),
       MESSAGE_MAX_CHARS: '8000000',
@@ -41,17 +34,7 @@ beforeAll(async () => {
     simulatedWordDelayMs: 20,
   });
   baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
-  await fetch(`${baseUrl}/v1/admin/tenants`, {
-    method: 'POST',
-    headers: { ...admin, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'ws-limits' }),
-  });
-  const key = await fetch(`${baseUrl}/v1/admin/tenants/ws-limits/keys`, {
-    method: 'POST',
-    headers: { ...admin, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'app' }),
-  });
-  headers = { authorization: `Bearer ${((await key.json()) as { key: string }).key}` };
+  ({ headers } = await createTenantWithKey(baseUrl, ADMIN, 'ws-limits'));
 });
 afterAll(async () => {
   await set?.close();

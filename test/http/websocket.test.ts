@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { awayFromMinuteEdge } from '../helpers/fixed-window.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { createKey, createTenantWithKey, request } from '../helpers/request.ts';
 import { connectWebSocket, type ServerMessage } from '../helpers/websocket-client.ts';
 
 const ADMIN = `admin-${'w'.repeat(40)}`;
-const admin = { authorization: `Bearer ${ADMIN}` };
 const LONG = Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ');
 
 type Headers = Record<string, string>;
@@ -13,15 +13,8 @@ let set: ReplicaSet;
 let baseUrl: string;
 const auth: Record<string, Headers> = {};
 
-async function call(method: string, path: string, headers: Headers, body?: unknown) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', json: JSON.parse(text) };
-}
+const call = (method: string, path: string, headers: Headers, body?: unknown) =>
+  request(baseUrl, method, path, headers, body);
 
 const connect = (headers: Headers) => connectWebSocket(baseUrl, headers);
 
@@ -46,22 +39,13 @@ function refusedUpgrade(headers: Headers): Promise<{ status: number; body: Recor
 beforeAll(async () => {
   set = await startReplicas({
     count: 1,
-    env: {
-      ENCLAVE_AUTH: 'required',
-      ENCLAVE_ADMIN_KEY: ADMIN,
-      STREAM_HEARTBEAT_MS: '50',
-      STREAM_DISCONNECT_GRACE_MS: '1500',
-    },
+    adminKey: ADMIN,
+    env: { STREAM_HEARTBEAT_MS: '50', STREAM_DISCONNECT_GRACE_MS: '1500' },
     simulatedWordDelayMs: 20,
   });
   baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
-  for (const tenant of ['ws-a', 'ws-b']) {
-    await call('POST', '/v1/admin/tenants', admin, { id: tenant });
-    const key = await call('POST', `/v1/admin/tenants/${tenant}/keys`, admin, { name: 'app' });
-    auth[tenant] = { authorization: `Bearer ${key.json.key}` };
-  }
-  const reader = await call('POST', '/v1/admin/tenants/ws-a/keys', admin, { name: 'read', scopes: ['history:read'] });
-  auth['ws-a:read'] = { authorization: `Bearer ${reader.json.key}` };
+  for (const tenant of ['ws-a', 'ws-b']) auth[tenant] = (await createTenantWithKey(baseUrl, ADMIN, tenant)).headers;
+  auth['ws-a:read'] = (await createKey(baseUrl, ADMIN, 'ws-a', { name: 'read', scopes: ['history:read'] })).headers;
 });
 afterAll(async () => {
   await set?.close();
@@ -184,9 +168,8 @@ describe('WebSocket /v1/ws', () => {
   });
 
   it('counts each message against the requests-per-minute limit, like an HTTP request', async () => {
-    await call('POST', '/v1/admin/tenants', admin, { id: 'ws-limited', config: { limits: { requestsPerMinute: 4 } } });
-    const key = (await call('POST', '/v1/admin/tenants/ws-limited/keys', admin, { name: 'app' })).json.key;
-    const headers = { authorization: `Bearer ${key}` };
+    const config = { limits: { requestsPerMinute: 4 } };
+    const { headers } = await createTenantWithKey(baseUrl, ADMIN, 'ws-limited', { config });
     // Before the first counted request (the session), so all four fall in one window.
     await awayFromMinuteEdge();
     const session = await newSession(headers);
