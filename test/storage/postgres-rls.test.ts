@@ -19,6 +19,23 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
   let runtime: pg.Client;
   let superuser: pg.Client;
 
+  /** A usage record of one token in and one out, for a turn of user `u1`. */
+  const usage = (sessionId: string, turnId: string, status: 'completed' | 'summary') => ({
+    id: ids.next('use'),
+    sessionId,
+    turnId,
+    keyId: null,
+    userId: 'u1',
+    model: 'simulated:simulated-1',
+    configVersion: 1,
+    inputTokens: 1,
+    outputTokens: 1,
+    totalTokens: 2,
+    toolCalls: 0,
+    latencyMs: 1,
+    status,
+  });
+
   /** Puts a row in every tenant table for `tenantId`. */
   async function populate(tenantId: string) {
     await storage.createTenant({ id: tenantId, name: tenantId });
@@ -36,39 +53,11 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       createSession: null,
       message: newMessage('user', [{ type: 'text', text: 'hi' }], turn, { userId: 'u1' }),
     });
-    await storage.completeTurn(tenantId, session, [], {
-      id: ids.next('use'),
-      sessionId: session,
-      turnId: turn,
-      keyId: null,
-      userId: 'u1',
-      model: 'simulated:simulated-1',
-      configVersion: 1,
-      inputTokens: 1,
-      outputTokens: 1,
-      totalTokens: 2,
-      toolCalls: 0,
-      latencyMs: 1,
-      status: 'completed',
-    });
+    await storage.completeTurn(tenantId, session, [], usage(session, turn, 'completed'));
     await storage.saveSessionSummary(
       tenantId,
       { sessionId: session, upToSeq: 1, text: 'summary', model: 'simulated:simulated-1', tokenCount: 1 },
-      {
-        id: ids.next('use'),
-        sessionId: session,
-        turnId: turn,
-        keyId: null,
-        userId: 'u1',
-        model: 'simulated:simulated-1',
-        configVersion: 1,
-        inputTokens: 1,
-        outputTokens: 1,
-        totalTokens: 2,
-        toolCalls: 0,
-        latencyMs: 1,
-        status: 'summary',
-      },
+      usage(session, turn, 'summary'),
     );
     await storage.createApiKey(tenantId, {
       id: ids.next('key'),
