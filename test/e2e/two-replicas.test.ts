@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/external-services.ts';
 import { awayFromMinuteEdge } from '../helpers/fixed-window.ts';
 import { type Replica, type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 import { TEST_DIALECT } from '../helpers/test-app.ts';
 
 const redisUrl = await redisForTests();
@@ -19,36 +20,21 @@ describe.skipIf(redisUrl === null)(`two replicas on ${TEST_DIALECT} and Redis`, 
   let a: Replica;
   let b: Replica;
 
-  const call = async (
-    replica: Replica,
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body?: unknown,
-  ) => {
-    const response = await fetch(`${replica.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : null };
-  };
+  const call = (replica: Replica, method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+    request(replica.baseUrl, method, path, headers, body);
 
   /** A tenant created through A, with a key made through B. */
   async function tenantWithKey(config: Record<string, unknown> = {}) {
-    const admin = { authorization: `Bearer ${ADMIN}` };
     const id = `two-${randomUUID().slice(0, 8)}`;
-    expect((await call(a, 'POST', '/v1/admin/tenants', admin, { id, config })).status).toBe(201);
-    const key = await call(b, 'POST', `/v1/admin/tenants/${id}/keys`, admin, { name: 'k' });
-    expect(key.status).toBe(201);
-    return { id, headers: { authorization: `Bearer ${key.json.key}` } };
+    const key = await createTenantWithKey(a.baseUrl, ADMIN, id, { config, key: { name: 'k' }, keyBaseUrl: b.baseUrl });
+    return { id, headers: key.headers };
   }
 
   beforeAll(async () => {
     set = await startReplicas({
       count: 2,
-      env: { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, REDIS_URL: redisUrl as string },
+      adminKey: ADMIN,
+      env: { REDIS_URL: redisUrl as string },
     });
     [a, b] = set.replicas as [Replica, Replica];
   });

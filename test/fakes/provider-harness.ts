@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createTenantWithKey } from '../helpers/request.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { type FakeLlmServer, startFakeLlmServer } from './fake-llm-server.ts';
 
@@ -93,10 +94,7 @@ export async function startProviderHarness(
     url,
     call,
     async tenant(id, config) {
-      const created = await call('POST', '/v1/admin/tenants', { id, config });
-      if (created.status !== 201) throw new Error(`tenant ${id}: ${created.status} ${created.text}`);
-      const key = await call('POST', `/v1/admin/tenants/${id}/keys`, { name: 'app' });
-      return { key: key.body.key as string };
+      return { key: (await createTenantWithKey(url, ADMIN_KEY, id, { config })).key };
     },
     async turn(key, content, options = {}) {
       const session = await call('POST', '/v1/sessions', {}, { token: key });
