@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newMessage } from '../../../test/fakes/new-message.ts';
 import { createStorage } from '../../storage/create-storage.ts';
+import { createContextMemo } from '../context/context-memo.ts';
+import { SUMMARY_READ_LIMIT } from '../context/measure-overflow.ts';
 import { type RollingSummaryWriter, SUMMARY_NOTE_START } from '../context/rolling-summary.ts';
 import { ESTIMATE_COUNTER } from '../context/token-counter.ts';
 import type { Message } from '../conversations/message.ts';
 import { createIds } from '../ids.ts';
 import type { ContextMessage, SessionSummary, Storage } from '../ports.ts';
-import { buildContext, CONTEXT_MESSAGE_LIMIT, SUMMARY_READ_LIMIT } from './build-context.ts';
+import { buildContext, CONTEXT_MESSAGE_LIMIT } from './build-context.ts';
 
 const ids = createIds();
 let storage: Storage;
@@ -146,36 +148,44 @@ describe('buildContext', () => {
     expect(roles).toContain('user,assistant,tool,assistant,user');
   });
 
-  it('summarises the overflow once it passes a quarter of the budget, incrementally, and uses the summary', async () => {
-    const { writer, calls } = spyWriter();
-    const budget = 200;
-    let summarised = 0;
-    for (let index = 0; index < 60; index++) {
-      const now = await turn(`message ${String(index).padStart(3, '0')}`, `reply ${index}`);
-      const context = await buildContext(storage, 't', now, {
-        systemPrompt: 'sys',
-        budgetTokens: budget,
-        summaries: writer,
-      });
-      expect(context.tokens).toBeLessThanOrEqual(budget);
-      if (context.summarised) summarised++;
-      if (context.summary) {
-        expect(context.instructions[1]?.content).toContain(SUMMARY_NOTE_START);
-        expect(context.instructions[1]?.content).toContain(context.summary.text);
+  it.each([
+    ['without', false],
+    ['with', true],
+  ])(
+    'summarises the overflow once it passes a quarter of the budget, incrementally, and uses the summary (%s a memo)',
+    async (_, withMemo) => {
+      const { writer, calls } = spyWriter();
+      const budget = 200;
+      const memo = withMemo ? createContextMemo() : undefined;
+      let summarised = 0;
+      for (let index = 0; index < 60; index++) {
+        const now = await turn(`message ${String(index).padStart(3, '0')}`, `reply ${index}`);
+        const context = await buildContext(storage, 't', now, {
+          systemPrompt: 'sys',
+          budgetTokens: budget,
+          summaries: writer,
+          memo,
+        });
+        expect(context.tokens).toBeLessThanOrEqual(budget);
+        if (context.summarised) summarised++;
+        if (context.summary) {
+          expect(context.instructions[1]?.content).toContain(SUMMARY_NOTE_START);
+          expect(context.instructions[1]?.content).toContain(context.summary.text);
+        }
       }
-    }
-    expect(summarised).toBe(calls.length);
-    expect(calls.length).toBeGreaterThan(3);
-    expect(calls.length).toBeLessThan(30);
-    // Each call gets the previous summary and only what came after it: every message is summarised once.
-    const seqs = calls.flatMap((call) => call.messages.map((message) => message.seq));
-    expect(new Set(seqs).size).toBe(seqs.length);
-    for (const [index, call] of calls.entries()) {
-      if (index === 0) expect(call.previous).toBeNull();
-      else expect(call.previous?.upToSeq).toBe(calls[index - 1]?.messages.at(-1)?.seq);
-      expect(call.messages[0]?.seq).toBe((call.previous?.upToSeq ?? 0) + 1);
-    }
-  });
+      expect(summarised).toBe(calls.length);
+      expect(calls.length).toBeGreaterThan(3);
+      expect(calls.length).toBeLessThan(30);
+      // Each call gets the previous summary and only what came after it: every message is summarised once.
+      const seqs = calls.flatMap((call) => call.messages.map((message) => message.seq));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      for (const [index, call] of calls.entries()) {
+        if (index === 0) expect(call.previous).toBeNull();
+        else expect(call.previous?.upToSeq).toBe(calls[index - 1]?.messages.at(-1)?.seq);
+        expect(call.messages[0]?.seq).toBe((call.previous?.upToSeq ?? 0) + 1);
+      }
+    },
+  );
 
   it('summarises only the newest part of a long backlog (a history from before summaries), so it is caught up in a few turns', async () => {
     // 300 turns (600 context messages) stored before any summary existed.
@@ -209,6 +219,71 @@ describe('buildContext', () => {
     expect(context.instructions).toHaveLength(1);
     expect(context.messages.at(-1)).toEqual({ role: 'user', content: 'now' });
     expect(context.tokens).toBeLessThanOrEqual(100);
+  });
+
+  it('summarises an overflow of many short messages once it holds SUMMARY_READ_LIMIT of them, however large the budget', async () => {
+    // 32 messages fill the window long before a quarter of this budget: tokens alone would never summarise.
+    const { writer, calls } = spyWriter();
+    const memo = createContextMemo();
+    for (let index = 0; index < 140; index++) {
+      const now = await turn(`q ${index}`, `a ${index}`);
+      await buildContext(storage, 't', now, { systemPrompt: 'sys', budgetTokens: 1_000_000, summaries: writer, memo });
+    }
+    expect(calls).toHaveLength(1);
+    const batch = calls[0]?.messages ?? [];
+    expect(batch).toHaveLength(SUMMARY_READ_LIMIT);
+    expect(batch[0]?.seq).toBe(1);
+  });
+
+  it('lets one turn at a time measure and summarise a session: a concurrent turn goes on with the newest turns', async () => {
+    const memo = createContextMemo();
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let entered: () => void = () => {};
+    const reached = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const { writer, calls } = spyWriter();
+    const gated: RollingSummaryWriter = {
+      write: async (...args) => {
+        entered();
+        await gate;
+        return writer.write(...args);
+      },
+    };
+    for (let index = 0; index < 30; index++) await turn(`message ${index}`, `reply ${index}`);
+    const options = { systemPrompt: 'sys', budgetTokens: 100, summaries: gated, memo };
+    const first = buildContext(storage, 't', await current('first'), options);
+    await reached;
+    const reads: string[] = [];
+    const watched: Storage = {
+      ...storage,
+      contextMessages: (...args) => {
+        reads.push('contextMessages');
+        return storage.contextMessages(...args);
+      },
+    };
+    const second = await buildContext(watched, 't', await current('second'), options);
+    expect(second.summarised).toBe(false);
+    expect(reads).toEqual([]);
+    expect(second.tokens).toBeLessThanOrEqual(100);
+    open();
+    expect((await first).summarised).toBe(true);
+    expect(calls).toHaveLength(1);
+    // Released: the next turn measures again.
+    expect(memo.claimOverflow('t', 's')).not.toBeNull();
+  });
+
+  it('releases the claim when the summary fails', async () => {
+    const memo = createContextMemo();
+    const { writer, calls } = spyWriter({ fail: true });
+    for (let index = 0; index < 30; index++) await turn(`message ${index}`, `reply ${index}`);
+    const options = { systemPrompt: 'sys', budgetTokens: 100, summaries: writer, memo };
+    await buildContext(storage, 't', await current('one'), options);
+    await buildContext(storage, 't', await current('two'), options);
+    expect(calls).toHaveLength(2);
   });
 
   it('counts with the counter it is given', async () => {

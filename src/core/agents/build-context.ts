@@ -1,5 +1,7 @@
 import type { ModelMessage, SystemModelMessage } from 'ai';
+import type { ContextMemo } from '../context/context-memo.ts';
 import { messageTokens, REPLY_PRIMING_TOKENS, toModelMessage } from '../context/context-message.ts';
+import { measureOverflow, needsSummary, readOverflow } from '../context/measure-overflow.ts';
 import { type RollingSummaryWriter, summaryNote } from '../context/rolling-summary.ts';
 import { ESTIMATE_COUNTER, type TokenCounter } from '../context/token-counter.ts';
 import { type Message, messageText } from '../conversations/message.ts';
@@ -7,9 +9,6 @@ import type { ContextMessage, SessionSummary, Storage } from '../ports.ts';
 
 /** Most messages read from storage for one context, whatever the token budget. */
 export const CONTEXT_MESSAGE_LIMIT = 32;
-
-/** Most messages read to measure (and summarise) the overflow between the summary and the window. */
-export const SUMMARY_READ_LIMIT = 200;
 
 /** Default of `CONTEXT_TOOL_RESULT_MAX_CHARS`: a tool result's size in the context, not in storage. */
 export const DEFAULT_TOOL_RESULT_MAX_CHARS = 2_000;
@@ -25,6 +24,12 @@ export interface ContextOptions {
   summaries?: RollingSummaryWriter | null;
   /** Told when a summary could not be written; the context then falls back to the newest turns. */
   onSummaryError?: (error: unknown) => void;
+  /**
+   * This process's memory of earlier turns: overflow counts, so a turn counts only what left the
+   * window since the last one, and claims, so concurrent turns of a session do not each measure
+   * and summarise the same overflow. Absent means every turn measures from storage.
+   */
+  memo?: ContextMemo | undefined;
 }
 
 export interface BuiltContext {
@@ -54,9 +59,9 @@ interface Window {
  * Builds a bounded context: the system prompt and the current message always; then the rolling
  * summary of older turns, when there is one and it fits; then earlier messages, newest first,
  * while they fit the token budget and `CONTEXT_MESSAGE_LIMIT`. When the turns left out between the
- * summary and that window exceed a quarter of the budget, they are folded into the summary first
- * (one model call, at most one per turn). Reads and work are bounded by the limits, never by the
- * history's length.
+ * summary and that window exceed a quarter of the budget (or `SUMMARY_READ_LIMIT` messages), they
+ * are folded into the summary first (one model call, at most one per turn). Reads and work are
+ * bounded by the limits, never by the history's length.
  */
 export async function buildContext(
   storage: Storage,
@@ -107,32 +112,42 @@ export async function buildContext(
 
   let window = fill(rows, noteOf(summary));
   let summarised = false;
-  if (options.summaries && window.overflowed) {
-    // The newest SUMMARY_READ_LIMIT messages of the overflow, oldest first. A longer backlog (a
-    // history from before summaries, or summaries that failed) is not caught up from its start:
-    // that would cost a summarisation on every turn for thousands of turns.
-    const overflow = (
-      await storage.contextMessages(tenantId, current.sessionId, {
-        afterSeq: summary?.upToSeq ?? 0,
-        beforeSeq: window.firstSeq,
-        limit: SUMMARY_READ_LIMIT,
-        order: 'desc',
-      })
-    ).reverse();
-    const batch = summaryBatch(overflow, counter, maxChars, budget);
-    // Not every turn: only once the turns in neither the summary nor the window pass a quarter of the budget.
-    if (batch.overflowTokens > Math.floor(budget / 4)) {
-      try {
-        summary = await options.summaries.write(summary, batch.messages, Math.max(1, Math.floor(budget / 4)));
-        summarised = true;
-        const after = summary.upToSeq;
-        window = fill(
-          rows.filter((row) => row.seq > after),
-          noteOf(summary),
-        );
-      } catch (error) {
-        options.onSummaryError?.(error);
+  const { summaries, memo } = options;
+  const sessionId = current.sessionId;
+  // One turn of this process at a time measures a session's overflow and summarises it: concurrent
+  // turns would each read and count the same messages, then each pay for nearly the same summary.
+  // A turn that finds the claim taken goes on with the newest turns, as below the threshold.
+  const release = summaries && window.overflowed ? (memo ? memo.claimOverflow(tenantId, sessionId) : () => {}) : null;
+  if (summaries && release) {
+    try {
+      const range = { afterSeq: summary?.upToSeq ?? 0, beforeSeq: window.firstSeq };
+      const overflow = await measureOverflow(storage, tenantId, sessionId, {
+        ...range,
+        counter,
+        toolResultMaxChars: maxChars,
+        memo,
+      });
+      // Not every turn: only once the turns in neither the summary nor the window pass a quarter of the budget.
+      if (needsSummary(overflow, budget)) {
+        // The newest SUMMARY_READ_LIMIT messages of the overflow. A longer backlog (a history from
+        // before summaries, or summaries that failed) is not caught up from its start: that would
+        // cost a summarisation on every turn for thousands of turns.
+        const backlog = overflow.rows ?? (await readOverflow(storage, tenantId, sessionId, range));
+        const batch = summaryBatch(backlog, counter, maxChars, budget);
+        try {
+          summary = await summaries.write(summary, batch, Math.max(1, Math.floor(budget / 4)));
+          summarised = true;
+          const after = summary.upToSeq;
+          window = fill(
+            rows.filter((row) => row.seq > after),
+            noteOf(summary),
+          );
+        } catch (error) {
+          options.onSummaryError?.(error);
+        }
       }
+    } finally {
+      release();
     }
   }
   return {
@@ -145,29 +160,23 @@ export async function buildContext(
 }
 
 /**
- * The overflow's size, and the oldest part of it that one summarisation call takes: messages in
- * order while they add up to at most twice the budget (at least one), so a backlog left by failed
- * summaries is caught up over a few turns rather than sent in one oversized request.
+ * The oldest part of the overflow that one summarisation call takes: messages in order while they
+ * add up to at most twice the budget (at least one), so a backlog left by failed summaries is
+ * caught up over a few turns rather than sent in one oversized request.
  */
 function summaryBatch(
   overflow: readonly ContextMessage[],
   counter: TokenCounter,
   maxChars: number,
   budget: number,
-): { messages: ContextMessage[]; overflowTokens: number } {
-  let overflowTokens = 0;
-  let batchTokens = 0;
-  const messages: ContextMessage[] = [];
-  let full = false;
+): ContextMessage[] {
+  let tokens = 0;
+  const batch: ContextMessage[] = [];
   for (const row of overflow) {
     const cost = messageTokens(counter, toModelMessage(row, maxChars));
-    overflowTokens += cost;
-    if (!full && (messages.length === 0 || batchTokens + cost <= budget * 2)) {
-      messages.push(row);
-      batchTokens += cost;
-    } else {
-      full = true;
-    }
+    if (batch.length > 0 && tokens + cost > budget * 2) break;
+    batch.push(row);
+    tokens += cost;
   }
-  return { messages, overflowTokens };
+  return batch;
 }

@@ -1,4 +1,5 @@
 import type { LanguageModel } from 'ai';
+import { contextMemoOf } from '../context/context-memo.ts';
 import { createRollingSummaryWriter } from '../context/rolling-summary.ts';
 import { ESTIMATE_COUNTER, type TokenCounter, type TokenCounterFor } from '../context/token-counter.ts';
 import type { Message } from '../conversations/message.ts';
@@ -84,6 +85,7 @@ export async function buildTurnContext(deps: TurnContextDeps, request: TurnConte
     counter,
     ...(deps.settings.contextToolResultMaxChars ? { toolResultMaxChars: deps.settings.contextToolResultMaxChars } : {}),
     summaries,
+    memo: contextMemoOf(deps.storage),
     // Ids only: the error of a provider may quote the conversation.
     onSummaryError: (error) =>
       log?.warn(

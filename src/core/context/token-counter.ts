@@ -3,7 +3,10 @@
  * count that is too low lets a prompt exceed the budget: implementations must be exact or err high.
  */
 export interface TokenCounter {
-  /** The tokenizer behind the count (`o200k_base`, `cl100k_base`) or `estimate`. */
+  /**
+   * The tokenizer behind the count (`o200k_base`, `cl100k_base`) or `estimate`. Counters with the
+   * same encoding and overhead must count alike: counts are remembered between turns by it.
+   */
   readonly encoding: string;
   /** Tokens of `text`. Special-token markers in the text count as plain text, never as control tokens. */
   count(text: string): number;

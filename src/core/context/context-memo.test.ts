@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { countingKey, createContextMemo, type OverflowCount } from './context-memo.ts';
+import { ESTIMATE_COUNTER } from './token-counter.ts';
+
+const count = (tokens: number): OverflowCount => ({
+  afterSeq: 0,
+  beforeSeq: 10,
+  counting: countingKey(ESTIMATE_COUNTER, 2_000),
+  tokens,
+  messages: 1,
+  last: { seq: 9, turnId: 'msg_1' },
+});
+
+describe('createContextMemo', () => {
+  it("never answers one tenant's or session's count for another, however the ids run together", () => {
+    const memo = createContextMemo();
+    memo.rememberOverflow('ab', 'c', count(1));
+    memo.rememberOverflow('a', 'bc', count(2));
+    memo.rememberOverflow('ab', 'cd', count(3));
+    expect(memo.overflow('ab', 'c')?.tokens).toBe(1);
+    expect(memo.overflow('a', 'bc')?.tokens).toBe(2);
+    expect(memo.overflow('ab', 'cd')?.tokens).toBe(3);
+    expect(memo.overflow('abc', '')).toBeUndefined();
+    expect(memo.overflow('other', 'c')).toBeUndefined();
+  });
+
+  it('keeps at most its bound of sessions, dropping the least recently used', () => {
+    const memo = createContextMemo(3);
+    for (const session of ['s1', 's2', 's3']) memo.rememberOverflow('t', session, count(1));
+    memo.overflow('t', 's1'); // used: s2 is now the least recently used
+    memo.rememberOverflow('t', 's4', count(4));
+    expect(memo.overflow('t', 's2')).toBeUndefined();
+    expect(memo.overflow('t', 's1')).toBeDefined();
+    expect(memo.overflow('t', 's3')).toBeDefined();
+    expect(memo.overflow('t', 's4')?.tokens).toBe(4);
+    memo.rememberOverflow('t', 's4', count(5)); // replacing an entry adds none
+    expect(memo.overflow('t', 's1')).toBeDefined();
+    expect(memo.overflow('t', 's4')?.tokens).toBe(5);
+  });
+
+  it('lets one holder claim a session at a time, per tenant and session, until it releases', () => {
+    const memo = createContextMemo();
+    const release = memo.claimOverflow('t', 's');
+    expect(release).toBeTypeOf('function');
+    expect(memo.claimOverflow('t', 's')).toBeNull();
+    expect(memo.claimOverflow('t2', 's')).not.toBeNull();
+    expect(memo.claimOverflow('t', 's2')).not.toBeNull();
+    release?.();
+    expect(memo.claimOverflow('t', 's')).not.toBeNull();
+  });
+
+  it('tells countings apart by encoding, per-message overhead and tool-result trim', () => {
+    const keys = new Set([
+      countingKey(ESTIMATE_COUNTER, 2_000),
+      countingKey(ESTIMATE_COUNTER, 500),
+      countingKey({ encoding: 'o200k_base', messageOverhead: 3 }, 2_000),
+      countingKey({ encoding: 'o200k_base', messageOverhead: 4 }, 2_000),
+    ]);
+    expect(keys.size).toBe(4);
+  });
+});
