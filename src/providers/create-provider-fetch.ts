@@ -1,4 +1,5 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
+import { requestFetch } from './request-fetch.ts';
 
 /** The fetch the AI SDK providers are given (their `fetch` option). */
 export type ProviderFetch = typeof globalThis.fetch;
@@ -38,6 +39,6 @@ export function createProviderFetch(options: ProviderFetchOptions): ProviderFetc
         }
       : { connect: { timeout: options.connectTimeoutMs } }),
   });
-  // undici's fetch is the implementation behind Node's global fetch; its types are its own.
-  return ((input, init) => undiciFetch(input as never, { ...init, dispatcher } as never)) as ProviderFetch;
+  // undici's request under a fetch interface: the providers' calls cost less than through fetch.
+  return requestFetch(dispatcher);
 }
