@@ -21,7 +21,8 @@ interface Entry {
 export function createMemoryTurnEventLog(options: TurnEventLogOptions & { now?: () => number }): TurnEventLog {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
-  const keyOf = (tenantId: string, turnId: string) => JSON.stringify([tenantId, turnId]);
+  // Length-prefixed, so no two (tenant, turn) pairs share a key; cheaper than JSON on every event.
+  const keyOf = (tenantId: string, turnId: string) => `${tenantId.length}:${tenantId}${turnId}`;
   let sweeper: ReturnType<typeof setInterval> | null = null;
 
   function drop(key: string, entry: Entry) {
