@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newMessage } from '../../test/fakes/new-message.ts';
+import { beginUserTurn, newMessage } from '../../test/fakes/new-message.ts';
 import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
 import { createIds } from '../core/ids.ts';
 import type { Storage } from '../core/ports.ts';
@@ -73,13 +73,7 @@ for (const dialect of DIALECTS) {
 
     /** One turn: a user message, and a reply (`final`), optionally after a tool call and its result. */
     async function turn(tenantId: string, sessionId: string, text: string, options: { tool?: boolean } = {}) {
-      const turnId = ids.next('msg');
-      await storage.beginTurn(tenantId, {
-        sessionId,
-        createTenant: true,
-        createSession: { id: sessionId, title: null, userId: null, metadata: {} },
-        message: newMessage('user', [{ type: 'text', text }], turnId),
-      });
+      const turnId = await beginUserTurn(storage, tenantId, sessionId, text);
       const call = { toolCallId: `call_${turnId}`, toolName: 'current_time', input: {} };
       const steps = options.tool
         ? [

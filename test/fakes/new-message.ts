@@ -1,5 +1,6 @@
 import type { ContentPart, NewMessage } from '../../src/core/conversations/message.ts';
 import { createIds } from '../../src/core/ids.ts';
+import type { Storage } from '../../src/core/ports.ts';
 
 const ids = createIds();
 
@@ -29,4 +30,19 @@ export function newMessage(
     userId: null,
     ...extra,
   };
+}
+
+/**
+ * Stores a user message as a new turn in the tenant's session (creating both when missing), as the
+ * pipeline's first write does; returns the turn id.
+ */
+export async function beginUserTurn(storage: Storage, tenantId: string, sessionId: string, text: string) {
+  const turnId = ids.next('msg');
+  await storage.beginTurn(tenantId, {
+    sessionId,
+    createTenant: true,
+    createSession: { id: sessionId, title: null, userId: null, metadata: {} },
+    message: newMessage('user', [{ type: 'text', text }], turnId),
+  });
+  return turnId;
 }

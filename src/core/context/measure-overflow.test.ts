@@ -1,13 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newMessage } from '../../../test/fakes/new-message.ts';
+import { beginUserTurn, newMessage } from '../../../test/fakes/new-message.ts';
 import { createStorage } from '../../storage/create-storage.ts';
-import { createIds } from '../ids.ts';
 import type { Storage } from '../ports.ts';
 import { type ContextMemo, createContextMemo } from './context-memo.ts';
 import { measureOverflow, needsSummary, type OverflowRange, SUMMARY_READ_LIMIT } from './measure-overflow.ts';
 import { ESTIMATE_COUNTER } from './token-counter.ts';
 
-const ids = createIds();
 let storage: Storage;
 /** Rows returned by each `contextMessages` read, in order. */
 let reads: number[];
@@ -30,13 +28,7 @@ afterEach(async () => {
 
 /** Stores one turn (user message and final reply) in the tenant's session; returns the reply's seq. */
 async function turn(tenantId: string, sessionId: string, text: string, reply: string): Promise<number> {
-  const turnId = ids.next('msg');
-  await storage.beginTurn(tenantId, {
-    sessionId,
-    createTenant: true,
-    createSession: { id: sessionId, title: null, userId: null, metadata: {} },
-    message: newMessage('user', [{ type: 'text', text }], turnId),
-  });
+  const turnId = await beginUserTurn(storage, tenantId, sessionId, text);
   const [stored] = await storage.appendMessages(tenantId, sessionId, [
     newMessage('assistant', [{ type: 'text', text: reply }], turnId, { final: true }),
   ]);
