@@ -26,13 +26,15 @@ export interface StartOptions {
   /** Answers 2xx once the server is ready. */
   readyPath: string;
   nodeOptions?: string[];
+  /** Working directory of the server (default: this checkout). The A/B bench runs another checkout. */
+  cwd?: string;
 }
 
 /** Starts a node server with this process's node binary and waits until `readyPath` answers. */
 export async function startChildServer(options: StartOptions): Promise<ChildServer> {
   const port = await freePort();
   const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...options.args], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,8 @@ export interface LoadSpec {
   title: string;
   baseUrl: string;
   method: 'GET' | 'POST';
-  path: string;
+  /** A fixed path, or a function called for every request (e.g. to spread load over sessions). */
+  path: string | (() => string);
   /** A fixed JSON body, or a function called for every request (e.g. to vary the tenant). */
   body?: string | (() => string);
   durationSeconds: number;
@@ -73,7 +74,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let bodyFirst = -1;
   const request: Request = {
     method: spec.method,
-    path: spec.path,
+    path: typeof spec.path === 'string' ? spec.path : spec.path(),
     headers: { ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }), ...spec.headers },
     onResponse: (_status, body) => {
       const bytes = Buffer.byteLength(body);
@@ -84,11 +85,15 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     },
   };
   const body = spec.body;
-  if (typeof body === 'function') {
-    request.setupRequest = (params: RequestParams) => ({ ...params, body: body() });
-  } else if (body !== undefined) {
-    request.body = body;
+  const path = spec.path;
+  if (typeof body === 'function' || typeof path === 'function') {
+    request.setupRequest = (params: RequestParams) => ({
+      ...params,
+      ...(typeof path === 'function' ? { path: path() } : {}),
+      ...(typeof body === 'function' ? { body: body() } : {}),
+    });
   }
+  if (typeof body === 'string') request.body = body;
   const instance = autocannon({
     title: spec.title,
     url: spec.baseUrl,
