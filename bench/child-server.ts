@@ -20,8 +20,12 @@ const running = new Set<ChildProcess>();
 
 export interface StartOptions {
   name: string;
-  /** Arguments after the node binary, relative to the project root. */
+  /** Arguments after the node binary (or `command`), relative to the project root. */
   args: string[];
+  /** The program to run (default: this process's node binary). */
+  command?: string;
+  /** Arguments that tell a program which port to use, for one that does not read `PORT`. */
+  portArgs?: (port: number) => string[];
   env: Record<string, string>;
   /** Answers 2xx once the server is ready. */
   readyPath: string;
@@ -30,14 +34,18 @@ export interface StartOptions {
   cwd?: string;
 }
 
-/** Starts a node server with this process's node binary and waits until `readyPath` answers. */
+/** Starts a server (node by default) and waits until `readyPath` answers. */
 export async function startChildServer(options: StartOptions): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...options.args], {
-    cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    options.command ?? process.execPath,
+    [...(options.nodeOptions ?? []), ...options.args, ...(options.portArgs?.(port) ?? [])],
+    {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';

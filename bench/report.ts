@@ -11,6 +11,10 @@ export const TARGETS = {
   flatness: 0.2,
   /** Interact with auth on (API key) at least this fraction of auth off, same run. */
   authOnVsOff: 0.9,
+  /** Legacy interact on fresh tenants at least this many times the Python original's req/s, same run. */
+  interactVsPython: 2,
+  /** Server CPU per legacy interaction on fresh tenants, in microseconds. */
+  cpuMicrosPerInteract: 150,
   /** PostgreSQL-mode interact at least this fraction of a raw `pg` script with the same transactions. */
   postgresVsRaw: 0.6,
 } as const;
@@ -33,6 +37,10 @@ export interface ScenarioSummary {
   responseBodyBytes: number;
   /** req/s divided by the echo server's; interact scenarios only. */
   ratioToEcho?: number;
+  /** req/s divided by the Python original's, same run (fresh-tenant interact). */
+  ratioToPython?: number;
+  /** Server CPU (user + system, from /proc) per request over the measured load. */
+  cpuMicrosPerRequest?: number | null;
   targets: Record<string, Verdict>;
   load: LoadResult;
 }
@@ -62,7 +70,12 @@ export interface Report {
   targets: typeof TARGETS;
   scenarios: {
     echo: ScenarioSummary;
-    interactFreshTenants: ScenarioSummary;
+    interactFreshTenants: ScenarioSummary & {
+      /** Enclave's resident memory after the fresh-tenant rounds. */
+      rssBytesAfter: number | null;
+      /** The original Python/FastAPI implementation, same load, alternating rounds; null when it cannot run here. */
+      pythonOriginal: (ScenarioSummary & { cpuMicrosPerRequest: number | null }) | null;
+    };
     interactHistoryGrowth: {
       description: string;
       points: GrowthPoint[];
@@ -95,7 +108,12 @@ const verdict = (target: string, actual: number, pass: boolean): Verdict => ({
 
 export function summarise(
   load: LoadResult,
-  options: { echoReqPerSec?: number; p99Target?: boolean } = {},
+  options: {
+    echoReqPerSec?: number;
+    p99Target?: boolean;
+    pythonReqPerSec?: number | undefined;
+    cpuMicrosPerRequest?: number | null;
+  } = {},
 ): ScenarioSummary {
   const summary: ScenarioSummary = {
     reqPerSec: load.reqPerSec,
@@ -120,6 +138,25 @@ export function summarise(
       `req/s >= ${TARGETS.interactVsEcho}x echo`,
       ratio,
       ratio >= TARGETS.interactVsEcho,
+    );
+  }
+  const python = options.pythonReqPerSec;
+  if (python !== undefined) {
+    const ratio = python > 0 ? load.reqPerSec / python : 0;
+    summary.ratioToPython = round(ratio, 3);
+    summary.targets.vsPython = verdict(
+      `req/s >= ${TARGETS.interactVsPython}x the Python original`,
+      ratio,
+      ratio >= TARGETS.interactVsPython,
+    );
+  }
+  if (options.cpuMicrosPerRequest !== undefined && options.cpuMicrosPerRequest !== null) {
+    const cpu = options.cpuMicrosPerRequest;
+    summary.cpuMicrosPerRequest = cpu;
+    summary.targets.cpu = verdict(
+      `server CPU <= ${TARGETS.cpuMicrosPerInteract} µs/request`,
+      cpu,
+      cpu <= TARGETS.cpuMicrosPerInteract,
     );
   }
   if (options.p99Target) {
@@ -187,6 +224,9 @@ export function formatTable(report: Report): string {
     header,
     row('echo (node:http ceiling)', echo),
     row('interact, new tenant per request', interactFreshTenants),
+    ...(interactFreshTenants.pythonOriginal
+      ? [row('python original, new tenant per request', interactFreshTenants.pythonOriginal)]
+      : []),
     ...interactHistoryGrowth.points.map((point) =>
       row(`interact, one tenant @ ${point.label} msgs (→${point.messagesAtEnd})`, point),
     ),
@@ -203,6 +243,7 @@ export function formatTable(report: Report): string {
     '',
     ...rows.map((cells) => pad(cells, widths)),
     '',
+    `interact vs the Python original: ${interactFreshTenants.ratioToPython ?? 'not measured'}x; server CPU ${interactFreshTenants.cpuMicrosPerRequest ?? '?'} µs/request (python ${interactFreshTenants.pythonOriginal?.cpuMicrosPerRequest ?? '?'}); RSS after ${Math.round((interactFreshTenants.rssBytesAfter ?? 0) / 2 ** 20)} MiB`,
     `flatness ${flat.range} msgs: req/s max/min ${flat.reqPerSecMaxOverMin}, p50 max/min ${flat.p50MaxOverMin}, p99 max/min ${flat.p99MaxOverMin} — ${mark(flat.targets)}`,
     postgresMode
       ? `PostgreSQL: enclave ${postgresMode.enclave.reqPerSec} req/s vs raw pg script ${postgresMode.raw.reqPerSec} interactions/s (p50 ${postgresMode.raw.latencyMs.p50} ms) = ${postgresMode.ratio} — ${mark(postgresMode.targets)}`

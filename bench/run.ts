@@ -13,6 +13,8 @@ import { type ChildServer, killAllChildServers, ROOT, startChildServer } from '.
 import type { LoadResult } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { createBenchDatabase, postgresReachable, rawInteractions } from './postgres-mode.ts';
+import { rssBytes, withCpuPerResponse } from './process-stats.ts';
+import { ensurePythonOriginal, startPythonOriginal } from './python-original.ts';
 import {
   flatness,
   formatTable,
@@ -107,13 +109,12 @@ async function main(): Promise<Report> {
   log(`  ${describe(echoLoad)}`);
   const echoReqPerSec = echoLoad.reqPerSec;
 
-  log('2/6 interact, a new tenant per request');
-  const freshLoad = await withServer(startEnclave, async ({ baseUrl }) => {
-    await checkInteract(baseUrl, 'probe');
-    await interactFreshTenants(baseUrl, settings, warmup, 'warm');
-    return interactFreshTenants(baseUrl, settings, duration);
-  });
-  log(`  ${describe(freshLoad)}`);
+  log('2/6 interact, a new tenant per request, alternating with the Python original');
+  const fresh = await measureFreshTenants();
+  const freshLoad = fresh.enclave.load;
+  log(`  enclave: ${describe(freshLoad)}, ${fresh.enclave.cpuMicrosPerResponse} µs CPU per request`);
+  if (fresh.python)
+    log(`  python original: ${describe(fresh.python.load)}, ${fresh.python.cpuMicrosPerResponse} µs CPU`);
 
   log(`3/6 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
   const growthTenants = settings.growthPoints.map((messages) => ({
@@ -209,7 +210,18 @@ async function main(): Promise<Report> {
     targets: TARGETS,
     scenarios: {
       echo: summarise(echoLoad),
-      interactFreshTenants: summarise(freshLoad, { echoReqPerSec, p99Target: true }),
+      interactFreshTenants: {
+        ...summarise(freshLoad, {
+          echoReqPerSec,
+          p99Target: true,
+          pythonReqPerSec: fresh.python?.load.reqPerSec,
+          cpuMicrosPerRequest: fresh.enclave.cpuMicrosPerResponse,
+        }),
+        rssBytesAfter: fresh.enclaveRssBytes,
+        pythonOriginal: fresh.python
+          ? { ...summarise(fresh.python.load), cpuMicrosPerRequest: fresh.python.cpuMicrosPerResponse }
+          : null,
+      },
       interactHistoryGrowth: {
         description:
           'POST /agent/interact, all connections on one tenant; each point is its own tenant seeded to that many messages, measured on one warm server in two rounds (forward, then reverse order, half the duration each; the better round counts). The history keeps growing while measured: see messagesAtEnd.',
@@ -231,6 +243,46 @@ async function main(): Promise<Report> {
       },
     },
   };
+}
+
+type Measured = { load: LoadResult; cpuMicrosPerResponse: number | null };
+
+/**
+ * Legacy interact on fresh tenants, Enclave and the Python original (when it can run here) up at
+ * once and loaded in turn (enclave, python, enclave, python), each keeping its better round, with
+ * each server's CPU per request read from /proc around its rounds.
+ */
+async function measureFreshTenants(): Promise<{
+  enclave: Measured;
+  python: Measured | null;
+  enclaveRssBytes: number | null;
+}> {
+  const { durationSeconds: duration, warmupSeconds: warmup } = settings;
+  const better = (a: Measured | null, b: Measured) => (a && a.load.reqPerSec >= b.load.reqPerSec ? a : b);
+  const pythonRuns = ensurePythonOriginal(log);
+  return withServer(startEnclave, async (enclave) => {
+    await checkInteract(enclave.baseUrl, 'probe');
+    await interactFreshTenants(enclave.baseUrl, settings, warmup, 'warm');
+    const enclaveRound = (round: number) =>
+      withCpuPerResponse(enclave.pid, () =>
+        interactFreshTenants(enclave.baseUrl, settings, pythonRuns ? duration / 2 : duration, `fresh${round}`),
+      );
+    if (!pythonRuns) return { enclave: await enclaveRound(0), python: null, enclaveRssBytes: rssBytes(enclave.pid) };
+    return withServer(startPythonOriginal, async (python) => {
+      await checkInteract(python.baseUrl, 'probe');
+      await interactFreshTenants(python.baseUrl, settings, warmup, 'warm');
+      let bestEnclave: Measured | null = null;
+      let bestPython: Measured | null = null;
+      for (let round = 0; round < 2; round++) {
+        bestEnclave = better(bestEnclave, await enclaveRound(round));
+        const pythonRound = await withCpuPerResponse(python.pid, () =>
+          interactFreshTenants(python.baseUrl, settings, duration / 2, `py${round}`),
+        );
+        bestPython = better(bestPython, pythonRound);
+      }
+      return { enclave: bestEnclave as Measured, python: bestPython, enclaveRssBytes: rssBytes(enclave.pid) };
+    });
+  });
 }
 
 /**
