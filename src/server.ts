@@ -26,7 +26,7 @@ import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
-import { preloadTokenizers, tokenCounterFor } from './providers/token-counting.ts';
+import { encodingsToPreload, preloadTokenizers, tokenCounterFor } from './providers/token-counting.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
@@ -98,10 +98,10 @@ export async function createEnclave(
       log?.[state === 'open' ? 'warn' : 'info']({ provider, state }, `provider circuit ${state}`),
     revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
   });
-  // With real providers, OpenAI-family tokenizers load before the server listens, not mid-traffic.
-  const tokenizers = (config.providers ?? []).some((provider) => provider.type !== 'simulated')
-    ? preloadTokenizers().catch((error: unknown) => error)
-    : Promise.resolve(null);
+  // The OpenAI-family tokenizers the providers can need load before the server listens, not mid-traffic.
+  const encodings = encodingsToPreload(config.providers ?? []);
+  const tokenizers =
+    encodings.length > 0 ? preloadTokenizers(encodings).catch((error: unknown) => error) : Promise.resolve(null);
   const tools = createToolRegistry({
     timeoutMs: config.toolTimeoutMs,
     outputMaxChars: config.toolOutputMaxChars,

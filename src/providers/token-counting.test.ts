@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ESTIMATE_COUNTER } from '../core/context/token-counter.ts';
-import { openAiEncodingOf, tiktokenCounter, tokenCounterFor } from './token-counting.ts';
+import { encodingsToPreload, openAiEncodingOf, tiktokenCounter, tokenCounterFor } from './token-counting.ts';
 
 // Loading a rank file takes seconds on a busy machine: once per encoding, shared by every test here.
 const TIMEOUT = { timeout: 60_000 };
 
 describe('token counting per model family', () => {
+  it('preloads only the encodings the configured providers can need', () => {
+    expect(encodingsToPreload([])).toEqual([]);
+    expect(encodingsToPreload([{ type: 'simulated' }, { type: 'anthropic' }, { type: 'bedrock' }])).toEqual([]);
+    expect(encodingsToPreload([{ type: 'openai-compatible', models: ['llama-3.1-8b', 'mistral-small'] }])).toEqual([]);
+    expect(encodingsToPreload([{ type: 'openai', models: ['gpt-4o-mini', 'gpt-5'] }])).toEqual(['o200k_base']);
+    expect(encodingsToPreload([{ type: 'openai-compatible', models: ['openai/gpt-4-turbo'] }])).toEqual([
+      'cl100k_base',
+    ]);
+    expect(encodingsToPreload([{ type: 'openai' }]).sort()).toEqual(['cl100k_base', 'o200k_base']);
+    expect(encodingsToPreload([{ type: 'openai-compatible' }]).sort()).toEqual(['cl100k_base', 'o200k_base']);
+  });
+
   it('maps OpenAI families to their encodings, whatever provider serves them, and nothing else', () => {
     for (const id of [
       'gpt-4o',

@@ -66,11 +66,40 @@ export const tokenCounterFor: TokenCounterFor = (model) => {
   return encoding ? tiktokenCounter(encoding) : ESTIMATE_COUNTER;
 };
 
+/** What `encodingsToPreload` needs of a configured provider. */
+interface ProviderModels {
+  type: string;
+  /** The model ids tenants may use with it; unset allows any. */
+  models?: readonly string[] | undefined;
+}
+
 /**
- * Loads both OpenAI encodings now. Parsing the ranks blocks the event loop for seconds; the server
- * does it before it listens (when any real provider is configured), so no tenant's turn stalls
- * every other request while the first OpenAI-family turn loads them.
+ * The OpenAI encodings that turns on these providers can need: those of the listed models, or both
+ * for an OpenAI or OpenAI-compatible provider that allows any model (a gateway may serve GPT
+ * models). Anthropic and Bedrock serve no OpenAI-family model ids, and the simulated model counts
+ * with the estimate, so they need none. Each encoding costs about 50 MB of heap once parsed.
  */
-export async function preloadTokenizers(): Promise<void> {
-  await Promise.all([encoder('o200k_base'), encoder('cl100k_base')]);
+export function encodingsToPreload(providers: readonly ProviderModels[]): Encoding[] {
+  const needed = new Set<Encoding>();
+  for (const provider of providers) {
+    if (provider.models) {
+      for (const model of provider.models) {
+        const encoding = openAiEncodingOf(model);
+        if (encoding) needed.add(encoding);
+      }
+    } else if (provider.type === 'openai' || provider.type === 'openai-compatible') {
+      needed.add('o200k_base').add('cl100k_base');
+    }
+  }
+  return [...needed];
+}
+
+/**
+ * Loads these encodings now. Parsing the ranks blocks the event loop for seconds; the server does
+ * it before it listens, for the encodings its providers can need (`encodingsToPreload`), so no
+ * tenant's turn stalls every other request while the first OpenAI-family turn loads them. Any
+ * other encoding still loads on first use.
+ */
+export async function preloadTokenizers(encodings: readonly Encoding[]): Promise<void> {
+  await Promise.all(encodings.map(encoder));
 }
