@@ -20,6 +20,8 @@ declare module 'autocannon' {
     connections?: number;
     /** Seconds. */
     duration?: number;
+    /** Requests to send in all; overrides `duration`. */
+    amount?: number;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     method?: string;

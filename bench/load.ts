@@ -9,6 +9,8 @@ export interface LoadSpec {
   /** A fixed JSON body, or a function called for every request (e.g. to vary the tenant). */
   body?: string | (() => string);
   durationSeconds: number;
+  /** Requests to send in all, instead of running for `durationSeconds`. */
+  amount?: number;
   connections: number;
   /** Extra request headers (e.g. Authorization). */
   headers?: Record<string, string>;
@@ -98,7 +100,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     title: spec.title,
     url: spec.baseUrl,
     connections: spec.connections,
-    duration: spec.durationSeconds,
+    ...(spec.amount === undefined ? { duration: spec.durationSeconds } : { amount: spec.amount }),
     timeout: 10,
     requests: [request],
   });

@@ -15,6 +15,9 @@ export const TARGETS = {
   interactVsPython: 2,
   /** Server CPU per legacy interaction on fresh tenants, in microseconds. */
   cpuMicrosPerInteract: 150,
+  /** Server RSS at idle, and after the memory scenario's new tenants (100k in a full run), in MiB. */
+  idleRssMiB: 110,
+  rssAfterTenantsMiB: 250,
   /** PostgreSQL-mode interact at least this fraction of a raw `pg` script with the same transactions. */
   postgresVsRaw: 0.6,
 } as const;
@@ -26,6 +29,41 @@ export interface PostgresModeSummary {
   ratio: number;
   targets: Record<string, Verdict>;
   poolMax: number;
+}
+
+/** Server RSS at idle and after `tenants` legacy interactions, each naming a new tenant. */
+export interface MemorySummary {
+  tenants: number;
+  responses: number;
+  non2xx: number;
+  idleRssMiB: number | null;
+  afterRssMiB: number | null;
+  targets: Record<string, Verdict>;
+}
+
+export function memorySummary(
+  measured: { idle: number | null; after: number | null; load: LoadResult },
+  tenants: number,
+): MemorySummary {
+  const mib = (bytes: number | null) => (bytes === null ? null : round(bytes / 2 ** 20, 1));
+  const idle = mib(measured.idle);
+  const after = mib(measured.after);
+  const targets: Record<string, Verdict> = {};
+  if (idle !== null) targets.idle = verdict(`idle RSS <= ${TARGETS.idleRssMiB} MiB`, idle, idle <= TARGETS.idleRssMiB);
+  if (after !== null)
+    targets.afterTenants = verdict(
+      `RSS after ${tenants} new tenants <= ${TARGETS.rssAfterTenantsMiB} MiB`,
+      after,
+      after <= TARGETS.rssAfterTenantsMiB,
+    );
+  return {
+    tenants,
+    responses: measured.load.responses,
+    non2xx: measured.load.non2xx,
+    idleRssMiB: idle,
+    afterRssMiB: after,
+    targets,
+  };
 }
 
 export interface ScenarioSummary {
@@ -70,6 +108,7 @@ export interface Report {
   targets: typeof TARGETS;
   scenarios: {
     echo: ScenarioSummary;
+    memory: MemorySummary;
     interactFreshTenants: ScenarioSummary & {
       /** Enclave's resident memory after the fresh-tenant rounds. */
       rssBytesAfter: number | null;
@@ -243,6 +282,7 @@ export function formatTable(report: Report): string {
     '',
     ...rows.map((cells) => pad(cells, widths)),
     '',
+    `memory: RSS idle ${report.scenarios.memory.idleRssMiB} MiB, after ${report.scenarios.memory.responses} new tenants ${report.scenarios.memory.afterRssMiB} MiB — ${mark(report.scenarios.memory.targets)}`,
     `interact vs the Python original: ${interactFreshTenants.ratioToPython ?? 'not measured'}x; server CPU ${interactFreshTenants.cpuMicrosPerRequest ?? '?'} µs/request (python ${interactFreshTenants.pythonOriginal?.cpuMicrosPerRequest ?? '?'}); RSS after ${Math.round((interactFreshTenants.rssBytesAfter ?? 0) / 2 ** 20)} MiB`,
     `flatness ${flat.range} msgs: req/s max/min ${flat.reqPerSecMaxOverMin}, p50 max/min ${flat.p50MaxOverMin}, p99 max/min ${flat.p99MaxOverMin} — ${mark(flat.targets)}`,
     postgresMode

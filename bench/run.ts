@@ -19,6 +19,7 @@ import {
   flatness,
   formatTable,
   type GrowthPoint,
+  memorySummary,
   type PostgresModeSummary,
   type Report,
   summarise,
@@ -30,6 +31,7 @@ import {
   echo,
   historyPage,
   interactFreshTenants,
+  interactNewTenants,
   interactOneTenant,
 } from './scenarios.ts';
 import { legacyMessageCount, seedLegacyHistory } from './seed-history.ts';
@@ -89,6 +91,8 @@ function seed(name: string, targets: { tenantId: string; messages: number }[]): 
   log(`seeded ${rows} messages (${name}) in ${seedSeconds[name]} s`);
 }
 
+const mib = (bytes: number | null): string => (bytes === null ? '?' : String(Math.round(bytes / 2 ** 20)));
+
 const describe = (load: LoadResult): string =>
   `${load.reqPerSec} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, errors ${load.errors}, non-2xx ${load.non2xx}`;
 
@@ -115,6 +119,18 @@ async function main(): Promise<Report> {
   log(`  enclave: ${describe(freshLoad)}, ${fresh.enclave.cpuMicrosPerResponse} µs CPU per request`);
   if (fresh.python)
     log(`  python original: ${describe(fresh.python.load)}, ${fresh.python.cpuMicrosPerResponse} µs CPU`);
+
+  log(`memory: RSS at idle, then after ${countLabel(settings.memoryTenants)} new tenants`);
+  const memory = await withServer(startEnclave, async (server) => {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const idle = rssBytes(server.pid);
+    const load = await interactNewTenants(server.baseUrl, settings, settings.memoryTenants);
+    const after = rssBytes(server.pid);
+    return { idle, after, load };
+  });
+  log(
+    `  RSS idle ${mib(memory.idle)} MiB, after ${memory.load.responses} new tenants ${mib(memory.after)} MiB (${memory.load.non2xx} non-2xx)`,
+  );
 
   log(`3/6 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
   const growthTenants = settings.growthPoints.map((messages) => ({
@@ -210,6 +226,7 @@ async function main(): Promise<Report> {
     targets: TARGETS,
     scenarios: {
       echo: summarise(echoLoad),
+      memory: memorySummary(memory, settings.memoryTenants),
       interactFreshTenants: {
         ...summarise(freshLoad, {
           echoReqPerSec,

@@ -60,6 +60,21 @@ export function interactFreshTenants(
   });
 }
 
+/** Exactly `tenants` interact calls, each naming a new tenant (a memory probe rather than a speed run). */
+export function interactNewTenants(baseUrl: string, settings: BenchSettings, tenants: number): Promise<LoadResult> {
+  const nextTenant = tenantIds('mem');
+  return runLoad({
+    title: 'interact-new-tenants',
+    baseUrl,
+    method: 'POST',
+    path: '/agent/interact',
+    body: () => interactBody(nextTenant()),
+    durationSeconds: 0,
+    amount: tenants,
+    connections: settings.connections,
+  });
+}
+
 /** Interact load where every request goes to one tenant, whose legacy history grows by two messages each. */
 export function interactOneTenant(
   baseUrl: string,

@@ -11,6 +11,8 @@ export interface BenchSettings {
   /** Messages in the tenant whose history page is read. */
   historyMessages: number;
   historyPageLimit: number;
+  /** Fresh tenants created in the memory scenario (RSS at idle, then after this many). */
+  memoryTenants: number;
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -32,6 +34,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
     growthPoints: quick ? [0, 1_000, 5_000] : [0, 1_000, 10_000, 100_000],
     historyMessages: quick ? 20_000 : 1_000_000,
     historyPageLimit: 100,
+    memoryTenants: Math.round(positiveNumber(env, 'BENCH_MEMORY_TENANTS', quick ? 5_000 : 100_000)),
   };
 }
 
