@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEGACY_SESSION_ID } from '../../src/core/conversations/session.ts';
 import { createIds } from '../../src/core/ids.ts';
 import { requestFingerprint } from '../../src/core/turns/idempotency.ts';
 import { createStorage, type OpenedStorage } from '../../src/storage/create-storage.ts';
@@ -61,13 +62,24 @@ async function messagesOf(session: string): Promise<Json[]> {
  * turn's user message, and, when `committed`, the turn's reply committed under the claim (the
  * process then died before storing its response). Returns the turn id.
  */
-async function diedDuringTurn(session: string, content: string, key: string, committed: boolean): Promise<string> {
+async function diedDuringTurn(
+  session: string,
+  content: string,
+  key: string,
+  committed: boolean,
+  /** The request as the route sees it; by default `POST /v1/sessions/{session}/messages` with `content`. */
+  route: { url: string; params: unknown; body: unknown } = {
+    url: '/v1/sessions/:id/messages',
+    params: { id: session },
+    body: { content },
+  },
+): Promise<string> {
   const token = ids.next('idk');
   const fingerprint = requestFingerprint({
     method: 'POST',
-    route: '/v1/sessions/:id/messages',
-    params: { id: session },
-    body: { content },
+    route: route.url,
+    params: route.params,
+    body: route.body,
     caller: `key:${keyId}`,
   });
   const claimed = await dead.idempotency.claimIdempotencyKey(tenantId, {
@@ -85,7 +97,8 @@ async function diedDuringTurn(session: string, content: string, key: string, com
   await dead.storage.beginTurn(tenantId, {
     sessionId: session,
     createTenant: false,
-    createSession: null,
+    createSession:
+      session === LEGACY_SESSION_ID ? { id: session, title: 'Legacy interactions', userId: null, metadata: {} } : null,
     message: newMessage('user', [{ type: 'text', text: content }], turnId),
   });
   if (committed) {
@@ -144,6 +157,25 @@ describe('an Idempotency-Key whose holder died', () => {
       ['user', turnId],
       ['assistant', turnId],
     ]);
+  });
+
+  it('after its turn committed, on /agent/interact: a retry gets the original response shape', async () => {
+    const body = { tenant_id: tenantId, message: 'legacy committed then crashed' };
+    await diedDuringTurn(LEGACY_SESSION_ID, body.message, 'crash-legacy', true, {
+      url: '/agent/interact',
+      params: {},
+      body,
+    });
+    const answer = await request(
+      a.baseUrl,
+      'POST',
+      '/agent/interact',
+      { ...auth, 'idempotency-key': 'crash-legacy' },
+      body,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('idempotent-replayed')).toBe('true');
+    expect(answer.json).toEqual({ tenant_id: tenantId, response: 'the reply that committed' });
   });
 
   it('before its turn committed: exactly one of many retries on two replicas runs the turn, and all get its answer', async () => {
