@@ -169,8 +169,7 @@ export function registerIdempotency(
       const result = storedTurnResult(await options.storage.getTurn(tenantId, begun.turnId));
       // The row and the turn commit together and are erased together: a turn gone is an erased one.
       if (!result) throw new AppError('TURN_NOT_FOUND');
-      const body = JSON.parse(JSON.stringify(route.render(tenantId, result)));
-      return replay(request, reply, route, { status: 200, body, turnId: begun.turnId });
+      return replay(request, reply, route, { status: 200, body: route.render(tenantId, result), turnId: begun.turnId });
     }
     const { claim } = begun;
     claims.set(request, claim);
