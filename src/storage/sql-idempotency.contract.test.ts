@@ -135,6 +135,27 @@ for (const dialect of DIALECTS) {
       expect((await replicas[0]?.idempotency.getIdempotencyKey(TENANT, 'k-live', iso(0)))?.owner).toBe('ins_first');
     });
 
+    it("another tenant can neither take over, renew nor commit under a tenant's key", async () => {
+      const [{ storage, idempotency }] = replicas as [(typeof replicas)[0]];
+      await claim('k-mine', 'idk_mine', -1000);
+      const other = 'idem-other';
+      const now = iso(0);
+      const steal = { key: 'k-mine', token: 'idk_thief', owner: 'ins_thief', now, leaseExpiresAt: iso(30_000) };
+      expect(await idempotency.takeOverIdempotencyKey(other, steal)).toBe(false);
+      expect(await idempotency.renewIdempotencyLease(other, 'k-mine', 'idk_mine', iso(30_000))).toBe(false);
+      const turnId = await beginUserTurn(storage, other, 'ses_other', 'hello');
+      await expect(
+        storage.completeTurn(other, 'ses_other', [reply(turnId)], usage('ses_other', turnId), {
+          key: 'k-mine',
+          token: 'idk_mine',
+        }),
+      ).rejects.toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
+      expect(await idempotency.getIdempotencyKey(TENANT, 'k-mine', now)).toMatchObject({
+        status: 'in_progress',
+        owner: 'ins_first',
+      });
+    });
+
     it('a turn commits together with its claim: completed with its turn id, never released or failed afterwards', async () => {
       const [{ storage, idempotency }] = replicas as [(typeof replicas)[0]];
       await claim('k-commit', 'idk_commit', 30_000);
