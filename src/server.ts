@@ -156,8 +156,12 @@ export async function createEnclave(
     store: idempotencyStore,
     ttlMs: config.idempotencyTtlMs,
     waitMs: config.idempotencyWaitMs,
+    leaseMs: config.idempotencyLeaseMs,
+    // Who holds a claim, for operators reading the table: one id per process (replica).
+    owner: ids.next('ins'),
     newToken: () => ids.next('idk'),
     onCleanupError: (error) => log?.warn({ err: error }, 'could not delete expired idempotency keys'),
+    onLeaseError: (error) => log?.warn({ err: error }, 'could not renew an idempotency key lease'),
   });
   const slowModel = options.simulatedWordDelayMs
     ? createSimulatedModel('simulated-1', { wordDelayMs: options.simulatedWordDelayMs })

@@ -101,6 +101,8 @@ export const configSchema = z.object({
   idempotencyTtlMs: positiveInt(86_400_000),
   /** How long a retry waits for the first request with its Idempotency-Key, still running, before 409 IDEMPOTENCY_IN_PROGRESS (ms). */
   idempotencyWaitMs: positiveInt(60_000),
+  /** How long an Idempotency-Key claim lasts without renewal (ms); the holder renews it every third of this, and a retry takes over the key of a holder that died once it ends. */
+  idempotencyLeaseMs: positiveInt(30_000),
   /** How long an enqueued turn waits for the turns before it on its session before 409 SESSION_BUSY (ms). */
   sessionQueueTimeoutMs: positiveInt(120_000),
   /** Fold a session's older turns into a rolling summary written by the tenant's model (docs/architecture.md). */
@@ -187,6 +189,7 @@ export const ENV_KEYS = {
   providerBreakerCooldownMs: 'PROVIDER_BREAKER_COOLDOWN_MS',
   idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS',
   idempotencyWaitMs: 'IDEMPOTENCY_WAIT_MS',
+  idempotencyLeaseMs: 'IDEMPOTENCY_LEASE_MS',
   sessionQueueTimeoutMs: 'SESSION_QUEUE_TIMEOUT_MS',
   contextSummary: 'CONTEXT_SUMMARY',
   contextToolResultMaxChars: 'CONTEXT_TOOL_RESULT_MAX_CHARS',

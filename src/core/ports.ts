@@ -4,6 +4,7 @@ import type { ContentPart, Message, NewMessage } from './conversations/message.t
 import type { NewSession, Session } from './conversations/session.ts';
 import type { Tenant, TenantStatus } from './tenants/tenant.ts';
 import type { TenantConfig, TenantConfigVersion } from './tenants/tenant-config.ts';
+import type { TurnClaim } from './turns/idempotency.ts';
 import type { NewUsageRecord, UsageAggregate, UsageRecord } from './usage/usage-record.ts';
 
 /** One legacy interaction: a user message and the reply that completed its turn. */
@@ -76,12 +77,16 @@ export interface Storage {
   /**
    * Last write of a turn, in one transaction: the assistant and tool messages and the turn's
    * usage record, so usage is charged exactly once and only with the messages it paid for.
+   * With `claim` (the request's Idempotency-Key), the key is marked completed by `usage.turnId` in
+   * the same transaction; when the claim was taken over meanwhile, nothing is written and it throws
+   * IDEMPOTENCY_IN_PROGRESS.
    */
   completeTurn(
     tenantId: string,
     sessionId: string,
     messages: readonly NewMessage[],
     usage: NewUsageRecord,
+    claim?: TurnClaim | null,
   ): Promise<Message[]>;
 
   /**

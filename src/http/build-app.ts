@@ -18,6 +18,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config-schema.ts';
+import { messageText } from '../core/conversations/message.ts';
 import { AppError } from '../core/errors.ts';
 import { createConfigService } from '../core/tenants/config-service.ts';
 import { registerLoadShedding } from '../telemetry/load-shedding.ts';
@@ -46,6 +47,7 @@ import { turnEventRoutes } from './routes/v1/turn-events.ts';
 import { turnStatusRoutes } from './routes/v1/turn-status.ts';
 import { turnRoutes } from './routes/v1/turns.ts';
 import { websocketRoutes } from './routes/v1/websocket.ts';
+import { toTurnJson } from './schemas/turn.ts';
 
 export interface BuildAppOptions {
   config: Pick<Config, 'bodyLimitBytes' | 'messageMaxChars'> &
@@ -150,9 +152,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           url: '/agent/interact',
           named: (request) => (request.body as { tenant_id: string }).tenant_id,
           sse: false,
+          render: (tenantId, result) => ({ tenant_id: tenantId, response: messageText(result.reply.content) }),
         },
-        { method: 'POST', url: '/v1/sessions/:id/messages', named: namedTenant, sse: true },
+        {
+          method: 'POST',
+          url: '/v1/sessions/:id/messages',
+          named: namedTenant,
+          sse: true,
+          render: (_tenantId, result) => toTurnJson(result),
+        },
       ],
+      storage: services.storage,
       onError: (error) => app.log.warn({ err: error }, 'could not settle an idempotency key'),
     });
   }

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TurnResult } from '../core/agents/run-agent.ts';
+import { storedTurnResult } from '../core/agents/stored-turn-result.ts';
 import type { Principal } from '../core/auth/principal.ts';
 import { AppError, isAppError } from '../core/errors.ts';
+import type { Storage } from '../core/ports.ts';
 import {
   IDEMPOTENCY_KEY_PATTERN,
   type Idempotency,
+  type IdempotencyClaim,
   requestFingerprint,
   type StoredResponse,
 } from '../core/turns/idempotency.ts';
@@ -22,6 +25,11 @@ export interface IdempotentRoute {
   named(request: FastifyRequest): string | undefined;
   /** Whether a completed turn may be replayed as SSE to a retry that asks for `text/event-stream`. */
   sse: boolean;
+  /**
+   * The 200 body the route answers for a turn: what a retry gets when the first request's turn
+   * committed but its process died before the response was stored.
+   */
+  render(tenantId: string, result: TurnResult): unknown;
 }
 
 /**
@@ -34,6 +42,9 @@ const STORED_FAILURES: ReadonlySet<string> = new Set(['PROVIDER_REJECTED', 'TURN
 
 /** The claim of each request in flight that holds one, settled (once) by its response. */
 const settlers = new WeakMap<FastifyRequest, (outcome: Settlement) => Promise<void>>();
+
+/** The claim each request in flight holds, which its turn commits under. */
+const claims = new WeakMap<FastifyRequest, IdempotencyClaim>();
 
 type Settlement = { kind: 'store'; failed: boolean; response: StoredResponse } | { kind: 'release' };
 
@@ -115,7 +126,13 @@ function settlementOf(status: number, payload: unknown): Settlement {
  */
 export function registerIdempotency(
   app: FastifyInstance,
-  options: { idempotency: Idempotency; routes: readonly IdempotentRoute[]; onError(error: unknown): void },
+  options: {
+    idempotency: Idempotency;
+    routes: readonly IdempotentRoute[];
+    /** Where a committed turn is read back from, for a retry whose first request died before answering. */
+    storage: Pick<Storage, 'getTurn'>;
+    onError(error: unknown): void;
+  },
 ): void {
   const { idempotency } = options;
   const routes = new Map(options.routes.map((route) => [`${route.method} ${route.url}`, route]));
@@ -148,7 +165,14 @@ export function registerIdempotency(
       reply.raw.removeListener('close', onClose);
     }
     if (begun.kind === 'replay') return replay(request, reply, route, begun.response);
+    if (begun.kind === 'committed') {
+      const result = storedTurnResult(await options.storage.getTurn(tenantId, begun.turnId));
+      // The row and the turn commit together and are erased together: a turn gone is an erased one.
+      if (!result) throw new AppError('TURN_NOT_FOUND');
+      return replay(request, reply, route, { status: 200, body: route.render(tenantId, result), turnId: begun.turnId });
+    }
     const { claim } = begun;
+    claims.set(request, claim);
     settlers.set(request, async (settlement) => {
       if (settlers.get(request) === undefined) return;
       settlers.delete(request);
@@ -184,12 +208,13 @@ export function registerIdempotency(
 export function settlingTurns(services: AppServices, request: FastifyRequest, reply: FastifyReply): AppServices {
   const settle = settlers.get(request);
   if (!settle) return services;
+  const claimed = claimingTurns(services, request);
   return {
     ...services,
     async runTurn(turn) {
       let result: TurnResult;
       try {
-        result = await services.runTurn(turn);
+        result = await claimed.runTurn(turn);
       } catch (error) {
         const clientGone = !reply.raw.writableEnded && (reply.raw.destroyed || request.raw.socket.destroyed);
         await settle(
@@ -207,5 +232,19 @@ export function settlingTurns(services: AppServices, request: FastifyRequest, re
       await settle({ kind: 'store', failed: false, response: { status: 200, body, turnId: body.turn_id } });
       return result;
     },
+  };
+}
+
+/**
+ * The services a turn answered in one response runs with: the same, except that the turn commits
+ * under the request's claim (if it holds one), so its key is marked completed in the turn's own
+ * transaction. A background turn is not: its 202 is the response, stored as soon as it is sent.
+ */
+export function claimingTurns(services: AppServices, request: FastifyRequest): AppServices {
+  const claim = claims.get(request);
+  if (!claim) return services;
+  return {
+    ...services,
+    runTurn: (turn) => services.runTurn({ ...turn, idempotency: { key: claim.key, token: claim.token } }),
   };
 }

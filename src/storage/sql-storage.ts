@@ -10,7 +10,7 @@ import { createSqlAudit } from './sql-audit.ts';
 import { createSqlConfig } from './sql-config.ts';
 import { createSqlContext } from './sql-context.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
-import { createSqlIdempotency } from './sql-idempotency.ts';
+import { commitTurnClaim, createSqlIdempotency } from './sql-idempotency.ts';
 import { createSqlIdentity } from './sql-identity.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
 import { createSqlTenants } from './sql-tenants.ts';
@@ -129,8 +129,10 @@ export function createSqlStorage(
     ...createSqlIdempotency(database),
     ...createSqlContext(database, now),
 
-    async completeTurn(tenantId, sessionId, messages, usage) {
+    async completeTurn(tenantId, sessionId, messages, usage, claim) {
       return database.forTenant(tenantId).transaction(async (client) => {
+        // First: a claim taken over meanwhile stops the turn before anything is written.
+        if (claim) await commitTurnClaim(client, tenantId, claim, usage.turnId);
         const stored = await insertMessages(client, tenantId, sessionId, messages);
         const createdAt = stored[0]?.createdAt ?? now().toISOString();
         await insertUsage(client, tenantId, usage, createdAt);

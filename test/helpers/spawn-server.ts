@@ -28,7 +28,8 @@ export interface SpawnedServer {
 /** Starts the real CLI (`node src/cli/main.ts serve`) as a child process and waits until /readyz answers. */
 export async function spawnServer(
   env: Record<string, string>,
-  options: { port?: number } = {},
+  /** `readyTimeoutMs`: how long to wait for /readyz (default 15 s; a server with real providers first loads tokenizers). */
+  options: { port?: number; readyTimeoutMs?: number } = {},
 ): Promise<SpawnedServer> {
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
@@ -52,7 +53,7 @@ export async function spawnServer(
     output += chunk.toString();
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
     try {

@@ -76,6 +76,8 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       fingerprint: 'f',
       token: 't',
       userId: 'u1',
+      owner: 'ins-test',
+      leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
       createdAt: new Date().toISOString(),
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
     });

@@ -7,6 +7,7 @@ import type { Ids } from '../ids.ts';
 import type { Storage } from '../ports.ts';
 import { assertResponseLanguage, withResponseLanguage } from '../tenants/response-language.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
+import type { TurnClaim } from '../turns/idempotency.ts';
 import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
@@ -89,6 +90,11 @@ export interface TurnRequest {
    * `seq`, and appended to `deps.events`; `stored` resolves once the event is in that log.
    */
   onEvent?: (event: TurnEvent, stored: Promise<void>) => void;
+  /**
+   * The request's Idempotency-Key claim: the turn's commit marks it completed in the same
+   * transaction, or fails with IDEMPOTENCY_IN_PROGRESS (storing nothing) when it was taken over.
+   */
+  idempotency?: TurnClaim | null;
 }
 
 export interface TurnResult {
@@ -293,19 +299,25 @@ async function runTrackedTurn(
     toUsage(undefined),
   );
   const toolCalls = messages.reduce((count, message) => count + (message.toolCalls?.length ?? 0), 0);
-  const stored = await storage.completeTurn(request.tenantId, request.sessionId, messages, {
-    id: ids.next('use'),
-    sessionId: request.sessionId,
-    turnId,
-    keyId: request.actor.keyId,
-    userId: request.actor.userId,
-    model: modelName,
-    configVersion,
-    ...usage,
-    toolCalls,
-    latencyMs,
-    status: 'completed',
-  });
+  const stored = await storage.completeTurn(
+    request.tenantId,
+    request.sessionId,
+    messages,
+    {
+      id: ids.next('use'),
+      sessionId: request.sessionId,
+      turnId,
+      keyId: request.actor.keyId,
+      userId: request.actor.userId,
+      model: modelName,
+      configVersion,
+      ...usage,
+      toolCalls,
+      latencyMs,
+      status: 'completed',
+    },
+    request.idempotency,
+  );
   const reply = stored.findLast((message) => message.final) as Message;
   emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
   await emit?.stored();

@@ -239,4 +239,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'idempotency-leases',
+    // The holder of an in-progress key and its lease (renewed while the turn runs): a key whose
+    // holder died is taken over once its lease ends, instead of staying in progress until it expires.
+    // Rows from before have no lease and are never taken over.
+    sql: `
+      ALTER TABLE idempotency_keys ADD COLUMN owner TEXT;
+      ALTER TABLE idempotency_keys ADD COLUMN lease_expires_at TEXT;
+    `,
+  },
 ];

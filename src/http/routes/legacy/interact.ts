@@ -6,6 +6,7 @@ import { AppError } from '../../../core/errors.ts';
 import { TENANT_ID_PATTERN } from '../../../core/tenants/tenant-id.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
+import { claimingTurns } from '../../idempotency.ts';
 import { problems } from '../../schemas/problem.ts';
 
 const LEGACY_SESSION = { id: LEGACY_SESSION_ID, title: 'Legacy interactions', userId: null, metadata: {} };
@@ -47,7 +48,7 @@ export function legacyInteractRoute(
         const access = await tenantAccess(request, services.tenants, { scope: 'chat', named });
         // Only while auth is disabled does a first interaction create the tenant, as the original did.
         if (!access.tenant && request.principal.kind !== 'open') throw new AppError('TENANT_NOT_FOUND');
-        const turn = await services.runTurn({
+        const turn = await claimingTurns(services, request).runTurn({
           tenantId: access.tenantId,
           sessionId: LEGACY_SESSION_ID,
           text: message,

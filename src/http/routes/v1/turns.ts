@@ -4,7 +4,7 @@ import { SESSION_CONCURRENCY } from '../../../core/turns/session-lock.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { startBackgroundTurn } from '../../background-turn.ts';
-import { settlingTurns } from '../../idempotency.ts';
+import { claimingTurns, settlingTurns } from '../../idempotency.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
 import { messageSchema, toMessageJson, toUsageJson, usageSchema } from '../../schemas/message.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -108,7 +108,7 @@ export function turnRoutes(
           });
         }
         if (!request.headers.accept?.includes('text/event-stream')) {
-          const result = await services.runTurn(turn);
+          const result = await claimingTurns(services, request).runTurn(turn);
           return {
             turn_id: result.turnId,
             user_message: toMessageJson(result.userMessage),
