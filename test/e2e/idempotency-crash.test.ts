@@ -9,7 +9,8 @@ import { createTenantWithKey, request } from '../helpers/request.ts';
 import { type SpawnedServer, spawnServer } from '../helpers/spawn-server.ts';
 
 const ADMIN_KEY = 'admin-key-for-idempotency-crash-0123456789abcdef';
-const MODEL = { model: { provider: 'llm', id: 'gpt-4o-mini' } };
+// Not an OpenAI-family id, so the server loads no tokenizer before it listens (seconds on a busy machine).
+const MODEL = { model: { provider: 'llm', id: 'fake-chat-model' } };
 
 let dir: string;
 let database: E2eDatabase | null;
@@ -36,7 +37,14 @@ async function start(): Promise<SpawnedServer> {
       ENCLAVE_ADMIN_KEY: ADMIN_KEY,
       ENCLAVE_MASTER_KEY: masterKey,
       ENCLAVE_PROVIDERS: JSON.stringify([
-        { id: 'llm', type: 'openai', api: 'chat', baseUrl: `${fake.url}/v1`, apiKeyEnv: 'TEST_OPENAI_KEY' },
+        {
+          id: 'llm',
+          type: 'openai',
+          api: 'chat',
+          baseUrl: `${fake.url}/v1`,
+          apiKeyEnv: 'TEST_OPENAI_KEY',
+          models: ['fake-chat-model'],
+        },
       ]),
       TEST_OPENAI_KEY: 'sk-platform',
       PROVIDER_MAX_RETRIES: '0',
@@ -44,7 +52,6 @@ async function start(): Promise<SpawnedServer> {
       // far longer than that (without leases it would wait all of it, then get 409).
       IDEMPOTENCY_LEASE_MS: '1000',
       IDEMPOTENCY_WAIT_MS: '15000',
-      // With a real provider configured, the server loads the OpenAI tokenizers before it listens.
     },
     { readyTimeoutMs: 90_000 },
   );
