@@ -29,6 +29,7 @@ import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
+import { registerTextGuard } from './plugins/text-guard.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
@@ -140,6 +141,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
     done();
   });
+  // NUL and unpaired surrogates in any parameter, query or body text: 422 before a route sees them.
+  registerTextGuard(app);
   // Exactly-once turns: after validation and authentication, before the turn routes' handlers.
   if (services.idempotency) {
     registerIdempotency(app, {

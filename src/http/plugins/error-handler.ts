@@ -35,7 +35,11 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 }
 
 function toAppError(error: FastifyError | Error): { error: AppError; errors?: Problem['errors'] } {
-  if (isAppError(error)) return { error };
+  if (isAppError(error)) {
+    // Field-level failures found outside zod (the text guard) carry the same `errors` list.
+    const errors = (error.details as { errors?: Problem['errors'] } | undefined)?.errors;
+    return Array.isArray(errors) ? { error, errors } : { error };
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map((issue) => ({
       path: [error.validationContext ?? 'body', ...issue.instancePath.split('/').filter(Boolean)].join('.'),
