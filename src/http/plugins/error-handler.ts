@@ -70,6 +70,8 @@ export function registerErrorHandler(app: FastifyInstance, options: { onRejected
         { code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason },
         error.message,
       );
+    // Errors raised by the earliest hooks come before the hook that sets it.
+    reply.header('x-request-id', request.id);
     if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
     const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers;
     if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);
