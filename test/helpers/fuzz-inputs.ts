@@ -16,6 +16,11 @@ export function percentEncode(text: string): string {
   return out;
 }
 
+/** Cursors that are well-formed base64url but decode to hostile positions. */
+export const hostileCursors = ['a\u0000', '\ud800', '', -1, 2 ** 53, 1e300, 'x'.repeat(129), '__proto__'].map(
+  (position) => Buffer.from(JSON.stringify({ p: position })).toString('base64url'),
+);
+
 const huge = fc.integer({ min: 10_000, max: 300_000 }).map((length) => 'x'.repeat(length));
 
 /** Strings a client can send as JSON text. */

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/core/errors.ts';
-import { body, contentType, extraHeaders, type Framing, framing, percentEncode, text } from '../helpers/fuzz-inputs.ts';
+import {
+  body,
+  contentType,
+  extraHeaders,
+  type Framing,
+  framing,
+  hostileCursors,
+  percentEncode,
+  text,
+} from '../helpers/fuzz-inputs.ts';
 import { rawExchange } from '../helpers/raw-http.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
 import { createTenantWithKey, request } from '../helpers/request.ts';
@@ -114,7 +123,7 @@ const query = (names: readonly string[]) =>
         fc.constantFrom(...names, '__proto__', 'constructor', 'limit[]', 'x'),
         fc.oneof(
           text.filter((value) => value.length < 5000).map(percentEncode),
-          fc.constantFrom('%00', '%ED%A0%80', ''),
+          fc.constantFrom('%00', '%ED%A0%80', '', ...hostileCursors),
         ),
       ),
       { maxLength: 4 },

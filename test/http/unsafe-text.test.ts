@@ -145,6 +145,24 @@ describe('text with NUL or an unpaired surrogate', () => {
     expect(param).toMatchObject({ status: 422, body: { code: 'VALIDATION_FAILED', errors: [{ path: 'params.id' }] } });
   });
 
+  it('refuses a well-formed cursor that decodes to such text with 422 INVALID_CURSOR', async () => {
+    for (const bad of [NUL, LONE]) {
+      const cursor = Buffer.from(JSON.stringify({ p: bad })).toString('base64url');
+      for (const url of [
+        `/v1/sessions?cursor=${cursor}`,
+        `/v1/keys?cursor=${cursor}`,
+        `/v1/usage/records?cursor=${cursor}`,
+      ]) {
+        const answer = await call('GET', url, key);
+        expect(answer, url).toMatchObject({ status: 422, body: { code: 'INVALID_CURSOR' } });
+      }
+      for (const url of [`/v1/admin/tenants?cursor=${cursor}`, `/v1/admin/tenants/texts/audit?cursor=${cursor}`]) {
+        const answer = await call('GET', url, ADMIN);
+        expect(answer, url).toMatchObject({ status: 422, body: { code: 'INVALID_CURSOR' } });
+      }
+    }
+  });
+
   it('stored nothing for the refused requests', async () => {
     const sessions = await call('GET', '/v1/sessions', key);
     expect(sessions.body.data).toHaveLength(1);

@@ -17,6 +17,8 @@ export function decodeSeqCursor(cursor: string): number {
 export function decodeIdCursor(cursor: string): string {
   const position = decode(cursor);
   if (typeof position !== 'string' || position.length === 0 || position.length > 128) throw invalid();
+  // Ids never hold NUL (PostgreSQL would refuse the query with a 500) or unpaired surrogates.
+  if (position.includes('\0') || !position.isWellFormed()) throw invalid();
   return position;
 }
 
