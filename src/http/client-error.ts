@@ -28,6 +28,13 @@ export function answerClientError(log: FastifyBaseLogger, error: NodeJS.ErrnoExc
   // A reset connection has nobody to answer; a second parser error on the same socket is already answered.
   if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
   answered.add(socket);
+  // A pipelined request broke while an earlier answer (an SSE stream, say) is being written: writing
+  // ours would corrupt that one, so the connection is only cut, as node itself does.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
   const { code, detail } = classify(error);
   const problem = toProblem(new AppError(code, detail), randomUUID());
   log.info({ code, reason: error.code, request_id: problem.request_id }, 'client error');

@@ -1,7 +1,8 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RawAnswer, rawExchange } from '../helpers/raw-http.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
-import { createTenantWithKey } from '../helpers/request.ts';
+import { createTenantWithKey, request } from '../helpers/request.ts';
 
 /**
  * Requests that node's HTTP parser refuses before any route runs (broken framing, bad headers,
@@ -13,12 +14,15 @@ const ADMIN = `admin-${'c'.repeat(40)}`;
 let set: ReplicaSet;
 let port: number;
 let key: string;
+let sessionId: string;
 
 beforeAll(async () => {
-  set = await startReplicas({ count: 1, adminKey: ADMIN });
+  // Slow simulated replies, so that a turn's SSE stream is still being written when a test breaks it.
+  set = await startReplicas({ count: 1, adminKey: ADMIN, simulatedWordDelayMs: 20 });
   const baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
   port = Number(new URL(baseUrl).port);
   key = (await createTenantWithKey(baseUrl, ADMIN, 'framing')).key;
+  sessionId = (await request(baseUrl, 'POST', '/v1/sessions', { authorization: `Bearer ${key}` }, {})).json.id;
 });
 afterAll(async () => {
   await set?.close();
@@ -115,5 +119,28 @@ describe('an early answer to a large upload', () => {
     const chunk = `10000\r\n${'a'.repeat(0x10000)}\r\n`;
     const chunks = [post('Transfer-Encoding: chunked\r\n'), ...Array.from({ length: 32 }, () => chunk)];
     expectProblem(await rawExchange(port, chunks), 413, 'PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('a broken request pipelined behind an answer being written', () => {
+  it('cuts the connection without writing into the stream', async () => {
+    const body = JSON.stringify({ content: 'tell me a long story' });
+    const turn = `POST /v1/sessions/${sessionId}/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nAccept: text/event-stream\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const received = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (data: Buffer) => {
+        // Once the stream has started, the same connection sends a request with broken framing.
+        if (text === '') socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+        text += data.toString();
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(text));
+      socket.write(turn);
+    });
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received).toContain('event: turn-start');
+    expect(received).not.toContain('MALFORMED_REQUEST');
+    expect(received.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
   });
 });
