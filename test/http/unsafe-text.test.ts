@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
@@ -34,6 +35,7 @@ async function call(method: Method, url: string, token: string, payload?: unknow
 beforeAll(async () => {
   t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN });
   expect((await call('POST', '/v1/admin/tenants', ADMIN, { id: 'texts', name: 'Texts' })).status).toBe(201);
+  expect((await call('POST', '/v1/admin/tenants', ADMIN, { id: 'jwt-texts' })).status).toBe(201);
   key = (await call('POST', '/v1/admin/tenants/texts/keys', ADMIN, { name: 'app' })).body.key;
   sessionId = (await call('POST', '/v1/sessions', key, {})).body.id;
 });
@@ -160,6 +162,19 @@ describe('text with NUL or an unpaired surrogate', () => {
         const answer = await call('GET', url, ADMIN);
         expect(answer, url).toMatchObject({ status: 422, body: { code: 'INVALID_CURSOR' } });
       }
+    }
+  });
+
+  it('refuses a JWT whose user claim holds such text with 401, before anything is stored', async () => {
+    const secret = 'unsafe-text-jwt-secret-0123456789abcdef';
+    expect((await call('PATCH', '/v1/admin/tenants/jwt-texts/config', ADMIN, { jwt: { secret } })).status).toBe(200);
+    for (const sub of [NUL, LONE]) {
+      const token = await new SignJWT({ tenant_id: 'jwt-texts', sub, scope: 'chat history:read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(secret));
+      const answer = await call('POST', '/v1/sessions', token, {});
+      expect(answer).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     }
   });
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isSafeText } from '../../core/safe-text.ts';
 import { clientMessageSchema } from '../routes/v1/websocket-messages.ts';
-import { findUnsafeText, isSafeText } from './safe-text.ts';
+import { findUnsafeText } from './safe-text.ts';
 
 describe('isSafeText', () => {
   it('refuses NUL and unpaired surrogates, and keeps every other string', () => {

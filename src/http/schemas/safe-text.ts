@@ -1,16 +1,8 @@
 import { z } from 'zod';
+import { isSafeText } from '../../core/safe-text.ts';
 
 /** Why a text was refused; the same words for every field, on every database. */
 export const UNSAFE_TEXT_MESSAGE = 'must not contain a NUL character or an unpaired UTF-16 surrogate';
-
-/**
- * Text every database stores unchanged: PostgreSQL refuses NUL in `text` and `\u0000` in `jsonb`
- * (a 500 if it got that far), SQLite would keep it, and both turn an unpaired surrogate into U+FFFD.
- * Every other character, control characters included, is allowed.
- */
-export function isSafeText(text: string): boolean {
-  return !text.includes('\0') && text.isWellFormed();
-}
 
 /** A request string that passes `isSafeText` (for inputs that reach no HTTP route, like WebSocket messages). */
 export function safeText() {
