@@ -8,6 +8,9 @@ import { toProblem } from './plugins/error-handler.ts';
 /** How long a refused connection may keep sending (its bytes are read and dropped) before it is cut. */
 const LINGER_MS = 2_000;
 
+/** Connections already answered, so that a further parser error on one never writes a second answer. */
+const answered = new WeakSet<Socket>();
+
 /** Node's HTTP parser errors, by the code we answer with; everything else it refuses is MALFORMED_REQUEST. */
 function classify(error: NodeJS.ErrnoException): { code: ErrorCode; detail: string } {
   if (error.code === 'HPE_HEADER_OVERFLOW')
@@ -52,8 +55,6 @@ export function answerClientError(log: FastifyBaseLogger, error: NodeJS.ErrnoExc
   lingerThenClose(socket);
 }
 
-const answered = new WeakSet<Socket>();
-
 function lingerThenClose(socket: Socket): void {
   socket.end();
   socket.resume();
@@ -64,7 +65,7 @@ function lingerThenClose(socket: Socket): void {
 
 /**
  * An `Expect` header other than `100-continue`: 417 EXPECTATION_FAILED as problem+json (node would
- * answer with an empty body). The request body is never read; the connection closes after the answer.
+ * answer with an empty body). The request body is read and dropped unparsed; the connection closes after the answer.
  */
 export function answerExpectation(request: IncomingMessage, response: ServerResponse): void {
   const problem = toProblem(
