@@ -128,6 +128,13 @@ describe('HS256 shared secret', () => {
     await expectReason(verifier.verify(await sign({ tenant_id: 42 }, SECRET), secretTrust), 'missing-tenant');
   });
 
+  it('rejects a user claim with NUL or an unpaired surrogate, which would reach storage', async () => {
+    for (const sub of ['a\u0000b', 'a\ud800b'])
+      await expectReason(verifier.verify(await sign({ sub }, SECRET), secretTrust), 'bad-user');
+    const kept = await verifier.verify(await sign({ sub: 'tab\tuser\u0007' }, SECRET), secretTrust);
+    expect(kept).toMatchObject({ userId: 'tab\tuser\u0007' });
+  });
+
   it('rejects a scopes claim that is neither a string nor an array of strings', async () => {
     await expectReason(verifier.verify(await sign({ scope: 7 }, SECRET), secretTrust), 'bad-scopes');
     await expectReason(verifier.verify(await sign({ scope: ['chat', 1] }, SECRET), secretTrust), 'bad-scopes');

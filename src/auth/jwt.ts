@@ -13,6 +13,7 @@ import {
   type RemoteJWKSet,
 } from 'jose';
 import { isScope, type Scope } from '../core/auth/principal.ts';
+import { isSafeText } from '../core/safe-text.ts';
 
 /** How one tenant's JWTs are trusted. */
 export interface JwtTrust {
@@ -47,6 +48,7 @@ export type JwtFailureReason =
   | 'unknown-key'
   | 'jwks-unavailable'
   | 'missing-tenant'
+  | 'bad-user'
   | 'bad-scopes';
 
 /** A token was rejected. `reason` is short and stable; the message never contains token content. Maps to 401. */
@@ -267,6 +269,10 @@ function mapClaims(payload: JWTPayload, trust: JwtTrust): VerifiedJwt {
     throw new JwtVerificationError('missing-tenant', 'JWT has no tenant claim');
   }
   const user = readClaim(payload, trust.claims?.user ?? DEFAULT_USER_CLAIM);
+  // The user id is stored on sessions, usage and audit entries: the same text rule as any request field.
+  if (typeof user === 'string' && !isSafeText(user)) {
+    throw new JwtVerificationError('bad-user', 'JWT user claim holds a NUL character or an unpaired surrogate');
+  }
   return {
     tenantId: tenant,
     userId: typeof user === 'string' && user !== '' ? user : null,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import type { Tracer } from '@opentelemetry/api';
@@ -25,11 +26,13 @@ import { registerLoadShedding } from '../telemetry/load-shedding.ts';
 import { requestTenantId } from '../telemetry/request-tenant.ts';
 import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
+import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
+import { registerTextGuard } from './plugins/text-guard.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
@@ -103,6 +106,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    // Requests node's HTTP parser refuses (framing, header size, a NUL in a header) answer
+    // problem+json too; Fastify calls this with the instance as `this`.
+    clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket) {
+      answerClientError(this.log, error, socket);
+    },
+    // node answers an HTTP/1.1 request without Host with an empty 400; the hook below answers problem+json.
+    http: { requireHostHeader: false },
     // Errors the router raises before any hook (bad percent-encoding, an over-long path parameter)
     // answer problem+json like everything else.
     frameworkErrors: (error, request, reply) => {
@@ -119,9 +129,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const headersTimeout = config.httpHeadersTimeoutMs ?? 10_000;
   app.server.headersTimeout = requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout;
 
+  // Any Expect but 100-continue: 417 problem+json instead of node's empty answer.
+  app.server.on('checkExpectation', answerExpectation);
+
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, { onRejected: (code) => services.metrics.rejected(code) });
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined)
+      done(new AppError('MALFORMED_REQUEST', 'An HTTP/1.1 request needs a Host header'));
+    else done();
+  });
   // Before every other hook: it marks upgrade requests, so that the socket of any upgrade that gets an
   // HTTP answer instead (refused by a hook, another route) is closed after it, never left open.
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
@@ -142,6 +160,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
     done();
   });
+  // NUL and unpaired surrogates in any parameter, query or body text: 422 before a route sees them.
+  registerTextGuard(app);
   // Exactly-once turns: after validation and authentication, before the turn routes' handlers.
   if (services.idempotency) {
     registerIdempotency(app, {

@@ -13,6 +13,8 @@ describe('cursors', () => {
       expect(() => decodeSeqCursor(bad)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
     }
     expect(() => decodeIdCursor(encodeCursor(5))).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
+    for (const id of ['a\u0000', '\ud800', 'x\udc00y'])
+      expect(() => decodeIdCursor(encodeCursor(id))).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
     fc.assert(
       fc.property(fc.string(), (junk) => {
         try {

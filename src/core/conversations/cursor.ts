@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { isSafeText } from '../safe-text.ts';
 
 /**
  * Opaque pagination cursors. A cursor names the last item a page returned; its encoding is
@@ -17,6 +18,8 @@ export function decodeSeqCursor(cursor: string): number {
 export function decodeIdCursor(cursor: string): string {
   const position = decode(cursor);
   if (typeof position !== 'string' || position.length === 0 || position.length > 128) throw invalid();
+  // Ids never hold NUL (PostgreSQL would refuse the query with a 500) or unpaired surrogates.
+  if (!isSafeText(position)) throw invalid();
   return position;
 }
 

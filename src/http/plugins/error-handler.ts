@@ -35,7 +35,11 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 }
 
 function toAppError(error: FastifyError | Error): { error: AppError; errors?: Problem['errors'] } {
-  if (isAppError(error)) return { error };
+  if (isAppError(error)) {
+    // Field-level failures found outside zod (the text guard) carry the same `errors` list.
+    const errors = (error.details as { errors?: Problem['errors'] } | undefined)?.errors;
+    return Array.isArray(errors) ? { error, errors } : { error };
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map((issue) => ({
       path: [error.validationContext ?? 'body', ...issue.instancePath.split('/').filter(Boolean)].join('.'),
@@ -66,6 +70,8 @@ export function registerErrorHandler(app: FastifyInstance, options: { onRejected
         { code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason },
         error.message,
       );
+    // Errors raised by the earliest hooks come before the hook that sets it.
+    reply.header('x-request-id', request.id);
     if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
     const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers;
     if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);

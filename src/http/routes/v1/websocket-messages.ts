@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { safeText } from '../../schemas/safe-text.ts';
 import { sessionIdSchema } from '../../schemas/session.ts';
 import { turnIdSchema } from './turn-cancel.ts';
 
-const clientRef = z.string().min(1).max(128).optional();
+const clientRef = safeText().min(1).max(128).optional();
 
 /** What a WebSocket client may send, one JSON object per text message. */
 export function clientMessageSchema(options: { messageMaxChars: number }) {
@@ -11,8 +12,9 @@ export function clientMessageSchema(options: { messageMaxChars: number }) {
       .object({
         type: z.literal('turn.start'),
         session_id: sessionIdSchema,
-        content: z.string().min(1).max(options.messageMaxChars),
-        language: z.string().min(1).max(35).optional(),
+        // Tabs, newlines and other control characters stay allowed; NUL and unpaired surrogates do not.
+        content: safeText().min(1).max(options.messageMaxChars),
+        language: safeText().min(1).max(35).optional(),
         background: z.boolean().optional(),
         client_ref: clientRef,
       })
