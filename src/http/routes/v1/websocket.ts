@@ -7,7 +7,7 @@ import type { AppServices } from '../../app-services.ts';
 import { openTurnEvents } from '../../open-turn-events.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
-import { turnEventJson } from '../../sse/turn-event-json.ts';
+import { turnEventJson, turnEventName } from '../../sse/turn-event-json.ts';
 import { type ClientMessage, clientMessageSchema, clientRefOf, describeIssues } from './websocket-messages.ts';
 
 export interface WebSocketOptions extends StreamSettings {
@@ -277,7 +277,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       ...(turn.background ? {} : { signal: turn.abort.signal }),
       onEvent(event) {
         turn.turnId = event.turnId;
-        send({ type: event.type, ...turnEventJson(event), ...ref });
+        send({ type: turnEventName(event, options.legacyErrorEvent), ...turnEventJson(event), ...ref });
       },
     });
     // Shutdown waits for socket turns too: their socket is not a request the server drains.
@@ -285,7 +285,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
     try {
       await run;
     } catch (error) {
-      // After turn-start the failure went out as the turn's own `error` event.
+      // After turn-start the failure went out as the turn's own `turn-error` event.
       if (turn.turnId === null) throw error;
       if (!isAppError(error)) request.log.error({ err: error }, 'websocket turn failed');
     } finally {
@@ -302,7 +302,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       for await (const event of events) {
         // A replay can wait for a slow client: its events stay in the log meanwhile.
         await drained(reader.signal);
-        send({ type: event.type, ...turnEventJson(event), ...ref });
+        send({ type: turnEventName(event, options.legacyErrorEvent), ...turnEventJson(event), ...ref });
       }
     } finally {
       readers.delete(reader);
