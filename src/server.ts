@@ -21,6 +21,7 @@ import { createRedisSessionLock } from './events/redis-session-lock.ts';
 import { createRedisTurnBus } from './events/redis-turn-bus.ts';
 import { createRedisTurnEventLog } from './events/redis-turn-event-log.ts';
 import { buildApp } from './http/build-app.ts';
+import { createConnectionDrain } from './http/connection-drain.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
@@ -248,6 +249,7 @@ export async function createEnclave(
     tracer,
   });
   log = app.log;
+  const connections = createConnectionDrain(app.server);
   const tokenizerError = await tokenizers;
   if (tokenizerError) app.log.warn({ err: tokenizerError }, 'tokenizers did not load: counting with the estimate');
   if (authMode === 'disabled') {
@@ -264,11 +266,16 @@ export async function createEnclave(
     app,
     stopAccepting() {
       accepting = false;
+      connections.start();
     },
     close() {
       closing ??= (async () => {
         accepting = false;
+        connections.start();
         try {
+          // Requests already sent must not be reset by the listener's close: accept and read them
+          // first (a connection that sends nothing is waited for no longer than a request's headers).
+          await connections.settle(Math.min(config.httpHeadersTimeoutMs, config.shutdownTimeoutMs / 2));
           await app.close();
         } finally {
           // Background and WebSocket turns belong to no request: wait for them too, before the

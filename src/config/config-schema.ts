@@ -120,6 +120,11 @@ export const configSchema = z.object({
   streamHeartbeatMs: z.coerce.number().int().min(0).default(15_000),
   /** How long a turn whose client went away runs on, waiting to be resumed, before it is cancelled (ms). */
   streamDisconnectGraceMs: z.coerce.number().int().min(0).default(5_000),
+  /** Compatibility: name a turn's failure event `error` (the old name) instead of `turn-error`, on SSE and the WebSocket. */
+  streamLegacyErrorEvent: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** Most turns and resumes one WebSocket follows at once; a message over it gets `TOO_MANY_SUBSCRIPTIONS`. */
   wsMaxSubscriptions: positiveInt(16),
   /**
@@ -197,6 +202,7 @@ export const ENV_KEYS = {
   streamResumeMaxEvents: 'STREAM_RESUME_MAX_EVENTS',
   streamHeartbeatMs: 'STREAM_HEARTBEAT_MS',
   streamDisconnectGraceMs: 'STREAM_DISCONNECT_GRACE_MS',
+  streamLegacyErrorEvent: 'STREAM_LEGACY_ERROR_EVENT',
   wsMaxSubscriptions: 'WS_MAX_SUBSCRIPTIONS',
   wsMaxBufferedBytes: 'WS_MAX_BUFFERED_BYTES',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

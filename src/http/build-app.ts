@@ -64,6 +64,7 @@ export interface BuildAppOptions {
         | 'overloadMaxEventLoopDelayMs'
         | 'streamHeartbeatMs'
         | 'streamDisconnectGraceMs'
+        | 'streamLegacyErrorEvent'
         | 'wsMaxSubscriptions'
         | 'wsMaxBufferedBytes'
       >
@@ -244,6 +245,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const streams = {
     heartbeatMs: config.streamHeartbeatMs ?? 15_000,
     disconnectGraceMs: config.streamDisconnectGraceMs ?? 5_000,
+    legacyErrorEvent: config.streamLegacyErrorEvent ?? false,
   };
   await app.register(turnRoutes(services, { ...config, ...streams }));
   await app.register(turnCancelRoutes(services));

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { E2E_DIALECTS, type E2eDatabase, e2eDatabase } from '../helpers/e2e-database.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
 import { type SpawnedServer, spawnServer } from '../helpers/spawn-server.ts';
 
 interface Outcome {
@@ -29,50 +29,18 @@ afterEach(async () => {
 });
 
 /**
- * POSTs one interaction on its own connection. `sent` resolves once the whole request has been
- * handed to the kernel, i.e. the connection is established and the request is on the wire.
+ * POSTs one interaction on its own connection. `sent` resolves once the connection is established
+ * and the whole request is in the kernel (see `rawRequest`; node:http's end callback can fire while
+ * the connection is still opening, so it would not prove that the request reached the server).
  */
 function interact(port: number, tenantId: string, message: string): { sent: Promise<void>; done: Promise<Outcome> } {
-  const payload = JSON.stringify({ tenant_id: tenantId, message });
-  let markSent: () => void = () => {};
-  const sent = new Promise<void>((resolve) => {
-    markSent = resolve;
+  const call = rawRequest(port, {
+    method: 'POST',
+    path: '/agent/interact',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant_id: tenantId, message }),
   });
-  const done = new Promise<Outcome>((resolve) => {
-    const outcome = (status: number | null, body: string, error: string | null): Outcome => ({
-      status,
-      body,
-      error,
-      finishedAfterSignal: signalled,
-    });
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/agent/interact',
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        timeout: 15_000,
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve(outcome(res.statusCode ?? null, body, null)));
-        res.on('error', (error) => resolve(outcome(res.statusCode ?? null, body, error.message)));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (error) => {
-      markSent();
-      resolve(outcome(null, '', error.message));
-    });
-    req.end(payload, () => markSent());
-  });
-  return { sent, done };
+  return { sent: call.sent, done: call.done.then((outcome) => ({ ...outcome, finishedAfterSignal: signalled })) };
 }
 
 /** The user messages the server has stored: a turn stores its message before calling the model. */
@@ -83,11 +51,18 @@ async function receivedMessages(): Promise<string[]> {
   );
 }
 
+/** Resolves once the server has stored `count` user messages (the test's timeout bounds the wait). */
 async function untilReceived(count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await receivedMessages()).length < count) {
-    if (Date.now() > deadline) throw new Error(`the server did not receive ${count} requests in time`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+  // Polled: nothing signals a stored row. Each look opens the database, so not in a tight loop.
+  while ((await receivedMessages()).length < count) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Resolves with the first `/readyz` answer that is not 200: the server has handled the signal. */
+async function untilNotReady(port: number): Promise<Response> {
+  for (;;) {
+    const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+    if (readiness.status !== 200) return readiness;
+    await readiness.arrayBuffer();
   }
 }
 
@@ -103,8 +78,9 @@ for (const dialect of E2E_DIALECTS) {
     it('completes every request sent before SIGTERM with 200, fails readiness first, and exits with code 0', async () => {
       const REQUESTS = 240;
       const TENANTS = 6;
-      // The drain delay keeps the listener open while readiness is off, so connections still in the
-      // kernel's accept queue at SIGTERM are served rather than reset.
+      // The drain delay keeps the listener open while readiness is off. Connections still in the
+      // kernel's accept queue when it ends are accepted and served before the listener closes
+      // (Node accepts one per loop turn, so a loaded server leaves many there).
       server = await spawnServer({ ...database?.env, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '2000' });
       const { port } = server;
       const child = server.process;
@@ -117,13 +93,9 @@ for (const dialect of E2E_DIALECTS) {
       const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
       signalled = true;
       child.kill('SIGTERM');
-      // The signal is handled on the server's next loop turn, which a loaded machine may delay: poll
-      // readiness (well inside the 2 s drain delay, while the listener is still open) until it fails.
-      let readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
-      for (let attempt = 0; readiness.status === 200 && attempt < 30; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-        readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
-      }
+      // The signal is handled on the server's next loop turn, which a loaded machine may delay; the
+      // drain delay starts only then, so readiness is seen failing while the listener is still open.
+      const readiness = await untilNotReady(port);
       expect(readiness.status).toBe(503);
       expect(((await readiness.json()) as { code: string }).code).toBe('NOT_READY');
 

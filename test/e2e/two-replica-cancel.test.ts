@@ -48,7 +48,7 @@ describe.skipIf(redisUrl === null)('cancelling a turn across replicas (Redis tur
     expect(accepted.json).toEqual({ turn_id: turnId, status: 'cancelling' });
 
     const last = (await stream.rest()).at(-1) as SseMessage;
-    expect([last.event, last.data.code]).toEqual(['error', 'TURN_CANCELLED']);
+    expect([last.event, last.data.code]).toEqual(['turn-error', 'TURN_CANCELLED']);
 
     // The turn has ended everywhere: neither replica finds it now.
     for (const replica of [a, b]) {

@@ -228,7 +228,8 @@ function allowed(probe: Probe, cred: Credential): Allowed {
   if (!probe.wellFormed) return 'client-error';
   if (probe.area === 'admin') return ['403:ADMIN_REQUIRED'];
   if (probe.area === 'none') return ['404:ROUTE_NOT_FOUND'];
-  if (probe.area === 'tenant' && cred.victimHeader) return ['403:TENANT_MISMATCH'];
+  // The legacy routes too: a Tenant-ID naming another tenant than the body's or path's is refused.
+  if ((probe.area === 'tenant' || probe.area === 'legacy') && cred.victimHeader) return ['403:TENANT_MISMATCH'];
   return probe.expect;
 }
 

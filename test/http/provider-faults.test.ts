@@ -93,7 +93,7 @@ describe('provider faults: retries', () => {
     expect(h.fake.requests.length - before).toBe(2);
     const deltas = turn.events.filter((event) => event.event === 'text-delta').map((event) => event.data.delta);
     expect(deltas.join('')).toBe('Hello from the fake OpenAI chat model.');
-    expect(turn.events.map((event) => event.event)).not.toContain('error');
+    expect(turn.events.map((event) => event.event)).not.toContain('turn-error');
     expect(turn.events.at(-1)?.event).toBe('turn-end');
   });
 
@@ -154,7 +154,7 @@ describe('provider faults: retries', () => {
     expect(h.fake.requests.length - before).toBe(1);
     const deltas = turn.events.filter((event) => event.event === 'text-delta').map((event) => event.data.delta);
     expect(deltas.join('')).toBe('Hello from the');
-    expect(turn.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'PROVIDER_ERROR' } });
+    expect(turn.events.at(-1)).toMatchObject({ event: 'turn-error', data: { code: 'PROVIDER_ERROR' } });
     expect(await stored(h, key, turn.sessionId)).toEqual([
       { role: 'user', status: 'completed', text: 'Cut mid-token' },
       { role: 'assistant', status: 'failed', text: 'Hello from the' },
@@ -166,7 +166,7 @@ describe('provider faults: retries', () => {
     h.fake.script({ fixture: 'openai-chat-text', malformedEvent: 2 });
     const turn = await h.turn(key, 'Bad chunk', { stream: true });
     expect(h.fake.requests.length - before).toBe(1);
-    expect(turn.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'PROVIDER_ERROR' } });
+    expect(turn.events.at(-1)).toMatchObject({ event: 'turn-error', data: { code: 'PROVIDER_ERROR' } });
     expect(await stored(h, key, turn.sessionId)).toEqual([
       { role: 'user', status: 'completed', text: 'Bad chunk' },
       { role: 'assistant', status: 'failed', text: 'Hello' },
@@ -198,7 +198,7 @@ describe('provider faults: circuit breaker', () => {
     expect(refused.body.code).toBe('PROVIDER_UNAVAILABLE');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const streamed = await b().turn(breakerKey, 'While open, streaming', { stream: true });
-    expect(streamed.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'PROVIDER_UNAVAILABLE' } });
+    expect(streamed.events.at(-1)).toMatchObject({ event: 'turn-error', data: { code: 'PROVIDER_UNAVAILABLE' } });
     expect(b().fake.requests.length).toBe(calls);
     expect(await stored(b(), breakerKey, refused.sessionId)).toEqual([
       { role: 'user', status: 'completed', text: 'While open' },

@@ -71,7 +71,7 @@ describe('provider failures', () => {
     expect(turn.status).toBe(200);
     const deltas = turn.events.filter((event) => event.event === 'text-delta').map((event) => event.data.delta);
     expect(deltas.join('')).toBe('Hello from the');
-    expect(turn.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'PROVIDER_ERROR' } });
+    expect(turn.events.at(-1)).toMatchObject({ event: 'turn-error', data: { code: 'PROVIDER_ERROR' } });
     const stored = await storedTurn(openai, turn.sessionId);
     expect(stored.map((message) => [message.role, message.status])).toEqual([
       ['user', 'completed'],
@@ -83,7 +83,7 @@ describe('provider failures', () => {
   it('fails the turn on a malformed stream chunk (Anthropic), keeping what came before', async () => {
     h.fake.script({ fixture: 'anthropic-text', malformedEvent: 4 });
     const turn = await h.turn(anthropic, 'Stream with a bad chunk', { stream: true });
-    expect(turn.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'PROVIDER_ERROR' } });
+    expect(turn.events.at(-1)).toMatchObject({ event: 'turn-error', data: { code: 'PROVIDER_ERROR' } });
     const stored = await storedTurn(anthropic, turn.sessionId);
     expect(stored[1]).toMatchObject({ role: 'assistant', status: 'failed' });
     expect(stored[1]?.content[0]?.text).toBe('Hello');

@@ -44,7 +44,7 @@ describe('provider over HTTP/2 (h2c)', () => {
     h.fake.script({ fixture: 'openai-chat-text', cutAfterEvents: 2 });
     const cut = await h.turn(key, 'Hi again', { stream: true });
     expect(cut.status).toBe(200);
-    expect(cut.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'PROVIDER_ERROR' } });
+    expect(cut.events.at(-1)).toMatchObject({ event: 'turn-error', data: { code: 'PROVIDER_ERROR' } });
     // A reset stream is not a dead connection: the next call still goes over the same one.
     h.fake.script({ fixture: 'openai-chat-text' });
     expect((await h.turn(key, 'Once more')).status).toBe(200);

@@ -75,7 +75,7 @@ describe('POST /v1/turns/{id}/cancel', () => {
 
     const events = await stream.rest();
     const last = events.at(-1) as SseMessage;
-    expect(last.event).toBe('error');
+    expect(last.event).toBe('turn-error');
     expect(last.data).toMatchObject({ turn_id: turnId, code: 'TURN_CANCELLED' });
     expect(events.map((event) => event.event)).not.toContain('turn-end');
     const streamed = events

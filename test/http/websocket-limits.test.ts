@@ -41,7 +41,8 @@ afterAll(async () => {
 });
 
 const newSession = async () => (await call('POST', '/v1/sessions', {})).id as string;
-const isEnd = (message: ServerMessage) => message.type === 'turn-end' || message.type === 'error';
+const isEnd = (message: ServerMessage) =>
+  message.type === 'turn-end' || message.type === 'turn-error' || message.type === 'error';
 const statusOf = async (turnId: string) => (await call('GET', `/v1/turns/${turnId}`)).status;
 
 describe('WebSocket limits', () => {

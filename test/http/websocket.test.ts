@@ -54,8 +54,9 @@ afterAll(async () => {
 const a = () => auth['ws-a'] as Headers;
 const b = () => auth['ws-b'] as Headers;
 const newSession = async (headers: Headers) => (await call('POST', '/v1/sessions', headers, {})).json.id as string;
-// A turn ends with turn-end or its own error event; an error before it started ends it too (and fails the test clearly).
-const isEnd = (message: ServerMessage) => message.type === 'turn-end' || message.type === 'error';
+// A turn ends with turn-end or its own turn-error event; an error before it started ends it too (and fails the test clearly).
+const isEnd = (message: ServerMessage) =>
+  message.type === 'turn-end' || message.type === 'turn-error' || message.type === 'error';
 
 describe('WebSocket /v1/ws', () => {
   it('authenticates the upgrade like HTTP: 401 without a credential, 403 without the chat scope, 426 for plain GET', async () => {
@@ -124,7 +125,7 @@ describe('WebSocket /v1/ws', () => {
     client.send({ type: 'turn.cancel', turn_id: start.turn_id, client_ref: 'c' });
     const rest = await client.until(isEnd);
     expect(rest).toContainEqual({ type: 'cancelling', turn_id: start.turn_id, client_ref: 'c' });
-    expect(rest.at(-1)).toMatchObject({ type: 'error', code: 'TURN_CANCELLED', turn_id: start.turn_id });
+    expect(rest.at(-1)).toMatchObject({ type: 'turn-error', code: 'TURN_CANCELLED', turn_id: start.turn_id });
     await Promise.all([client.close(), other.close()]);
   });
 

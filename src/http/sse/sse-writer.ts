@@ -26,10 +26,12 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
   const socket = response.socket;
   socket?.cork();
   process.nextTick(() => socket?.uncork());
+  // No `connection` header of our own: node:http answers `keep-alive`, or `close` (and closes the
+  // socket after the stream) when the client sent `Connection: close` or the server is draining.
+  // Setting `keep-alive` here would override both and hold the socket open until its idle timeout.
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
     'x-accel-buffering': 'no',
     ...options.headers,
   });

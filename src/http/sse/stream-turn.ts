@@ -5,13 +5,15 @@ import { AppError, isAppError } from '../../core/errors.ts';
 import { cancelWhenUnwatched } from '../../core/turns/cancel-when-unwatched.ts';
 import type { AppServices } from '../app-services.ts';
 import { createSseWriter, type SseWriter } from './sse-writer.ts';
-import { turnEventJson } from './turn-event-json.ts';
+import { turnEventJson, turnEventName } from './turn-event-json.ts';
 
 export interface StreamSettings {
   /** Idle time before a `: ping` comment (0: none). */
   heartbeatMs: number;
   /** How long a turn whose client went away runs on, waiting for the client to resume it. */
   disconnectGraceMs: number;
+  /** Name a turn's failure `error`, as before, instead of `turn-error` (`STREAM_LEGACY_ERROR_EVENT`). */
+  legacyErrorEvent: boolean;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function streamTurn(
       });
       services.metrics.streamOpened();
     }
-    writer.send(event.seq, event.type, turnEventJson(event));
+    writer.send(event.seq, turnEventName(event, settings.legacyErrorEvent), turnEventJson(event));
   };
   try {
     await services.runTurn({ ...turn, signal: abort.signal, onEvent });

@@ -7,6 +7,7 @@ import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { pageQuerySchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
+import { legacyNamedTenant } from './legacy-tenant.ts';
 
 /** `GET /agent/history/{tenant_id}`: the newest `limit` interactions, in arrival order. */
 export function legacyHistoryRoute(services: AppServices): FastifyPluginAsyncZod {
@@ -22,6 +23,14 @@ export function legacyHistoryRoute(services: AppServices): FastifyPluginAsyncZod
         schema: {
           tags: ['legacy'],
           summary: 'Read the tenant interaction history (original API)',
+          headers: z.looseObject({
+            'tenant-id': z
+              .string()
+              .optional()
+              .describe(
+                'Optional; with a credential it must name the tenant of the path (403 `TENANT_MISMATCH`). Ignored while authentication is disabled.',
+              ),
+          }),
           params: z.object({ tenant_id: z.string().regex(TENANT_ID_PATTERN, 'must be a valid tenant id') }),
           querystring: query,
           response: {
@@ -38,7 +47,7 @@ export function legacyHistoryRoute(services: AppServices): FastifyPluginAsyncZod
       async (request) => {
         const access = await tenantAccess(request, services.tenants, {
           scope: 'history:read',
-          named: request.params.tenant_id,
+          named: legacyNamedTenant(request, request.params.tenant_id),
         });
         if (!access.tenant) throw new AppError('TENANT_NOT_FOUND');
         const tenantId = access.tenantId;

@@ -8,6 +8,7 @@ import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { claimingTurns } from '../../idempotency.ts';
 import { problems } from '../../schemas/problem.ts';
+import { legacyNamedTenant } from './legacy-tenant.ts';
 
 const LEGACY_SESSION = { id: LEGACY_SESSION_ID, title: 'Legacy interactions', userId: null, metadata: {} };
 
@@ -26,6 +27,12 @@ export function legacyInteractRoute(
           description:
             'Creates the tenant on first use while authentication is disabled, runs one turn on the tenant legacy session, and returns the reply.',
           headers: z.looseObject({
+            'tenant-id': z
+              .string()
+              .optional()
+              .describe(
+                'Optional; with a credential it must name the same tenant as `tenant_id` (403 `TENANT_MISMATCH`). Ignored while authentication is disabled.',
+              ),
             'idempotency-key': z
               .string()
               .optional()
@@ -45,7 +52,10 @@ export function legacyInteractRoute(
       },
       async (request) => {
         const { tenant_id: named, message } = request.body;
-        const access = await tenantAccess(request, services.tenants, { scope: 'chat', named });
+        const access = await tenantAccess(request, services.tenants, {
+          scope: 'chat',
+          named: legacyNamedTenant(request, named),
+        });
         // Only while auth is disabled does a first interaction create the tenant, as the original did.
         if (!access.tenant && request.principal.kind !== 'open') throw new AppError('TENANT_NOT_FOUND');
         const turn = await claimingTurns(services, request).runTurn({

@@ -7,7 +7,7 @@ import type { AppServices } from '../../app-services.ts';
 import { openTurnEvents } from '../../open-turn-events.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
-import { turnEventJson } from '../../sse/turn-event-json.ts';
+import { turnEventJson, turnEventName } from '../../sse/turn-event-json.ts';
 import { type ClientMessage, clientMessageSchema, clientRefOf, describeIssues } from './websocket-messages.ts';
 
 export interface WebSocketOptions extends StreamSettings {
@@ -20,6 +20,15 @@ export interface WebSocketOptions extends StreamSettings {
 
 /** The close code for a client that does not read what it is sent (docs/api.md#websocket). */
 export const CLOSE_TOO_SLOW = 4008;
+/** The close code once the upgrade's credential no longer authenticates: revoked, expired, its tenant deleted. */
+export const CLOSE_UNAUTHENTICATED = 4001;
+/** The close code once the credential no longer grants the socket's access: the tenant was suspended. */
+export const CLOSE_FORBIDDEN = 4003;
+/** Which failures of the per-message credential check close the socket, and with which code. */
+const CREDENTIAL_CLOSE_CODES: Readonly<Record<string, number>> = {
+  UNAUTHENTICATED: CLOSE_UNAUTHENTICATED,
+  TENANT_SUSPENDED: CLOSE_FORBIDDEN,
+};
 /** How long a socket closed for being too slow may take to read the rest and the close frame. */
 const TOO_SLOW_CLOSE_TIMEOUT_MS = 5_000;
 /** How often a paused resume looks whether the client has read enough. */
@@ -174,11 +183,30 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
     handle(message, ref).catch((error: unknown) => fail(error, ref));
   });
 
-  // Each message re-resolves the tenant from the upgrade request's credential: a suspension or a
-  // config change made while the socket is open applies to its next turn.
+  // Every message, ping included, checks the upgrade request's credential again, with the cache
+  // rules HTTP uses: a key revoked or expired, a JWT expired, a tenant suspended or deleted since the
+  // upgrade closes the socket (4001 or 4003) instead of acting for a credential that is gone. The
+  // tenant's config is read again too, so a change applies to the socket's next turn.
+  const verify = async () => {
+    try {
+      // While auth is disabled a socket opened without a credential has none to check.
+      if (request.principal.kind !== 'open') {
+        request.principal = await services.resolvePrincipal(request.headers.authorization);
+      }
+      return await tenantAccess(request, services.tenants, { scope: 'chat', named: namedTenant(request) });
+    } catch (error) {
+      const closeCode = isAppError(error) ? CREDENTIAL_CLOSE_CODES[error.code] : undefined;
+      if (closeCode !== undefined && isAppError(error) && socket.readyState === socket.OPEN) {
+        request.log.info({ code: error.code, close_code: closeCode }, 'websocket credential no longer valid: closing');
+        // The reason is the code and a short text (a close reason holds at most 123 bytes).
+        socket.close(closeCode, `${error.code}: the socket's credential no longer grants access`);
+      }
+      throw error;
+    }
+  };
   // Every message but ping counts as a request against requests per minute, as it would over HTTP.
   const access = async () => {
-    const current = await tenantAccess(request, services.tenants, { scope: 'chat', named: namedTenant(request) });
+    const current = await verify();
     const principal = request.principal;
     if (principal.kind === 'tenant') {
       await services.admission.countRequest({ tenantId: current.tenantId, keyId: principal.keyId }, current.limits);
@@ -189,6 +217,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
   async function handle(message: ClientMessage, ref: { client_ref?: string }): Promise<void> {
     switch (message.type) {
       case 'ping':
+        await verify();
         send({ type: 'pong', ...ref });
         return;
       case 'turn.cancel': {
@@ -248,7 +277,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       ...(turn.background ? {} : { signal: turn.abort.signal }),
       onEvent(event) {
         turn.turnId = event.turnId;
-        send({ type: event.type, ...turnEventJson(event), ...ref });
+        send({ type: turnEventName(event, options.legacyErrorEvent), ...turnEventJson(event), ...ref });
       },
     });
     // Shutdown waits for socket turns too: their socket is not a request the server drains.
@@ -256,7 +285,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
     try {
       await run;
     } catch (error) {
-      // After turn-start the failure went out as the turn's own `error` event.
+      // After turn-start the failure went out as the turn's own `turn-error` event.
       if (turn.turnId === null) throw error;
       if (!isAppError(error)) request.log.error({ err: error }, 'websocket turn failed');
     } finally {
@@ -273,7 +302,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       for await (const event of events) {
         // A replay can wait for a slow client: its events stay in the log meanwhile.
         await drained(reader.signal);
-        send({ type: event.type, ...turnEventJson(event), ...ref });
+        send({ type: turnEventName(event, options.legacyErrorEvent), ...turnEventJson(event), ...ref });
       }
     } finally {
       readers.delete(reader);
