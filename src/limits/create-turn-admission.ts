@@ -2,6 +2,7 @@ import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import { countRequest } from './count-request.ts';
 import type { CounterStore } from './counter-store.ts';
+import { guardCounterStore } from './guard-counter-store.ts';
 import { isLimitExceededError, type LimitExceededError } from './limit-exceeded-error.ts';
 import { createLimiter } from './limits.ts';
 import type { LimitKind } from './policy.ts';
@@ -29,7 +30,8 @@ function toAppError(error: LimitExceededError, now: number): AppError {
 }
 
 /** The pipeline's admission port over a counter store (memory now; Redis with the production issue). */
-export function createTurnAdmission(store: CounterStore, now: () => number = Date.now): TurnAdmission {
+export function createTurnAdmission(counters: CounterStore, now: () => number = Date.now): TurnAdmission {
+  const store = guardCounterStore(counters);
   const limiter = createLimiter({ store, now });
   const translate = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
