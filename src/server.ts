@@ -127,7 +127,16 @@ export async function createEnclave(
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
     : null;
   const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore();
-  const admission = createTurnAdmission(counters);
+  // Day and month quotas are rebuilt from the usage ledger (the truth) when their counter is
+  // missing: after a Redis restart, or in a new process without Redis.
+  const admission = createTurnAdmission(counters, Date.now, async (scope, days) => {
+    const [total] = await storage.aggregateUsage(scope.tenantId, {
+      ...days,
+      groupBy: [],
+      ...(scope.keyId === null ? {} : { keyId: scope.keyId }),
+    });
+    return total?.totalTokens ?? 0;
+  });
   // Running turns and their cancels: shared by every replica through Redis, else within this process.
   const turnBus = redis
     ? createRedisTurnBus(redis, { log: { warn: (details, message) => log?.warn(details, message) } })

@@ -4,7 +4,7 @@ import { countRequest } from './count-request.ts';
 import type { CounterStore } from './counter-store.ts';
 import { guardCounterStore } from './guard-counter-store.ts';
 import { isLimitExceededError, type LimitExceededError } from './limit-exceeded-error.ts';
-import { createLimiter } from './limits.ts';
+import { createLimiter, type UsageLedger } from './limits.ts';
 import type { LimitKind } from './policy.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
 
@@ -30,9 +30,14 @@ function toAppError(error: LimitExceededError, now: number): AppError {
 }
 
 /** The pipeline's admission port over a counter store (memory now; Redis with the production issue). */
-export function createTurnAdmission(counters: CounterStore, now: () => number = Date.now): TurnAdmission {
+export function createTurnAdmission(
+  counters: CounterStore,
+  now: () => number = Date.now,
+  /** The usage ledger that day and month quotas are rebuilt from (see `LimiterOptions.ledger`). */
+  ledger?: UsageLedger,
+): TurnAdmission {
   const store = guardCounterStore(counters);
-  const limiter = createLimiter({ store, now });
+  const limiter = createLimiter({ store, now, ...(ledger ? { ledger } : {}) });
   const translate = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
