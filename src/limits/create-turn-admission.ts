@@ -2,6 +2,7 @@ import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import { countRequest } from './count-request.ts';
 import type { CounterStore } from './counter-store.ts';
+import { forgetTenantCounters } from './forget-tenant-counters.ts';
 import { guardCounterStore } from './guard-counter-store.ts';
 import { isLimitExceededError, type LimitExceededError } from './limit-exceeded-error.ts';
 import { createLimiter, type UsageLedger } from './limits.ts';
@@ -49,5 +50,6 @@ export function createTurnAdmission(
     admit: (scope, limits) => translate(() => limiter.admitTurn(scope, limits)),
     recordTokens: (scope, tokens) => limiter.recordTokens(scope, tokens),
     countRequest: (scope, limits) => translate(() => countRequest(store, scope, limits, now())),
+    forgetTenant: (tenantId) => forgetTenantCounters(store, tenantId, now()),
   };
 }

@@ -31,6 +31,7 @@ function storeGoneAfterAdmit(): TurnAdmission {
     admit: async () => ({ release: gone }),
     recordTokens: gone,
     countRequest: async () => {},
+    forgetTenant: async () => {},
   };
 }
 
