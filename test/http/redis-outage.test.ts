@@ -94,7 +94,7 @@ describe.skipIf(redis === null)('a Redis outage', () => {
 
     // A session turn needs the session lock, which lives in Redis: a clear 503, not a 500.
     const locked = await inject('POST', `/v1/sessions/${session}/messages`, keys.free as string, { content: 'hi' });
-    expect([locked.status, locked.body.code]).toEqual([503, 'NOT_READY']);
+    expect([locked.status, locked.body.code, locked.headers['retry-after']]).toEqual([503, 'NOT_READY', '5']);
   });
 
   it('after Redis restarts empty: retries run once, and the month quota is rebuilt from the ledger', async () => {
