@@ -35,6 +35,10 @@ export async function privateRedis(): Promise<PrivateRedis | null> {
       { stdio: 'ignore' },
     );
     child = started;
+    // A worker that dies before its afterAll must not leave the server behind.
+    const stop = () => started.kill('SIGKILL');
+    process.once('exit', stop);
+    started.once('exit', () => process.removeListener('exit', stop));
     // Bounded: 200 tries, 25 ms apart.
     for (let attempt = 0; attempt < 200; attempt++) {
       if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
