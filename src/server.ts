@@ -127,8 +127,29 @@ export async function createEnclave(
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
     : null;
+  // Once per outage, not per reconnect attempt (without a listener ioredis prints every failure).
+  let redisDown = false;
+  redis?.on('error', (error: unknown) => {
+    if (redisDown) return;
+    redisDown = true;
+    log?.warn({ err: error }, 'Redis does not answer: limited tenants get 503 LIMITS_UNAVAILABLE until it is back');
+  });
+  redis?.on('ready', () => {
+    if (!redisDown) return;
+    redisDown = false;
+    log?.info({}, 'Redis answers again');
+  });
   const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore();
-  const admission = createTurnAdmission(counters);
+  // Day and month quotas are rebuilt from the usage ledger (the truth) when their counter is
+  // missing: after a Redis restart, or in a new process without Redis.
+  const admission = createTurnAdmission(counters, Date.now, async (scope, days) => {
+    const [total] = await storage.aggregateUsage(scope.tenantId, {
+      ...days,
+      groupBy: [],
+      ...(scope.keyId === null ? {} : { keyId: scope.keyId }),
+    });
+    return total?.totalTokens ?? 0;
+  });
   // Running turns and their cancels: shared by every replica through Redis, else within this process.
   const turnBus = redis
     ? createRedisTurnBus(redis, { log: { warn: (details, message) => log?.warn(details, message) } })

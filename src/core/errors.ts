@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   MODEL_NOT_ALLOWED: { status: 403, title: 'The model is not allowed for this tenant', retryable: false },
   PROVIDER_KEY_MISSING: { status: 422, title: 'No API key for the model provider', retryable: false },
   NOT_READY: { status: 503, title: 'Service is not ready', retryable: true },
+  LIMITS_UNAVAILABLE: { status: 503, title: 'Limits cannot be checked right now', retryable: true },
   OVERLOADED: { status: 503, title: 'The server is overloaded', retryable: true },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;

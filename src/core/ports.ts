@@ -191,10 +191,13 @@ export interface Storage {
     tenantId: string,
     options: { limit: number; beforeId: string | null; from: string; to: string },
   ): Promise<UsageRecord[]>;
-  /** Sums over `[from, to]` (UTC days, inclusive) grouped by day, by model, or both. */
+  /**
+   * Sums over `[from, to]` (UTC days, inclusive) grouped by day, by model, or both; with `keyId`,
+   * only the records charged to that API key of the tenant.
+   */
   aggregateUsage(
     tenantId: string,
-    options: { from: string; to: string; groupBy: readonly ('day' | 'model')[] },
+    options: { from: string; to: string; groupBy: readonly ('day' | 'model')[]; keyId?: string },
   ): Promise<UsageAggregate[]>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;

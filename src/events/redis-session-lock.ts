@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError } from '../core/errors.ts';
 import type { SessionLease, SessionLock } from '../core/turns/session-lock.ts';
 import { sessionBusy } from './memory-session-lock.ts';
+import { redisUnavailable } from './redis-unavailable.ts';
 
 /** Where the lock reports what it cannot do (a pino logger fits). */
 export interface SessionLockLog {
@@ -81,7 +81,7 @@ export function createRedisSessionLock(redis: Redis, options: RedisSessionLockOp
     try {
       return await run();
     } catch (error) {
-      throw new AppError('NOT_READY', 'The session lock (Redis) does not answer', { cause: error });
+      throw redisUnavailable('session lock', error);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { AppError } from '../core/errors.ts';
 import type { CancelHandler, TurnBus } from '../core/turns/turn-bus.ts';
+import { redisUnavailable } from './redis-unavailable.ts';
 
 /** Where the bus reports what it ignores or cannot reach (a pino logger fits). */
 export interface TurnBusLog {
@@ -35,7 +35,7 @@ export function createRedisTurnBus(redis: Redis, options: { prefix?: string; log
     try {
       return await run();
     } catch (error) {
-      throw new AppError('NOT_READY', 'The turn event bus (Redis) does not answer', { cause: error });
+      throw redisUnavailable('turn event bus', error);
     }
   }
 

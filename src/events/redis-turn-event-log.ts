@@ -5,6 +5,7 @@ import { isFinalTurnEvent } from '../core/agents/turn-event.ts';
 import { AppError } from '../core/errors.ts';
 import type { TurnEventLog, TurnEventLogOptions } from '../core/turns/turn-event-log.ts';
 import type { TurnBusLog } from './redis-turn-bus.ts';
+import { redisUnavailable } from './redis-unavailable.ts';
 
 type StreamEntries = [id: string, fields: string[]][];
 type Listener = (event: TurnEvent) => void;
@@ -82,7 +83,7 @@ export function createRedisTurnEventLog(
     try {
       return await run();
     } catch (error) {
-      throw new AppError('NOT_READY', 'The turn event log (Redis) does not answer', { cause: error });
+      throw redisUnavailable('turn event log', error);
     }
   }
 

@@ -57,6 +57,33 @@ for (const store of STORES) {
       expect((await counters.getUntil(key, midnight + 86_400_000, T0)).total).toBe(0);
     });
 
+    it('a missing period counter reads as missing, is not created by addIfPresent, and is seeded once', async () => {
+      const key = `t:a:month:${randomUUID()}`;
+      const end = T0 + 3_600_000;
+      expect(await counters.getUntil(key, end, T0)).toEqual({ total: 0, resetAt: end, exists: false });
+      expect(await counters.addIfPresent(key, 5, end, T0)).toBe(false);
+      expect((await counters.getUntil(key, end, T0)).exists).toBe(false);
+      expect(await counters.setIfAbsent(key, 40, end, T0)).toBe(40);
+      // A second rebuild (another replica) keeps the first one's total.
+      expect(await counters.setIfAbsent(key, 99, end, T0)).toBe(40);
+      expect(await counters.addIfPresent(key, 5, end, T0 + 1)).toBe(true);
+      expect(await counters.getUntil(key, end, T0 + 2)).toEqual({ total: 45, resetAt: end, exists: true });
+    });
+
+    it('remove deletes one window counter, or the concurrency slots of a key', async () => {
+      const key = `t:a:day:${randomUUID()}`;
+      const end = T0 + 3_600_000;
+      await counters.incrementUntil(key, 10, end, T0);
+      await counters.remove(key, end);
+      expect((await counters.getUntil(key, end, T0)).exists).toBe(false);
+      const turns = `t:a:turns:${randomUUID()}`;
+      expect(await counters.acquire(turns, 1, 'holder', 60_000, T0)).toBe(true);
+      expect(await counters.acquire(turns, 1, 'next', 60_000, T0)).toBe(false);
+      await counters.remove(turns, null);
+      expect(await counters.acquire(turns, 1, 'next', 60_000, T0)).toBe(true);
+      await counters.remove(`t:a:day:${randomUUID()}`, end);
+    });
+
     it('keeps tenants apart', async () => {
       const id = randomUUID();
       await counters.increment(`t:one-${id}:rpm`, 3, 60_000, T0);

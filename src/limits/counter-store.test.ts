@@ -49,8 +49,8 @@ describe('memory counter store: windows ending at a given instant', () => {
     const end = T0 + 3_600_000;
     expect(await store.incrementUntil('m', 10, end, T0)).toEqual({ total: 10, resetAt: end });
     expect(await store.incrementUntil('m', 5, end, end - 1)).toEqual({ total: 15, resetAt: end });
-    expect(await store.getUntil('m', end, end - 1)).toEqual({ total: 15, resetAt: end });
-    expect(await store.getUntil('m', end + 1000, end)).toEqual({ total: 0, resetAt: end + 1000 });
+    expect(await store.getUntil('m', end, end - 1)).toEqual({ total: 15, resetAt: end, exists: true });
+    expect(await store.getUntil('m', end + 1000, end)).toEqual({ total: 0, resetAt: end + 1000, exists: false });
     expect(await store.incrementUntil('m', 1, end + 1000, end)).toEqual({ total: 1, resetAt: end + 1000 });
   });
 

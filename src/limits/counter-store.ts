@@ -34,8 +34,27 @@ export interface CounterStore {
     resetAt: number,
     now: number,
   ): Promise<{ total: number; resetAt: number }>;
-  /** Reads a counter of `incrementUntil` without changing it. */
-  getUntil(key: string, resetAt: number, now: number): Promise<{ total: number; resetAt: number }>;
+  /**
+   * Reads a counter of `incrementUntil` without changing it. `exists` is false when there is no
+   * such counter (never written, expired, or lost with a Redis restart): `total` is then 0.
+   */
+  getUntil(key: string, resetAt: number, now: number): Promise<{ total: number; resetAt: number; exists: boolean }>;
+  /**
+   * Adds `amount` to counter `key` of the window ending at `resetAt` only if it exists; a missing
+   * counter stays missing (it is rebuilt from the usage ledger when next read). True when added.
+   */
+  addIfPresent(key: string, amount: number, resetAt: number, now: number): Promise<boolean>;
+  /**
+   * Creates counter `key` (window ending at `resetAt`) with `total` unless it exists, atomically,
+   * and returns the total it holds afterwards: `total`, or the existing one when another caller
+   * created it first.
+   */
+  setIfAbsent(key: string, total: number, resetAt: number, now: number): Promise<number>;
+  /**
+   * Deletes counter `key` of the window ending at `resetAt`, or, with `resetAt` null, the
+   * concurrency slots of `key`. Deleting what does not exist does nothing.
+   */
+  remove(key: string, resetAt: number | null): Promise<void>;
   /**
    * Concurrency slots: acquire returns false when `limit` are held. Each holder expires `ttlMs`
    * after its last acquire, so a crashed holder frees its slot. Acquiring again with a token that
@@ -91,14 +110,15 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}
     return { total: counter.total, resetAt };
   }
 
-  function read(key: string, resetAt: number, now: number): { total: number; resetAt: number } {
+  function read(key: string, resetAt: number, now: number): { total: number; resetAt: number; exists: boolean } {
     const counter = counters.get(key);
-    if (counter === undefined) return { total: 0, resetAt };
+    if (counter === undefined) return { total: 0, resetAt, exists: false };
     if (counter.resetAt <= now) {
       counters.delete(key);
-      return { total: 0, resetAt };
+      return { total: 0, resetAt, exists: false };
     }
-    return { total: counter.resetAt === resetAt ? counter.total : 0, resetAt };
+    const exists = counter.resetAt === resetAt;
+    return { total: exists ? counter.total : 0, resetAt, exists };
   }
 
   function pruneHolders(key: string, holders: Map<string, number>, now: number): number {
@@ -138,7 +158,8 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}
       return add(key, amount, fixedWindowResetAt(windowMs, now), now);
     },
     async get(key, windowMs, now) {
-      return read(key, fixedWindowResetAt(windowMs, now), now);
+      const { total, resetAt } = read(key, fixedWindowResetAt(windowMs, now), now);
+      return { total, resetAt };
     },
     async incrementUntil(key, amount, resetAt, now) {
       assertAmount(amount);
@@ -148,6 +169,31 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions = {}
     async getUntil(key, resetAt, now) {
       assertResetAt(resetAt, now);
       return read(key, resetAt, now);
+    },
+    async addIfPresent(key, amount, resetAt, now) {
+      assertAmount(amount);
+      assertResetAt(resetAt, now);
+      if (!read(key, resetAt, now).exists) return false;
+      add(key, amount, resetAt, now);
+      return true;
+    },
+    async setIfAbsent(key, total, resetAt, now) {
+      assertAmount(total);
+      assertResetAt(resetAt, now);
+      const existing = read(key, resetAt, now);
+      if (existing.exists) return existing.total;
+      counters.set(key, { total, resetAt });
+      return total;
+    },
+    async remove(key, resetAt) {
+      if (resetAt === null) {
+        const holders = slots.get(key);
+        if (holders === undefined) return;
+        holderCount -= holders.size;
+        slots.delete(key);
+      } else if (counters.get(key)?.resetAt === resetAt) {
+        counters.delete(key);
+      }
     },
     async acquire(key, limit, token, ttlMs, now) {
       if (!(ttlMs > 0)) throw new RangeError(`ttlMs must be positive, got ${ttlMs}`);

@@ -2,8 +2,10 @@ import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import { countRequest } from './count-request.ts';
 import type { CounterStore } from './counter-store.ts';
+import { forgetTenantCounters } from './forget-tenant-counters.ts';
+import { guardCounterStore } from './guard-counter-store.ts';
 import { isLimitExceededError, type LimitExceededError } from './limit-exceeded-error.ts';
-import { createLimiter } from './limits.ts';
+import { createLimiter, type UsageLedger } from './limits.ts';
 import type { LimitKind } from './policy.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
 
@@ -29,8 +31,14 @@ function toAppError(error: LimitExceededError, now: number): AppError {
 }
 
 /** The pipeline's admission port over a counter store (memory now; Redis with the production issue). */
-export function createTurnAdmission(store: CounterStore, now: () => number = Date.now): TurnAdmission {
-  const limiter = createLimiter({ store, now });
+export function createTurnAdmission(
+  counters: CounterStore,
+  now: () => number = Date.now,
+  /** The usage ledger that day and month quotas are rebuilt from (see `LimiterOptions.ledger`). */
+  ledger?: UsageLedger,
+): TurnAdmission {
+  const store = guardCounterStore(counters);
+  const limiter = createLimiter({ store, now, ...(ledger ? { ledger } : {}) });
   const translate = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -42,5 +50,6 @@ export function createTurnAdmission(store: CounterStore, now: () => number = Dat
     admit: (scope, limits) => translate(() => limiter.admitTurn(scope, limits)),
     recordTokens: (scope, tokens) => limiter.recordTokens(scope, tokens),
     countRequest: (scope, limits) => translate(() => countRequest(store, scope, limits, now())),
+    forgetTenant: (tenantId) => forgetTenantCounters(store, tenantId, now()),
   };
 }

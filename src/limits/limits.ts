@@ -27,7 +27,18 @@ export interface LimiterOptions {
   turnTtlMs?: number;
   /** The retry hint (`resetAt`, `Retry-After`) when all concurrency slots are held. Default 1 s. */
   concurrencyRetryAfterMs?: number;
+  /**
+   * The usage ledger, the source of truth for day and month quotas: tokens charged to the tenant
+   * (`keyId` null) or to one of its API keys over the UTC days `from` to `to` (inclusive,
+   * `YYYY-MM-DD`). With it, a day or month counter that is missing (a Redis restart, a new
+   * process) is rebuilt from the ledger when a limit first reads it, and charging never creates
+   * one. Without it, a missing counter starts from zero.
+   */
+  ledger?: UsageLedger;
 }
+
+/** Tokens charged to `scope` over the UTC days `from` to `to` (inclusive), from the usage ledger. */
+export type UsageLedger = (scope: LimitScope, days: { from: string; to: string }) => Promise<number>;
 
 export interface TurnAdmission {
   /** Frees the turn's concurrency slots. Idempotent. */
@@ -47,7 +58,10 @@ export interface Limiter {
    * admitted under a limit may end above it; the next turn is then refused.
    */
   admitTurn(scope: LimitScope, settings: { tenant: LimitSettings; key: LimitSettings | null }): Promise<TurnAdmission>;
-  /** Adds `tokens` to the minute, day and month counters of the tenant and, if any, of the key. */
+  /**
+   * Adds `tokens` to the minute, day and month counters of the tenant and, if any, of the key.
+   * With a ledger, day and month counters that do not exist are left missing, to be rebuilt.
+   */
   recordTokens(scope: LimitScope, tokens: number): Promise<void>;
 }
 
@@ -98,7 +112,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
           }
           held.push(levelKeys.turns);
         }
-        tightest = await checkTokens(store, levels, at);
+        tightest = await checkTokens(store, levels, at, (key, level, period) =>
+          readPeriod(key, { tenantId: scope.tenantId, keyId: level === 'key' ? scope.keyId : null }, period, at),
+        );
       } catch (error) {
         await releaseHeld();
         throw error;
@@ -125,17 +141,39 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const keys = keysFor(scope, at);
       const day = utcDay(at).resetAt;
       const month = utcMonth(at).resetAt;
+      // With a ledger, a missing counter stays missing: created with only this turn's tokens it
+      // would forget what the ledger holds (a quota reset by a Redis restart).
+      const addUntil = options.ledger
+        ? (key: string, resetAt: number) => store.addIfPresent(key, tokens, resetAt, at)
+        : (key: string, resetAt: number) => store.incrementUntil(key, tokens, resetAt, at);
       const writes: Promise<unknown>[] = [];
       for (const level of keys.key === null ? [keys.tenant] : [keys.tenant, keys.key]) {
         writes.push(
           store.increment(level.tpm, tokens, MINUTE_MS, at),
-          store.incrementUntil(level.day, tokens, day, at),
-          store.incrementUntil(level.month, tokens, month, at),
+          addUntil(level.day, day),
+          addUntil(level.month, month),
         );
       }
       await Promise.all(writes);
     },
   };
+
+  /**
+   * A day or month counter, rebuilt from the ledger when it is missing. Turns that finish while it
+   * is rebuilt may be counted twice or not at all (their charge and the ledger read race): the
+   * error is bounded by the turns in flight at that instant, and only on a rebuild.
+   */
+  async function readPeriod(
+    key: string,
+    scope: LimitScope,
+    period: { from: string; resetAt: number },
+    at: number,
+  ): Promise<{ total: number; resetAt: number }> {
+    const read = await store.getUntil(key, period.resetAt, at);
+    if (read.exists || !options.ledger) return read;
+    const charged = await options.ledger(scope, { from: period.from, to: utcDay(at).period });
+    return { total: await store.setIfAbsent(key, charged, period.resetAt, at), resetAt: period.resetAt };
+  }
 }
 
 /**
@@ -146,9 +184,15 @@ async function checkTokens(
   store: CounterStore,
   levels: readonly { level: LimitLevel; keys: LevelKeys; limits: LimitSettings }[],
   at: number,
+  readPeriod: (
+    key: string,
+    level: LimitLevel,
+    period: { from: string; resetAt: number },
+  ) => Promise<{ total: number; resetAt: number }>,
 ): Promise<RateLimitInfo | null> {
-  const day = utcDay(at).resetAt;
-  const month = utcMonth(at).resetAt;
+  const today = utcDay(at);
+  const day = { from: today.period, resetAt: today.resetAt };
+  const month = { from: `${utcMonth(at).period}-01`, resetAt: utcMonth(at).resetAt };
   const checks: TokenCheck[] = [];
   for (const { level, keys, limits } of levels) {
     if (limits.tokensPerMinute !== null) {
@@ -160,14 +204,14 @@ async function checkTokens(
       });
     }
     if (limits.tokensPerDay !== null) {
-      checks.push({ kind: 'quota-day', level, limit: limits.tokensPerDay, read: store.getUntil(keys.day, day, at) });
+      checks.push({ kind: 'quota-day', level, limit: limits.tokensPerDay, read: readPeriod(keys.day, level, day) });
     }
     if (limits.tokensPerMonth !== null) {
       checks.push({
         kind: 'quota-month',
         level,
         limit: limits.tokensPerMonth,
-        read: store.getUntil(keys.month, month, at),
+        read: readPeriod(keys.month, level, month),
       });
     }
   }

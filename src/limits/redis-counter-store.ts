@@ -7,6 +7,15 @@ local total = redis.call('INCRBY', KEYS[1], ARGV[1])
 if total == tonumber(ARGV[1]) then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
 return total`;
 
+const ADD_IF_PRESENT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('INCRBY', KEYS[1], ARGV[1])
+return 1`;
+
+const SET_IF_ABSENT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then return tonumber(ARGV[1]) end
+return tonumber(redis.call('GET', KEYS[1]))`;
+
 const ACQUIRE = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local expires = tonumber(ARGV[1]) + tonumber(ARGV[3])
@@ -33,18 +42,33 @@ export function createRedisCounterStore(redis: Redis, options: { prefix?: string
   }
 
   async function getUntil(key: string, resetAt: number, now: number) {
-    if (resetAt <= now) return { total: 0, resetAt };
-    return { total: Number((await redis.get(windowKey(key, resetAt))) ?? 0), resetAt };
+    if (resetAt <= now) return { total: 0, resetAt, exists: false };
+    const value = await redis.get(windowKey(key, resetAt));
+    return { total: Number(value ?? 0), resetAt, exists: value !== null };
   }
 
   return {
     increment: (key, amount, windowMs, now) => incrementUntil(key, amount, fixedWindowResetAt(windowMs, now)),
-    get: (key, windowMs, now) => getUntil(key, fixedWindowResetAt(windowMs, now), now),
+    get: async (key, windowMs, now) => {
+      const { total, resetAt } = await getUntil(key, fixedWindowResetAt(windowMs, now), now);
+      return { total, resetAt };
+    },
     async incrementUntil(key, amount, resetAt, now) {
       if (resetAt <= now) throw new RangeError('resetAt must be after now');
       return incrementUntil(key, amount, resetAt);
     },
     getUntil,
+    async addIfPresent(key, amount, resetAt, now) {
+      if (resetAt <= now) throw new RangeError('resetAt must be after now');
+      return Number(await redis.eval(ADD_IF_PRESENT, 1, windowKey(key, resetAt), amount)) === 1;
+    },
+    async setIfAbsent(key, total, resetAt, now) {
+      if (resetAt <= now) throw new RangeError('resetAt must be after now');
+      return Number(await redis.eval(SET_IF_ABSENT, 1, windowKey(key, resetAt), total, resetAt));
+    },
+    async remove(key, resetAt) {
+      await redis.unlink(resetAt === null ? `${prefix}${key}` : windowKey(key, resetAt));
+    },
     async acquire(key, limit, token, ttlMs, now) {
       return Number(await redis.eval(ACQUIRE, 1, `${prefix}${key}`, now, limit, ttlMs, token)) === 1;
     },

@@ -152,6 +152,19 @@ for (const dialect of DIALECTS) {
       expect(await storage.latestSessionSummary('t', 'ses_a')).toBeNull();
     });
 
+    it('aggregateUsage with keyId sums only that key of that tenant (the quota ledger)', async () => {
+      const turnId = await turn('t', 'ses_a', 'one');
+      const otherTurn = await turn('u', 'ses_a', 'other tenant');
+      const summary = { sessionId: 'ses_a', upToSeq: 2, text: 's', model: 'simulated:simulated-1', tokenCount: 2 };
+      await storage.saveSessionSummary('t', summary, { ...usage('ses_a', turnId), keyId: 'key_A' });
+      await storage.saveSessionSummary('t', { ...summary, upToSeq: 3 }, { ...usage('ses_a', turnId), keyId: 'key_B' });
+      await storage.saveSessionSummary('u', summary, { ...usage('ses_a', otherTurn), keyId: 'key_A' });
+      const days = { from: '2000-01-01', to: '2999-12-31', groupBy: [] } as const;
+      expect(await storage.aggregateUsage('t', { ...days, keyId: 'key_A' })).toMatchObject([{ totalTokens: 15 }]);
+      expect(await storage.aggregateUsage('t', { ...days, keyId: 'key_C' })).toEqual([]);
+      expect(await storage.aggregateUsage('t', days)).toMatchObject([{ totalTokens: 30 }]);
+    });
+
     it('searchMessages: case-insensitive text match, wildcards literal, newest first, bounded, never another tenant', async () => {
       await turn('a', 'ses_a1', 'I like Pineapple pizza');
       await turn('a', 'ses_a2', 'pineapple again, 100% sure');

@@ -73,7 +73,7 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
       return rows.map(toUsageRecord);
     },
 
-    async aggregateUsage(tenantId, { from, to, groupBy }) {
+    async aggregateUsage(tenantId, { from, to, groupBy, keyId }) {
       const byDay = groupBy.includes('day');
       const byModel = groupBy.includes('model');
       const columns = [byDay ? 'day' : 'NULL AS day', byModel ? 'model' : 'NULL AS model'].join(', ');
@@ -82,9 +82,9 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
         // A `summary` record charges tokens but is no turn of its own.
         `SELECT ${columns}, count(*) AS records, sum(CASE WHEN status = 'summary' THEN 0 ELSE 1 END) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
                 sum(total_tokens) AS total_tokens, sum(tool_calls) AS tool_calls
-           FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ?
+           FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ?${keyId === undefined ? '' : ' AND key_id = ?'}
            ${group ? `GROUP BY ${group} ORDER BY ${group}` : ''}`,
-        [tenantId, from, to],
+        keyId === undefined ? [tenantId, from, to] : [tenantId, from, to, keyId],
       );
       return rows
         .filter((row) => Number(row.records) > 0)

@@ -43,7 +43,21 @@ export function observeTurns(run: RunTurn, options: ObserveTurnsOptions): RunTur
     session_id: request.sessionId,
   });
 
+  // The turn is stored and charged: a metric or log line that fails must not answer it as an error.
   const completed = (request: TurnRequest, result: TurnResult, span: Span | null) => {
+    try {
+      observeCompleted(request, result, span);
+    } catch (error) {
+      try {
+        options.log()?.warn({ ...ids(request), turn_id: result.turnId, err: error }, 'could not observe a turn');
+      } catch {
+        // Nothing left to report with; the stored turn still succeeds.
+      }
+    }
+    return result;
+  };
+
+  const observeCompleted = (request: TurnRequest, result: TurnResult, span: Span | null) => {
     metrics.turn(result, 'completed');
     const toolCalls = toolCallsOf(result);
     options.log()?.info(
@@ -68,7 +82,6 @@ export function observeTurns(run: RunTurn, options: ObserveTurnsOptions): RunTur
       });
       span.end();
     }
-    return result;
   };
 
   const failed = (request: TurnRequest, error: unknown, span: Span | null): never => {

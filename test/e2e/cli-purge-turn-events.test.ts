@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { utcMonth } from '../../src/limits/calendar.ts';
+import { keysFor } from '../../src/limits/keys.ts';
+import { createRedisCounterStore } from '../../src/limits/redis-counter-store.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { newMessage } from '../fakes/new-message.ts';
 import { redisForTests } from '../helpers/external-services.ts';
@@ -97,5 +100,22 @@ describe.skipIf(redisUrl === null)('CLI deletions purge turn events kept in Redi
     expect(await redis.keys(`${logKey(tenant, '')}*`)).toEqual([]);
     expect(await exists(`${tenant}-2`, sibling.alice as string)).toBe(true);
     await redis.del(logKey(`${tenant}-2`, sibling.alice as string));
+  });
+
+  it("tenants delete drops the tenant's limit counters (a tenant created again must not inherit them), no other's", async () => {
+    const tenant = `cli-${randomUUID().slice(0, 8)}`;
+    await seed(tenant, []);
+    const counters = createRedisCounterStore(redis);
+    const now = Date.now();
+    const month = utcMonth(now).resetAt;
+    const monthKey = (tenantId: string) => keysFor({ tenantId, keyId: null }, now).tenant.month;
+    await counters.incrementUntil(monthKey(tenant), 500, month, now);
+    await counters.incrementUntil(monthKey(`${tenant}-2`), 500, month, now);
+
+    const deleted = await enclave('tenants', 'delete', tenant, '--yes');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect((await counters.getUntil(monthKey(tenant), month, now)).exists).toBe(false);
+    expect((await counters.getUntil(monthKey(`${tenant}-2`), month, now)).total).toBe(500);
+    await counters.remove(monthKey(`${tenant}-2`), month);
   });
 });

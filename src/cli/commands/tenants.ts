@@ -6,6 +6,7 @@ import { auditCli, withStorage } from '../cli-storage.ts';
 import type { Output } from '../output.ts';
 import type { ParsedArgs } from '../parse-args.ts';
 import { parseLimit } from '../parse-limit.ts';
+import { purgeLimitCounters } from '../purge-limit-counters.ts';
 import { purgeTurnEvents } from '../purge-turn-events.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -40,6 +41,7 @@ export async function tenantsCommand(config: Config, args: ParsedArgs, out: Outp
   await withStorage(config, async ({ admin, storage }) => {
     if (action === 'create') {
       const tenant = await admin.createTenant({ id: tenantId, name: args.options.name ?? tenantId });
+      await purgeLimitCounters(config, out, tenantId);
       await auditCli(storage, { tenantId, action: 'tenant.create', target: tenantId, details: { name: tenant.name } });
       out.line(`Created tenant ${tenant.id}`);
       out.json(tenantJson(tenant));
@@ -49,6 +51,7 @@ export async function tenantsCommand(config: Config, args: ParsedArgs, out: Outp
         throw new AppError('TENANT_NOT_FOUND');
       }
       await purgeTurnEvents(config, out, (events) => events.purgeTenant(tenantId));
+      await purgeLimitCounters(config, out, tenantId);
       // Written after the delete (which removes the tenant's earlier audit entries), so the deletion stays on record.
       await auditCli(storage, { tenantId, action: 'tenant.delete', target: tenantId });
       out.line(`Deleted tenant ${tenantId} and all its data`);

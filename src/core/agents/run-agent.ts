@@ -126,7 +126,10 @@ export async function runAgentTurn(deps: AgentDeps, request: TurnRequest): Promi
   try {
     return await admitTurn(deps, request);
   } finally {
-    await lease.release();
+    // After a committed turn nothing may fail it: a lease that cannot be released expires on its own.
+    await lease
+      .release()
+      .catch((error: unknown) => warnAfterTurn(deps, request, error, 'could not release a session lock'));
   }
 }
 
@@ -139,17 +142,53 @@ async function admitTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnRes
   // Without turn limits there is nothing to admit; tokens are still counted, so a quota set later sees today's use.
   if (!hasTurnLimits(request.limits)) {
     const result = await runAdmittedTurn(deps, request);
-    await admission.recordTokens(scope, result.usage.totalTokens);
+    await chargeTokens(deps, request, scope, result);
     return result;
   }
   const slot = await admission.admit(scope, request.limits);
   try {
     const result = await runAdmittedTurn(deps, request);
-    await admission.recordTokens(scope, result.usage.totalTokens);
+    await chargeTokens(deps, request, scope, result);
     return result;
   } finally {
-    await slot.release();
+    // A slot that cannot be released (the counter store is away) expires with its TTL.
+    await slot
+      .release()
+      .catch((error: unknown) => warnAfterTurn(deps, request, error, 'could not release a turn slot'));
   }
+}
+
+/**
+ * Charges a committed turn's tokens to the limit counters, best effort: the turn and its usage
+ * record are stored, so a counter that cannot be reached must not turn it into an error (its
+ * retry would run and charge it again). The usage ledger stays the truth; the day and month
+ * counters are rebuilt from it when they are missing.
+ */
+async function chargeTokens(
+  deps: AgentDeps,
+  request: TurnRequest,
+  scope: { tenantId: string; keyId: string | null },
+  result: TurnResult,
+): Promise<void> {
+  try {
+    await deps.admission?.recordTokens(scope, result.usage.totalTokens);
+  } catch (error) {
+    warnAfterTurn(deps, request, error, 'could not charge a stored turn to token limits', result.turnId);
+  }
+}
+
+/** Ids only: a post-commit side effect failed and the committed turn goes on as a success. */
+function warnAfterTurn(deps: AgentDeps, request: TurnRequest, error: unknown, message: string, turnId?: string): void {
+  deps.log?.warn(
+    {
+      err: error,
+      tenant_id: request.tenantId,
+      session_id: request.sessionId,
+      request_id: request.requestId,
+      ...(turnId ? { turn_id: turnId } : {}),
+    },
+    message,
+  );
 }
 
 function hasTurnLimits(limits: AdmissionLimits): boolean {
@@ -319,8 +358,13 @@ async function runTrackedTurn(
     request.idempotency,
   );
   const reply = stored.findLast((message) => message.final) as Message;
-  emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
-  await emit?.stored();
+  // Committed: a writer that fails on the last event must not turn the stored turn into an error.
+  try {
+    emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
+    await emit?.stored();
+  } catch (error) {
+    warnAfterTurn(deps, request, error, 'could not deliver the turn-end event', turnId);
+  }
   return { turnId, userMessage, messages: stored, reply, usage, latencyMs };
 }
 

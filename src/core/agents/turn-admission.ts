@@ -23,4 +23,10 @@ export interface TurnAdmission {
   recordTokens(scope: AdmissionScope, tokens: number): Promise<void>;
   /** Counts one request against requests per minute (RATE_LIMITED past it). */
   countRequest(scope: AdmissionScope, limits: AdmissionLimits): Promise<void>;
+  /**
+   * Deletes the tenant's limit counters, after the tenant is deleted or created: a tenant created
+   * again with the same id must not inherit the old one's use. Admin only; the caller decides what a
+   * failure means (the counters then expire with their windows).
+   */
+  forgetTenant(tenantId: string): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
@@ -27,6 +28,13 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
     return tenant;
   }
 
+  /** Best effort: the tenant is created or deleted either way; a failure is logged (ids only). */
+  async function forgetLimitCounters(request: FastifyRequest, tenantId: string): Promise<void> {
+    await services.admission.forgetTenant(tenantId).catch((error: unknown) => {
+      request.log.warn({ err: error, tenant_id: tenantId }, 'could not delete the tenant limit counters');
+    });
+  }
+
   return async (app) => {
     app.post(
       '/v1/admin/tenants',
@@ -50,6 +58,9 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
         // Validate first: a bad config must not leave a half-created tenant behind.
         if (config) configs.validate(config);
         await admin.createTenant({ id, name: name ?? id });
+        // After the create succeeded (a 409 must not reset a live tenant's use): counters a deleted
+        // tenant with this id left behind (its purge failed, or the CLI deleted it) go now.
+        await forgetLimitCounters(request, id);
         if (config) await configs.update(id, config, { actor, operator: true });
         await audit(id, actor, 'tenant.create', request.id, { name: name ?? id });
         const created = await storage.getTenant(id);
@@ -156,6 +167,7 @@ export function adminTenantRoutes(services: AppServices, configs: ConfigService)
         const tenantId = request.params.tenant_id;
         if (!(await admin.deleteTenant(tenantId))) throw new AppError('TENANT_NOT_FOUND');
         await services.turnEvents.purgeTenant(tenantId);
+        await forgetLimitCounters(request, tenantId);
         services.tenants.invalidate(tenantId);
         services.credentialsChanged.tenant(tenantId);
         // Recorded at platform level: the tenant's own audit rows are gone with it.
