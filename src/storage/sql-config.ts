@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors.ts';
 import type { Storage } from '../core/ports.ts';
 import { DEFAULT_TENANT_CONFIG, type TenantConfig, type TenantConfigVersion } from '../core/tenants/tenant-config.ts';
+import { nextVersion } from './next-version.ts';
 import { toTenant } from './rows.ts';
 import type { SqlDatabase, SqlRow } from './sql-database.ts';
 
@@ -58,12 +59,15 @@ export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigM
     async appendTenantConfig(tenantId, config, createdBy) {
       return database.forTenant(tenantId).transaction(async (client) => {
         const createdAt = now().toISOString();
-        const row = await client.get<{ version: number }>(
-          'UPDATE tenants SET config_version = (SELECT coalesce(max(version), 0) + 1 FROM tenant_configs WHERE tenant_id = ?), updated_at = ? WHERE id = ? RETURNING config_version AS version',
-          [tenantId, createdAt, tenantId],
-        );
-        if (!row) throw new AppError('TENANT_NOT_FOUND');
-        const version = Number(row.version);
+        // `tenants.config_version` is the counter: never max(version) + 1 (see nextVersion).
+        const version = await nextVersion(client, {
+          table: 'tenants',
+          column: 'config_version',
+          where: 'id = ?',
+          params: [tenantId],
+          alsoSet: { updated_at: createdAt },
+        });
+        if (version === null) throw new AppError('TENANT_NOT_FOUND');
         await client.run(
           'INSERT INTO tenant_configs (tenant_id, version, config, created_by, created_at) VALUES (?, ?, ?, ?, ?)',
           [tenantId, version, JSON.stringify(config), createdBy, createdAt],
