@@ -27,7 +27,13 @@ const jwt = (claims: Record<string, unknown>, secret = PLATFORM_SECRET, expiresI
     .sign(new TextEncoder().encode(secret));
 
 beforeAll(async () => {
-  t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, ENCLAVE_JWT_SECRET: PLATFORM_SECRET });
+  t = await createTestApp({
+    ENCLAVE_AUTH: 'required',
+    ENCLAVE_ADMIN_KEY: ADMIN,
+    ENCLAVE_JWT_SECRET: PLATFORM_SECRET,
+    // A tenant's own signing secret is kept in the encrypted secrets store, which needs a master key.
+    ENCLAVE_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
+  });
   for (const id of ['tenant-a', 'tenant-b']) {
     expect((await call('POST', '/v1/admin/tenants', bearer(ADMIN), { id })).status).toBe(201);
   }
@@ -225,6 +231,7 @@ describe('JWT', () => {
     const platform = await jwt({ tenant_id: 'tenant-b', scope: 'history:read' });
     expect((await call('GET', '/v1/sessions', bearer(platform))).status).toBe(401);
     const config = await call('GET', '/v1/admin/tenants/tenant-b/config', bearer(ADMIN));
-    expect(config.body.config.jwt.secret).toBe('***');
+    expect(config.body.config.jwt).toEqual({ secretName: 'jwt.secret' });
+    expect(JSON.stringify(config.body)).not.toContain(secretB);
   });
 });

@@ -297,13 +297,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
-    name: 'admin-keys-owner-only',
+    name: 'admin-keys-owner-only-and-jwt-secret-scan',
     // admin_keys has no tenant and no RLS: a role that could write it could mint an admin key. The
     // runtime role keeps only what the server needs, a lookup by hash (and a list without hashes,
     // for `enclave admin-key list`), through SECURITY DEFINER functions; creating and revoking
     // admin keys runs as the owner (`enclave admin-key create|revoke` with DATABASE_MIGRATION_URL).
     // Every privilege the owner granted on the table (the runtime role's, from `enclave db init`'s
-    // default privileges) is revoked; `enclave db init` no longer grants it.
+    // default privileges) is revoked; `enclave db init` no longer grants it. Also the one
+    // cross-tenant read the move of inline JWT secrets into the secrets store needs (tenant ids only).
     sql: `
       DO $do$
       DECLARE
@@ -314,6 +315,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
             RETURNS TABLE (id text, name text, revoked_at text, created_at text)
             LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
               SELECT k.id, k.name, k.revoked_at, k.created_at FROM admin_keys k WHERE k.hash = p_hash
+            $body$;
+          CREATE FUNCTION enclave_tenants_with_inline_jwt_secrets() RETURNS TABLE (tenant_id text)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT DISTINCT c.tenant_id FROM tenant_configs c WHERE c.config::jsonb -> 'jwt' -> 'secret' IS NOT NULL
             $body$;
           CREATE FUNCTION enclave_list_admin_keys()
             RETURNS TABLE (id text, name text, revoked_at text, created_at text)
