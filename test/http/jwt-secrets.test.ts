@@ -101,6 +101,13 @@ describe('per-tenant JWT signing secrets (issue #15, defect 6)', () => {
         code: 'SECRETS_NOT_CONFIGURED',
       });
       expect((await storedAndExported(t, 'acme')).configs).not.toContain(SECRET);
+      // Refused before the tenant is created, so no half-created tenant is left behind.
+      const created = await call(t, 'POST', '/v1/admin/tenants', ADMIN, {
+        id: 'half',
+        config: { jwt: { secret: SECRET } },
+      });
+      expect(created.status).toBe(503);
+      expect((await call(t, 'GET', '/v1/admin/tenants/half', ADMIN)).status).toBe(404);
     } finally {
       await t.dispose();
     }

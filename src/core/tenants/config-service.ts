@@ -27,7 +27,7 @@ export function createConfigService({
    * The encrypted secrets store, where a JWT signing secret given inline is kept (the config keeps
    * its name). Without it, or without a master key, a new inline secret is refused.
    */
-  secrets?: Pick<SecretService, 'put'>;
+  secrets?: Pick<SecretService, 'put' | 'configured'>;
   /**
    * Throws MODEL_NOT_ALLOWED or PROVIDER_KEY_MISSING when the config's model is not one this
    * tenant may use (platform providers, their model lists, the tenant's allowedModels).
@@ -94,6 +94,8 @@ export function createConfigService({
     validate: (patch: Record<string, unknown>) => {
       const config = validateConfig({ ...DEFAULT_TENANT_CONFIG, ...patch });
       checkModel?.(config);
+      // Refused before the tenant exists, not after: an inline JWT secret needs the secrets store.
+      if (config.jwt?.secret !== undefined && !secrets?.configured) throw new AppError('SECRETS_NOT_CONFIGURED');
       return config;
     },
 
