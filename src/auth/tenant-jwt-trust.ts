@@ -1,3 +1,4 @@
+import { isAppError } from '../core/errors.ts';
 import type { TenantConfigVersion } from '../core/tenants/tenant-config.ts';
 import type { JwtTrust } from './jwt.ts';
 
@@ -5,8 +6,8 @@ import type { JwtTrust } from './jwt.ts';
  * A tenant's own JWT trust, with its signing secret read from the encrypted secrets store (the
  * config names it). A revealed trust is reused for `ttlMs` (default 2 s) while the tenant's config
  * version stays the same, so a token does not cost a secret lookup each time; a rotated secret
- * takes effect within that time. A trust whose secret cannot be read (deleted, or no master key)
- * is `'unusable'`: that tenant's tokens are refused, never verified with another trust.
+ * takes effect within that time. A trust whose secret is missing (deleted, or no master key to
+ * open it) is `'unusable'`: that tenant's tokens are refused, never verified with another trust.
  */
 export function createTenantJwtTrust(options: {
   config(tenantId: string): Promise<TenantConfigVersion>;
@@ -22,9 +23,11 @@ export function createTenantJwtTrust(options: {
   async function reveal(tenantId: string, name: string): Promise<string | null> {
     try {
       return await options.reveal(tenantId, name);
-    } catch {
-      // No master key, or a ciphertext that does not open: fail closed for this tenant's tokens.
-      return null;
+    } catch (error) {
+      // No master key: fail closed for this tenant's tokens. Anything else (the database, a
+      // ciphertext that does not open) is a server fault: it propagates and is not cached.
+      if (isAppError(error) && error.code === 'SECRETS_NOT_CONFIGURED') return null;
+      throw error;
     }
   }
 
