@@ -4,11 +4,13 @@ import { generateApiKey, hashApiKey } from './auth/api-key.ts';
 import { createJwtVerifier, type JwtTrust } from './auth/jwt.ts';
 import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
+import { createTenantJwtTrust } from './auth/tenant-jwt-trust.ts';
 import { authModeOf, type Config } from './config/config-schema.ts';
 import { runAgentTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
 import { createIds } from './core/ids.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
+import { moveJwtSecrets } from './core/tenants/move-jwt-secrets.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
 import { createTenantDirectory } from './core/tenants/tenant-directory.ts';
 import { createBackgroundTurns } from './core/turns/background-turns.ts';
@@ -89,6 +91,10 @@ export async function createEnclave(
     storage,
     masterKey: config.masterKey ? Buffer.from(config.masterKey, 'base64') : null,
   });
+  // Inline JWT signing secrets (configs written before secrets had names) move into the encrypted
+  // store now that a master key can seal them; without one they keep working as they are.
+  const movedJwtSecrets = config.masterKey ? await moveJwtSecrets({ storage, admin, secrets }) : null;
+  const inlineJwtSecrets = config.masterKey ? 0 : (await admin.listTenantsWithInlineJwtSecrets(1_000)).length;
   const models = createProviderRegistry({
     providers: config.providers ?? [],
     timeoutMs: config.providerTimeoutMs,
@@ -216,7 +222,11 @@ export async function createEnclave(
   const resolver = createPrincipalResolver({
     credentials,
     jwt: createJwtVerifier(),
-    tenantTrust: async (tenantId) => (await tenants.get(tenantId)).config.config.jwt,
+    tenantTrust: createTenantJwtTrust({
+      config: async (tenantId) => (await tenants.get(tenantId)).config,
+      reveal: (tenantId, name) => secrets.reveal(tenantId, name),
+      now: Date.now,
+    }),
     platformTrust,
     adminKeyHash: config.adminKey ? hashApiKey(config.adminKey) : null,
     onKeyUsed: createKeyUsageRecorder({
@@ -277,6 +287,15 @@ export async function createEnclave(
     app.log.warn(
       { host: config.host },
       'authentication is disabled (loopback development default): any caller can act as any tenant. Set ENCLAVE_AUTH=required to require credentials.',
+    );
+  }
+  if (movedJwtSecrets && movedJwtSecrets.versions > 0) {
+    app.log.info(movedJwtSecrets, 'moved inline JWT signing secrets into the encrypted secrets store');
+  }
+  if (inlineJwtSecrets > 0) {
+    app.log.warn(
+      { tenants: inlineJwtSecrets },
+      'tenant configs hold JWT signing secrets in plaintext: set ENCLAVE_MASTER_KEY and restart to move them into the encrypted secrets store',
     );
   }
   if (migration && migration.applied.length > 0) {

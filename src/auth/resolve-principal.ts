@@ -7,8 +7,12 @@ import { DEFAULT_TENANT_CLAIM, type JwtTrust, JwtVerificationError, type JwtVeri
 export interface PrincipalResolverOptions {
   credentials: CredentialLookup;
   jwt: JwtVerifier;
-  /** The JWT trust a tenant configured for itself, or null. */
-  tenantTrust(tenantId: string): Promise<JwtTrust | null>;
+  /**
+   * The JWT trust a tenant configured for itself, or null. `'unusable'`: the tenant has a trust
+   * that cannot be used now (its signing secret cannot be read); its tokens are refused, never
+   * checked against the platform trust instead.
+   */
+  tenantTrust(tenantId: string): Promise<JwtTrust | 'unusable' | null>;
   /** Platform-wide JWT trust (the SaaS backend signs for any tenant), or null. */
   platformTrust: JwtTrust | null;
   /** SHA-256 of `ENCLAVE_ADMIN_KEY`, or null. */
@@ -92,6 +96,7 @@ export function createPrincipalResolver(options: PrincipalResolverOptions) {
     const named = options.jwt.peekTenant(token, claim);
     if (!named) throw unauthenticated('jwt-without-tenant');
     const trust = (await options.tenantTrust(named)) ?? options.platformTrust;
+    if (trust === 'unusable') throw unauthenticated('jwt-trust-unusable');
     if (!trust) throw unauthenticated('no-jwt-trust');
     try {
       const verified = await options.jwt.verify(token, trust);

@@ -176,6 +176,17 @@ export interface Storage {
     options: { limit: number; beforeVersion: number | null },
   ): Promise<TenantConfigVersion[]>;
   getTenantConfigVersion(tenantId: string, version: number): Promise<TenantConfigVersion | null>;
+  /**
+   * The JWT signing secret of the newest config version that still holds one inline (written
+   * before secrets moved to the secrets store), with that version; null when none does.
+   */
+  newestInlineJwtSecret(tenantId: string): Promise<{ version: number; secret: string } | null>;
+  /**
+   * Rewrites every config version that holds an inline JWT signing secret to name `secretName`
+   * instead (a security migration, the one rewrite of config history: the trust stays the same).
+   * Returns how many versions changed.
+   */
+  replaceInlineJwtSecrets(tenantId: string, secretName: string): Promise<number>;
 
   createApiKey(tenantId: string, key: NewApiKey): Promise<ApiKeyRecord>;
   /** Keys ordered by id; `afterId` is exclusive. Revoked keys are included (with `revokedAt`). */
@@ -241,6 +252,9 @@ export interface AdminStorage {
   listTenants(options: { limit: number; afterId: string | null }): Promise<Tenant[]>;
   /** Deletes the tenant and every row it owns, its data key included. Returns false when it did not exist. */
   deleteTenant(tenantId: string): Promise<boolean>;
+
+  /** Tenants with a config version that still holds an inline JWT signing secret, by id (at most `limit`). */
+  listTenantsWithInlineJwtSecrets(limit: number): Promise<string[]>;
 
   createAdminKey(key: { id: string; name: string; hash: string }): Promise<AdminKeyRecord>;
   listAdminKeys(): Promise<AdminKeyRecord[]>;

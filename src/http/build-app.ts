@@ -262,6 +262,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const configs = createConfigService({
     storage: services.storage,
     tenants: services.tenants,
+    secrets: services.secrets,
     ...(services.checkModel ? { checkModel: services.checkModel } : {}),
   });
   await app.register(adminTenantRoutes(services, configs));

@@ -5,6 +5,7 @@ import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
 import { openPostgres } from './postgres/open-postgres.ts';
 import { assertRuntimeRole, DatabaseSetupError, redactUrl } from './postgres/roles.ts';
 import type { SqlDatabase } from './sql-database.ts';
+import type { AsOwner } from './sql-identity.ts';
 import { createSqlStorage } from './sql-storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite/migrations.ts';
 import { openSqlite } from './sqlite/open-sqlite.ts';
@@ -89,6 +90,28 @@ async function assertSchemaCurrent(database: SqlDatabase, migrations: readonly M
 }
 
 /**
+ * PostgreSQL: runs one piece of platform work (creating or revoking an admin key) on a short-lived
+ * connection as the owner role, since the runtime role may not write `admin_keys`. Without
+ * `DATABASE_MIGRATION_URL` (the replicas' usual setup) it refuses with the fix.
+ */
+function ownerConnection(options: DatabaseOptions): AsOwner {
+  return async (work) => {
+    if (!options.databaseMigrationUrl) {
+      throw new DatabaseSetupError(
+        'admin keys are created and revoked as the owner role on PostgreSQL: set DATABASE_MIGRATION_URL to the owner ' +
+          '(as for `enclave migrate`) for this command.',
+      );
+    }
+    const owner = openDatabase({ ...options, databasePoolMax: 1 }, options.databaseMigrationUrl);
+    try {
+      return await owner.transaction(work);
+    } finally {
+      await owner.close();
+    }
+  };
+}
+
+/**
  * Opens the database named by the URL, migrates it when asked, and returns both ports. On
  * PostgreSQL it refuses a runtime role that row-level security would not bind.
  */
@@ -104,7 +127,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
       if (options.migrate && !options.databaseMigrationUrl) await assertSchemaCurrent(database, POSTGRES_MIGRATIONS);
     }
     const sqliteMigration = options.migrate && !postgres ? await migrate(database, SQLITE_MIGRATIONS) : null;
-    const storage = createSqlStorage(database);
+    const storage = createSqlStorage(database, postgres ? { asOwner: ownerConnection(options) } : {});
     return {
       storage,
       admin: storage,

@@ -2,7 +2,7 @@ import type { AdminKeyRecord, ApiKeyRecord } from '../core/auth/api-key-record.t
 import type { Scope } from '../core/auth/principal.ts';
 import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
 import type { LimitSettings } from '../core/tenants/tenant-config.ts';
-import type { SqlDatabase, SqlRow } from './sql-database.ts';
+import type { SqlClient, SqlDatabase, SqlRow } from './sql-database.ts';
 
 const KEY_COLUMNS = 'tenant_id, id, name, prefix, scopes, limits, expires_at, last_used_at, revoked_at, created_at';
 
@@ -36,8 +36,17 @@ type IdentityMethods = Pick<Storage, 'createApiKey' | 'listApiKeys' | 'getApiKey
   Pick<AdminStorage, 'createAdminKey' | 'listAdminKeys' | 'revokeAdminKey'> &
   CredentialLookup;
 
+/**
+ * Where admin keys are written. On SQLite, the database itself. On PostgreSQL `admin_keys` is
+ * owner-only (migration 9): `asOwner` runs the work on a connection as the owner role
+ * (`DATABASE_MIGRATION_URL`), and throws when none is configured.
+ */
+export type AsOwner = <T>(work: (owner: SqlClient) => Promise<T>) => Promise<T>;
+
 /** API keys, admin keys and the credential lookup. Only hashes are stored, never a key. */
-export function createSqlIdentity(database: SqlDatabase, now: () => Date): IdentityMethods {
+export function createSqlIdentity(database: SqlDatabase, now: () => Date, asOwner?: AsOwner): IdentityMethods {
+  const postgres = database.dialect === 'postgres';
+  const ownerWork: AsOwner = asOwner ?? ((work) => work(database));
   return {
     async createApiKey(tenantId, key) {
       const createdAt = now().toISOString();
@@ -97,25 +106,34 @@ export function createSqlIdentity(database: SqlDatabase, now: () => Date): Ident
 
     async createAdminKey({ id, name, hash }) {
       const createdAt = now().toISOString();
-      await database.run('INSERT INTO admin_keys (id, name, hash, created_at) VALUES (?, ?, ?, ?)', [
-        id,
-        name,
-        hash,
-        createdAt,
-      ]);
+      await ownerWork((owner) =>
+        owner.run('INSERT INTO admin_keys (id, name, hash, created_at) VALUES (?, ?, ?, ?)', [
+          id,
+          name,
+          hash,
+          createdAt,
+        ]),
+      );
       return { id, name, revokedAt: null, createdAt };
     },
 
     async listAdminKeys() {
-      const rows = await database.all('SELECT id, name, revoked_at, created_at FROM admin_keys ORDER BY id');
+      // Never the hashes: the runtime role lists through a function that does not return them.
+      const rows = await database.all(
+        postgres
+          ? 'SELECT id, name, revoked_at, created_at FROM enclave_list_admin_keys()'
+          : 'SELECT id, name, revoked_at, created_at FROM admin_keys ORDER BY id',
+      );
       return rows.map(toAdminKey);
     },
 
     async revokeAdminKey(keyId) {
-      const result = await database.run('UPDATE admin_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
-        now().toISOString(),
-        keyId,
-      ]);
+      const result = await ownerWork((owner) =>
+        owner.run('UPDATE admin_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
+          now().toISOString(),
+          keyId,
+        ]),
+      );
       return result.changes > 0;
     },
 
@@ -129,9 +147,13 @@ export function createSqlIdentity(database: SqlDatabase, now: () => Date): Ident
         [hash],
       );
       if (key) return { kind: 'tenant-key', key: toApiKey(key), hash };
-      const admin = await database.get('SELECT id, name, revoked_at, created_at FROM admin_keys WHERE hash = ?', [
-        hash,
-      ]);
+      // PostgreSQL: the runtime role may not read admin_keys (owner-only); it asks the function.
+      const admin = await database.get(
+        postgres
+          ? 'SELECT id, name, revoked_at, created_at FROM enclave_find_admin_key(?)'
+          : 'SELECT id, name, revoked_at, created_at FROM admin_keys WHERE hash = ?',
+        [hash],
+      );
       return admin ? { kind: 'admin-key', key: toAdminKey(admin), hash } : null;
     },
   };

@@ -11,7 +11,7 @@ import { createSqlConfig } from './sql-config.ts';
 import { createSqlContext } from './sql-context.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
 import { commitTurnClaim, createSqlIdempotency } from './sql-idempotency.ts';
-import { createSqlIdentity } from './sql-identity.ts';
+import { type AsOwner, createSqlIdentity } from './sql-identity.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
 import { createSqlTenants } from './sql-tenants.ts';
 import { createSqlUsage, insertUsage } from './sql-usage.ts';
@@ -31,7 +31,7 @@ const INSERT_SESSION =
  */
 export function createSqlStorage(
   database: SqlDatabase,
-  options: { now?: () => Date; ids?: Ids } = {},
+  options: { now?: () => Date; ids?: Ids; asOwner?: AsOwner } = {},
 ): Storage & AdminStorage & CredentialLookup & IdempotencyStore {
   const now = options.now ?? (() => new Date());
   const ids = options.ids ?? createIds();
@@ -121,7 +121,7 @@ export function createSqlStorage(
 
   return {
     ...createSqlTenants(database, now),
-    ...createSqlIdentity(database, now),
+    ...createSqlIdentity(database, now, options.asOwner),
     ...createSqlConfig(database, now),
     ...createSqlUsage(database),
     ...createSqlAudit(database, now, ids),

@@ -32,6 +32,17 @@ const EXPORT_KEYS: Record<(typeof EXPORT_TABLES)[number], readonly string[]> = {
   tenant_secrets: ['name'],
 };
 
+/**
+ * A config version as exported: an inline JWT signing secret (one the server has not yet moved into
+ * the secrets store, for want of a master key) is shown as `***`. Exports carry secrets only as
+ * the `tenant_secrets` ciphertext, never in clear.
+ */
+function withoutInlineSecret(row: SqlRow): SqlRow {
+  const config = JSON.parse(String(row.config)) as { jwt?: { secret?: unknown } | null };
+  if (config.jwt?.secret === undefined) return row;
+  return { ...row, config: JSON.stringify({ ...config, jwt: { ...config.jwt, secret: '***' } }) };
+}
+
 /** Page size when streaming an export, so a tenant with millions of rows never sits in memory. */
 const EXPORT_PAGE = 1000;
 
@@ -110,7 +121,7 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
             } ORDER BY ${keyList} LIMIT ?`,
             [tenantId, ...(after ?? []), EXPORT_PAGE],
           );
-          for (const row of rows) yield { table, row };
+          for (const row of rows) yield { table, row: table === 'tenant_configs' ? withoutInlineSecret(row) : row };
           const last = rows.at(-1);
           if (!last || rows.length < EXPORT_PAGE) break;
           after = key.map((column) => last[column] ?? null);

@@ -27,7 +27,13 @@ const jwt = (claims: Record<string, unknown>, secret = PLATFORM_SECRET, expiresI
     .sign(new TextEncoder().encode(secret));
 
 beforeAll(async () => {
-  t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, ENCLAVE_JWT_SECRET: PLATFORM_SECRET });
+  t = await createTestApp({
+    ENCLAVE_AUTH: 'required',
+    ENCLAVE_ADMIN_KEY: ADMIN,
+    ENCLAVE_JWT_SECRET: PLATFORM_SECRET,
+    // A tenant's own signing secret is kept in the encrypted secrets store, which needs a master key.
+    ENCLAVE_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
+  });
   for (const id of ['tenant-a', 'tenant-b']) {
     expect((await call('POST', '/v1/admin/tenants', bearer(ADMIN), { id })).status).toBe(201);
   }
@@ -176,6 +182,32 @@ describe('JWT', () => {
     expect((await call('GET', '/v1/keys', bearer(token))).body.code).toBe('INSUFFICIENT_SCOPE');
   });
 
+  it('answers a platform token naming a tenant that does not exist (or no longer does) with 404 TENANT_NOT_FOUND', async () => {
+    const ghost = await jwt({ tenant_id: 'tenant-ghost', scope: 'chat history:read' });
+    for (const [method, url] of [
+      ['GET', '/v1/sessions'],
+      ['POST', '/v1/sessions'],
+      ['GET', '/v1/sessions/ses_nothere'],
+      ['GET', '/v1/sessions/ses_nothere/messages'],
+      ['DELETE', '/v1/sessions/ses_nothere'],
+      ['GET', '/agent/history/tenant-ghost'],
+    ] as const) {
+      const reply = await call(method, url, bearer(ghost), method === 'POST' ? {} : undefined);
+      expect({ url, method, status: reply.status, code: reply.body.code }).toEqual({
+        url,
+        method,
+        status: 404,
+        code: 'TENANT_NOT_FOUND',
+      });
+    }
+    expect((await call('POST', '/v1/admin/tenants', bearer(ADMIN), { id: 'tenant-doomed' })).status).toBe(201);
+    const doomed = await jwt({ tenant_id: 'tenant-doomed', scope: 'history:read' });
+    expect((await call('GET', '/v1/sessions', bearer(doomed))).status).toBe(200);
+    expect((await call('DELETE', '/v1/admin/tenants/tenant-doomed', bearer(ADMIN))).status).toBe(204);
+    const gone = await call('GET', '/v1/sessions', bearer(doomed));
+    expect({ status: gone.status, code: gone.body.code }).toEqual({ status: 404, code: 'TENANT_NOT_FOUND' });
+  });
+
   it('rejects alg=none, expired and wrongly signed tokens', async () => {
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"tenant_id":"tenant-a","scope":"chat"}').toString('base64url')}.`;
     expect((await call('GET', '/v1/sessions', bearer(none))).status).toBe(401);
@@ -199,6 +231,7 @@ describe('JWT', () => {
     const platform = await jwt({ tenant_id: 'tenant-b', scope: 'history:read' });
     expect((await call('GET', '/v1/sessions', bearer(platform))).status).toBe(401);
     const config = await call('GET', '/v1/admin/tenants/tenant-b/config', bearer(ADMIN));
-    expect(config.body.config.jwt.secret).toBe('***');
+    expect(config.body.config.jwt).toEqual({ secretName: 'jwt.secret' });
+    expect(JSON.stringify(config.body)).not.toContain(secretB);
   });
 });

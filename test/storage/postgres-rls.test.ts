@@ -5,7 +5,7 @@ import type { AdminStorage, CredentialLookup, Storage } from '../../src/core/por
 import type { IdempotencyStore } from '../../src/core/turns/idempotency.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { RLS_TABLES } from '../../src/storage/postgres/migrations.ts';
-import { UnsafeRoleError } from '../../src/storage/postgres/roles.ts';
+import { initRoles, UnsafeRoleError } from '../../src/storage/postgres/roles.ts';
 import { newMessage } from '../fakes/new-message.ts';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.ts';
 
@@ -190,6 +190,53 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       'tenant-a',
       'tenant-b',
     ]);
+  });
+
+  it('gives the runtime role no direct access to admin_keys: lookups go through a function, writes through the owner', async () => {
+    const created = await storage.createAdminKey({ id: 'adm_rls', name: 'ops', hash: 'hash-admin-rls' });
+    expect(created).toMatchObject({ id: 'adm_rls', name: 'ops', revokedAt: null });
+    for (const sql of [
+      `INSERT INTO admin_keys (id, name, hash, created_at) VALUES ('adm_evil', 'evil', 'hash-evil', 'now')`,
+      `UPDATE admin_keys SET revoked_at = NULL`,
+      `DELETE FROM admin_keys`,
+      `SELECT hash FROM admin_keys`,
+    ]) {
+      await expect(runtime.query(sql), sql).rejects.toThrow(/permission denied/);
+    }
+    const found = await runtime.query('SELECT * FROM enclave_find_admin_key($1)', ['hash-admin-rls']);
+    expect(found.rows).toEqual([{ id: 'adm_rls', name: 'ops', revoked_at: null, created_at: created.createdAt }]);
+    expect((await storage.findByHash('hash-admin-rls'))?.kind).toBe('admin-key');
+    expect((await storage.listAdminKeys()).map((key) => key.id)).toEqual(['adm_rls']);
+    expect(await storage.revokeAdminKey('adm_rls')).toBe(true);
+    expect((await storage.listAdminKeys())[0]?.revokedAt).not.toBeNull();
+
+    // Without the owner's URL nothing can write an admin key; reading and looking up still work.
+    const runtimeOnly = await createStorage({ databaseUrl: database.url, sqliteSynchronous: 'NORMAL', migrate: false });
+    try {
+      await expect(runtimeOnly.admin.createAdminKey({ id: 'adm_x', name: 'x', hash: 'h' })).rejects.toThrow(
+        /DATABASE_MIGRATION_URL/,
+      );
+      expect((await runtimeOnly.credentials.findByHash('hash-admin-rls'))?.kind).toBe('admin-key');
+    } finally {
+      await runtimeOnly.storage.close();
+    }
+
+    // A grant that comes back (a restore after `enclave db init`) is refused at start, and db init takes it back.
+    await superuser.query(`GRANT INSERT ON admin_keys TO ${database.name}_app`);
+    await expect(
+      createStorage({ databaseUrl: database.url, sqliteSynchronous: 'NORMAL', migrate: false }),
+    ).rejects.toThrow(/can write admin_keys/);
+    await initRoles({
+      superuserUrl: database.superuserUrl,
+      migrationUrl: database.migrationUrl,
+      runtimeUrl: database.url,
+    });
+    await expect(
+      runtime.query(`INSERT INTO admin_keys (id, name, hash, created_at) VALUES ('a', 'b', 'c', 'd')`),
+    ).rejects.toThrow(/permission denied/);
+    await (
+      await createStorage({ databaseUrl: database.url, sqliteSynchronous: 'NORMAL', migrate: false })
+    ).storage.close();
   });
 
   it('refuses to start as a superuser or as the owner role', async () => {

@@ -28,6 +28,9 @@ export function createSecretService({ storage, masterKey }: { storage: Storage; 
   }
 
   return {
+    /** Whether secrets can be stored at all (a master key is configured). */
+    configured: masterKey !== null,
+
     async put(tenantId: string, name: string, value: string): Promise<void> {
       const key = (await dataKey(tenantId, true)) as Buffer;
       await storage.putSecret(tenantId, name, seal(key, Buffer.from(value, 'utf8'), `secret:${tenantId}:${name}`));

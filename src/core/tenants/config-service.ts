@@ -1,7 +1,9 @@
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import type { Storage } from '../ports.ts';
+import type { SecretService } from '../secrets/secret-service.ts';
 import {
   DEFAULT_TENANT_CONFIG,
+  JWT_INLINE_SECRET_NAME,
   TENANT_EDITABLE_FIELDS,
   type TenantConfig,
   type TenantConfigVersion,
@@ -17,9 +19,15 @@ export function createConfigService({
   storage,
   tenants,
   checkModel,
+  secrets,
 }: {
   storage: Storage;
   tenants: TenantDirectory;
+  /**
+   * The encrypted secrets store, where a JWT signing secret given inline is kept (the config keeps
+   * its name). Without it, or without a master key, a new inline secret is refused.
+   */
+  secrets?: Pick<SecretService, 'put' | 'configured'>;
   /**
    * Throws MODEL_NOT_ALLOWED or PROVIDER_KEY_MISSING when the config's model is not one this
    * tenant may use (platform providers, their model lists, the tenant's allowedModels).
@@ -35,9 +43,31 @@ export function createConfigService({
     // Checked only when the model or the allowlist changes, so an unrelated edit (a prompt) still
     // works after an operator narrows the list; the turn itself is refused then.
     if (!previous || !sameModel(previous, config)) checkModel?.(config);
-    const saved = await storage.appendTenantConfig(tenantId, config, actor);
+    const saved = await storage.appendTenantConfig(tenantId, await sealJwtSecret(tenantId, config, previous), actor);
     tenants.invalidate(tenantId);
     return saved;
+  }
+
+  /**
+   * A JWT signing secret never stays in a config: it goes into the secrets store (sealed under the
+   * tenant's data key) as `jwt.secret`, and the config names it. Versions that named `jwt.secret`
+   * before then use the new value, so a rollback never revives a rotated-out secret. The one
+   * exception is a legacy inline secret carried over unchanged on a server without a master key:
+   * it keeps working as it is until the server can move it (`moveJwtSecrets`).
+   */
+  async function sealJwtSecret(tenantId: string, config: TenantConfig, previous: TenantConfig | null) {
+    const secret = config.jwt?.secret;
+    if (!config.jwt || secret === undefined) return config;
+    try {
+      if (!secrets) throw new AppError('SECRETS_NOT_CONFIGURED');
+      await secrets.put(tenantId, JWT_INLINE_SECRET_NAME, secret);
+    } catch (error) {
+      const carriedOver = previous?.jwt?.secret === secret;
+      if (carriedOver && isAppError(error) && error.code === 'SECRETS_NOT_CONFIGURED') return config;
+      throw error;
+    }
+    const { secret: _moved, ...trust } = config.jwt;
+    return { ...config, jwt: { ...trust, secretName: JWT_INLINE_SECRET_NAME } };
   }
 
   return {
@@ -64,6 +94,8 @@ export function createConfigService({
     validate: (patch: Record<string, unknown>) => {
       const config = validateConfig({ ...DEFAULT_TENANT_CONFIG, ...patch });
       checkModel?.(config);
+      // Refused before the tenant exists, not after: an inline JWT secret needs the secrets store.
+      if (config.jwt?.secret !== undefined && !secrets?.configured) throw new AppError('SECRETS_NOT_CONFIGURED');
       return config;
     },
 

@@ -19,10 +19,26 @@ export const limitSettingsSchema = z
 
 export type LimitSettings = z.infer<typeof limitSettingsSchema>;
 
-/** Trust for JWTs that name this tenant: an HS256 secret or a JWKS URL, with optional issuer and audience. */
+/**
+ * Secret names under `jwt.` hold JWT signing secrets: only an operator may write or delete them,
+ * and a model's `apiKeySecret` may not name one (it would be sent to a provider).
+ */
+export const JWT_SECRET_PREFIX = 'jwt.';
+/** Where a signing secret given inline (`jwt: {secret}`) is kept, in the encrypted secrets store. */
+export const JWT_INLINE_SECRET_NAME = 'jwt.secret';
+const JWT_SECRET_NAME_PATTERN = /^jwt\.[a-z0-9_.-]{1,60}$/;
+
+/**
+ * Trust for JWTs that name this tenant: an HS256 secret or a JWKS URL, with optional issuer and
+ * audience. The secret lives in the encrypted secrets store and the config holds only its name
+ * (`secretName`, under `jwt.`). A `secret` given inline is moved there when the config is saved;
+ * a stored config still holding one (written before this, on a server without a master key) keeps
+ * working until the server moves it (`moveJwtSecrets`, at start, with ENCLAVE_MASTER_KEY).
+ */
 export const jwtTrustSchema = z
   .object({
     secret: z.string().min(32).optional(),
+    secretName: z.string().regex(JWT_SECRET_NAME_PATTERN, 'must be a secret name starting with jwt.').optional(),
     jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
     issuer: z.string().min(1).optional(),
     audience: z.string().min(1).optional(),
@@ -35,8 +51,8 @@ export const jwtTrustSchema = z
   })
   .strict()
   .refine(
-    (trust) => (trust.secret === undefined) !== (trust.jwksUrl === undefined),
-    'set exactly one of secret or jwksUrl',
+    (trust) => [trust.secret, trust.secretName, trust.jwksUrl].filter((value) => value !== undefined).length === 1,
+    'set exactly one of secret, secretName or jwksUrl',
   );
 
 /** A tenant's agent configuration. Every change creates a new version; history is never rewritten. */
@@ -55,7 +71,12 @@ export const tenantConfigSchema = z
           .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a provider id')
           .default('simulated'),
         id: z.string().min(1).max(128),
-        apiKeySecret: z.string().regex(SECRET_NAME_PATTERN, 'must be a secret name').nullable().optional(),
+        apiKeySecret: z
+          .string()
+          .regex(SECRET_NAME_PATTERN, 'must be a secret name')
+          .refine((name) => !name.startsWith(JWT_SECRET_PREFIX), 'must not name a JWT signing secret')
+          .nullable()
+          .optional(),
       })
       .strict()
       .default({ provider: 'simulated', id: 'simulated-1' }),

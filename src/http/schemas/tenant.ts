@@ -77,6 +77,7 @@ export const toConfigJson = (version: TenantConfigVersion): z.infer<typeof confi
   version: version.version,
   config: {
     ...version.config,
+    // The secret itself never comes back: a trust names its secret (`secretName`); a legacy inline one shows as ***.
     jwt: version.config.jwt ? { ...version.config.jwt, ...(version.config.jwt.secret ? { secret: '***' } : {}) } : null,
   },
   created_by: version.createdBy,

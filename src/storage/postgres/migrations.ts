@@ -306,4 +306,46 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE idempotency_keys ADD COLUMN lease_expires_at TEXT;
     `,
   },
+  {
+    version: 9,
+    name: 'admin-keys-owner-only-and-jwt-secret-scan',
+    // admin_keys has no tenant and no RLS: a role that could write it could mint an admin key. The
+    // runtime role keeps only what the server needs, a lookup by hash (and a list without hashes,
+    // for `enclave admin-key list`), through SECURITY DEFINER functions; creating and revoking
+    // admin keys runs as the owner (`enclave admin-key create|revoke` with DATABASE_MIGRATION_URL).
+    // Every privilege the owner granted on the table (the runtime role's, from `enclave db init`'s
+    // default privileges) is revoked; `enclave db init` no longer grants it. Also the one
+    // cross-tenant read the move of inline JWT secrets into the secrets store needs (tenant ids only).
+    sql: `
+      DO $do$
+      DECLARE
+        grantee_name text;
+      BEGIN
+        EXECUTE format($f$
+          CREATE FUNCTION enclave_find_admin_key(p_hash text)
+            RETURNS TABLE (id text, name text, revoked_at text, created_at text)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT k.id, k.name, k.revoked_at, k.created_at FROM admin_keys k WHERE k.hash = p_hash
+            $body$;
+          CREATE FUNCTION enclave_tenants_with_inline_jwt_secrets() RETURNS TABLE (tenant_id text)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT DISTINCT c.tenant_id FROM tenant_configs c WHERE c.config::jsonb -> 'jwt' -> 'secret' IS NOT NULL
+            $body$;
+          CREATE FUNCTION enclave_list_admin_keys()
+            RETURNS TABLE (id text, name text, revoked_at text, created_at text)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT k.id, k.name, k.revoked_at, k.created_at FROM admin_keys k ORDER BY k.id
+            $body$;
+        $f$, current_schema());
+        FOR grantee_name IN
+          SELECT DISTINCT acl.grantee::regrole::text
+            FROM pg_class c, aclexplode(c.relacl) acl
+           WHERE c.oid = 'admin_keys'::regclass AND acl.grantee <> c.relowner AND acl.grantee <> 0
+        LOOP
+          EXECUTE format('REVOKE ALL ON admin_keys FROM %s', grantee_name);
+        END LOOP;
+        REVOKE ALL ON admin_keys FROM PUBLIC;
+      END $do$;
+    `,
+  },
 ];

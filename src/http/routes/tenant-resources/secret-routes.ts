@@ -2,10 +2,21 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.ts';
 import { SECRET_NAME_PATTERN } from '../../../core/secrets/secret-service.ts';
+import { JWT_SECRET_PREFIX } from '../../../core/tenants/tenant-config.ts';
 import type { AppServices } from '../../app-services.ts';
 import { recordAudit } from '../../record-audit.ts';
 import { problems } from '../../schemas/problem.ts';
 import type { TenantScope } from './tenant-scope.ts';
+
+/**
+ * JWT signing secrets (`jwt.*`) are the operator's, like the JWT trust that names them: a tenant
+ * that could set its own signing secret could mint itself tokens with any scope.
+ */
+function assertMayWrite(name: string, operator: boolean): void {
+  if (!operator && name.startsWith(JWT_SECRET_PREFIX)) {
+    throw new AppError('INSUFFICIENT_SCOPE', `Only an operator may change ${JWT_SECRET_PREFIX}* secrets`);
+  }
+}
 
 /** Write-only tenant secrets (provider keys, tool credentials): set, list names, delete. Values never come back. */
 export function secretRoutes(services: AppServices, scope: TenantScope): FastifyPluginAsyncZod {
@@ -26,8 +37,9 @@ export function secretRoutes(services: AppServices, scope: TenantScope): Fastify
         },
       },
       async (request, reply) => {
-        const { tenantId, actor } = await scope.resolve(request, 'config:write');
+        const { tenantId, actor, operator } = await scope.resolve(request, 'config:write');
         const { name } = request.params as { name: string };
+        assertMayWrite(name, operator);
         await services.secrets.put(tenantId, name, request.body.value);
         await recordAudit(services, request, {
           tenantId,
@@ -67,8 +79,9 @@ export function secretRoutes(services: AppServices, scope: TenantScope): Fastify
         },
       },
       async (request, reply) => {
-        const { tenantId, actor } = await scope.resolve(request, 'config:write');
+        const { tenantId, actor, operator } = await scope.resolve(request, 'config:write');
         const { name } = request.params as { name: string };
+        assertMayWrite(name, operator);
         if (!(await services.secrets.delete(tenantId, name))) throw new AppError('SECRET_NOT_FOUND');
         await recordAudit(services, request, {
           tenantId,

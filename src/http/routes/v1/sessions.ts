@@ -19,8 +19,16 @@ const sessionParams = z.object({ id: sessionIdSchema });
 /** Session CRUD and message history under `/v1/sessions`. */
 export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
   const { conversations } = services;
-  const tenant = async (request: FastifyRequest, scope: Scope) =>
-    (await tenantAccess(request, services.tenants, { scope, named: namedTenant(request) })).tenantId;
+  /**
+   * The request's tenant. A credential (a platform JWT, an admin) may name a tenant that does not
+   * exist, or no longer does: that answers 404 TENANT_NOT_FOUND here as on every other route, never
+   * an empty list. With auth disabled a tenant comes into being with its first session, as before.
+   */
+  const tenant = async (request: FastifyRequest, scope: Scope) => {
+    const access = await tenantAccess(request, services.tenants, { scope, named: namedTenant(request) });
+    if (!access.tenant && request.principal.kind !== 'open') throw new AppError('TENANT_NOT_FOUND');
+    return access.tenantId;
+  };
   return async (app) => {
     app.post(
       '/v1/sessions',
