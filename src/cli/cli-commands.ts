@@ -93,6 +93,12 @@ enclave admin-key revoke <id>`,
   {"table","row"} lines, to stdout by default`,
     load: async () => (await import('./commands/export.ts')).exportCommand,
   },
+  openapi: {
+    summary: 'Write the OpenAPI document the server serves at /openapi.json',
+    usage: `enclave openapi [--out FILE]
+  Built from the app itself on an in-memory database; to stdout by default`,
+    load: async () => (await import('./commands/openapi.ts')).openapiCommand,
+  },
   'erase-user': {
     summary: "Delete one end user's sessions, messages and usage records",
     usage: `enclave erase-user <tenant> <user-id> --yes`,

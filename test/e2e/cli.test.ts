@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +169,18 @@ describe('enclave CLI', () => {
     expect(help.stdout).toMatch(/^ {2}tenants +List, create, delete/m);
     expect((await enclave('tenants', '--help')).stdout).toContain('enclave tenants delete <id> --yes');
     expect((await enclave('-h')).stdout).toBe(help.stdout);
+  });
+
+  it('writes the OpenAPI document the server serves, to stdout or a file', async () => {
+    const printed = await enclave('openapi');
+    expect(printed).toMatchObject({ code: 0, stderr: '' });
+    const document = JSON.parse(printed.stdout) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toContain('/v1/sessions');
+    const file = join(dir, 'openapi.json');
+    const written = await enclave('openapi', '--out', file);
+    expect(written).toMatchObject({ code: 0, stdout: `Wrote the OpenAPI document to ${file}\n` });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(document);
   });
 
   it('runs as the `enclave` binary and as `node src/cli/main.ts`', async () => {
