@@ -24,6 +24,7 @@ import { createRedisTurnBus } from './events/redis-turn-bus.ts';
 import { createRedisTurnEventLog } from './events/redis-turn-event-log.ts';
 import { buildApp } from './http/build-app.ts';
 import { createConnectionDrain } from './http/connection-drain.ts';
+import { buildMetricsApp } from './http/build-metrics-app.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
@@ -40,6 +41,8 @@ import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
   app: FastifyInstance;
+  /** The metrics-only app when METRICS_PORT is set (`serve` listens on it), else null. */
+  metricsApp: FastifyInstance | null;
   /** Fails readiness (/readyz answers 503) while the server keeps serving. */
   stopAccepting(): void;
   /** Stops accepting, fails readiness, finishes in-flight requests and streams, then closes the database. */
@@ -281,6 +284,7 @@ export async function createEnclave(
   });
   log = app.log;
   const connections = createConnectionDrain(app.server);
+  const metricsApp = config.metricsPort ? await buildMetricsApp(metrics) : null;
   const tokenizerError = await tokenizers;
   if (tokenizerError) app.log.warn({ err: tokenizerError }, 'tokenizers did not load: counting with the estimate');
   if (authMode === 'disabled') {
@@ -304,6 +308,7 @@ export async function createEnclave(
   let closing: Promise<void> | null = null;
   return {
     app,
+    metricsApp,
     stopAccepting() {
       accepting = false;
       connections.start();
@@ -317,6 +322,8 @@ export async function createEnclave(
           // first (a connection that sends nothing is waited for no longer than a request's headers).
           await connections.settle(Math.min(config.httpHeadersTimeoutMs, config.shutdownTimeoutMs / 2));
           await app.close();
+          // After the drain, so the scraper sees it to the end.
+          await metricsApp?.close();
         } finally {
           // Background and WebSocket turns belong to no request: wait for them too, before the
           // stores they write to close (a cancel can still reach them meanwhile).
@@ -342,6 +349,10 @@ export async function serve(config: Config): Promise<Enclave> {
   const enclave = await createEnclave(config);
   const { app } = enclave;
   await app.listen({ port: config.port, host: config.host });
+  if (enclave.metricsApp) {
+    await enclave.metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
+    app.log.info({ host: config.metricsHost, port: config.metricsPort }, 'serving /metrics without credentials');
+  }
   app.log.info({ database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') }, 'Enclave is serving');
   const shutdown = async (signal: string) => {
     // Readiness fails first; the listener stays open for the drain delay so that connections a load

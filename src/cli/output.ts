@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+
 /** Where commands write: human lines by default, one JSON document with `--json`. */
 export interface Output {
   line(text: string): void;
@@ -5,14 +7,16 @@ export interface Output {
   json(value: unknown): void;
   /** A notice for the operator, on stderr in both modes (so `--json` output stays parseable). */
   warn(text: string): void;
+  /** Standard output itself, for a command that streams its result (`export`). */
+  stream: Writable;
 }
 
-export function createOutput(
-  asJson: boolean,
-  write: (text: string) => void = (text) => process.stdout.write(text),
-  writeError: (text: string) => void = (text) => process.stderr.write(text),
-): Output {
+export function createOutput(asJson: boolean, stdout: Writable, stderr: Writable): Output {
+  const write = (text: string) => {
+    stdout.write(text);
+  };
   return {
+    stream: stdout,
     line(text) {
       if (!asJson) write(`${text}\n`);
     },
@@ -38,7 +42,7 @@ export function createOutput(
       if (asJson) write(`${JSON.stringify(value, null, 2)}\n`);
     },
     warn(text) {
-      writeError(`${text}\n`);
+      stderr.write(`${text}\n`);
     },
   };
 }

@@ -1,7 +1,5 @@
-import { Redis } from 'ioredis';
 import type { Config } from '../config/config-schema.ts';
 import type { TurnEventLog } from '../core/turns/turn-event-log.ts';
-import { createRedisTurnEventLog } from '../events/redis-turn-event-log.ts';
 import type { Output } from './output.ts';
 
 /**
@@ -16,6 +14,11 @@ export async function purgeTurnEvents(
   purge: (events: Pick<TurnEventLog, 'purge' | 'purgeTenant'>) => Promise<void>,
 ): Promise<void> {
   if (!config.redisUrl) return;
+  // Loaded only with Redis configured: ioredis alone is a large share of a command's start-up.
+  const [{ Redis }, { createRedisTurnEventLog }] = await Promise.all([
+    import('ioredis'),
+    import('../events/redis-turn-event-log.ts'),
+  ]);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
   redis.on('error', () => {});
   const events = createRedisTurnEventLog(redis, {

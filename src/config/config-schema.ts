@@ -80,6 +80,14 @@ export const configSchema = z.object({
   otelExporterOtlpEndpoint: z.url({ protocol: /^https?$/ }).optional(),
   /** OpenTelemetry `service.name` of the exported traces. */
   otelServiceName: z.string().min(1).default('enclave'),
+  /**
+   * A second listener that serves only `GET /metrics`, without credentials, for Prometheus. Unset:
+   * none (then `/metrics` on the main port needs the admin credential). Anyone who reaches
+   * METRICS_HOST:METRICS_PORT reads load and error rates (never tenant data): bind it where only
+   * the scraper gets in.
+   */
+  metricsPort: z.coerce.number().int().min(1).max(65_535).optional(),
+  metricsHost: z.string().min(1).default('127.0.0.1'),
   /** Debugging only: put message text in the turn log lines. Logs then hold tenant data. */
   logContent: z
     .enum(['true', 'false'])
@@ -185,6 +193,8 @@ export const ENV_KEYS = {
   overloadMaxEventLoopDelayMs: 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
   otelServiceName: 'OTEL_SERVICE_NAME',
+  metricsPort: 'METRICS_PORT',
+  metricsHost: 'METRICS_HOST',
   logContent: 'LOG_CONTENT',
   toolTimeoutMs: 'TOOL_TIMEOUT_MS',
   toolOutputMaxChars: 'TOOL_OUTPUT_MAX_CHARS',

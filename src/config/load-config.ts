@@ -59,6 +59,11 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   if (config.jwtSecret && config.jwtJwksUrl) {
     throw new ConfigError('Invalid configuration:\n  ENCLAVE_JWT_SECRET / ENCLAVE_JWT_JWKS_URL: set one, not both');
   }
+  if (config.metricsPort !== undefined && config.metricsPort === config.port) {
+    throw new ConfigError(
+      'Invalid configuration:\n  METRICS_PORT (--metrics-port): must differ from PORT; the metrics-only listener is a second listener',
+    );
+  }
   if (config.providers && config.providersFile) {
     throw new ConfigError('Invalid configuration:\n  ENCLAVE_PROVIDERS / ENCLAVE_PROVIDERS_FILE: set one, not both');
   }

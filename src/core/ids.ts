@@ -35,3 +35,17 @@ export function createIds(now: () => number = Date.now): Ids {
     },
   };
 }
+
+/**
+ * The greatest id `next(prefix)` can return at the millisecond `ms`. It places an id that is not
+ * time-ordered (the legacy session's fixed `ses_legacy`) among ids of that prefix by a time.
+ */
+export function latestIdAt(prefix: string, ms: number): string {
+  let time = ms;
+  let head = '';
+  for (let index = 0; index < 10; index++) {
+    head = CROCKFORD[time % 32] + head;
+    time = Math.floor(time / 32);
+  }
+  return `${prefix}_${head}${'Z'.repeat(16)}`;
+}

@@ -11,13 +11,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config-schema.ts';
 import { messageText } from '../core/conversations/message.ts';
 import { AppError } from '../core/errors.ts';
@@ -28,6 +22,7 @@ import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
 import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { BEARER_SCHEME, finishDocument, transformRoute } from './openapi-document.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
@@ -79,6 +74,10 @@ export interface BuildAppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Enclave's mark for /docs and browsers' /favicon.ico requests (SVG, which browsers accept there). */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f2937"/><path d="M10 8h12v3h-8.5v3.5H21v3h-7.5V21H22v3H10z" fill="#f9fafb"/></svg>';
 
 /** Builds the Fastify app with every route. Never listens: `server.ts` and tests decide that. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -154,7 +153,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerAuthentication(app, {
     mode: config.authMode,
     resolve: services.resolvePrincipal,
-    publicPrefixes: ['/docs', '/openapi.json'],
+    publicPrefixes: ['/docs', '/openapi.json', '/favicon.ico'],
   });
   registerRequestRateLimit(app, { admission: services.admission, tenants: services.tenants });
   app.addHook('onRequest', (request, reply, done) => {
@@ -217,6 +216,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         title: 'Enclave',
         version: options.version ?? '0.0.0',
         description: 'Multi-tenant agent server. Errors are application/problem+json with a stable `code`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       tags: [
         { name: 'legacy', description: 'The original API, kept working unchanged' },
@@ -230,11 +230,31 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // operationIds (one rule, so new routes get one), security, servers: see openapi-document.ts.
+    transform: transformRoute,
+    transformObject: finishDocument,
   });
-  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  await app.register(scalar, {
+    routePrefix: '/docs',
+    configuration: {
+      url: '/openapi.json',
+      pageTitle: 'Enclave API',
+      favicon: '/favicon.ico',
+      // "Test Request" offers the bearer token; it stays in the browser tab (not persisted).
+      authentication: { preferredSecurityScheme: BEARER_SCHEME },
+      // Nothing on the page calls out: no hosted fonts, no telemetry, and none of Scalar's own
+      // services (the developer toolbar with "Deploy" and "Generate SDK", the "Ask AI" agent).
+      withDefaultFonts: false,
+      telemetry: false,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      hideClientButton: true,
+    },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON),
+  );
 
   const readiness = options.readiness ?? { accepting: () => true };
   await app.register(healthRoutes(services, readiness));

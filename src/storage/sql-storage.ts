@@ -1,8 +1,8 @@
 import type { Message, NewMessage } from '../core/conversations/message.ts';
 import { messageText } from '../core/conversations/message.ts';
-import type { NewSession } from '../core/conversations/session.ts';
+import { LEGACY_SESSION_ID, type NewSession } from '../core/conversations/session.ts';
 import { AppError } from '../core/errors.ts';
-import { createIds, type Ids } from '../core/ids.ts';
+import { createIds, type Ids, latestIdAt } from '../core/ids.ts';
 import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
@@ -188,22 +188,33 @@ export function createSqlStorage(
     },
 
     async listSessions(tenantId, { limit, beforeId }) {
+      // Session ids are `ses_<ULID>`, so id order is creation order, and the primary key serves the
+      // page. The legacy session's fixed id is the exception: 'l' sorts after every ULID character,
+      // so it would head every page. It is listed by its creation time instead.
+      const tenant = database.forTenant(tenantId);
+      const legacyRow = await tenant.get(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id = ?`, [
+        tenantId,
+        LEGACY_SESSION_ID,
+      ]);
+      const legacy = legacyRow ? toSession(legacyRow) : null;
+      const legacyKey = legacy ? latestIdAt('ses', Date.parse(legacy.createdAt)) : null;
+      const before = beforeId === LEGACY_SESSION_ID ? legacyKey : beforeId;
       const rows =
-        beforeId === null
-          ? await database
-              .forTenant(tenantId)
-              .all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`, [
-                tenantId,
-                limit,
-              ])
-          : await database
-              .forTenant(tenantId)
-              .all(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [
-                tenantId,
-                beforeId,
-                limit,
-              ]);
-      return rows.map(toSession);
+        before === null
+          ? await tenant.all(
+              `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id <> ? ORDER BY id DESC LIMIT ?`,
+              [tenantId, LEGACY_SESSION_ID, limit],
+            )
+          : await tenant.all(
+              `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id <> ? AND id < ? ORDER BY id DESC LIMIT ?`,
+              [tenantId, LEGACY_SESSION_ID, before, limit],
+            );
+      const sessions = rows.map(toSession);
+      if (legacy && legacyKey !== null && (before === null || legacyKey < before)) {
+        const position = sessions.findIndex((session) => session.id < legacyKey);
+        sessions.splice(position === -1 ? sessions.length : position, 0, legacy);
+      }
+      return sessions.slice(0, limit);
     },
 
     async deleteSession(tenantId, sessionId) {

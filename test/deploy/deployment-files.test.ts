@@ -18,7 +18,7 @@ interface Container {
   name: string;
   args?: string[];
   env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
-  envFrom?: { configMapRef?: { name: string } }[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string; optional?: boolean } }[];
   ports?: { name: string; containerPort: number }[];
   readinessProbe?: { httpGet: { path: string; port: string | number } };
   livenessProbe?: { httpGet: { path: string; port: string | number } };
@@ -259,6 +259,26 @@ describe('compose.yaml', () => {
     expect(environment.ENCLAVE_MASTER_KEY).toMatch(/^\$\{ENCLAVE_MASTER_KEY:\?/);
   });
 
+  it('gives only the replicas provider keys, from an optional env file outside git and the image', () => {
+    const envFiles = (service: Service) => (service as Service & { env_file?: unknown }).env_file;
+    expect(envFiles(enclave)).toEqual([{ path: 'providers.env', required: false }]);
+    for (const [name, service] of ENCLAVE_SERVICES) {
+      if (name !== 'enclave') expect(envFiles(service), name).toBeUndefined();
+    }
+    expect(read('.gitignore').split('\n')).toContain('providers.env');
+    expect(read('.dockerignore').split('\n')).toContain('providers.env');
+    // The example is a working provider list: every key variable it names is a line of its own.
+    const example = Object.fromEntries(
+      read('deploy/compose.providers.env.example')
+        .split('\n')
+        .filter((line) => /^[A-Z]/.test(line))
+        .map((line) => line.split(/=(.*)/s, 2) as [string, string]),
+    );
+    const providers = JSON.parse(example.ENCLAVE_PROVIDERS ?? '[]') as { apiKeyEnv?: string }[];
+    expect(providers.length).toBeGreaterThan(0);
+    for (const { apiKeyEnv } of providers) expect(Object.keys(example)).toContain(apiKeyEnv);
+  });
+
   it('stops replicas with SIGTERM and waits at least SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS', () => {
     expect(enclave.stop_signal).toBe('SIGTERM');
     const drainMs = Number(environment.SHUTDOWN_DELAY_MS) + Number(environment.SHUTDOWN_TIMEOUT_MS);
@@ -332,6 +352,13 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     expect(fromSecret(job)).toEqual(['DATABASE_URL', 'DATABASE_MIGRATION_URL']);
   });
 
+  it('gives the server pods, not the migration Job, the optional provider Secret', () => {
+    expect(container.envFrom?.map((source) => source.secretRef).filter(Boolean)).toEqual([
+      { name: 'enclave-providers', optional: true },
+    ]);
+    expect(JSON.stringify(podSpec(plain('Job')))).not.toContain('enclave-providers');
+  });
+
   it('lists every manifest but the migration Job in kustomization.yaml', () => {
     const kustomization = parseYaml('deploy/kubernetes/kustomization.yaml') as { resources: string[] };
     const files = filesUnder(PLAIN, '.yaml').map((path) => relative(relative(ROOT, PLAIN), path));
@@ -364,7 +391,14 @@ describe('Helm chart (deploy/helm/enclave)', () => {
   });
 
   it('templates the same kinds of objects as deploy/kubernetes, with the migration Job as a hook', () => {
-    const kinds = templates.flatMap((path) => [...read(path).matchAll(/^kind: (\w+)$/gm)].map((match) => match[1]));
+    // The Prometheus Operator monitors are opt-in extras (metrics.*); deploy/kubernetes has none.
+    const optional = new Set([
+      'deploy/helm/enclave/templates/podmonitor.yaml',
+      'deploy/helm/enclave/templates/servicemonitor.yaml',
+    ]);
+    const kinds = templates
+      .filter((path) => !optional.has(path))
+      .flatMap((path) => [...read(path).matchAll(/^kind: (\w+)$/gm)].map((match) => match[1]));
     expect(kinds.sort()).toEqual(plainObjects.map((object) => object.kind).sort());
     const job = read('deploy/helm/enclave/templates/migration-job.yaml');
     expect(job).toMatch(/helm\.sh\/hook: pre-install,pre-upgrade/);
@@ -375,5 +409,48 @@ describe('Helm chart (deploy/helm/enclave)', () => {
     const config = values.config as Record<string, string>;
     const drainMs = Number(config.SHUTDOWN_DELAY_MS) + Number(config.SHUTDOWN_TIMEOUT_MS);
     expect((values.terminationGracePeriodSeconds as number) * 1000).toBeGreaterThanOrEqual(drainMs);
+  });
+
+  const deploymentTemplate = read('deploy/helm/enclave/templates/deployment.yaml');
+  const migrationTemplate = read('deploy/helm/enclave/templates/migration-job.yaml');
+
+  it('gives the server pods a provider Secret and extraEnv/extraEnvFrom, the migration Job none of them', () => {
+    expect(values).toMatchObject({ providers: { secretName: '' }, extraEnv: [], extraEnvFrom: [] });
+    expect(deploymentTemplate).toMatch(
+      /\{\{- with \.Values\.providers\.secretName \}\}\n.*\n\s+- secretRef:\n\s+name: \{\{ \. \}\}/,
+    );
+    expect(deploymentTemplate).toMatch(/\{\{- with \.Values\.extraEnvFrom \}\}\n\s+\{\{- toYaml \. \| nindent 12 \}\}/);
+    expect(deploymentTemplate).toMatch(/\{\{- with \.Values\.extraEnv \}\}\n\s+\{\{- toYaml \. \| nindent 12 \}\}/);
+    for (const key of ['providers', 'extraEnv', 'metrics']) expect(migrationTemplate).not.toContain(`.Values.${key}`);
+    // No credential in the ConfigMap: provider lists and keys come from Secrets only.
+    expect(Object.keys(values.config as Json).filter((name) => /PROVIDERS|_KEY$|SECRET|PASSWORD/.test(name))).toEqual(
+      [],
+    );
+  });
+
+  it('serves metrics on their own port only when enabled, with a PodMonitor or ServiceMonitor option', () => {
+    expect(values.metrics).toMatchObject({
+      enabled: false,
+      podMonitor: { enabled: false },
+      serviceMonitor: { enabled: false },
+    });
+    expect(deploymentTemplate).toMatch(
+      /\{\{- if \.Values\.metrics\.enabled \}\}\n\s+- name: metrics\n\s+containerPort: \{\{ \.Values\.metrics\.port \}\}/,
+    );
+    expect(deploymentTemplate).toMatch(/- name: METRICS_PORT\n\s+value: \{\{ \.Values\.metrics\.port \| quote \}\}/);
+    const podMonitor = read('deploy/helm/enclave/templates/podmonitor.yaml');
+    expect(podMonitor).toMatch(/^\{\{- if and \.Values\.metrics\.enabled \.Values\.metrics\.podMonitor\.enabled \}\}/);
+    expect(podMonitor).toMatch(/^kind: PodMonitor$/m);
+    expect(podMonitor).toMatch(/- port: metrics\n\s+path: \/metrics/);
+    const serviceMonitor = read('deploy/helm/enclave/templates/servicemonitor.yaml');
+    expect(serviceMonitor).toMatch(
+      /^\{\{- if and \.Values\.metrics\.enabled \.Values\.metrics\.serviceMonitor\.enabled \}\}/,
+    );
+    expect([...serviceMonitor.matchAll(/^kind: (\w+)$/gm)].map((match) => match[1])).toEqual([
+      'Service',
+      'ServiceMonitor',
+    ]);
+    // The main Service (and any Ingress in front of it) never carries the metrics port.
+    expect(read('deploy/helm/enclave/templates/service.yaml')).not.toContain('metrics');
   });
 });

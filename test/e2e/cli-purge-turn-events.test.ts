@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,30 +10,16 @@ import { createRedisCounterStore } from '../../src/limits/redis-counter-store.ts
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { newMessage } from '../fakes/new-message.ts';
 import { redisForTests } from '../helpers/external-services.ts';
-import { ROOT } from '../helpers/spawn-server.ts';
+import { runCliInProcess } from '../helpers/run-cli.ts';
 
 const redisUrl = await redisForTests();
 let dir: string;
 let databaseUrl: string;
 let redis: Redis;
 
-/** Runs the real CLI against the temporary database and the test Redis. */
-function enclave(...args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['src/cli/main.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl ?? '', LOG_LEVEL: 'silent' },
-        timeout: 20_000,
-      },
-      (error, _stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stderr });
-      },
-    );
-  });
-}
+/** Runs the CLI's code in process against the temporary database and the test Redis. */
+const enclave = (...args: string[]) =>
+  runCliInProcess(args, { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl ?? '', LOG_LEVEL: 'silent' });
 
 /** A tenant with one session and turn per user, written straight to the database; the turn ids by user. */
 async function seed(tenantId: string, users: readonly string[]): Promise<Record<string, string>> {

@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, spawnServer } from '../helpers/spawn-server.ts';
+import { startInProcessServer } from '../helpers/in-process-server.ts';
+import { type CliRun, runCliInProcess } from '../helpers/run-cli.ts';
+import { ROOT } from '../helpers/spawn-server.ts';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 let dir: string;
 let databaseUrl: string;
@@ -33,7 +31,9 @@ function run(file: string, args: readonly string[], env: Record<string, string> 
   });
 }
 
-const enclave = (...args: string[]) => run(process.execPath, ['src/cli/main.ts', ...args]);
+/** Runs the CLI's code in process (the binary itself is run by the tests at the end). */
+const enclave = (...args: string[]): Promise<Run> =>
+  runCliInProcess(args, { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'enclave-e2e-cli-'));
@@ -80,14 +80,14 @@ describe('enclave CLI', () => {
 
     const invalid = await enclave('tenants', 'create', '-bad id');
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toMatch(/^Usage: enclave/m);
+    expect(invalid.stderr).toMatch(/^Usage:\n {2}enclave tenants /m);
   });
 
   it('lists sessions and shows history written by a running server on the same file', async () => {
     const empty = await enclave('sessions', 'list', '--tenant', 'acme');
     expect(empty).toMatchObject({ code: 0, stdout: '(none)\n' });
 
-    const server = await spawnServer({ DATABASE_URL: databaseUrl });
+    const server = await startInProcessServer({ DATABASE_URL: databaseUrl });
     try {
       for (const message of ['first note', 'second note', 'third note']) {
         const response = await fetch(`${server.baseUrl}/agent/interact`, {
@@ -103,7 +103,7 @@ describe('enclave CLI', () => {
       expect(history.stdout).toContain("> first note\nAgent response to 'first note' with context: ");
       expect(history.stdout.indexOf('> second note')).toBeGreaterThan(history.stdout.indexOf('> first note'));
     } finally {
-      expect(await server.stop('SIGTERM')).toBe(0);
+      await server.stop();
     }
 
     const page = await enclave('history', 'acme', '--limit', '2', '--json');
@@ -160,13 +160,36 @@ describe('enclave CLI', () => {
     expect(badPort.code).toBe(1);
     expect(badPort.stderr).toMatch(/Invalid configuration:\n\s+PORT \(--port\):/);
 
-    const badEnv = await run(process.execPath, ['src/cli/main.ts', 'tenants', 'list'], { PORT: 'abc' });
+    const badEnv = await runCliInProcess(['tenants', 'list'], { DATABASE_URL: databaseUrl, PORT: 'abc' });
     expect(badEnv.code).toBe(1);
     expect(badEnv.stderr).toContain('PORT (--port)');
 
     const help = await enclave('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('tenants delete <id> --yes');
+    expect(help.stdout).toMatch(/^ {2}tenants +List, create, delete/m);
+    expect((await enclave('tenants', '--help')).stdout).toContain('enclave tenants delete <id> --yes');
+    expect((await enclave('-h')).stdout).toBe(help.stdout);
+  });
+
+  it('writes the OpenAPI document the server serves, to stdout or a file', async () => {
+    const printed = await enclave('openapi');
+    expect(printed).toMatchObject({ code: 0, stderr: '' });
+    const document = JSON.parse(printed.stdout) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toContain('/v1/sessions');
+    const file = join(dir, 'openapi.json');
+    const written = await enclave('openapi', '--out', file);
+    expect(written).toMatchObject({ code: 0, stdout: `Wrote the OpenAPI document to ${file}\n` });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(document);
+  });
+
+  it('runs as the `enclave` binary and as `node src/cli/main.ts`', async () => {
+    const help = await run(process.execPath, ['src/cli/enclave.js', '--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: enclave <command> [options]');
+    const usage = await run(process.execPath, ['src/cli/main.ts', 'tenants', 'frobnicate']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('tenants needs one of');
   });
 
   it('works through `npm run enclave`', async () => {

@@ -68,7 +68,7 @@ export async function exportCommand(config: Config, args: ParsedArgs, out: Outpu
     let complete = true;
     if (file) await exportToFile(storage, tenantId, file, counts);
     else {
-      await writeExport(storage, tenantId, process.stdout, counts).catch((error: unknown) => {
+      await writeExport(storage, tenantId, out.stream, counts).catch((error: unknown) => {
         // The reader went away (`enclave export t | head`): stop quietly, but still record what left.
         if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
         complete = false;

@@ -6,8 +6,9 @@ import { problems } from '../schemas/problem.ts';
 
 /**
  * `GET /metrics`: the Prometheus text format. It carries no tenant labels, but load and error rates
- * are still operator information, so it needs the admin credential (Prometheus sends it as a
- * bearer token); with auth disabled it is open like everything else.
+ * are still operator information, so here it needs the admin credential; with auth disabled it is
+ * open like everything else. Prometheus should scrape the metrics-only listener instead
+ * (`METRICS_PORT`, build-metrics-app.ts): the admin key can also delete tenants and export their data.
  */
 export function metricsRoute(services: AppServices): FastifyPluginAsyncZod {
   return async (app) => {

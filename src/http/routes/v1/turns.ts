@@ -43,9 +43,11 @@ export function turnRoutes(
                 .min(1)
                 .max(35)
                 .optional()
-                .describe(
-                  "Response language for this turn (en, es, fr, de, ja), over the tenant config's; another value answers 422 UNSUPPORTED_LANGUAGE.",
-                ),
+                .meta({
+                  description:
+                    "Response language for this turn (en, es, fr, de, ja), over the tenant config's; another value answers 422 UNSUPPORTED_LANGUAGE.",
+                  examples: ['en'],
+                }),
               background: z
                 .boolean()
                 .optional()

@@ -1,0 +1,135 @@
+import type { Config } from '../config/config-schema.ts';
+import type { Output } from './output.ts';
+import type { ParsedArgs } from './parse-args.ts';
+
+/** What a command does once its module is loaded. */
+export type CommandRun = (config: Config, args: ParsedArgs, out: Output) => Promise<void>;
+
+export interface CliCommand {
+  /** One line saying what it does, for `enclave --help`. */
+  summary: string;
+  /** Its forms and options, for `enclave <command> --help` and its usage errors. */
+  usage: string;
+  /**
+   * Imports the command's module only when it runs: `--help` loads no command, and `tenants list`
+   * never loads Fastify, OpenTelemetry or the model SDKs (only `serve` does).
+   */
+  load: () => Promise<CommandRun>;
+  /** `serve`: the process keeps running after `run` resolves, and exits on a signal. */
+  keepsRunning?: true;
+}
+
+/** Every command, in help order. A new command is one entry here and one file in commands/. */
+export const CLI_COMMANDS: Record<string, CliCommand> = {
+  serve: {
+    summary: 'Start the HTTP server (default command)',
+    usage: `enclave serve [config flags]
+  Starts the HTTP server. Config comes from the environment (.env.example) or flags such as
+  --port 9000 --database-url sqlite:./data/x.db`,
+    load: async () => (await import('./commands/serve.ts')).serveCommand,
+    keepsRunning: true,
+  },
+  migrate: {
+    summary: 'Apply pending database migrations',
+    usage: `enclave migrate [--json]
+  Applies pending migrations (PostgreSQL: as DATABASE_MIGRATION_URL, the owner role)`,
+    load: async () => {
+      const { migrateCommand } = await import('./commands/migrate.ts');
+      return (config, _args, out) => migrateCommand(config, out);
+    },
+  },
+  db: {
+    summary: 'PostgreSQL: create the owner and runtime roles',
+    usage: `enclave db init --superuser-url URL
+  Creates the owner role (DATABASE_MIGRATION_URL) and the runtime role (DATABASE_URL) with their
+  grants. Run once per database as a superuser; running it again is harmless`,
+    load: async () => (await import('./commands/db.ts')).dbCommand,
+  },
+  tenants: {
+    summary: 'List, create, delete, suspend or resume tenants',
+    usage: `enclave tenants list [--limit N] [--json]
+enclave tenants create <id> [--name N]
+enclave tenants delete <id> --yes      Delete a tenant and everything it owns
+enclave tenants suspend <id>           Refuse its requests (403 TENANT_SUSPENDED) until resumed
+enclave tenants resume <id>            Serve a suspended tenant again`,
+    load: async () => (await import('./commands/tenants.ts')).tenantsCommand,
+  },
+  sessions: {
+    summary: "List a tenant's sessions",
+    usage: `enclave sessions list --tenant <id> [--limit N] [--json]
+  Newest first`,
+    load: async () => (await import('./commands/sessions.ts')).sessionsCommand,
+  },
+  history: {
+    summary: "Show a tenant's legacy interaction history",
+    usage: `enclave history <tenant> [--limit N] [--before CURSOR] [--json]`,
+    load: async () => (await import('./commands/history.ts')).historyCommand,
+  },
+  keys: {
+    summary: "Create, list or revoke a tenant's API keys",
+    usage: `enclave keys create --tenant <id> [--name N] [--scopes chat,history:read] [--expires 2027-01-01T00:00:00Z]
+  Creates an API key, printed once (default: all scopes, no expiry).
+  Scopes: chat, history:read, config:write, keys:manage
+enclave keys list --tenant <id>                  Never shows the key itself
+enclave keys revoke <key-id> --tenant <id>       It fails with 401 from then on`,
+    load: async () => (await import('./commands/keys.ts')).keysCommand,
+  },
+  'admin-key': {
+    summary: 'Create, list or revoke platform admin keys',
+    usage: `enclave admin-key create [--name N]      Printed once
+enclave admin-key list
+enclave admin-key revoke <id>`,
+    load: async () => (await import('./commands/admin-keys.ts')).adminKeysCommand,
+  },
+  usage: {
+    summary: 'Summed token usage of a tenant',
+    usage: `enclave usage --tenant <id> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by day|model|day,model]
+  Default: the last 30 days through today (UTC), by day`,
+    load: async () => (await import('./commands/usage.ts')).usageCommand,
+  },
+  export: {
+    summary: 'Every row a tenant owns, as NDJSON',
+    usage: `enclave export <tenant> [--out FILE]
+  {"table","row"} lines, to stdout by default`,
+    load: async () => (await import('./commands/export.ts')).exportCommand,
+  },
+  openapi: {
+    summary: 'Write the OpenAPI document the server serves at /openapi.json',
+    usage: `enclave openapi [--out FILE]
+  Built from the app itself on an in-memory database; to stdout by default`,
+    load: async () => (await import('./commands/openapi.ts')).openapiCommand,
+  },
+  'erase-user': {
+    summary: "Delete one end user's sessions, messages and usage records",
+    usage: `enclave erase-user <tenant> <user-id> --yes`,
+    load: async () => (await import('./commands/erase-user.ts')).eraseUserCommand,
+  },
+};
+
+/** `enclave --help`. */
+export function globalUsage(): string {
+  const names = Object.keys(CLI_COMMANDS);
+  const width = Math.max(...names.map((name) => name.length)) + 2;
+  const lines = Object.entries(CLI_COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`);
+  return `Usage: enclave <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+  Administrative actions are recorded in the audit log with actor "cli".
+
+Options:
+  --help, -h   Show help (enclave <command> --help for one command)
+  --json       Print machine-readable JSON
+  Any config variable as a flag, e.g. --port 9000 --database-url sqlite:./data/x.db (see .env.example)
+`;
+}
+
+/** `enclave <command> --help`, and what a usage error in that command prints. */
+export function commandUsage(command: CliCommand): string {
+  return `Usage:
+${command.usage.replace(/^/gm, '  ')}
+
+  --json prints machine-readable JSON; any config variable is also a flag (enclave --help).
+`;
+}

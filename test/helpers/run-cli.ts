@@ -1,0 +1,30 @@
+import { Writable } from 'node:stream';
+import { runCli } from '../../src/cli/run-cli.ts';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs one CLI command line in this process (the code the binary runs, below the process
+ * boundary: a spawned Node process per command made these suites take minutes on a busy machine).
+ * `env` is the whole environment the command sees.
+ */
+export async function runCliInProcess(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<CliRun> {
+  const collected = { stdout: '', stderr: '' };
+  const sink = (stream: 'stdout' | 'stderr') =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        collected[stream] += String(chunk);
+        callback();
+      },
+    });
+  const code = await runCli(args, { env, stdout: sink('stdout'), stderr: sink('stderr') });
+  if (code === null) throw new Error(`enclave ${args.join(' ')} kept running; tests run no server in process`);
+  return { code, ...collected };
+}
