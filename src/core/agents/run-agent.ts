@@ -10,6 +10,7 @@ import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config
 import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
+import { estimateMissingUsage, warnUsageEstimated } from './estimate-missing-usage.ts';
 import { providerResponseOf } from './provider-response.ts';
 import { addUsage, fromSdkSteps, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import { streamSteps } from './stream-steps.ts';
@@ -281,7 +282,9 @@ async function runTrackedTurn(
     throw failure;
   }
   const latencyMs = deps.now() - started;
-  const messages = stepsToMessages(steps, {
+  const counted = estimateMissingUsage(steps, context.counter, context.tokens);
+  if (counted.estimated) warnUsageEstimated(deps.log, model.provider, model.modelId);
+  const messages = stepsToMessages(counted.steps, {
     ids,
     turnId,
     model: modelName,
@@ -307,6 +310,7 @@ async function runTrackedTurn(
     toolCalls,
     latencyMs,
     status: 'completed',
+    estimated: counted.estimated,
   });
   const reply = stored.findLast((message) => message.final) as Message;
   emit?.({ type: 'turn-end', turnId, messages: stored, usage, latencyMs });
