@@ -76,7 +76,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
       throw new AppError('MODEL_NOT_ALLOWED', `Model ${providerId}:${modelId} is not in this tenant's allowed models`);
     }
     // A provider whose entry sends extra headers may authenticate by them (Azure's `api-key`, a gateway's own).
-    if (needsKey(spec) && !config.model.apiKeySecret && !spec.credentials && !spec.extras) {
+    if (needsKey(spec) && !config.model.apiKeySecret && !spec.credentials && !hasExtraHeaders(spec)) {
       throw new AppError(
         'PROVIDER_KEY_MISSING',
         `Provider ${providerId} has no platform key: set model.apiKeySecret to the name of a secret holding your key`,
@@ -163,6 +163,11 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
 }
 
 export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
+
+function hasExtraHeaders(spec: ProviderSpec): boolean {
+  const extras = spec.extras;
+  return !!extras && Object.keys(extras.headers).length + Object.keys(extras.secretHeaders).length > 0;
+}
 
 /** Providers that refuse calls without a key; openai-compatible servers may need none. */
 function needsKey(spec: ProviderSpec): boolean {
