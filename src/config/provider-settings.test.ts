@@ -7,6 +7,67 @@ import { loadConfig } from './load-config.ts';
 const providers = (list: unknown) => ({ ENCLAVE_PROVIDERS: JSON.stringify(list) });
 
 describe('ENCLAVE_PROVIDERS', () => {
+  it('reads headers and query parameters: literal values, environment values, and tenant secret names', () => {
+    const config = loadConfig({
+      ...providers([
+        {
+          id: 'azure',
+          type: 'openai',
+          baseUrl: 'https://example.openai.azure.com/openai/v1',
+          headers: { 'api-key': { env: 'AZURE_KEY' }, 'x-title': 'Enclave', 'x-gateway-key': { secret: 'gw_key' } },
+          queryParams: { 'api-version': '2024-10-21', deployment: { env: 'AZURE_DEPLOYMENT' } },
+        },
+      ]),
+      AZURE_KEY: 'azure-secret',
+      AZURE_DEPLOYMENT: 'prod',
+    });
+    expect(config.providers?.[0]).toMatchObject({
+      credentials: null,
+      extras: {
+        headers: { 'api-key': 'azure-secret', 'x-title': 'Enclave' },
+        secretHeaders: { 'x-gateway-key': 'gw_key' },
+        queryParams: { 'api-version': '2024-10-21', deployment: 'prod' },
+      },
+    });
+  });
+
+  it('refuses inline credentials, reserved or malformed headers, an unset variable, and query parameters on Bedrock', () => {
+    const attempts: [unknown, RegExp][] = [
+      [{ headers: { authorization: 'Bearer sk-inline' } }, /headers\.authorization looks like a credential/],
+      [{ headers: { 'x-api-key': 'sk-inline' } }, /headers\.x-api-key looks like a credential/],
+      [{ headers: { 'cf-aig-token': 'inline' } }, /headers\.cf-aig-token looks like a credential/],
+      [{ headers: { host: 'elsewhere' } }, /headers\.host is set by the HTTP client/],
+      [{ headers: { 'bad header': 'x' } }, /headers\.bad header: Invalid key/],
+      [{ headers: { 'x-note': 'line\r\nx-injected: 1' } }, /must be printable text/],
+      [{ headers: { 'x-note': { env: 'UNSET_HEADER_VAR' } } }, /UNSET_HEADER_VAR is not set/],
+      [{ headers: { 'x-note': { secret: 'Not A Name' } } }, /must be a secret name/],
+    ];
+    for (const [extra, message] of attempts) {
+      expect(() =>
+        loadConfig(providers([{ id: 'gw', type: 'openai-compatible', baseUrl: 'http://h/v1', ...(extra as object) }])),
+      ).toThrow(message);
+    }
+    expect(() =>
+      loadConfig({
+        ...providers([
+          { id: 'gw', type: 'openai-compatible', baseUrl: 'http://h/v1', headers: { 'x-note': { env: 'V' } } },
+        ]),
+        V: 'a\nb',
+      }),
+    ).toThrow(/V \(headers\.x-note\) holds characters a header cannot carry/);
+    expect(() =>
+      loadConfig(providers([{ id: 'aws', type: 'bedrock', region: 'us-east-1', queryParams: { a: 'b' } }])),
+    ).toThrow(/queryParams do not apply to type bedrock/);
+    // A credential in a literal value never appears in the message.
+    expect(() =>
+      loadConfig(
+        providers([
+          { id: 'gw', type: 'openai-compatible', baseUrl: 'http://h/v1', headers: { authorization: 'sk-hidden' } },
+        ]),
+      ),
+    ).not.toThrow(/sk-hidden/);
+  });
+
   it('reads each platform key from the variable the entry names', () => {
     const config = loadConfig({
       ...providers([{ id: 'openai', type: 'openai', apiKeyEnv: 'MY_OPENAI_KEY', models: ['gpt-4o-mini'] }]),

@@ -6,6 +6,48 @@ export const PROVIDER_ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+/** Header names the HTTP client or the SDK owns: a provider entry must not set them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'accept-encoding',
+]);
+/**
+ * Header names whose values are credentials (a `-`-separated part like `key`, `token`,
+ * `authorization`): never written inline, only as `env` or `secret`.
+ */
+const CREDENTIAL_HEADER = /(^|[-_])(authorization|apikey|key|token|secret|cookie|password|signature)($|[-_])/i;
+/** Printable characters only: a CR or LF would let a value inject a header of its own. */
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,4096}$/;
+
+const envReference = z.object({ env: envName }).strict();
+/** The calling tenant's secret of that name (a tenant secret name, as in `model.apiKeySecret`). */
+const secretReference = z
+  .object({ secret: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must be a secret name') })
+  .strict();
+const literalValue = z.string().regex(HEADER_VALUE, 'must be printable text of at most 4096 characters');
+
+/**
+ * An extra header on every call to the provider: a literal value (for what is no secret, like
+ * `x-portkey-provider`), `{ "env": NAME }` (read once at start) or `{ "secret": name }` (the calling
+ * tenant's secret, read on each turn and sent for that tenant only).
+ */
+const headerValueSchema = z.union([literalValue, envReference, secretReference]);
+/** An extra query parameter on every call (Azure's `api-version`): a literal value or `{ "env": NAME }`. */
+const queryValueSchema = z.union([z.string().max(1024), envReference]);
+
+export type ProviderHeaderValue = z.infer<typeof headerValueSchema>;
+
 /**
  * One platform provider, as the operator writes it in `ENCLAVE_PROVIDERS` (JSON) or in the file
  * `ENCLAVE_PROVIDERS_FILE`. Keys are never written here: `apiKeyEnv` (and for Bedrock the
@@ -37,6 +79,10 @@ export const providerDefinitionSchema = z
     http2: z.boolean().optional(),
     /** The model ids tenants may use with this provider; unset allows any. */
     models: z.array(z.string().min(1).max(128)).min(1).optional(),
+    /** Extra headers on every call (a gateway's routing headers, Azure's `api-key`). */
+    headers: z.record(z.string().regex(HEADER_NAME, 'must be an HTTP header name'), headerValueSchema).optional(),
+    /** Extra query parameters on every call (Azure's `api-version`). */
+    queryParams: z.record(z.string().min(1).max(128), queryValueSchema).optional(),
   })
   .strict()
   .superRefine((definition, context) => {
@@ -52,6 +98,15 @@ export const providerDefinitionSchema = z
     if (!definition.accessKeyIdEnv !== !definition.secretAccessKeyEnv)
       problem('set both accessKeyIdEnv and secretAccessKeyEnv, or neither');
     if (definition.apiKeyEnv && definition.accessKeyIdEnv) problem('set apiKeyEnv or AWS credentials, not both');
+    for (const [name, value] of Object.entries(definition.headers ?? {})) {
+      if (RESERVED_HEADERS.has(name.toLowerCase())) problem(`headers.${name} is set by the HTTP client`);
+      if (typeof value === 'string' && CREDENTIAL_HEADER.test(name))
+        problem(`headers.${name} looks like a credential: name it with {"env": …} or {"secret": …}, never inline`);
+    }
+    // SigV4 signs the URL before the HTTP client adds anything to it.
+    if (definition.type === 'bedrock' && definition.queryParams) problem('queryParams do not apply to type bedrock');
+    if (definition.type === 'simulated' && (definition.headers || definition.queryParams))
+      problem('headers and queryParams do not apply to type simulated');
   });
 
 export type ProviderDefinition = z.infer<typeof providerDefinitionSchema>;
@@ -64,8 +119,22 @@ export interface ProviderCredentials {
   sessionToken?: string;
 }
 
+/**
+ * What a provider's calls carry beyond the key: headers and query parameters with their `env`
+ * values read, and the headers taken from the calling tenant's secrets (header name → secret name).
+ */
+export interface ProviderRequestExtras {
+  headers: Readonly<Record<string, string>>;
+  secretHeaders: Readonly<Record<string, string>>;
+  queryParams: Readonly<Record<string, string>>;
+}
+
 /** A provider definition with its platform credentials resolved (null: none, tenants must bring a key). */
-export type PlatformProvider = ProviderDefinition & { credentials: ProviderCredentials | null };
+export type PlatformProvider = ProviderDefinition & {
+  credentials: ProviderCredentials | null;
+  /** Null when the entry sets neither `headers` nor `queryParams`. */
+  extras?: ProviderRequestExtras | null;
+};
 
 const providerListSchema = z.array(providerDefinitionSchema).superRefine((list, context) => {
   const seen = new Set<string>();
@@ -137,7 +206,43 @@ export function resolveProviderCredentials(
     if (accessKeyId && secretAccessKey) Object.assign(credentials, { accessKeyId, secretAccessKey });
     if (sessionToken) credentials.sessionToken = sessionToken;
     const any = Object.keys(credentials).length > 0;
-    return Object.freeze({ ...definition, credentials: any ? Object.freeze(credentials) : null });
+    const extras = resolveExtras(definition, (name) => read(definition, name), problems);
+    return Object.freeze({
+      ...definition,
+      credentials: any ? Object.freeze(credentials) : null,
+      ...(extras ? { extras } : {}),
+    });
   });
   return { providers, problems };
+}
+
+/** Reads the `env` values of a provider's headers and query parameters; a value that is no valid header is a problem. */
+function resolveExtras(
+  definition: ProviderDefinition,
+  read: (name: string) => string | undefined,
+  problems: string[],
+): ProviderRequestExtras | null {
+  if (!definition.headers && !definition.queryParams) return null;
+  const headers: Record<string, string> = {};
+  const secretHeaders: Record<string, string> = {};
+  const queryParams: Record<string, string> = {};
+  for (const [name, value] of Object.entries(definition.headers ?? {})) {
+    if (typeof value === 'string') headers[name] = value;
+    else if ('secret' in value) secretHeaders[name] = value.secret;
+    else {
+      const resolved = read(value.env);
+      if (resolved !== undefined && !HEADER_VALUE.test(resolved))
+        problems.push(`${definition.id}: ${value.env} (headers.${name}) holds characters a header cannot carry`);
+      else if (resolved !== undefined) headers[name] = resolved;
+    }
+  }
+  for (const [name, value] of Object.entries(definition.queryParams ?? {})) {
+    const resolved = typeof value === 'string' ? value : read(value.env);
+    if (resolved !== undefined) queryParams[name] = resolved;
+  }
+  return Object.freeze({
+    headers: Object.freeze(headers),
+    secretHeaders: Object.freeze(secretHeaders),
+    queryParams: Object.freeze(queryParams),
+  });
 }

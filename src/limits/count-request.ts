@@ -3,25 +3,29 @@ import { keysFor, type LimitScope } from './keys.ts';
 import { LimitExceededError } from './limit-exceeded-error.ts';
 import type { LimitSettings } from './limits.ts';
 import { policyFor } from './policy.ts';
+import type { RateLimitInfo } from './rate-limit-headers.ts';
 
 const MINUTE_MS = 60_000;
 
 /**
  * Counts one request against requests-per-minute of the tenant and, when it has its own, of the
  * key (fixed one-minute windows). Throws `LimitExceededError` (kind `rate`) past either limit.
+ * Returns the state of the limit with the least left (for the response's `RateLimit` headers), or
+ * null when neither has one (nothing is counted then).
  */
 export async function countRequest(
   store: CounterStore,
   scope: LimitScope,
   settings: { tenant: LimitSettings; key: LimitSettings | null },
   now: number,
-): Promise<void> {
-  if (settings.tenant.requestsPerMinute === null && settings.key?.requestsPerMinute == null) return;
+): Promise<RateLimitInfo | null> {
+  if (settings.tenant.requestsPerMinute === null && settings.key?.requestsPerMinute == null) return null;
   const keys = keysFor(scope, now);
   const levels = [
     { level: 'tenant' as const, limit: settings.tenant.requestsPerMinute, key: keys.tenant.rpm },
     { level: 'key' as const, limit: settings.key?.requestsPerMinute ?? null, key: keys.key?.rpm },
   ];
+  let tightest: RateLimitInfo | null = null;
   for (const { level, limit, key } of levels) {
     if (limit === null || key === undefined) continue;
     const { total, resetAt } = await store.increment(key, 1, MINUTE_MS, now);
@@ -36,5 +40,10 @@ export async function countRequest(
         now,
       });
     }
+    const remaining = limit - total;
+    if (!tightest || remaining / limit < tightest.remaining / tightest.limit) {
+      tightest = { limit, remaining, resetAt, policy: policyFor('rate', level, limit, now) };
+    }
   }
+  return tightest;
 }

@@ -49,7 +49,12 @@ export function createTurnAdmission(
   return {
     admit: (scope, limits) => translate(() => limiter.admitTurn(scope, limits)),
     recordTokens: (scope, tokens) => limiter.recordTokens(scope, tokens),
-    countRequest: (scope, limits) => translate(() => countRequest(store, scope, limits, now())),
+    countRequest: (scope, limits) =>
+      translate(async () => {
+        const at = now();
+        const info = await countRequest(store, scope, limits, at);
+        return info ? { ...rateLimitHeaders(info, at) } : null;
+      }),
     forgetTenant: (tenantId) => forgetTenantCounters(store, tenantId, now()),
   };
 }

@@ -6,6 +6,7 @@ import type { LanguageModel } from 'ai';
 import type { ProviderFetch } from './create-provider-fetch.ts';
 import type { ProviderCredentials, ProviderSpec } from './provider-spec.ts';
 import { createSimulatedModel } from './simulated/simulated-model.ts';
+import { withQueryParams } from './with-query-params.ts';
 
 /**
  * Builds the AI SDK model for one provider, model id and set of credentials (the platform's or a
@@ -19,10 +20,17 @@ export function createProviderModel(
   modelId: string,
   credentials: ProviderCredentials | null,
   fetch?: ProviderFetch,
+  /** Extra headers of every call (the provider's `headers`, tenant secrets resolved). */
+  headers?: Record<string, string>,
 ): Exclude<LanguageModel, string> {
   const baseURL = spec.baseUrl;
   const apiKey = credentials?.apiKey;
-  const withFetch = fetch ? { fetch } : {};
+  const queryParams = spec.extras?.queryParams ?? {};
+  const callFetch = fetch && Object.keys(queryParams).length > 0 ? withQueryParams(fetch, queryParams) : fetch;
+  const withFetch = {
+    ...(callFetch ? { fetch: callFetch } : {}),
+    ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
+  };
   switch (spec.type) {
     case 'simulated':
       return createSimulatedModel(modelId);

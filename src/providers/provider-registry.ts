@@ -75,13 +75,39 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
     if (allowed && !allowed.includes(`${providerId}:${modelId}`) && !allowed.includes(`${providerId}:*`)) {
       throw new AppError('MODEL_NOT_ALLOWED', `Model ${providerId}:${modelId} is not in this tenant's allowed models`);
     }
-    if (needsKey(spec) && !config.model.apiKeySecret && !spec.credentials) {
+    // A provider whose entry sends extra headers may authenticate by them (Azure's `api-key`, a gateway's own).
+    if (needsKey(spec) && !config.model.apiKeySecret && !spec.credentials && !hasExtraHeaders(spec)) {
       throw new AppError(
         'PROVIDER_KEY_MISSING',
         `Provider ${providerId} has no platform key: set model.apiKeySecret to the name of a secret holding your key`,
       );
     }
     return spec;
+  }
+
+  /** The headers a provider takes from the calling tenant's secrets, or null when it takes none. */
+  async function revealSecretHeaders(tenantId: string, spec: ProviderSpec): Promise<Record<string, string> | null> {
+    const named = Object.entries(spec.extras?.secretHeaders ?? {});
+    if (named.length === 0) return null;
+    const headers: Record<string, string> = {};
+    for (const [header, name] of named) {
+      const value = await options.revealSecret(tenantId, name);
+      if (value === null) {
+        throw new AppError(
+          'PROVIDER_KEY_MISSING',
+          `Provider ${spec.id} sends the secret ${name} as header ${header}: store it with PUT /v1/secrets/${name}`,
+        );
+      }
+      // A CR or LF would inject a header; undici would refuse it, and the turn must not blame the provider.
+      if (!HEADER_VALUE.test(value)) {
+        throw new AppError(
+          'PROVIDER_KEY_MISSING',
+          `The secret ${name} (header ${header} of provider ${spec.id}) holds characters a header cannot carry`,
+        );
+      }
+      headers[header] = value;
+    }
+    return headers;
   }
 
   return {
@@ -116,8 +142,15 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
         credentials = { apiKey: key };
         cacheKey = JSON.stringify(['tenant', tenantId, spec.id, modelId, fingerprint(key)]);
       }
+      const secretHeaders = await revealSecretHeaders(tenantId, spec);
+      if (secretHeaders) {
+        // Headers from this tenant's secrets: the instance is this tenant's, like one built with its key.
+        const secrets = fingerprint(JSON.stringify([credentials?.apiKey ?? null, secretHeaders]));
+        cacheKey = JSON.stringify(['tenant', tenantId, spec.id, modelId, secrets]);
+      }
+      const headers = spec.extras ? { ...spec.extras.headers, ...secretHeaders } : undefined;
       return cache.get(cacheKey, () =>
-        guardProviderCalls(createProviderModel(spec, modelId, credentials, fetchFor(spec)), {
+        guardProviderCalls(createProviderModel(spec, modelId, credentials, fetchFor(spec), headers), {
           provider: spec.id,
           timeoutMs: options.timeoutMs,
           connectTimeoutMs: options.connectTimeoutMs,
@@ -131,10 +164,18 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
 
 export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
 
+function hasExtraHeaders(spec: ProviderSpec): boolean {
+  const extras = spec.extras;
+  return !!extras && Object.keys(extras.headers).length + Object.keys(extras.secretHeaders).length > 0;
+}
+
 /** Providers that refuse calls without a key; openai-compatible servers may need none. */
 function needsKey(spec: ProviderSpec): boolean {
   return spec.type === 'openai' || spec.type === 'anthropic' || spec.type === 'bedrock';
 }
+
+/** Printable characters only, as a header value must be. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,4096}$/;
 
 function fingerprint(key: string): string {
   return createHash('sha256').update(key).digest('base64url');

@@ -15,6 +15,18 @@ export interface ProviderSpec {
   /** The model ids tenants may use; undefined allows any. */
   models?: readonly string[] | undefined;
   credentials: ProviderCredentials | null;
+  /** Extra headers and query parameters of every call (`headers`, `queryParams`); null or absent: none. */
+  extras?: ProviderRequestExtras | null | undefined;
+}
+
+/** A provider's extra headers and query parameters, `env` values read at start. */
+export interface ProviderRequestExtras {
+  /** Sent as they are (literal values and values read from the environment). */
+  headers: Readonly<Record<string, string>>;
+  /** Header name → the name of the calling tenant's secret whose value it carries. */
+  secretHeaders: Readonly<Record<string, string>>;
+  /** Appended to every call's URL. */
+  queryParams: Readonly<Record<string, string>>;
 }
 
 /** An API key, or for Bedrock either an API key or static SigV4 credentials. */

@@ -32,6 +32,9 @@ beforeAll(async () => {
         case '/empty':
           response.writeHead(204).end();
           return;
+        case '/teapot':
+          response.writeHead(400, 'Model Is Asleep', { 'content-type': 'text/plain' }).end('gateway says no');
+          return;
         case '/moved':
           response.writeHead(307, { location: '/json' }).end();
           return;
@@ -103,6 +106,15 @@ describe('requestFetch (undici request as the providers’ fetch)', () => {
     const missing = await call(`${base}/nowhere`);
     expect(missing.status).toBe(404);
     expect(await missing.text()).toBe('no');
+  });
+
+  it('answers the status text: the server’s reason phrase, else the standard one (the SDKs’ error message falls back to it)', async () => {
+    const refused = await call(`${base}/teapot`, { method: 'POST', body: '{}' });
+    expect(refused.statusText).toBe('Model Is Asleep');
+    expect(await refused.text()).toBe('gateway says no');
+    const missing = await call(`${base}/nowhere`);
+    expect(missing.statusText).toBe('Not Found');
+    expect((await call(`${base}/empty`)).statusText).toBe('No Content');
   });
 
   it('follows a redirect (through fetch)', async () => {

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createZstdDecompress } from 'node:zlib';
 import { type Dispatcher, request, fetch as undiciFetch } from 'undici';
@@ -44,6 +45,10 @@ export function requestFetch(dispatcher: Dispatcher): Fetch {
       throw fetchError(error, init?.signal);
     }
     const { statusCode, headers } = answer;
+    // The SDKs fall back to `statusText` for the error message when an error body is not shaped like
+    // their vendor's (a gateway's, a proxy's): without it that message was empty. HTTP/2 carries no
+    // reason phrase, so the standard one stands in, as it does for a server that sends none.
+    const statusText = answer.statusText || STATUS_CODES[statusCode] || '';
     if (REDIRECT_STATUSES.has(statusCode)) {
       discard(answer.body);
       return viaFetch(input, init);
@@ -55,7 +60,7 @@ export function requestFetch(dispatcher: Dispatcher): Fetch {
     }
     if (NULL_BODY_STATUSES.has(statusCode) || method === 'HEAD') {
       discard(answer.body);
-      return new Response(null, { status: statusCode, headers: responseHeaders });
+      return new Response(null, { status: statusCode, statusText, headers: responseHeaders });
     }
     const encoding = responseHeaders.get('content-encoding')?.trim().toLowerCase();
     let source: Readable = answer.body;
@@ -65,7 +70,7 @@ export function requestFetch(dispatcher: Dispatcher): Fetch {
       responseHeaders.delete('content-length');
     }
     const stream = toWebStream(source, init?.signal);
-    return new Response(stream, { status: statusCode, headers: responseHeaders });
+    return new Response(stream, { status: statusCode, statusText, headers: responseHeaders });
   };
 }
 

@@ -3,7 +3,7 @@ import type { NewUsageRecord, UsageAggregate, UsageRecord } from '../core/usage/
 import type { SqlClient, SqlDatabase, SqlRow } from './sql-database.ts';
 
 export const USAGE_COLUMNS =
-  'tenant_id, id, session_id, turn_id, key_id, user_id, model, config_version, input_tokens, output_tokens, total_tokens, tool_calls, latency_ms, status, day, created_at';
+  'tenant_id, id, session_id, turn_id, key_id, user_id, model, config_version, input_tokens, output_tokens, total_tokens, tool_calls, latency_ms, status, day, created_at, estimated';
 
 const nullable = (value: SqlRow[string] | undefined): string | null => (value == null ? null : String(value));
 
@@ -23,6 +23,7 @@ function toUsageRecord(row: SqlRow): UsageRecord {
     toolCalls: Number(row.tool_calls),
     latencyMs: Number(row.latency_ms),
     status: String(row.status) as UsageRecord['status'],
+    estimated: Number(row.estimated) === 1,
     day: String(row.day),
     createdAt: String(row.created_at),
   };
@@ -39,7 +40,7 @@ export async function insertUsage(
   createdAt: string,
 ): Promise<void> {
   await client.run(
-    `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       tenantId,
       usage.id,
@@ -57,6 +58,7 @@ export async function insertUsage(
       usage.status,
       createdAt.slice(0, 10),
       createdAt,
+      usage.estimated ? 1 : 0,
     ],
   );
 }

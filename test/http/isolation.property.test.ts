@@ -227,7 +227,8 @@ function allowed(probe: Probe, cred: Credential): Allowed {
   if (probe.reroutes) return 'not-5xx';
   if (!probe.wellFormed) return 'client-error';
   if (probe.area === 'admin') return ['403:ADMIN_REQUIRED'];
-  if (probe.area === 'none') return ['404:ROUTE_NOT_FOUND'];
+  // A path that exists for other methods answers 405 (with Allow); either way the same for every tenant.
+  if (probe.area === 'none') return ['404:ROUTE_NOT_FOUND', '405:METHOD_NOT_ALLOWED'];
   // The legacy routes too: a Tenant-ID naming another tenant than the body's or path's is refused.
   if ((probe.area === 'tenant' || probe.area === 'legacy') && cred.victimHeader) return ['403:TENANT_MISMATCH'];
   return probe.expect;

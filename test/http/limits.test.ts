@@ -41,6 +41,30 @@ describe('limits', () => {
     expect((await interact(other, 'rpm-other')).status).toBe(200);
   });
 
+  it('sends RateLimit headers on every response of a limited tenant (the limit with the least left), none without a limit', async () => {
+    await awayFromMinuteEdge();
+    const key = await tenantWithKey('rpm-headers', { requestsPerMinute: 10 });
+    const first = await interact(key, 'rpm-headers');
+    expect(first.status).toBe(200);
+    expect(first.headers['ratelimit-policy']).toMatch(/^"tenant-rpm";q=10;w=60/);
+    expect(first.headers.ratelimit).toMatch(/^"tenant-rpm";r=9;t=\d+$/);
+    const second = await call('GET', '/v1/sessions', key);
+    expect(second.status).toBe(200);
+    expect(second.headers.ratelimit).toMatch(/^"tenant-rpm";r=8;/);
+    // An error response carries them too.
+    const missing = await call('GET', '/v1/nowhere', key);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.ratelimit).toMatch(/^"tenant-rpm";r=7;/);
+    // The key's own limit, nearer exhaustion, is the one reported.
+    const tight = await tenantWithKey('rpm-headers-key', { requestsPerMinute: 100 }, { requestsPerMinute: 3 });
+    expect((await interact(tight, 'rpm-headers-key')).headers.ratelimit).toMatch(/^"key-rpm";r=2;/);
+    const unlimited = await tenantWithKey('rpm-headers-none', {});
+    const free = await interact(unlimited, 'rpm-headers-none');
+    expect(free.status).toBe(200);
+    expect(free.headers.ratelimit).toBeUndefined();
+    expect(free.headers['ratelimit-policy']).toBeUndefined();
+  });
+
   it('applies a key own limit on top of the tenant limit', async () => {
     await awayFromMinuteEdge();
     const key = await tenantWithKey('per-key', { requestsPerMinute: 100 }, { requestsPerMinute: 2 });

@@ -92,4 +92,36 @@ describe('/v1/sessions', () => {
     expect(response.headers['content-type']).toMatch(/problem\+json/);
     expect(response.body.code).toBe('ROUTE_NOT_FOUND');
   });
+
+  it('answers a method a path does not take with 405 METHOD_NOT_ALLOWED and Allow', async () => {
+    const created = await call('POST', '/v1/sessions', 'acme', {});
+    for (const url of [`/v1/sessions/${created.body.id}`, `/v1/sessions/ses_${'0'.repeat(26)}/`]) {
+      const response = await t.app.inject({ method: 'PUT', url, headers: { 'tenant-id': 'acme' } });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers['content-type']).toMatch(/problem\+json/);
+      expect(response.headers.allow).toBe('DELETE, GET, HEAD');
+      expect(response.json().code).toBe('METHOD_NOT_ALLOWED');
+    }
+    const list = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { 'tenant-id': 'acme' } });
+    expect(list.statusCode).toBe(405);
+    expect(list.headers.allow).toBe('GET, HEAD, POST');
+  });
+
+  it('answers a body without Content-Type, or not JSON, with 415 CONTENT_TYPE_UNSUPPORTED', async () => {
+    for (const headers of [{}, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: { 'tenant-id': 'acme', ...headers },
+        payload: '{"title":"x"}',
+      });
+      expect(response.statusCode).toBe(415);
+      expect(response.headers['content-type']).toMatch(/problem\+json/);
+      expect(response.json()).toMatchObject({ code: 'CONTENT_TYPE_UNSUPPORTED', status: 415 });
+    }
+    // The original API keeps its 422 contract.
+    const legacy = await t.app.inject({ method: 'POST', url: '/agent/interact', payload: '{"tenant_id":"acme"}' });
+    expect(legacy.statusCode).toBe(422);
+    expect(legacy.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
 });

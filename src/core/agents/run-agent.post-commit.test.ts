@@ -30,7 +30,7 @@ function storeGoneAfterAdmit(): TurnAdmission {
   return {
     admit: async () => ({ release: gone }),
     recordTokens: gone,
-    countRequest: async () => {},
+    countRequest: async () => null,
     forgetTenant: async () => {},
   };
 }

@@ -1,8 +1,10 @@
 import type { LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import { APICallError } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSimulatedModel } from '../../providers/simulated/simulated-model.ts';
 import { createStorage } from '../../storage/create-storage.ts';
 import { createToolRegistry } from '../../tools/tool-registry.ts';
+import { AppError } from '../errors.ts';
 import { createIds } from '../ids.ts';
 import type { Storage } from '../ports.ts';
 import { DEFAULT_TENANT_CONFIG } from '../tenants/tenant-config.ts';
@@ -130,4 +132,51 @@ describe('runAgentTurn', () => {
       expect(await storage.listInteractions('t', 'ses_legacy', { limit: 10, beforeSeq: null })).toEqual([]);
     },
   );
+
+  it('logs a refused call with the provider’s status, request id and body (cut), and the turn’s ids', async () => {
+    const body = `{"status":"failure","message":"x-portkey-provider header is required"}${' '.repeat(5_000)}`;
+    const refusal = new APICallError({
+      message: '',
+      url: 'http://127.0.0.1:1/v1/chat/completions',
+      requestBodyValues: { messages: [{ role: 'user', content: 'secret words' }] },
+      statusCode: 400,
+      responseHeaders: { 'x-request-id': 'gw-123' },
+      responseBody: body,
+    });
+    const warnings: { details: Record<string, unknown>; message: string }[] = [];
+    const model = {
+      ...createSimulatedModel(),
+      async doGenerate(): Promise<never> {
+        // As the provider guard throws it: the mapped error, the SDK's as cause.
+        throw new AppError('PROVIDER_REJECTED', 'Provider portkey refused the request (HTTP 400)', { cause: refusal });
+      },
+    };
+    await expect(
+      runAgentTurn(
+        { ...deps(model), log: { warn: (details, message) => warnings.push({ details, message }) } },
+        {
+          ...base,
+          tenantId: 't',
+          sessionId: 'ses_legacy',
+          text: 'secret words',
+          requestId: 'req-9',
+          createTenant: true,
+          createSession: legacy,
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'PROVIDER_REJECTED' });
+    expect(warnings).toHaveLength(1);
+    const warning = warnings[0] as (typeof warnings)[number];
+    expect(warning.message).toBe('Provider portkey refused the request (HTTP 400)');
+    expect(warning.details).toMatchObject({
+      tenantId: 't',
+      requestId: 'req-9',
+      code: 'PROVIDER_REJECTED',
+      providerResponse: { status: 400, providerRequestId: 'gw-123' },
+    });
+    const logged = (warning.details.providerResponse as { body: string }).body;
+    expect(logged.startsWith('{"status":"failure","message":"x-portkey-provider header is required"}')).toBe(true);
+    expect(logged.length).toBe(1_000);
+    expect(JSON.stringify(warning)).not.toContain('secret words');
+  });
 });

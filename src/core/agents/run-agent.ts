@@ -11,6 +11,8 @@ import type { TurnClaim } from '../turns/idempotency.ts';
 import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
+import { estimateMissingUsage, warnUsageEstimated } from './estimate-missing-usage.ts';
+import { providerResponseOf } from './provider-response.ts';
 import { addUsage, fromSdkSteps, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import { streamSteps } from './stream-steps.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
@@ -319,12 +321,15 @@ async function runTrackedTurn(
     const failure =
       cancelOf(request.signal) ??
       (isAppError(error) ? error : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error }));
+    logModelFailure(deps, request, { turnId, modelName, failure, error });
     emit?.({ type: 'error', turnId, code: failure.code, message: failure.message });
     await emit?.stored();
     throw failure;
   }
   const latencyMs = deps.now() - started;
-  const messages = stepsToMessages(steps, {
+  const counted = estimateMissingUsage(steps, context.counter, context.tokens);
+  if (counted.estimated) warnUsageEstimated(deps.log, model.provider, model.modelId);
+  const messages = stepsToMessages(counted.steps, {
     ids,
     turnId,
     model: modelName,
@@ -354,6 +359,7 @@ async function runTrackedTurn(
       toolCalls,
       latencyMs,
       status: 'completed',
+      estimated: counted.estimated,
     },
     request.idempotency,
   );
@@ -443,4 +449,30 @@ async function storeFailure(
     latencyMs: failure.latencyMs,
   };
   await deps.storage.appendMessages(request.tenantId, request.sessionId, [message]);
+}
+
+/**
+ * Logs why a model call failed, with the provider's answer (status, its request id, and its body cut
+ * short), on every interface alike: the HTTP error handler only sees JSON turns, and the SDK's own
+ * message is empty when an error body is not shaped like its vendor's. Ids and the provider's
+ * answer only, never the conversation. A cancel is no failure and is not logged.
+ */
+function logModelFailure(
+  deps: AgentDeps,
+  request: TurnRequest,
+  failed: { turnId: string; modelName: string; failure: AppError; error: unknown },
+): void {
+  if (failed.failure.code === 'TURN_CANCELLED') return;
+  const response = providerResponseOf(failed.error);
+  deps.log?.warn(
+    {
+      tenantId: request.tenantId,
+      requestId: request.requestId,
+      turnId: failed.turnId,
+      model: failed.modelName,
+      code: failed.failure.code,
+      ...(response ? { providerResponse: response } : {}),
+    },
+    failed.failure.message,
+  );
 }

@@ -21,8 +21,12 @@ export interface TurnAdmission {
   admit(scope: AdmissionScope, limits: AdmissionLimits): Promise<{ release(): Promise<void> }>;
   /** Charges the turn's tokens to the minute, day and month counters. */
   recordTokens(scope: AdmissionScope, tokens: number): Promise<void>;
-  /** Counts one request against requests per minute (RATE_LIMITED past it). */
-  countRequest(scope: AdmissionScope, limits: AdmissionLimits): Promise<void>;
+  /**
+   * Counts one request against requests per minute (RATE_LIMITED past it). Resolves to the
+   * `RateLimit` and `RateLimit-Policy` headers of the limit with the least left, for the response;
+   * null when no requests-per-minute limit applies (then nothing is counted or sent).
+   */
+  countRequest(scope: AdmissionScope, limits: AdmissionLimits): Promise<Record<string, string> | null>;
   /**
    * Deletes the tenant's limit counters, after the tenant is deleted or created: a tenant created
    * again with the same id must not inherit the old one's use. Admin only; the caller decides what a

@@ -51,7 +51,10 @@ async function counterFor(deps: TurnContextDeps, model: TurnContextRequest['mode
  * The context of one turn: the model's token counter, and a rolling summary written by the turn's
  * own model, charged to the turn's usage ledger and token limits.
  */
-export async function buildTurnContext(deps: TurnContextDeps, request: TurnContextRequest): Promise<BuiltContext> {
+export async function buildTurnContext(
+  deps: TurnContextDeps,
+  request: TurnContextRequest,
+): Promise<BuiltContext & { counter: TokenCounter }> {
   const counter = await counterFor(deps, request.model);
   const { admission, log } = deps;
   const scope = {
@@ -79,7 +82,7 @@ export async function buildTurnContext(deps: TurnContextDeps, request: TurnConte
               .catch((error: unknown) => log?.warn({ err: error }, 'could not charge the summary to token limits'));
           },
         });
-  return buildContext(deps.storage, request.tenantId, request.current, {
+  const built = await buildContext(deps.storage, request.tenantId, request.current, {
     systemPrompt: request.systemPrompt,
     budgetTokens: request.budgetTokens,
     counter,
@@ -98,4 +101,6 @@ export async function buildTurnContext(deps: TurnContextDeps, request: TurnConte
         'rolling summary failed; the context holds the newest turns only',
       ),
   });
+  // The counter goes with the context: usage a provider does not report is counted with it.
+  return { ...built, counter };
 }

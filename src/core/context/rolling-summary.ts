@@ -1,4 +1,5 @@
 import { generateText, type LanguageModel } from 'ai';
+import { isUsageMissing, withEstimatedUsage } from '../agents/estimate-missing-usage.ts';
 import { toUsage } from '../agents/steps-to-messages.ts';
 import type { ContentPart, Usage } from '../conversations/message.ts';
 import type { Ids } from '../ids.ts';
@@ -119,17 +120,28 @@ export function createRollingSummaryWriter(options: RollingSummaryOptions): Roll
       const last = messages.at(-1);
       if (!last) throw new Error('nothing to summarise');
       const started = options.now();
+      const instructions = summaryInstructions(maxTokens);
+      const request = summaryRequest(previous?.text ?? null, messages);
       const result = await generateText({
         model,
-        instructions: summaryInstructions(maxTokens),
-        messages: [{ role: 'user', content: summaryRequest(previous?.text ?? null, messages) }],
+        instructions,
+        messages: [{ role: 'user', content: request }],
         maxOutputTokens: maxTokens + SUMMARY_OUTPUT_HEADROOM,
         maxRetries: 0,
         ...(options.signal ? { abortSignal: options.signal } : {}),
       });
       const text = capTokens(counter, result.text.trim(), maxTokens);
       if (!text) throw new Error('the model answered the summarisation request with no text');
-      const usage = toUsage(result.totalUsage);
+      // A provider that reports no usage is charged by the counter, as a turn is (docs/providers.md).
+      const estimated = isUsageMissing(result.totalUsage);
+      const usage = toUsage(
+        estimated
+          ? withEstimatedUsage(result.totalUsage, {
+              inputTokens: counter.count(instructions) + counter.count(request) + 2 * counter.messageOverhead,
+              outputTokens: counter.count(result.text),
+            })
+          : result.totalUsage,
+      );
       const summary = { sessionId, upToSeq: last.seq, text, model: modelName, tokenCount: counter.count(text) };
       const kept = await storage.saveSessionSummary(tenantId, summary, {
         id: options.ids.next('use'),
@@ -143,6 +155,7 @@ export function createRollingSummaryWriter(options: RollingSummaryOptions): Roll
         toolCalls: 0,
         latencyMs: options.now() - started,
         status: 'summary',
+        estimated,
       });
       if (kept) await options.onUsage?.(usage);
       return { ...summary, createdAt: new Date().toISOString() };

@@ -13,6 +13,11 @@ export interface UsageRecord {
   totalTokens: number;
   toolCalls: number;
   latencyMs: number;
+  /**
+   * True when the provider reported no usage for some model call of the record and its tokens were
+   * counted by Enclave (the model family's tokenizer, or the documented estimate).
+   */
+  estimated: boolean;
   /** `summary`: the model call that updated a session's rolling summary (not a turn of its own). */
   status: 'completed' | 'failed' | 'summary';
   /** UTC day, `YYYY-MM-DD`, for aggregation. */
@@ -20,7 +25,10 @@ export interface UsageRecord {
   createdAt: string;
 }
 
-export type NewUsageRecord = Omit<UsageRecord, 'tenantId' | 'day' | 'createdAt'>;
+/** A record to write; `estimated` defaults to false (the provider's counts). */
+export type NewUsageRecord = Omit<UsageRecord, 'tenantId' | 'day' | 'createdAt' | 'estimated'> & {
+  estimated?: boolean;
+};
 
 export interface UsageAggregate {
   day: string | null;

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_CODES, type ErrorCode, isAppError } from '../../core/errors.ts';
 import type { Problem } from '../schemas/problem.ts';
+import { recordAllowedMethods } from './allowed-methods.ts';
 
 /** Fastify's own error codes that are the client's fault, and the code we answer with. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -56,10 +57,27 @@ function toAppError(error: FastifyError | Error): { error: AppError; errors?: Pr
   return { error: new AppError('INTERNAL_ERROR', ERROR_CODES.INTERNAL_ERROR.title, { cause: error }) };
 }
 
+/**
+ * A body whose Content-Type is missing or not JSON: 415 `CONTENT_TYPE_UNSUPPORTED`, as HTTP has it,
+ * except on the original API (`/agent/…`), whose contract answers every unusable body with 422
+ * `UNSUPPORTED_MEDIA_TYPE`.
+ */
+function withContentTypeStatus(
+  mapped: { error: AppError; errors?: Problem['errors'] },
+  request: FastifyRequest,
+): { error: AppError; errors?: Problem['errors'] } {
+  if (mapped.error.code !== 'UNSUPPORTED_MEDIA_TYPE' || request.url.startsWith('/agent/')) return mapped;
+  const type = request.headers['content-type'];
+  const message = type
+    ? 'The request body must be application/json'
+    : 'The request has a body but no Content-Type: send Content-Type: application/json';
+  return { error: new AppError('CONTENT_TYPE_UNSUPPORTED', message, { cause: mapped.error.cause }) };
+}
+
 /** Maps every error to problem+json. 5xx bodies never carry internals; the full error is logged. */
 export function registerErrorHandler(app: FastifyInstance, options: { onRejected(code: string): void }): void {
   app.setErrorHandler((raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const { error, errors } = toAppError(raw);
+    const { error, errors } = withContentTypeStatus(toAppError(raw), request);
     if (error.status === 429) options.onRejected(error.code);
     // Shutting down (or a dependency away) is an expected state for probes, not a server error.
     if (error.code === 'NOT_READY')
@@ -77,10 +95,18 @@ export function registerErrorHandler(app: FastifyInstance, options: { onRejected
     if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     return sendProblem(reply, toProblem(error, request.id, errors));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  const allowedMethods = recordAllowedMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      const message = `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`;
+      return sendProblem(reply, toProblem(new AppError('METHOD_NOT_ALLOWED', message), request.id));
+    }
+    return sendProblem(
       reply,
-      toProblem(new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`), request.id),
-    ),
-  );
+      toProblem(new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}`), request.id),
+    );
+  });
 }

@@ -98,6 +98,8 @@ export const usageRecordSchema = z.object({
   tool_calls: z.number().int(),
   latency_ms: z.number().int(),
   status: z.string(),
+  /** True when the provider reported no usage and the tokens were counted by Enclave. */
+  estimated: z.boolean(),
   created_at: z.string(),
 });
 
@@ -115,6 +117,7 @@ export const toUsageRecordJson = (record: UsageRecord): z.infer<typeof usageReco
   tool_calls: record.toolCalls,
   latency_ms: record.latencyMs,
   status: record.status,
+  estimated: record.estimated,
   created_at: record.createdAt,
 });
 

@@ -250,4 +250,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE idempotency_keys ADD COLUMN lease_expires_at TEXT;
     `,
   },
+  {
+    version: 11,
+    name: 'usage-estimated',
+    // 1 when the provider reported no usage and Enclave counted the tokens (docs/providers.md). Versions
+    // 8 to 10 belong to other changes; this one depends on none of them (the runner applies each missing one).
+    sql: `
+      ALTER TABLE usage_records ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0 CHECK (estimated IN (0, 1));
+    `,
+  },
 ];
