@@ -7,9 +7,13 @@ import { connectWebSocket, type ServerMessage } from '../helpers/websocket-clien
 const ADMIN = `admin-${'l'.repeat(40)}`;
 // The reply quotes the message word by word: 150 words stream for about 3 s.
 const LONG = Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ');
-// About 6 MB that stream as 20 kB words for about 6 s: more than a stalled client's TCP buffers on
-// loopback take in (about 4 MB), already in its first event (turn-start carries the message).
-const HUGE = Array.from({ length: 300 }, (_, index) => `${index}`.padEnd(20_000, 'x')).join(' ');
+// About 6 MB: more than a stalled client's TCP buffers on loopback take in (about 4 MB), already in
+// its first event (turn-start carries the message). QUICK streams as 60 words of 100 kB (about
+// 1.2 s at 20 ms a word), LONG_HUGE as 300 of 20 kB (about 6 s: still running when abandoned).
+const QUICK_HUGE = Array.from({ length: 60 }, (_, index) => `${index}`.padEnd(100_000, 'x')).join(' ');
+const LONG_HUGE = Array.from({ length: 300 }, (_, index) => `${index}`.padEnd(20_000, 'x')).join(' ');
+// Waits on the server's progress, never a fixed time: bounded only by the test's own timeout.
+const UNTIL_TEST_TIMEOUT = { timeout: 25_000, interval: 100 };
 const BOUND = 65_536;
 
 type Headers = Record<string, string>;
@@ -80,9 +84,9 @@ describe('WebSocket limits', () => {
     // Written over HTTP in the background: a WebSocket writer would itself be closed as too slow
     // whenever a loaded machine let it fall more than the (small) bound behind the live turn.
     const session = await newSession();
-    const started = await call('POST', `/v1/sessions/${session}/messages`, { content: HUGE, background: true });
+    const started = await call('POST', `/v1/sessions/${session}/messages`, { content: QUICK_HUGE, background: true });
     const turnId = started.turn_id as string;
-    await expect.poll(() => statusOf(turnId), { timeout: 20_000, interval: 100 }).toBe('completed');
+    await expect.poll(() => statusOf(turnId), UNTIL_TEST_TIMEOUT).toBe('completed');
 
     const reader = await connectWebSocket(baseUrl, headers);
     reader.pauseReading();
@@ -104,15 +108,18 @@ describe('WebSocket limits', () => {
   it('closes a socket whose client stops reading a live turn with code 4008; the turn is then abandoned', async () => {
     const client = await connectWebSocket(baseUrl, headers);
     client.pauseReading();
-    client.send({ type: 'turn.start', session_id: await newSession(), content: HUGE });
-    // The server gives up on the client while it reads nothing.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    client.send({ type: 'turn.start', session_id: await newSession(), content: LONG_HUGE });
+    // The server gives up on the client while it reads nothing: its side of the socket is closing.
+    // Seen on the server itself, so no fixed wait decides the outcome.
+    const server = (set.replicas[0] as { app: { app: { websocketServer: { clients: Set<WebSocket> } } } }).app.app;
+    const closing = () => [...server.websocketServer.clients].some((socket) => socket.readyState === WebSocket.CLOSING);
+    await expect.poll(closing, { timeout: 25_000, interval: 10 }).toBe(true);
     client.resumeReading();
     // What was sent before the close still arrives, then the close frame.
     const start = await client.next();
     expect(start.type).toBe('turn-start');
     expect(await client.closed).toBe(4008);
     // Like any closed socket's turn, it is cancelled when nobody resumes it within the grace time.
-    await expect.poll(() => statusOf(String(start.turn_id)), { timeout: 10_000 }).toBe('cancelled');
+    await expect.poll(() => statusOf(String(start.turn_id)), UNTIL_TEST_TIMEOUT).toBe('cancelled');
   });
 });
