@@ -1,3 +1,4 @@
+import type { AgentStore } from './agent-catalog/agent-store.ts';
 import type { AuditEntry, NewAuditEntry } from './audit/audit-entry.ts';
 import type { AdminKeyRecord, ApiKeyRecord, NewApiKey } from './auth/api-key-record.ts';
 import type { ContentPart, Message, NewMessage } from './conversations/message.ts';
@@ -62,7 +63,7 @@ export interface BeginTurnInput {
  * touches that tenant's rows; callers (the HTTP layer) are responsible for authorising the
  * tenant before calling. Every method that writes runs as one transaction.
  */
-export interface Storage {
+export interface Storage extends AgentStore {
   /**
    * First write of a turn, in one transaction: optionally create the tenant and session,
    * assign the next sequence number and append the user message.
@@ -186,10 +187,10 @@ export interface Storage {
     tenantId: string,
     options: { limit: number; beforeId: string | null; from: string; to: string },
   ): Promise<UsageRecord[]>;
-  /** Sums over `[from, to]` (UTC days, inclusive) grouped by day, by model, or both. */
+  /** Sums over `[from, to]` (UTC days, inclusive) grouped by any of day, model and agent. */
   aggregateUsage(
     tenantId: string,
-    options: { from: string; to: string; groupBy: readonly ('day' | 'model')[] },
+    options: { from: string; to: string; groupBy: readonly ('day' | 'model' | 'agent')[] },
   ): Promise<UsageAggregate[]>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
