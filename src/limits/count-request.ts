@@ -7,20 +7,26 @@ import { policyFor } from './policy.ts';
 const MINUTE_MS = 60_000;
 
 /**
- * Counts one request against requests-per-minute of the tenant and, when it has its own, of the
- * key (fixed one-minute windows). Throws `LimitExceededError` (kind `rate`) past either limit.
+ * Counts one request against requests-per-minute of the tenant and, when they have their own, of
+ * the key and the agent (fixed one-minute windows). Throws `LimitExceededError` (kind `rate`) past either limit.
  */
 export async function countRequest(
   store: CounterStore,
   scope: LimitScope,
-  settings: { tenant: LimitSettings; key: LimitSettings | null },
+  settings: { tenant: LimitSettings; key: LimitSettings | null; agent?: LimitSettings | null },
   now: number,
 ): Promise<void> {
-  if (settings.tenant.requestsPerMinute === null && settings.key?.requestsPerMinute == null) return;
+  if (
+    settings.tenant.requestsPerMinute === null &&
+    settings.key?.requestsPerMinute == null &&
+    settings.agent?.requestsPerMinute == null
+  )
+    return;
   const keys = keysFor(scope, now);
   const levels = [
     { level: 'tenant' as const, limit: settings.tenant.requestsPerMinute, key: keys.tenant.rpm },
     { level: 'key' as const, limit: settings.key?.requestsPerMinute ?? null, key: keys.key?.rpm },
+    { level: 'agent' as const, limit: settings.agent?.requestsPerMinute ?? null, key: keys.agent?.rpm },
   ];
   for (const { level, limit, key } of levels) {
     if (limit === null || key === undefined) continue;

@@ -1,3 +1,4 @@
+import { checkTools } from '../agent-catalog/check-tools.ts';
 import { AppError } from '../errors.ts';
 import type { Storage } from '../ports.ts';
 import {
@@ -17,6 +18,7 @@ export function createConfigService({
   storage,
   tenants,
   checkModel,
+  toolNames,
 }: {
   storage: Storage;
   tenants: TenantDirectory;
@@ -25,6 +27,8 @@ export function createConfigService({
    * tenant may use (platform providers, their model lists, the tenant's allowedModels).
    */
   checkModel?: (config: TenantConfig) => void;
+  /** The tools a config may name (UNKNOWN_TOOL otherwise); absent accepts any name. */
+  toolNames?: () => readonly string[];
 }) {
   async function save(
     tenantId: string,
@@ -35,6 +39,10 @@ export function createConfigService({
     // Checked only when the model or the allowlist changes, so an unrelated edit (a prompt) still
     // works after an operator narrows the list; the turn itself is refused then.
     if (!previous || !sameModel(previous, config)) checkModel?.(config);
+    // Checked only when the tools change, for the same reason.
+    if (!previous || JSON.stringify(previous.tools) !== JSON.stringify(config.tools)) {
+      checkTools(config.tools, toolNames?.());
+    }
     const saved = await storage.appendTenantConfig(tenantId, config, actor);
     tenants.invalidate(tenantId);
     return saved;
@@ -47,7 +55,14 @@ export function createConfigService({
      * Merges `patch` over the current config and validates the result. A tenant may change only
      * its agent settings; limits and JWT trust are the operator's (`operator: true`).
      */
-    async update(tenantId: string, patch: Record<string, unknown>, options: { actor: string; operator: boolean }) {
+    async update(tenantId: string, given: Record<string, unknown>, options: { actor: string; operator: boolean }) {
+      const patch = camelCaseKeys(given);
+      const unknown = Object.keys(patch).filter((key) => !(key in tenantConfigSchema.shape));
+      if (unknown.length > 0) {
+        throw new AppError('VALIDATION_FAILED', `Unknown config field: ${unknown.join(', ')}`, {
+          details: { unknown, valid: Object.keys(tenantConfigSchema.shape) },
+        });
+      }
       if (!options.operator) {
         const forbidden = Object.keys(patch).filter(
           (key) => !(TENANT_EDITABLE_FIELDS as readonly string[]).includes(key),
@@ -62,8 +77,9 @@ export function createConfigService({
 
     /** Checks a config patch against the defaults without storing it (before a tenant exists). */
     validate: (patch: Record<string, unknown>) => {
-      const config = validateConfig({ ...DEFAULT_TENANT_CONFIG, ...patch });
+      const config = validateConfig({ ...DEFAULT_TENANT_CONFIG, ...camelCaseKeys(patch) });
       checkModel?.(config);
+      checkTools(config.tools, toolNames?.());
       return config;
     },
 
@@ -108,4 +124,20 @@ function sameModel(a: TenantConfig, b: TenantConfig): boolean {
       config.allowedModels ?? null,
     ]);
   return key(a) === key(b);
+}
+
+/**
+ * The API's snake_case field names (`system_prompt`, `model.api_key_secret`) as the stored
+ * camelCase ones; camelCase names, which `/v1/config` has always taken, pass unchanged.
+ */
+export function camelCaseKeys(value: Record<string, unknown>): Record<string, unknown> {
+  const converted: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const name = key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+    converted[name] =
+      inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+        ? camelCaseKeys(inner as Record<string, unknown>)
+        : inner;
+  }
+  return converted;
 }

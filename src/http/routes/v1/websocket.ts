@@ -6,6 +6,7 @@ import { type TenantAccess, tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { openTurnEvents } from '../../open-turn-events.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
+import { sessionAgent } from '../../session-agent.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
 import { turnEventJson } from '../../sse/turn-event-json.ts';
 import { type ClientMessage, clientMessageSchema, clientRefOf, describeIssues } from './websocket-messages.ts';
@@ -234,6 +235,7 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       turnId: null,
       ended: false,
     };
+    const agent = await sessionAgent(services, current, message.session_id);
     turns.add(turn);
     const run = services.runTurn({
       tenantId: current.tenantId,
@@ -241,9 +243,10 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       text: message.content,
       language: message.language ?? null,
       requestId,
-      config: current.config,
+      config: agent.config,
+      agentId: agent.agentId,
       actor: current.actor,
-      limits: current.limits,
+      limits: agent.limits,
       // A background turn is tied to nothing: closing the socket leaves it running.
       ...(turn.background ? {} : { signal: turn.abort.signal }),
       onEvent(event) {
