@@ -155,7 +155,8 @@ describe('agents', () => {
     expect(turn.body.reply).toMatchObject({ agent_id: 'second-line', model: 'llm:escalation-model' });
     expect(lastSystemPrompt()).toContain('Second line.');
     // The history the first agent built reached the second one.
-    expect(JSON.stringify((h.fake.requests.at(-1)?.body as Json).messages)).toContain('my printer is on fire');
+    const sent = h.fake.requests.at(-1)?.body as Json;
+    expect(JSON.stringify(sent.messages)).toContain('my printer is on fire');
   });
 
   it('refuses to delete an agent in use unless cascade=true, which deletes its sessions', async () => {
