@@ -235,28 +235,29 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       turnId: null,
       ended: false,
     };
-    const agent = await sessionAgent(services, current, message.session_id);
+    // Registered before anything is awaited, so a socket that closes meanwhile cancels this turn too.
     turns.add(turn);
-    const run = services.runTurn({
-      tenantId: current.tenantId,
-      sessionId: message.session_id,
-      text: message.content,
-      language: message.language ?? null,
-      requestId,
-      config: agent.config,
-      agentId: agent.agentId,
-      actor: current.actor,
-      limits: agent.limits,
-      // A background turn is tied to nothing: closing the socket leaves it running.
-      ...(turn.background ? {} : { signal: turn.abort.signal }),
-      onEvent(event) {
-        turn.turnId = event.turnId;
-        send({ type: event.type, ...turnEventJson(event), ...ref });
-      },
-    });
-    // Shutdown waits for socket turns too: their socket is not a request the server drains.
-    services.backgroundTurns.track(run);
     try {
+      const agent = await sessionAgent(services, current, message.session_id);
+      const run = services.runTurn({
+        tenantId: current.tenantId,
+        sessionId: message.session_id,
+        text: message.content,
+        language: message.language ?? null,
+        requestId,
+        config: agent.config,
+        agentId: agent.agentId,
+        actor: current.actor,
+        limits: agent.limits,
+        // A background turn is tied to nothing: closing the socket leaves it running.
+        ...(turn.background ? {} : { signal: turn.abort.signal }),
+        onEvent(event) {
+          turn.turnId = event.turnId;
+          send({ type: event.type, ...turnEventJson(event), ...ref });
+        },
+      });
+      // Shutdown waits for socket turns too: their socket is not a request the server drains.
+      services.backgroundTurns.track(run);
       await run;
     } catch (error) {
       // After turn-start the failure went out as the turn's own `error` event.
