@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { isAppError } from '../core/errors.ts';
 import { DatabaseSetupError } from '../storage/postgres/roles.ts';
 import { adminKeysCommand } from './commands/admin-keys.ts';
+import { agentsCommand } from './commands/agents.ts';
 import { dbCommand } from './commands/db.ts';
 import { eraseUserCommand } from './commands/erase-user.ts';
 import { exportCommand } from './commands/export.ts';
@@ -38,6 +39,19 @@ Commands:
   keys list --tenant <id>        List a tenant's API keys (never the key itself)
   keys revoke <key-id> --tenant <id>
                                  Revoke an API key (it fails with 401 from then on)
+  agents list --tenant <id>      List a tenant's agents (the default agent included)
+  agents create [<id>] --tenant <id> [--name N] [--description D] [--config JSON]
+                                 Create an agent; --config takes snake_case fields, e.g.
+                                 '{"system_prompt":"Be brief.","model":{"provider":"simulated","id":"simulated-1"}}'
+  agents show <id> --tenant <id> Show an agent and its current config
+  agents update <id> --tenant <id> [--name N] [--description D] [--config JSON]
+                                 Change an agent (a config change stores a new version)
+  agents versions <id> --tenant <id>
+                                 List an agent's config versions, newest first
+  agents restore <id> <version> --tenant <id>
+                                 Make an earlier version current again, as a new version
+  agents delete <id> --tenant <id> --yes [--cascade]
+                                 Delete an agent; refused while sessions use it unless --cascade
   admin-key create [--name N]    Create a platform admin key (printed once)
   admin-key list                 List admin keys
   admin-key revoke <id>          Revoke an admin key
@@ -84,6 +98,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'keys':
       await keysCommand(config, args, out);
+      return 0;
+    case 'agents':
+      await agentsCommand(config, args, out);
       return 0;
     case 'admin-key':
       await adminKeysCommand(config, args, out);

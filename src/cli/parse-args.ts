@@ -1,5 +1,5 @@
 /** Options every command understands (besides the config flags, which go to `loadConfig`). */
-const COMMAND_FLAGS = new Set(['--yes', '--json', '--help']);
+const COMMAND_FLAGS = new Set(['--yes', '--json', '--help', '--cascade']);
 const COMMAND_OPTIONS = new Set([
   '--name',
   '--limit',
@@ -12,6 +12,8 @@ const COMMAND_OPTIONS = new Set([
   '--by',
   '--out',
   '--superuser-url',
+  '--description',
+  '--config',
 ]);
 
 export interface ParsedArgs {
