@@ -45,12 +45,7 @@ export function createAgentService({
 }) {
   /** Validates a whole agent config and checks its tools and (when it changed) its model. */
   async function validate(tenantId: string, candidate: Record<string, unknown>, previous: AgentConfig | null) {
-    const parsed = agentConfigSchema.safeParse(candidate);
-    if (!parsed.success) {
-      const summary = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
-      throw new AppError('VALIDATION_FAILED', summary.join('; '), { details: parsed.error.issues });
-    }
-    const config = parsed.data;
+    const config = parseAgentConfig(candidate);
     checkTools(config.tools, toolNames?.());
     if (!previous || JSON.stringify(previous.model) !== JSON.stringify(config.model)) {
       // The tenant's allowlist decides, so the check runs against the tenant's settings.
@@ -141,7 +136,7 @@ export function createAgentService({
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.description !== undefined ? { description: input.description } : {}),
         ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
-        ...(patch ? { nextConfig: (latest: AgentConfig) => agentConfigSchema.parse({ ...latest, ...patch }) } : {}),
+        ...(patch ? { nextConfig: (latest: AgentConfig) => parseAgentConfig({ ...latest, ...patch }) } : {}),
         createdBy: actor,
       });
       if (!updated) throw new AppError('AGENT_NOT_FOUND');
@@ -194,3 +189,13 @@ export function createAgentService({
 }
 
 export type AgentService = ReturnType<typeof createAgentService>;
+
+/** A whole agent config, or VALIDATION_FAILED naming each bad field (never a bare zod error). */
+function parseAgentConfig(candidate: Record<string, unknown>): AgentConfig {
+  const parsed = agentConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const summary = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+    throw new AppError('VALIDATION_FAILED', summary.join('; '));
+  }
+  return parsed.data;
+}

@@ -6,7 +6,7 @@ export interface TurnConfig {
   agentId: string;
   /** The agent's config version, with the tenant's settings (limits, JWT trust, allowed models) kept. */
   config: TenantConfigVersion;
-  /** The agent's own limits; null for the default agent. */
+  /** The agent's own limits; null for the default agent and for an agent that sets none. */
   agentLimits: LimitSettings | null;
 }
 
@@ -26,6 +26,7 @@ export function turnConfigOf(tenant: TenantConfigVersion, agent: TurnAgent | nul
       createdBy: tenant.createdBy,
       createdAt: tenant.createdAt,
     },
-    agentLimits: limits,
+    // An agent without limits of its own keeps no counters of its own.
+    agentLimits: Object.values(limits).some((value) => value !== null) ? limits : null,
   };
 }

@@ -57,7 +57,8 @@ export function createConfigService({
      */
     async update(tenantId: string, given: Record<string, unknown>, options: { actor: string; operator: boolean }) {
       const patch = camelCaseKeys(given);
-      const unknown = Object.keys(patch).filter((key) => !(key in tenantConfigSchema.shape));
+      // Named as the caller spelled them.
+      const unknown = Object.keys(given).filter((key) => !(camelCase(key) in tenantConfigSchema.shape));
       if (unknown.length > 0) {
         throw new AppError('VALIDATION_FAILED', `Unknown config field: ${unknown.join(', ')}`, {
           details: { unknown, valid: Object.keys(tenantConfigSchema.shape) },
@@ -133,11 +134,16 @@ function sameModel(a: TenantConfig, b: TenantConfig): boolean {
 export function camelCaseKeys(value: Record<string, unknown>): Record<string, unknown> {
   const converted: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    const name = key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+    const name = camelCase(key);
     converted[name] =
       inner !== null && typeof inner === 'object' && !Array.isArray(inner)
         ? camelCaseKeys(inner as Record<string, unknown>)
         : inner;
   }
   return converted;
+}
+
+/** `system_prompt` → `systemPrompt`; a camelCase name stays as it is. */
+function camelCase(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
 }
