@@ -274,6 +274,7 @@ export async function createEnclave(
         : [],
       secrets,
       checkModel: models.check,
+      toolNames: () => tools.names(),
       newId: (prefix) => ids.next(prefix),
       idempotency,
     },

@@ -74,6 +74,22 @@ enclave keys list --tenant <id>                  Never shows the key itself
 enclave keys revoke <key-id> --tenant <id>       It fails with 401 from then on`,
     load: async () => (await import('./commands/keys.ts')).keysCommand,
   },
+  agents: {
+    summary: "List, create, show, update, version, restore or delete a tenant's agents",
+    usage: `enclave agents list --tenant <id>            The default agent included
+enclave agents create [<id>] --tenant <id> [--name N] [--description D] [--config JSON]
+  --config takes snake_case fields, e.g.
+  '{"system_prompt":"Be brief.","model":{"provider":"simulated","id":"simulated-1"}}'
+enclave agents show <id> --tenant <id>        An agent and its current config
+enclave agents update <id> --tenant <id> [--name N] [--description D] [--config JSON]
+  A config change stores a new version
+enclave agents versions <id> --tenant <id>    Its config versions, newest first
+enclave agents restore <id> <version> --tenant <id>
+  Makes an earlier version current again, as a new version
+enclave agents delete <id> --tenant <id> --yes [--cascade]
+  Refused while sessions use it, unless --cascade (which deletes them too)`,
+    load: async () => (await import('./commands/agents.ts')).agentsCommand,
+  },
   'admin-key': {
     summary: 'Create, list or revoke platform admin keys',
     usage: `enclave admin-key create [--name N]      Printed once

@@ -6,6 +6,7 @@ import { parseArgs as parseCommandLine } from 'node:util';
  */
 const COMMAND_OPTIONS = {
   yes: { type: 'boolean' },
+  cascade: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   name: { type: 'string' },
@@ -19,6 +20,8 @@ const COMMAND_OPTIONS = {
   by: { type: 'string' },
   out: { type: 'string' },
   'superuser-url': { type: 'string' },
+  description: { type: 'string' },
+  config: { type: 'string' },
 } as const;
 
 type CommandOption = keyof typeof COMMAND_OPTIONS;

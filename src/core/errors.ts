@@ -60,6 +60,12 @@ export const ERROR_CODES = {
   NOT_READY: { status: 503, title: 'Service is not ready', retryable: true },
   LIMITS_UNAVAILABLE: { status: 503, title: 'Limits cannot be checked right now', retryable: true },
   OVERLOADED: { status: 503, title: 'The server is overloaded', retryable: true },
+  AGENT_NOT_FOUND: { status: 404, title: 'Agent not found', retryable: false },
+  AGENT_VERSION_NOT_FOUND: { status: 404, title: 'Agent version not found', retryable: false },
+  AGENT_ALREADY_EXISTS: { status: 409, title: 'An agent with this id already exists', retryable: false },
+  AGENT_LIMIT_REACHED: { status: 409, title: 'The tenant has as many agents as it may have', retryable: false },
+  AGENT_HAS_SESSIONS: { status: 409, title: 'Sessions still use this agent', retryable: false },
+  UNKNOWN_TOOL: { status: 422, title: 'The config names a tool that does not exist', retryable: false },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 

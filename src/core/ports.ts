@@ -1,3 +1,4 @@
+import type { AgentStore } from './agent-catalog/agent-store.ts';
 import type { AuditEntry, NewAuditEntry } from './audit/audit-entry.ts';
 import type { AdminKeyRecord, ApiKeyRecord, NewApiKey } from './auth/api-key-record.ts';
 import type { ContentPart, Message, NewMessage } from './conversations/message.ts';
@@ -63,7 +64,7 @@ export interface BeginTurnInput {
  * touches that tenant's rows; callers (the HTTP layer) are responsible for authorising the
  * tenant before calling. Every method that writes runs as one transaction.
  */
-export interface Storage {
+export interface Storage extends AgentStore {
   /**
    * First write of a turn, in one transaction: optionally create the tenant and session,
    * assign the next sequence number and append the user message.
@@ -203,12 +204,12 @@ export interface Storage {
     options: { limit: number; beforeId: string | null; from: string; to: string },
   ): Promise<UsageRecord[]>;
   /**
-   * Sums over `[from, to]` (UTC days, inclusive) grouped by day, by model, or both; with `keyId`,
-   * only the records charged to that API key of the tenant.
+   * Sums over `[from, to]` (UTC days, inclusive) grouped by any of day, model and agent; with
+   * `keyId`, only the records charged to that API key of the tenant.
    */
   aggregateUsage(
     tenantId: string,
-    options: { from: string; to: string; groupBy: readonly ('day' | 'model')[]; keyId?: string },
+    options: { from: string; to: string; groupBy: readonly ('day' | 'model' | 'agent')[]; keyId?: string },
   ): Promise<UsageAggregate[]>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;

@@ -44,6 +44,8 @@ export interface AppServices {
   admission: TurnAdmission;
   /** Refuses a config whose model this tenant may not use (MODEL_NOT_ALLOWED, PROVIDER_KEY_MISSING). */
   checkModel?(config: TenantConfig): void;
+  /** The tool names a config may enable (UNKNOWN_TOOL otherwise); absent accepts any name. */
+  toolNames?(): readonly string[];
   /** Fresh ids (`key_…`). */
   newId(prefix: string): string;
   /** `Idempotency-Key` on turn-creating routes; absent means the header is ignored. */

@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config/config-schema.ts';
+import { createAgentService } from '../core/agent-catalog/agent-service.ts';
 import { messageText } from '../core/conversations/message.ts';
 import { AppError } from '../core/errors.ts';
 import { createConfigService } from '../core/tenants/config-service.ts';
@@ -39,6 +40,7 @@ import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
 import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
+import { agentRoutes } from './routes/v1/agents.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
 import { turnEventRoutes } from './routes/v1/turn-events.ts';
@@ -279,15 +281,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       maxBufferedBytes: config.wsMaxBufferedBytes ?? 4_194_304,
     }),
   );
+  const checkModel = services.checkModel ? { checkModel: services.checkModel } : {};
+  const toolNames = services.toolNames ? { toolNames: services.toolNames } : {};
   const configs = createConfigService({
     storage: services.storage,
     tenants: services.tenants,
     secrets: services.secrets,
-    ...(services.checkModel ? { checkModel: services.checkModel } : {}),
+    ...checkModel,
+    ...toolNames,
+  });
+  const agents = createAgentService({
+    storage: services.storage,
+    configs,
+    ids: { next: services.newId },
+    ...checkModel,
+    ...toolNames,
   });
   await app.register(adminTenantRoutes(services, configs));
   for (const scope of [selfScope(services), adminScope(services)]) {
     await app.register(configRoutes(services, configs, scope));
+    await app.register(agentRoutes(services, agents, scope));
     await app.register(keyRoutes(services, scope));
     await app.register(usageRoutes(services, scope));
     await app.register(secretRoutes(services, scope));

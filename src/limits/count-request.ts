@@ -8,22 +8,28 @@ import type { RateLimitInfo } from './rate-limit-headers.ts';
 const MINUTE_MS = 60_000;
 
 /**
- * Counts one request against requests-per-minute of the tenant and, when it has its own, of the
- * key (fixed one-minute windows). Throws `LimitExceededError` (kind `rate`) past either limit.
- * Returns the state of the limit with the least left (for the response's `RateLimit` headers), or
- * null when neither has one (nothing is counted then).
+ * Counts one request against requests-per-minute of the tenant and, when they have their own, of
+ * the key and the agent (fixed one-minute windows). Throws `LimitExceededError` (kind `rate`) past
+ * any of them. Returns the state of the limit with the least left (for the response's `RateLimit`
+ * headers), or null when none has one (nothing is counted then).
  */
 export async function countRequest(
   store: CounterStore,
   scope: LimitScope,
-  settings: { tenant: LimitSettings; key: LimitSettings | null },
+  settings: { tenant: LimitSettings; key: LimitSettings | null; agent?: LimitSettings | null },
   now: number,
 ): Promise<RateLimitInfo | null> {
-  if (settings.tenant.requestsPerMinute === null && settings.key?.requestsPerMinute == null) return null;
+  if (
+    settings.tenant.requestsPerMinute === null &&
+    settings.key?.requestsPerMinute == null &&
+    settings.agent?.requestsPerMinute == null
+  )
+    return null;
   const keys = keysFor(scope, now);
   const levels = [
     { level: 'tenant' as const, limit: settings.tenant.requestsPerMinute, key: keys.tenant.rpm },
     { level: 'key' as const, limit: settings.key?.requestsPerMinute ?? null, key: keys.key?.rpm },
+    { level: 'agent' as const, limit: settings.agent?.requestsPerMinute ?? null, key: keys.agent?.rpm },
   ];
   let tightest: RateLimitInfo | null = null;
   for (const { level, limit, key } of levels) {

@@ -57,10 +57,13 @@ export interface Limiter {
    * Token limits are checked before the turn and charged after it (`recordTokens`), so a turn
    * admitted under a limit may end above it; the next turn is then refused.
    */
-  admitTurn(scope: LimitScope, settings: { tenant: LimitSettings; key: LimitSettings | null }): Promise<TurnAdmission>;
+  admitTurn(
+    scope: LimitScope,
+    settings: { tenant: LimitSettings; key: LimitSettings | null; agent?: LimitSettings | null },
+  ): Promise<TurnAdmission>;
   /**
-   * Adds `tokens` to the minute, day and month counters of the tenant and, if any, of the key.
-   * With a ledger, day and month counters that do not exist are left missing, to be rebuilt.
+   * Adds `tokens` to the minute, day and month counters of the tenant and, if any, of the key and
+   * the agent. With a ledger, day and month counters that do not exist are left missing, to be rebuilt.
    */
   recordTokens(scope: LimitScope, tokens: number): Promise<void>;
 }
@@ -89,6 +92,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
       ];
       if (keys.key !== null && settings.key !== null)
         levels.push({ level: 'key', keys: keys.key, limits: settings.key });
+      if (keys.agent !== null && settings.agent)
+        levels.push({ level: 'agent', keys: keys.agent, limits: settings.agent });
 
       const token = randomUUID();
       const held: string[] = [];
@@ -147,7 +152,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
         ? (key: string, resetAt: number) => store.addIfPresent(key, tokens, resetAt, at)
         : (key: string, resetAt: number) => store.incrementUntil(key, tokens, resetAt, at);
       const writes: Promise<unknown>[] = [];
-      for (const level of keys.key === null ? [keys.tenant] : [keys.tenant, keys.key]) {
+      for (const level of [keys.tenant, keys.key, keys.agent]) {
+        if (level === null) continue;
         writes.push(
           store.increment(level.tpm, tokens, MINUTE_MS, at),
           addUntil(level.day, day),

@@ -4,7 +4,7 @@ import { utcMonth } from './calendar.ts';
 export type LimitKind = 'rate' | 'concurrency' | 'tokens-per-minute' | 'quota-day' | 'quota-month';
 
 /** Whose limit: the tenant's, or the API key's within the tenant. */
-export type LimitLevel = 'tenant' | 'key';
+export type LimitLevel = 'tenant' | 'key' | 'agent';
 
 /**
  * Quota units. `requests` (the draft's default, so not written) and `concurrent-requests` are

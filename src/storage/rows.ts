@@ -5,9 +5,9 @@ import type { SqlRow } from './sql-database.ts';
 
 /** Column lists and row mappers shared by every dialect. */
 export const MESSAGE_COLUMNS =
-  'tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final, input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, config_version, user_id, created_at';
+  'tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final, input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, config_version, user_id, created_at, agent_id';
 
-export const SESSION_COLUMNS = 'tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at';
+export const SESSION_COLUMNS = 'tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at, agent_id';
 
 const text = (value: SqlRow[string]): string => String(value);
 const nullableText = (value: SqlRow[string]): string | null => (value === null ? null : String(value));
@@ -40,6 +40,7 @@ export function toMessage(row: SqlRow): Message {
     configVersion: nullableNumber(row.config_version ?? null),
     userId: nullableText(row.user_id ?? null),
     createdAt: text(row.created_at ?? null),
+    agentId: nullableText(row.agent_id ?? null),
   };
 }
 
@@ -50,6 +51,7 @@ export function toSession(row: SqlRow): Session {
     title: nullableText(row.title ?? null),
     userId: nullableText(row.user_id ?? null),
     metadata: JSON.parse(text(row.metadata ?? '{}')) as Record<string, string>,
+    agentId: nullableText(row.agent_id ?? null),
     messageCount: Number(row.last_seq ?? 0),
     createdAt: text(row.created_at ?? null),
     updatedAt: text(row.updated_at ?? null),

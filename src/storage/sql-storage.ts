@@ -6,6 +6,7 @@ import { createIds, type Ids, latestIdAt } from '../core/ids.ts';
 import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
+import { createSqlAgents, lockAgent } from './sql-agents.ts';
 import { createSqlAudit } from './sql-audit.ts';
 import { createSqlConfig } from './sql-config.ts';
 import { createSqlContext } from './sql-context.ts';
@@ -23,7 +24,7 @@ const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESS
   .join(', ')})`;
 
 const INSERT_SESSION =
-  'INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)';
+  'INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at, agent_id) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)';
 
 /**
  * The dialect-agnostic implementation of the Storage and AdminStorage ports over a
@@ -56,6 +57,7 @@ export function createSqlStorage(
       message.configVersion,
       message.userId,
       createdAt,
+      message.agentId ?? null,
     ] satisfies SqlValue[];
 
   /** Reserves `count` consecutive sequence numbers; the row update serialises concurrent turns. */
@@ -108,6 +110,7 @@ export function createSqlStorage(
       JSON.stringify(session.metadata),
       at,
       at,
+      session.agentId ?? null,
     ]);
   }
 
@@ -128,6 +131,7 @@ export function createSqlStorage(
     ...createSqlTenantData(database, now),
     ...createSqlIdempotency(database),
     ...createSqlContext(database, now),
+    ...createSqlAgents(database, now),
 
     async completeTurn(tenantId, sessionId, messages, usage, claim) {
       return database.forTenant(tenantId).transaction(async (client) => {
@@ -171,6 +175,10 @@ export function createSqlStorage(
         if (options.createTenant) await insertTenantIfMissing(client, tenantId);
         const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
         if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+        // Locked so that a concurrent delete of the agent either sees this session or came first.
+        if (session.agentId && !(await lockAgent(client, tenantId, session.agentId))) {
+          throw new AppError('AGENT_NOT_FOUND');
+        }
         await insertSession(client, tenantId, session);
         const row = await client.get(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant_id = ? AND id = ?`, [
           tenantId,

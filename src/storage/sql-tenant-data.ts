@@ -4,6 +4,8 @@ import type { SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
 /** Every table a tenant owns, for export: the tenant row first, then its children. */
 const EXPORT_TABLES = [
   'tenant_configs',
+  'agents',
+  'agent_versions',
   'api_keys',
   'sessions',
   'messages',
@@ -22,6 +24,8 @@ const EXPORT_COLUMNS: Partial<Record<(typeof EXPORT_TABLES)[number], string>> = 
 /** Each table's primary key after `tenant_id`: the export's page order. */
 const EXPORT_KEYS: Record<(typeof EXPORT_TABLES)[number], readonly string[]> = {
   tenant_configs: ['version'],
+  agents: ['id'],
+  agent_versions: ['agent_id', 'version'],
   api_keys: ['id'],
   sessions: ['id'],
   messages: ['session_id', 'seq'],

@@ -8,6 +8,8 @@ export const TENANT_TABLES = [
   'session_summaries',
   'messages',
   'sessions',
+  'agent_versions',
+  'agents',
   'usage_records',
   'idempotency_keys',
   'api_keys',

@@ -3,7 +3,7 @@ import type { NewUsageRecord, UsageAggregate, UsageRecord } from '../core/usage/
 import type { SqlClient, SqlDatabase, SqlRow } from './sql-database.ts';
 
 export const USAGE_COLUMNS =
-  'tenant_id, id, session_id, turn_id, key_id, user_id, model, config_version, input_tokens, output_tokens, total_tokens, tool_calls, latency_ms, status, day, created_at, estimated';
+  'tenant_id, id, session_id, turn_id, key_id, user_id, model, config_version, input_tokens, output_tokens, total_tokens, tool_calls, latency_ms, status, day, created_at, estimated, agent_id';
 
 const nullable = (value: SqlRow[string] | undefined): string | null => (value == null ? null : String(value));
 
@@ -26,6 +26,7 @@ function toUsageRecord(row: SqlRow): UsageRecord {
     estimated: Number(row.estimated) === 1,
     day: String(row.day),
     createdAt: String(row.created_at),
+    agentId: nullable(row.agent_id),
   };
 }
 
@@ -40,7 +41,7 @@ export async function insertUsage(
   createdAt: string,
 ): Promise<void> {
   await client.run(
-    `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO usage_records (${USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       tenantId,
       usage.id,
@@ -59,6 +60,7 @@ export async function insertUsage(
       createdAt.slice(0, 10),
       createdAt,
       usage.estimated ? 1 : 0,
+      usage.agentId ?? null,
     ],
   );
 }
@@ -78,8 +80,15 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
     async aggregateUsage(tenantId, { from, to, groupBy, keyId }) {
       const byDay = groupBy.includes('day');
       const byModel = groupBy.includes('model');
-      const columns = [byDay ? 'day' : 'NULL AS day', byModel ? 'model' : 'NULL AS model'].join(', ');
-      const group = [byDay ? 'day' : null, byModel ? 'model' : null].filter(Boolean).join(', ');
+      const byAgent = groupBy.includes('agent');
+      // Records written before agents, and the default agent's, have no agent_id.
+      const agent = "coalesce(agent_id, 'default')";
+      const columns = [
+        byDay ? 'day' : 'NULL AS day',
+        byModel ? 'model' : 'NULL AS model',
+        byAgent ? `${agent} AS agent` : 'NULL AS agent',
+      ].join(', ');
+      const group = [byDay ? 'day' : null, byModel ? 'model' : null, byAgent ? agent : null].filter(Boolean).join(', ');
       const rows = await database.forTenant(tenantId).all(
         // A `summary` record charges tokens but is no turn of its own.
         `SELECT ${columns}, count(*) AS records, sum(CASE WHEN status = 'summary' THEN 0 ELSE 1 END) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
@@ -94,6 +103,7 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
           (row): UsageAggregate => ({
             day: nullable(row.day),
             model: nullable(row.model),
+            ...(byAgent ? { agent: nullable(row.agent) } : {}),
             turns: Number(row.turns),
             inputTokens: Number(row.input_tokens ?? 0),
             outputTokens: Number(row.output_tokens ?? 0),

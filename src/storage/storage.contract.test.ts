@@ -255,15 +255,19 @@ describe('migrations', () => {
       database,
       SQLITE_MIGRATIONS.filter((migration) => migration.version <= 3),
     );
-    const old = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: false });
+    // Written as that release wrote them: today's storage writes columns that later migrations add.
     const sessionId = ids.next('ses');
-    await old.storage.beginTurn('t', {
-      sessionId,
-      createTenant: true,
-      createSession: session(sessionId),
-      message: message('kept'),
-    });
-    await old.storage.close();
+    const at = new Date().toISOString();
+    await database.run("INSERT INTO tenants (id, name, created_at) VALUES ('t', 't', ?)", [at]);
+    await database.run(
+      "INSERT INTO sessions (tenant_id, id, metadata, last_seq, created_at, updated_at) VALUES ('t', ?, '{}', 1, ?, ?)",
+      [sessionId, at, at],
+    );
+    await database.run(
+      `INSERT INTO messages (tenant_id, session_id, seq, id, turn_id, role, status, content, final, created_at)
+       VALUES ('t', ?, 1, 'msg_kept', 'msg_kept', 'user', 'completed', ?, 0, ?)`,
+      [sessionId, JSON.stringify([{ type: 'text', text: 'kept' }]), at],
+    );
     await migrate(database, SQLITE_MIGRATIONS);
     await database.close();
     const migrated = await createStorage({ databaseUrl: url, sqliteSynchronous: 'NORMAL', migrate: true });

@@ -47,6 +47,8 @@ export interface TenantFixture {
   secretNames: string[];
   secretValue: string;
   configVersions: number[];
+  /** Its agents besides the default one (each with a session that ran a turn). */
+  agentIds: string[];
   /** HS256 secret of its own JWT trust, when the operator configured one. */
   jwtSecret: string | null;
   needles: Needle[];
@@ -189,6 +191,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     secretNames: [SHARED_SECRET_NAME, `only.${hex(6)}`],
     secretValue: `SECRETVALUE-${marker}`,
     configVersions: [],
+    agentIds: [],
     jwtSecret,
     needles: [],
   };
@@ -203,6 +206,21 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     content: `jwt turn ${marker}`,
   });
   turnIds.push(String(jwtTurn.turn_id));
+
+  // An agent of its own, with a session (and a turn) that runs it.
+  const agentId = `agent-${hex(6)}`;
+  await ok(t, 'POST', '/v1/agents', auth, {
+    id: agentId,
+    name: `agent ${marker}`,
+    config: { system_prompt: `agent prompt ${marker}` },
+  });
+  fixture.agentIds.push(agentId);
+  const agentSession = await ok(t, 'POST', '/v1/sessions', auth, { title: `agent ${marker}`, agent_id: agentId });
+  sessions.push(String(agentSession.id));
+  const agentTurn = await ok(t, 'POST', `/v1/sessions/${String(agentSession.id)}/messages`, auth, {
+    content: `agent turn ${marker}`,
+  });
+  turnIds.push(String(agentTurn.turn_id));
 
   const versions = await ok(t, 'GET', `/v1/admin/tenants/${id}/config/versions`, adminHeaders);
   fixture.configVersions = (versions.data as Json[]).map((version) => Number(version.version));
@@ -219,6 +237,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     // A 4-character random part: matched as the JSON field, so a random string cannot collide.
     ...fixture.keyPrefixes.map((prefix) => ({ what: 'key prefix', value: `"prefix":"${prefix}"` })),
     ...sessions.map((value) => ({ what: 'session id', value })),
+    ...fixture.agentIds.map((value) => ({ what: 'agent id', value })),
     ...turnIds.map((value) => ({ what: 'turn id', value })),
     ...fixture.secretNames
       .filter((name) => name !== SHARED_SECRET_NAME)
@@ -252,6 +271,9 @@ const ROW_KEY: Record<string, string> = {
   usage_records: 'id',
   audit_log: 'id',
   tenant_secrets: 'name',
+  agents: 'id',
+  // Versions count per agent: keyed by agent and version (see readExport).
+  agent_versions: 'agent_id',
 };
 
 async function allPages(t: TestApp, url: string, headers: Record<string, string>): Promise<Json[]> {
@@ -281,7 +303,8 @@ export async function readState(t: TestApp, tenantId: string, exportFirst: boole
       const key = ROW_KEY[table];
       if (!key) throw new Error(`export has an unknown table ${table}: add it to ROW_KEY`);
       if (!rows.has(table)) rows.set(table, new Map());
-      rows.get(table)?.set(String(row[key]), row);
+      const rowKey = table === 'agent_versions' ? `${String(row.agent_id)}:${String(row.version)}` : String(row[key]);
+      rows.get(table)?.set(rowKey, row);
     }
     return rows;
   };

@@ -9,6 +9,11 @@ import { SHARED_SECRET_NAME, type TenantFixture } from './isolation-fixtures.ts'
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
+/** A made-up agent id of the fixtures' shape. */
+export function lookalikeAgentId(): string {
+  return `agent-${randomBytes(6).toString('hex')}`;
+}
+
 /** An id of the same shape as a real one (`ses_` / `key_` + 26 Crockford characters). */
 export function lookalikeId(prefix: 'ses' | 'key'): string {
   let tail = '';
@@ -118,6 +123,15 @@ export const OPERATIONS = [
   'POST /v1/turns/{id}/cancel',
   'GET /v1/turns/{id}',
   'GET /v1/turns/{id}/events',
+  'PATCH /v1/sessions/{id}',
+  'POST /v1/agents',
+  'GET /v1/agents',
+  'GET /v1/agents/{agent_id}',
+  'PATCH /v1/agents/{agent_id}',
+  'DELETE /v1/agents/{agent_id}',
+  'GET /v1/agents/{agent_id}/versions',
+  'GET /v1/agents/{agent_id}/versions/{version}',
+  'POST /v1/agents/{agent_id}/versions/{version}/restore',
   'GET /v1/config',
   'PATCH /v1/config',
   'GET /v1/config/versions',
@@ -140,6 +154,14 @@ export const OPERATIONS = [
   'POST /v1/admin/tenants/{tenant_id}/resume',
   'GET /v1/admin/tenants/{tenant_id}/audit',
   'GET /v1/admin/tenants/{tenant_id}/export',
+  'POST /v1/admin/tenants/{tenant_id}/agents',
+  'GET /v1/admin/tenants/{tenant_id}/agents',
+  'GET /v1/admin/tenants/{tenant_id}/agents/{agent_id}',
+  'PATCH /v1/admin/tenants/{tenant_id}/agents/{agent_id}',
+  'DELETE /v1/admin/tenants/{tenant_id}/agents/{agent_id}',
+  'GET /v1/admin/tenants/{tenant_id}/agents/{agent_id}/versions',
+  'GET /v1/admin/tenants/{tenant_id}/agents/{agent_id}/versions/{version}',
+  'POST /v1/admin/tenants/{tenant_id}/agents/{agent_id}/versions/{version}/restore',
   'GET /v1/admin/tenants/{tenant_id}/config',
   'PATCH /v1/admin/tenants/{tenant_id}/config',
   'GET /v1/admin/tenants/{tenant_id}/config/versions',
@@ -298,6 +320,7 @@ const TURN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_ID = /^key_[0-9A-Z]{1,40}$/;
 const SECRET_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
 const USER_ID = /^[A-Za-z0-9._:@|-]{1,128}$/;
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const segment = (ids: Ids) => (ids.raw ? ids.value : encodeURIComponent(ids.value));
 const cursorOf = (position: string | number) => Buffer.from(JSON.stringify({ p: position })).toString('base64url');
 
@@ -362,6 +385,12 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
           const name = pick(names, variant);
           return { value: name, raw: true, wellFormed: true, owner: name === victimName ? 'other' : 'own' };
         })();
+  // Agent ids come from the key reference: the victim's, a look-alike, the attacker's own, or malformed.
+  let agent = resolveId(spec.key, victim.agentIds, own.agentIds, AGENT_ID, true);
+  // Agent writes never aim at the attacker's own agents (that would be its own business).
+  if (agent.owner === 'own' && verb !== 'GET')
+    agent = { value: lookalikeAgentId(), raw: true, wellFormed: true, owner: 'none' };
+  const version = pick([1, 2, n, 999_999_999], variant);
   if (method === 'DELETE') {
     if (session.owner === 'own') session = { value: lookalikeId('ses'), raw: true, wellFormed: true, owner: 'none' };
     if (key.owner === 'own') key = { value: lookalikeId('key'), raw: true, wellFormed: true, owner: 'none' };
@@ -376,7 +405,9 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
     .replace('{id}', segment(session))
     .replace('{key_id}', segment(key))
     .replace('{name}', segment(secret))
-    .replace('{user_id}', segment(user));
+    .replace('{user_id}', segment(user))
+    .replace('{agent_id}', segment(agent))
+    .replace('{version}', String(version));
   const probe: Probe = {
     op,
     method,
@@ -441,12 +472,22 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
         [{ tenant_id: tenant.value, title: text }, false],
         [{ title: 5 }, false],
         [{ metadata: { [victim.id]: 'x'.repeat(600) } }, false],
+        [{ title: text, agent_id: agent.value }, agent.wellFormed],
       ];
       const [payload, wellFormed] = pick(bodies, variant);
       probe.payload = payload;
       probe.wellFormed &&= wellFormed;
       probe.expect = ['201'];
       probe.write = { kind: 'session' };
+      // A session of another tenant's agent (or a made-up one) answers like a missing agent.
+      if ((payload as { agent_id?: string } | undefined)?.agent_id !== undefined) {
+        if (agent.owner === 'own') {
+          probe.payload = { title: text };
+        } else {
+          probe.expect = NOT_FOUND('AGENT_NOT_FOUND');
+          delete probe.write;
+        }
+      }
       return probe;
     }
     case 'GET /v1/sessions':
@@ -512,6 +553,73 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       probe.expect = mine ? [events ? '410:TURN_EVENTS_EXPIRED' : '200'] : NOT_FOUND('TURN_NOT_FOUND');
       return probe;
     }
+    case 'PATCH /v1/sessions/{id}': {
+      // A hand-off to another tenant's agent (or a made-up one) is refused before the session is read.
+      needs(session, agent);
+      const bodies: [unknown, boolean][] = [
+        [{ agent_id: agent.value }, true],
+        [{ agent_id: agent.value }, true],
+        [{ agent_id: agent.value, tenant_id: victim.id }, false],
+        [{ agent_id: 5 }, false],
+      ];
+      const [payload, wellFormed] = pick(bodies, variant);
+      probe.payload = payload;
+      probe.wellFormed &&= wellFormed;
+      probe.expect = NOT_FOUND('AGENT_NOT_FOUND');
+      return probe;
+    }
+    case 'POST /v1/agents': {
+      // Only bodies that no tenant may send: creating its own agents is the attacker's business.
+      // `default` is every tenant's: well formed, and refused the same for all.
+      const bodies: [unknown, boolean][] = [
+        [{ id: 'default', name: text }, true],
+        [{ id: agent.value, config: { bogus_field: text } }, false],
+        [{ id: agent.value, tenant_id: victim.id }, false],
+        [{ id: agent.value, config: { tools: ['calculater'] } }, false],
+        [{ name: 5 }, false],
+      ];
+      const [payload, wellFormed] = pick(bodies, variant);
+      probe.payload = payload;
+      probe.wellFormed &&= wellFormed;
+      probe.expect = ['409:AGENT_ALREADY_EXISTS'];
+      return probe;
+    }
+    case 'GET /v1/agents':
+      withQuery(listQuery(variant, pick(victim.agentIds, n), 100));
+      return probe;
+    case 'GET /v1/agents/{agent_id}':
+    case 'GET /v1/agents/{agent_id}/versions':
+      needs(agent);
+      if (op.endsWith('versions')) withQuery(listQuery(variant, n, 100));
+      probe.expect = agent.owner === 'own' ? ['200'] : NOT_FOUND('AGENT_NOT_FOUND');
+      return probe;
+    case 'GET /v1/agents/{agent_id}/versions/{version}':
+      needs(agent);
+      probe.expect = agent.owner === 'own' ? ['200', '404:AGENT_VERSION_NOT_FOUND'] : NOT_FOUND('AGENT_NOT_FOUND');
+      return probe;
+    case 'PATCH /v1/agents/{agent_id}': {
+      needs(agent);
+      const bodies: [unknown, boolean][] = [
+        [{ name: text }, true],
+        [{ config: { system_prompt: text } }, true],
+        [{ config: { system_prompt: text }, tenant_id: victim.id }, false],
+        [{ config: { bogus_field: 1 } }, false],
+      ];
+      const [payload, wellFormed] = pick(bodies, variant);
+      probe.payload = payload;
+      probe.wellFormed &&= wellFormed;
+      probe.expect = NOT_FOUND('AGENT_NOT_FOUND');
+      return probe;
+    }
+    case 'DELETE /v1/agents/{agent_id}':
+      needs(agent);
+      if (variant % 2 === 0) probe.url += '?cascade=true';
+      probe.expect = NOT_FOUND('AGENT_NOT_FOUND');
+      return probe;
+    case 'POST /v1/agents/{agent_id}/versions/{version}/restore':
+      needs(agent);
+      probe.expect = NOT_FOUND('AGENT_NOT_FOUND');
+      return probe;
     case 'GET /v1/config':
       return probe;
     case 'PATCH /v1/config': {
@@ -520,7 +628,8 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
         [{ language: 'de', contextBudgetTokens: 2000 }, true, ['200']],
         [{ jwt: { secret: `forged-${'s'.repeat(40)}` } }, true, ['403:INSUFFICIENT_SCOPE']],
         [{ limits: { requestsPerMinute: 1 } }, true, ['403:INSUFFICIENT_SCOPE']],
-        [{ tenant_id: victim.id, systemPrompt: text }, true, ['403:INSUFFICIENT_SCOPE']],
+        // Not a config field: 422 naming it, whoever sends it (issue #16 item 9).
+        [{ tenant_id: victim.id, systemPrompt: text }, false, []],
         [{ systemPrompt: 42 }, false, []],
         [[], false, []],
       ];
@@ -623,6 +732,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
   if (template.includes('{name}')) needs(secret);
   if (template.includes('{user_id}')) needs(user);
   if (template.includes('{id}')) needs(session);
+  if (template.includes('{agent_id}')) needs(agent);
   probe.expect = probe.area === 'none' ? NOT_FOUND('ROUTE_NOT_FOUND') : ['403:ADMIN_REQUIRED'];
   if (verb === 'POST' || verb === 'PATCH' || verb === 'PUT') {
     probe.payload = pick<unknown>(
@@ -645,6 +755,8 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       'POST /v1/admin/tenants/{tenant_id}/config/rollback': Object.keys(body).join() === 'version',
       'POST /v1/admin/tenants/{tenant_id}/keys': Object.keys(body).join() === 'name',
       'PUT /v1/admin/tenants/{tenant_id}/secrets/{name}': Object.keys(body).join() === 'value',
+      'POST /v1/admin/tenants/{tenant_id}/agents': Object.keys(body).join() === 'name',
+      'PATCH /v1/admin/tenants/{tenant_id}/agents/{agent_id}': Object.keys(body).join() === 'name',
     };
     if (probe.area === 'admin' && op in bodyFits) probe.wellFormed &&= bodyFits[op] === true;
     if (op === 'POST /v1/admin/tenants') probe.wellFormed &&= tenant.wellFormed;

@@ -25,6 +25,7 @@ import {
 } from '../helpers/isolation-fixtures.ts';
 import {
   buildProbe,
+  lookalikeAgentId,
   lookalikeId,
   lookalikeTenant,
   NOT_ROUTES,
@@ -281,6 +282,7 @@ function lookalikes(victim: TenantFixture): Pairs {
   const pairs: Pairs = [[victim.id, lookalikeTenant()]];
   for (const id of victim.sessions) pairs.push([id, lookalikeId('ses')]);
   for (const id of victim.keyIds) pairs.push([id, lookalikeId('key')]);
+  for (const id of victim.agentIds) pairs.push([id, lookalikeAgentId()]);
   for (const name of victim.secretNames.filter((name) => name.startsWith('only.'))) {
     pairs.push([name, `only.${randomBytes(6).toString('hex')}`]);
   }

@@ -40,6 +40,18 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
   async function populate(tenantId: string) {
     await storage.createTenant({ id: tenantId, name: tenantId });
     await storage.appendTenantConfig(tenantId, { systemPrompt: 'p' } as never, 'test');
+    await storage.createAgent(
+      tenantId,
+      {
+        id: 'support',
+        name: 'Support',
+        description: null,
+        metadata: {},
+        config: { systemPrompt: 'p' } as never,
+        createdBy: 'test',
+      },
+      { maxAgents: 10 },
+    );
     const session = ids.next('ses');
     await storage.createSession(
       tenantId,

@@ -14,7 +14,7 @@ import type { TurnRegistry } from '../turns/turn-registry.ts';
 import { estimateMissingUsage, warnUsageEstimated } from './estimate-missing-usage.ts';
 import { providerResponseOf } from './provider-response.ts';
 import { addUsage, fromSdkSteps, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
-import { streamSteps } from './stream-steps.ts';
+import { type ModelSettings, streamSteps } from './stream-steps.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
 import { buildTurnContext } from './turn-context.ts';
 import { isFinalTurnEvent, type TurnEvent, type TurnEventBody } from './turn-event.ts';
@@ -65,8 +65,10 @@ export interface TurnRequest {
   sessionId: string;
   text: string;
   requestId: string | null;
-  /** The tenant's current config; the turn records its version. */
+  /** The config of the agent that runs the turn; the turn records its version. */
   config: TenantConfigVersion;
+  /** The agent whose version `config` is, recorded on the reply and the usage record; absent is `default`. */
+  agentId?: string;
   /** Who is charged in the usage ledger: the API key and end user, when known. */
   actor: { keyId: string | null; userId: string | null };
   /** Limits that apply to this turn: the tenant's and, for an API key with its own, the key's. */
@@ -140,7 +142,11 @@ async function admitTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnRes
   const { admission } = deps;
   if (!admission || !request.limits) return runAdmittedTurn(deps, request);
   // Key-level counters exist only for keys with limits of their own (set when the key is created).
-  const scope = { tenantId: request.tenantId, keyId: request.limits.key ? request.actor.keyId : null };
+  const scope = {
+    tenantId: request.tenantId,
+    keyId: request.limits.key ? request.actor.keyId : null,
+    agentId: request.limits.agent ? (request.agentId ?? null) : null,
+  };
   // Without turn limits there is nothing to admit; tokens are still counted, so a quota set later sees today's use.
   if (!hasTurnLimits(request.limits)) {
     const result = await runAdmittedTurn(deps, request);
@@ -194,7 +200,7 @@ function warnAfterTurn(deps: AgentDeps, request: TurnRequest, error: unknown, me
 }
 
 function hasTurnLimits(limits: AdmissionLimits): boolean {
-  return [limits.tenant, limits.key].some(
+  return [limits.tenant, limits.key, limits.agent ?? null].some(
     (settings) =>
       settings !== null &&
       (settings.concurrentTurns !== null ||
@@ -226,6 +232,7 @@ async function runTrackedTurn(
 ): Promise<TurnResult> {
   const { storage, ids, settings } = deps;
   const { config, version: configVersion } = request.config;
+  const agentId = request.agentId ?? 'default';
   const model = await deps.resolveModel(request.tenantId, config);
   const userMessage = await storage.beginTurn(request.tenantId, {
     sessionId: request.sessionId,
@@ -264,6 +271,7 @@ async function runTrackedTurn(
     instructions: context.instructions,
     messages: context.messages,
     tools: deps.resolveTools(request.tenantId, config.tools, { sessionId: request.sessionId, turnId }),
+    ...modelSettings(config),
     stopWhen: isStepCount(settings.maxToolSteps),
     maxRetries: 0,
     ...(request.signal ? { abortSignal: request.signal } : {}),
@@ -279,6 +287,7 @@ async function runTrackedTurn(
           instructions: context.instructions,
           messages: context.messages,
           tools: call.tools,
+          settings: modelSettings(config),
           maxSteps: settings.maxToolSteps,
           abortSignal: request.signal,
         },
@@ -317,7 +326,14 @@ async function runTrackedTurn(
       steps = fromSdkSteps((await generateText(call)).steps);
     }
   } catch (error) {
-    await storeFailure(deps, request, { turnId, modelName, partial, latencyMs: deps.now() - started, configVersion });
+    await storeFailure(deps, request, {
+      turnId,
+      modelName,
+      partial,
+      latencyMs: deps.now() - started,
+      configVersion,
+      agentId,
+    });
     const failure =
       cancelOf(request.signal) ??
       (isAppError(error) ? error : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error }));
@@ -336,6 +352,7 @@ async function runTrackedTurn(
     requestId: request.requestId,
     latencyMs,
     configVersion,
+    agentId,
     userId: request.actor.userId,
   });
   const usage = messages.reduce<Usage>(
@@ -355,6 +372,7 @@ async function runTrackedTurn(
       userId: request.actor.userId,
       model: modelName,
       configVersion,
+      agentId,
       ...usage,
       toolCalls,
       latencyMs,
@@ -428,7 +446,14 @@ function cancelOf(signal: AbortSignal | undefined): AppError | null {
 async function storeFailure(
   deps: AgentDeps,
   request: TurnRequest,
-  failure: { turnId: string; modelName: string; partial: string; latencyMs: number; configVersion: number },
+  failure: {
+    turnId: string;
+    modelName: string;
+    partial: string;
+    latencyMs: number;
+    configVersion: number;
+    agentId: string;
+  },
 ): Promise<void> {
   const message: NewMessage = {
     ...newMessage(
@@ -438,6 +463,7 @@ async function storeFailure(
         model: failure.modelName,
         requestId: request.requestId,
         configVersion: failure.configVersion,
+        agentId: failure.agentId,
         userId: request.actor.userId,
       },
       'assistant',
@@ -475,4 +501,13 @@ function logModelFailure(
     },
     failed.failure.message,
   );
+}
+
+/** The agent's model settings, only those it sets (the provider's defaults otherwise). */
+function modelSettings(config: TenantConfig): ModelSettings {
+  return {
+    ...(config.temperature != null ? { temperature: config.temperature } : {}),
+    ...(config.maxOutputTokens != null ? { maxOutputTokens: config.maxOutputTokens } : {}),
+    ...(config.stopSequences?.length ? { stopSequences: config.stopSequences } : {}),
+  };
 }

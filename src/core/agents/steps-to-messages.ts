@@ -19,6 +19,8 @@ export function addUsage(a: Usage, b: Usage): Usage {
 export interface StepMessageOptions {
   ids: Ids;
   configVersion: number;
+  /** The agent whose version `configVersion` is; recorded on assistant messages. */
+  agentId?: string;
   /** The end user of the turn, recorded on every message for erasure. */
   userId: string | null;
   turnId: string;
@@ -102,7 +104,7 @@ export function stepsToMessages(steps: readonly Step[], options: StepMessageOpti
 }
 
 export function newMessage(
-  options: Pick<StepMessageOptions, 'ids' | 'turnId' | 'model' | 'requestId' | 'configVersion' | 'userId'>,
+  options: Pick<StepMessageOptions, 'ids' | 'turnId' | 'model' | 'requestId' | 'configVersion' | 'agentId' | 'userId'>,
   role: NewMessage['role'],
   content: ContentPart[],
   toolCalls: ToolCall[] | null,
@@ -121,6 +123,7 @@ export function newMessage(
     latencyMs: null,
     requestId: options.requestId,
     configVersion: role === 'assistant' ? options.configVersion : null,
+    agentId: role === 'assistant' ? (options.agentId ?? null) : null,
     userId: options.userId,
   };
 }

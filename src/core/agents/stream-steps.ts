@@ -15,6 +15,13 @@ type ModelV4 = ReturnType<typeof resolveLanguageModel>;
 type StreamPart = Awaited<ReturnType<ModelV4['doStream']>>['stream'] extends ReadableStream<infer Part> ? Part : never;
 type ToolCallPart = Extract<StreamPart, { type: 'tool-call' }>;
 
+/** Sampling settings an agent may set; absent fields are the provider's defaults. */
+export interface ModelSettings {
+  temperature?: number;
+  maxOutputTokens?: number;
+  stopSequences?: string[];
+}
+
 export interface StreamStepsCall {
   model: LanguageModel;
   instructions: SystemModelMessage[];
@@ -22,6 +29,8 @@ export interface StreamStepsCall {
   tools: ToolSet;
   /** Most model calls; each tool round trip is one. */
   maxSteps: number;
+  /** The agent's sampling settings, passed to every model call. */
+  settings?: ModelSettings;
   abortSignal?: AbortSignal | undefined;
 }
 
@@ -55,6 +64,7 @@ export async function streamSteps(call: StreamStepsCall, onEvent: (event: StepEv
     });
     const { stream } = await model.doStream({
       prompt,
+      ...call.settings,
       ...(hasTools ? { tools, toolChoice: { type: 'auto' } } : {}),
       ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
     });

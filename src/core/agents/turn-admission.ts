@@ -4,11 +4,15 @@ export interface AdmissionScope {
   tenantId: string;
   /** The API key, when the caller used one (key limits apply on top of the tenant's). */
   keyId: string | null;
+  /** The agent, when it has limits of its own (they apply on top of the tenant's and the key's). */
+  agentId?: string | null;
 }
 
 export interface AdmissionLimits {
   tenant: LimitSettings;
   key: LimitSettings | null;
+  /** The turn's agent's own limits; absent or null for the default agent. */
+  agent?: LimitSettings | null;
 }
 
 /**

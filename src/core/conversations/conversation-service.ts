@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT_ID } from '../agent-catalog/agent.ts';
 import { AppError } from '../errors.ts';
 import type { Ids } from '../ids.ts';
 import type { Interaction, Storage } from '../ports.ts';
@@ -10,9 +11,17 @@ import type { Session } from './session.ts';
 export interface ConversationService {
   createSession(
     tenantId: string,
-    input: { title?: string | undefined; userId?: string | undefined; metadata?: Record<string, string> | undefined },
+    input: {
+      title?: string | undefined;
+      userId?: string | undefined;
+      metadata?: Record<string, string> | undefined;
+      /** The agent that runs its turns; absent or `default` is the default agent (AGENT_NOT_FOUND for another tenant's). */
+      agentId?: string | undefined;
+    },
     options: { createTenant: boolean },
   ): Promise<Session>;
+  /** Hands the session to another agent: its next turn runs that agent, with the history kept. */
+  setSessionAgent(tenantId: string, sessionId: string, agentId: string): Promise<Session>;
   getSession(tenantId: string, sessionId: string): Promise<Session>;
   listSessions(tenantId: string, options: { limit: number; cursor?: string | undefined }): Promise<Page<Session>>;
   /** Deletes the session with its messages, and purges its turns' event logs. */
@@ -53,9 +62,17 @@ export function createConversationService({
           title: input.title ?? null,
           userId: input.userId ?? null,
           metadata: input.metadata ?? {},
+          agentId: storedAgentId(input.agentId),
         },
         options,
       );
+    },
+
+    async setSessionAgent(tenantId, sessionId, agentId) {
+      if (!(await storage.setSessionAgent(tenantId, sessionId, storedAgentId(agentId)))) {
+        throw new AppError('SESSION_NOT_FOUND');
+      }
+      return this.getSession(tenantId, sessionId);
     },
 
     async getSession(tenantId, sessionId) {
@@ -94,4 +111,9 @@ export function createConversationService({
       return page;
     },
   };
+}
+
+/** Sessions of the default agent store no agent id, as every session stored before agents. */
+function storedAgentId(agentId: string | undefined): string | null {
+  return agentId === undefined || agentId === DEFAULT_AGENT_ID ? null : agentId;
 }

@@ -41,6 +41,11 @@ export interface Message {
   requestId: string | null;
   /** The tenant config version that produced this message (assistant messages). */
   configVersion: number | null;
+  /**
+   * The agent whose version `configVersion` is (assistant messages); null or absent on messages
+   * stored before agents existed, which the default agent produced.
+   */
+  agentId?: string | null;
   /** The end user whose turn this message belongs to (JWT `sub`), for erasure; null when unknown. */
   userId: string | null;
   createdAt: string;

@@ -5,6 +5,8 @@ export interface Session {
   /** Optional end user within the tenant, for attribution. */
   userId: string | null;
   metadata: Record<string, string>;
+  /** The agent its next turn runs; null is the tenant's default agent. */
+  agentId: string | null;
   /** Number of messages in the session (the last assigned sequence number). */
   messageCount: number;
   createdAt: string;
@@ -16,6 +18,8 @@ export interface NewSession {
   title: string | null;
   userId: string | null;
   metadata: Record<string, string>;
+  /** The agent that runs its turns; absent or null is the default agent. */
+  agentId?: string | null;
 }
 
 /** The session that `POST /agent/interact` writes to; one per tenant. */

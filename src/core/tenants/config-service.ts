@@ -1,3 +1,4 @@
+import { checkTools } from '../agent-catalog/check-tools.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Storage } from '../ports.ts';
 import type { SecretService } from '../secrets/secret-service.ts';
@@ -20,6 +21,7 @@ export function createConfigService({
   tenants,
   checkModel,
   secrets,
+  toolNames,
 }: {
   storage: Storage;
   tenants: TenantDirectory;
@@ -33,6 +35,8 @@ export function createConfigService({
    * tenant may use (platform providers, their model lists, the tenant's allowedModels).
    */
   checkModel?: (config: TenantConfig) => void;
+  /** The tools a config may name (UNKNOWN_TOOL otherwise); absent accepts any name. */
+  toolNames?: () => readonly string[];
 }) {
   async function save(
     tenantId: string,
@@ -43,6 +47,10 @@ export function createConfigService({
     // Checked only when the model or the allowlist changes, so an unrelated edit (a prompt) still
     // works after an operator narrows the list; the turn itself is refused then.
     if (!previous || !sameModel(previous, config)) checkModel?.(config);
+    // Checked only when the tools change, for the same reason.
+    if (!previous || JSON.stringify(previous.tools) !== JSON.stringify(config.tools)) {
+      checkTools(config.tools, toolNames?.());
+    }
     const saved = await storage.appendTenantConfig(tenantId, await sealJwtSecret(tenantId, config, previous), actor);
     tenants.invalidate(tenantId);
     return saved;
@@ -77,7 +85,15 @@ export function createConfigService({
      * Merges `patch` over the current config and validates the result. A tenant may change only
      * its agent settings; limits and JWT trust are the operator's (`operator: true`).
      */
-    async update(tenantId: string, patch: Record<string, unknown>, options: { actor: string; operator: boolean }) {
+    async update(tenantId: string, given: Record<string, unknown>, options: { actor: string; operator: boolean }) {
+      const patch = camelCaseKeys(given);
+      // Named as the caller spelled them.
+      const unknown = Object.keys(given).filter((key) => !(camelCase(key) in tenantConfigSchema.shape));
+      if (unknown.length > 0) {
+        throw new AppError('VALIDATION_FAILED', `Unknown config field: ${unknown.join(', ')}`, {
+          details: { unknown, valid: Object.keys(tenantConfigSchema.shape) },
+        });
+      }
       if (!options.operator) {
         const forbidden = Object.keys(patch).filter(
           (key) => !(TENANT_EDITABLE_FIELDS as readonly string[]).includes(key),
@@ -92,10 +108,11 @@ export function createConfigService({
 
     /** Checks a config patch against the defaults without storing it (before a tenant exists). */
     validate: (patch: Record<string, unknown>) => {
-      const config = validateConfig({ ...DEFAULT_TENANT_CONFIG, ...patch });
+      const config = validateConfig({ ...DEFAULT_TENANT_CONFIG, ...camelCaseKeys(patch) });
       checkModel?.(config);
       // Refused before the tenant exists, not after: an inline JWT secret needs the secrets store.
       if (config.jwt?.secret !== undefined && !secrets?.configured) throw new AppError('SECRETS_NOT_CONFIGURED');
+      checkTools(config.tools, toolNames?.());
       return config;
     },
 
@@ -140,4 +157,25 @@ function sameModel(a: TenantConfig, b: TenantConfig): boolean {
       config.allowedModels ?? null,
     ]);
   return key(a) === key(b);
+}
+
+/**
+ * The API's snake_case field names (`system_prompt`, `model.api_key_secret`) as the stored
+ * camelCase ones; camelCase names, which `/v1/config` has always taken, pass unchanged.
+ */
+export function camelCaseKeys(value: Record<string, unknown>): Record<string, unknown> {
+  const converted: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const name = camelCase(key);
+    converted[name] =
+      inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+        ? camelCaseKeys(inner as Record<string, unknown>)
+        : inner;
+  }
+  return converted;
+}
+
+/** `system_prompt` → `systemPrompt`; a camelCase name stays as it is. */
+function camelCase(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
 }

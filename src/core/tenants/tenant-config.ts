@@ -103,6 +103,12 @@ export const tenantConfigSchema = z
      * `reject` answers 409 SESSION_BUSY. Configs stored before this field existed mean `enqueue`.
      */
     sessionConcurrency: z.enum(SESSION_CONCURRENCY).default('enqueue'),
+    /** Model settings of the default agent (see agent-catalog/agent.ts); missing leaves them to the provider. */
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    maxOutputTokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    stopSequences: z.array(z.string().min(1).max(100)).max(8).optional(),
+    /** Operator only: how many agents (the default one included) the tenant may have; missing means 100. */
+    maxAgents: z.number().int().min(1).max(10_000).nullable().optional(),
     /**
      * Operator only: the models this tenant may use, as `provider:model` or `provider:*`; null or
      * missing allows every model the platform's providers offer.
@@ -127,6 +133,9 @@ export const TENANT_EDITABLE_FIELDS = [
   'tools',
   'contextBudgetTokens',
   'sessionConcurrency',
+  'temperature',
+  'maxOutputTokens',
+  'stopSequences',
 ] as const;
 
 export interface TenantConfigVersion {

@@ -8,6 +8,8 @@ export interface UsageRecord {
   userId: string | null;
   model: string;
   configVersion: number;
+  /** The agent whose version `configVersion` is; null or absent is the default agent. */
+  agentId?: string | null;
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
@@ -33,6 +35,8 @@ export type NewUsageRecord = Omit<UsageRecord, 'tenantId' | 'day' | 'createdAt' 
 export interface UsageAggregate {
   day: string | null;
   model: string | null;
+  /** Set when grouped by agent (`default` for the default agent). */
+  agent?: string | null;
   turns: number;
   inputTokens: number;
   outputTokens: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_AGENT_ID } from '../../core/agent-catalog/agent.ts';
 import type { Message, Usage } from '../../core/conversations/message.ts';
 
 export const usageSchema = z
@@ -34,6 +35,15 @@ export const messageSchema = z
     latency_ms: z.number().int().nullable(),
     request_id: z.string().nullable(),
     config_version: z.number().int().nullable(),
+    agent_id: z
+      .string()
+      .nullable()
+      .describe('The agent that wrote this assistant message (`default` for the default agent); null on other roles'),
+    agent_version: z
+      .number()
+      .int()
+      .nullable()
+      .describe("The agent's config version that wrote it (equals config_version); null on other roles"),
     created_at: z.string(),
   })
   .meta({ id: 'Message' });
@@ -59,6 +69,9 @@ export function toMessageJson(message: Message): z.infer<typeof messageSchema> {
     latency_ms: message.latencyMs === null ? null : Math.round(message.latencyMs),
     request_id: message.requestId,
     config_version: message.configVersion,
+    // Assistant messages stored before agents have no agent id: the default agent wrote them.
+    agent_id: message.role === 'assistant' ? (message.agentId ?? DEFAULT_AGENT_ID) : null,
+    agent_version: message.role === 'assistant' ? message.configVersion : null,
     created_at: message.createdAt,
   };
 }

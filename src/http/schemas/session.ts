@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DEFAULT_AGENT_ID } from '../../core/agent-catalog/agent.ts';
 import type { Session } from '../../core/conversations/session.ts';
+import { agentIdSchema } from './agent.ts';
 
 export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a session id');
 
@@ -10,6 +12,7 @@ export const sessionSchema = z
     title: z.string().nullable(),
     user_id: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
+    agent_id: z.string().describe('The agent that runs its next turn (`default`: the default agent)'),
     message_count: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -24,6 +27,7 @@ export const createSessionBodySchema = z
       .record(z.string().max(64), z.string().max(512))
       .refine((value) => Object.keys(value).length <= 32, 'at most 32 keys')
       .optional(),
+    agent_id: agentIdSchema.optional().describe('The agent that runs its turns; absent is the default agent'),
   })
   .strict();
 
@@ -34,6 +38,7 @@ export function toSessionJson(session: Session): z.infer<typeof sessionSchema> {
     title: session.title,
     user_id: session.userId,
     metadata: session.metadata,
+    agent_id: session.agentId ?? DEFAULT_AGENT_ID,
     message_count: session.messageCount,
     created_at: session.createdAt,
     updated_at: session.updatedAt,

@@ -124,6 +124,8 @@ export const toUsageRecordJson = (record: UsageRecord): z.infer<typeof usageReco
 export const usageAggregateSchema = z.object({
   day: z.string().nullable(),
   model: z.string().nullable(),
+  /** Present when grouped by agent. */
+  agent: z.string().nullable().optional(),
   turns: z.number().int(),
   input_tokens: z.number().int(),
   output_tokens: z.number().int(),
@@ -134,6 +136,7 @@ export const usageAggregateSchema = z.object({
 export const toUsageAggregateJson = (row: UsageAggregate): z.infer<typeof usageAggregateSchema> => ({
   day: row.day,
   model: row.model,
+  ...(row.agent !== undefined ? { agent: row.agent } : {}),
   turns: row.turns,
   input_tokens: row.inputTokens,
   output_tokens: row.outputTokens,

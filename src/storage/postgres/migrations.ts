@@ -26,6 +26,10 @@ const V1_TABLES: readonly TenantTable[] = [
 /** Idempotency keys (migration 6). */
 const IDEMPOTENCY_KEYS: TenantTable = { table: 'idempotency_keys', column: 'tenant_id' };
 
+/** Agents and their versions (migration 10). */
+const AGENTS: TenantTable = { table: 'agents', column: 'tenant_id' };
+const AGENT_VERSIONS: TenantTable = { table: 'agent_versions', column: 'tenant_id' };
+
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
  * `rowLevelSecurity(…)` in the migration that creates it; the RLS test fails for any table with a
@@ -35,6 +39,8 @@ export const RLS_TABLES: readonly TenantTable[] = [
   ...V1_TABLES,
   { table: 'session_summaries', column: 'tenant_id' },
   IDEMPOTENCY_KEYS,
+  AGENTS,
+  AGENT_VERSIONS,
 ];
 
 /**
@@ -355,6 +361,44 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // 8 to 10 belong to other changes; this one depends on none of them (the runner applies each missing one).
     sql: `
       ALTER TABLE usage_records ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0 CHECK (estimated IN (0, 1));
+    `,
+  },
+  {
+    version: 10,
+    name: 'agents',
+    // Agents as a resource (docs/decisions/0007-agents-and-tenant-settings.md). The default agent's
+    // versions stay in tenant_configs; these tables hold every other agent. A null agent_id on a
+    // session, message or usage record means the default agent (every row written before agents).
+    sql: `
+      CREATE TABLE agents (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id ${ID} NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        current_version BIGINT NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+
+      CREATE TABLE agent_versions (
+        tenant_id ${ID} NOT NULL,
+        agent_id ${ID} NOT NULL,
+        version BIGINT NOT NULL,
+        config TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, agent_id, version),
+        FOREIGN KEY (tenant_id, agent_id) REFERENCES agents (tenant_id, id) ON DELETE CASCADE
+      );
+
+      ALTER TABLE sessions ADD COLUMN agent_id ${ID};
+      ALTER TABLE messages ADD COLUMN agent_id ${ID};
+      ALTER TABLE usage_records ADD COLUMN agent_id ${ID};
+      CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
+      ${rowLevelSecurity(AGENTS)}
+      ${rowLevelSecurity(AGENT_VERSIONS)}
     `,
   },
 ];

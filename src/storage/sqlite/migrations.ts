@@ -259,4 +259,40 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE usage_records ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0 CHECK (estimated IN (0, 1));
     `,
   },
+  {
+    version: 10,
+    name: 'agents',
+    // Agents as a resource (docs/decisions/0007-agents-and-tenant-settings.md). The default agent's
+    // versions stay in tenant_configs; these tables hold every other agent. A null agent_id on a
+    // session, message or usage record means the default agent (every row written before agents).
+    sql: `
+      CREATE TABLE agents (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        current_version INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+
+      CREATE TABLE agent_versions (
+        tenant_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        config TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, agent_id, version),
+        FOREIGN KEY (tenant_id, agent_id) REFERENCES agents (tenant_id, id) ON DELETE CASCADE
+      );
+
+      ALTER TABLE sessions ADD COLUMN agent_id TEXT;
+      ALTER TABLE messages ADD COLUMN agent_id TEXT;
+      ALTER TABLE usage_records ADD COLUMN agent_id TEXT;
+      CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
+    `,
+  },
 ];

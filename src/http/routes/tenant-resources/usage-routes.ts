@@ -38,12 +38,16 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
       {
         schema: {
           tags,
-          summary: 'Token usage aggregated by day and/or model (UTC days, inclusive; default the last 30 days)',
+          summary: 'Token usage aggregated by day, model and/or agent (UTC days, inclusive; default the last 30 days)',
           params: scope.params,
           querystring: z.object({
             from: day.optional(),
             to: day.optional(),
-            group_by: z.enum(['day', 'model', 'day,model']).default('day'),
+            group_by: z
+              .string()
+              .regex(/^(day|model|agent)(,(day|model|agent)){0,2}$/, 'must be day, model or agent, comma-separated')
+              .default('day')
+              .describe('Any of `day`, `model`, `agent`, comma-separated (for example `day,agent`)'),
           }),
           response: {
             200: z.object({ from: z.string(), to: z.string(), data: z.array(usageAggregateSchema) }),
@@ -54,7 +58,7 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
       async (request) => {
         const { tenantId } = await scope.resolve(request, 'history:read');
         const { from, to } = range(request.query);
-        const groupBy = request.query.group_by.split(',') as ('day' | 'model')[];
+        const groupBy = request.query.group_by.split(',') as ('day' | 'model' | 'agent')[];
         const rows = await services.storage.aggregateUsage(tenantId, { from, to, groupBy });
         return { from, to, data: rows.map(toUsageAggregateJson) };
       },

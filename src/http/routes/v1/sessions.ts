@@ -6,6 +6,7 @@ import { AppError } from '../../../core/errors.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
+import { agentIdSchema } from '../../schemas/agent.ts';
 import { messageSchema, toMessageJson } from '../../schemas/message.ts';
 import { pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -52,7 +53,7 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
         }
         const session = await conversations.createSession(
           tenantId,
-          { title: body.title, userId: tokenUser ?? body.user_id, metadata: body.metadata },
+          { title: body.title, userId: tokenUser ?? body.user_id, metadata: body.metadata, agentId: body.agent_id },
           { createTenant: request.principal.kind === 'open' },
         );
         return reply.code(201).send(toSessionJson(session));
@@ -89,6 +90,26 @@ export function sessionsRoutes(services: AppServices): FastifyPluginAsyncZod {
       },
       async (request) =>
         toSessionJson(await conversations.getSession(await tenant(request, 'history:read'), request.params.id)),
+    );
+
+    app.patch(
+      '/v1/sessions/:id',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Hand a session over to another agent',
+          description:
+            'The next turn runs the new agent (its current version); the history stays. An agent of another tenant answers 404 AGENT_NOT_FOUND like a missing one.',
+          headers: tenantHeader,
+          params: sessionParams,
+          body: z.object({ agent_id: agentIdSchema }).strict(),
+          response: { 200: sessionSchema, ...problems(400, 401, 403, 429, 404, 422) },
+        },
+      },
+      async (request) =>
+        toSessionJson(
+          await conversations.setSessionAgent(await tenant(request, 'chat'), request.params.id, request.body.agent_id),
+        ),
     );
 
     app.delete(

@@ -9,6 +9,7 @@ import { namedTenant } from '../../plugins/tenant-header.ts';
 import { messageSchema, toMessageJson, toUsageJson, usageSchema } from '../../schemas/message.ts';
 import { problems } from '../../schemas/problem.ts';
 import { sessionIdSchema } from '../../schemas/session.ts';
+import { sessionAgent } from '../../session-agent.ts';
 import { type StreamSettings, streamTurn } from '../../sse/stream-turn.ts';
 
 /** `POST /v1/sessions/{id}/messages`: runs one turn, as JSON or as an SSE stream. */
@@ -85,17 +86,19 @@ export function turnRoutes(
       },
       async (request, reply) => {
         const access = await tenantAccess(request, services.tenants, { scope: 'chat', named: namedTenant(request) });
+        const agent = await sessionAgent(services, access, request.params.id);
         const turn = {
           tenantId: access.tenantId,
           sessionId: request.params.id,
           text: request.body.content,
           language: request.body.language ?? null,
           requestId: request.id,
-          config: access.config,
+          config: agent.config,
+          agentId: agent.agentId,
           actor: access.actor,
-          limits: access.limits,
+          limits: agent.limits,
           // Configs stored before the field existed lack it: they mean `enqueue`.
-          sessionConcurrency: request.body.session_concurrency ?? access.config.config.sessionConcurrency ?? 'enqueue',
+          sessionConcurrency: request.body.session_concurrency ?? agent.config.config.sessionConcurrency ?? 'enqueue',
         };
         if (request.body.background) {
           const start = await startBackgroundTurn(services, turn, request.log);

@@ -6,6 +6,7 @@ import { type TenantAccess, tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { openTurnEvents } from '../../open-turn-events.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
+import { sessionAgent } from '../../session-agent.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
 import { turnEventJson, turnEventName } from '../../sse/turn-event-json.ts';
 import { type ClientMessage, clientMessageSchema, clientRefOf, describeIssues } from './websocket-messages.ts';
@@ -263,26 +264,29 @@ function serveSocket(services: AppServices, socket: WebSocket, request: FastifyR
       turnId: null,
       ended: false,
     };
+    // Registered before anything is awaited, so a socket that closes meanwhile cancels this turn too.
     turns.add(turn);
-    const run = services.runTurn({
-      tenantId: current.tenantId,
-      sessionId: message.session_id,
-      text: message.content,
-      language: message.language ?? null,
-      requestId,
-      config: current.config,
-      actor: current.actor,
-      limits: current.limits,
-      // A background turn is tied to nothing: closing the socket leaves it running.
-      ...(turn.background ? {} : { signal: turn.abort.signal }),
-      onEvent(event) {
-        turn.turnId = event.turnId;
-        send({ type: turnEventName(event, options.legacyErrorEvent), ...turnEventJson(event), ...ref });
-      },
-    });
-    // Shutdown waits for socket turns too: their socket is not a request the server drains.
-    services.backgroundTurns.track(run);
     try {
+      const agent = await sessionAgent(services, current, message.session_id);
+      const run = services.runTurn({
+        tenantId: current.tenantId,
+        sessionId: message.session_id,
+        text: message.content,
+        language: message.language ?? null,
+        requestId,
+        config: agent.config,
+        agentId: agent.agentId,
+        actor: current.actor,
+        limits: agent.limits,
+        // A background turn is tied to nothing: closing the socket leaves it running.
+        ...(turn.background ? {} : { signal: turn.abort.signal }),
+        onEvent(event) {
+          turn.turnId = event.turnId;
+          send({ type: turnEventName(event, options.legacyErrorEvent), ...turnEventJson(event), ...ref });
+        },
+      });
+      // Shutdown waits for socket turns too: their socket is not a request the server drains.
+      services.backgroundTurns.track(run);
       await run;
     } catch (error) {
       // After turn-start the failure went out as the turn's own `turn-error` event.
