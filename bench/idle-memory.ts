@@ -2,63 +2,22 @@
  * Idle memory of the embedded default (SQLite, simulated model, no Redis, no tracing): starts the
  * server as `npm start` does, waits until /readyz answers and a second more, then reads its RSS,
  * V8 heap and the packages it loaded through the module probe preload. Runs 3 times (RUNS=n) and
- * prints the medians; `--packages` also lists the packages loaded. Extra env (e.g.
- * ENCLAVE_PROVIDERS, REDIS_URL) is passed through to measure other configurations.
+ * prints the medians; `--packages` also lists the packages loaded. The optional services'
+ * variables are unset unless `--as-is` is given (to measure this shell's configuration).
  *
- *   npm run bench:memory [-- --packages]
+ *   npm run bench:memory [-- --packages] [-- --as-is]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ProbeReport } from '../test/helpers/module-probe.ts';
-import { freePort, ROOT } from '../test/helpers/spawn-server.ts';
+import { probeIdleServer } from '../test/helpers/probe-idle-server.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);
-const SETTLE_MS = 1_000;
-
-async function measureOnce(): Promise<ProbeReport> {
-  const dir = mkdtempSync(join(tmpdir(), 'enclave-idle-memory-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', './test/helpers/module-probe.ts', 'src/cli/main.ts', 'serve'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: `sqlite:${join(dir, 'enclave.db')}`,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    },
-  );
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode})`);
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error('server did not become ready');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const reply = once(child, 'message');
-    child.send('probe');
-    const [report] = (await reply) as [ProbeReport];
-    return report;
-  } finally {
-    child.kill('SIGKILL');
-    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** The embedded default: none of the optional services, whatever this shell holds (`--as-is` keeps them). */
+const DEFAULT_ENV = {
+  ENCLAVE_PROVIDERS: undefined,
+  ENCLAVE_PROVIDERS_FILE: undefined,
+  REDIS_URL: undefined,
+  OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+};
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -68,7 +27,7 @@ const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 const reports: ProbeReport[] = [];
 for (let run = 1; run <= RUNS; run++) {
-  const report = await measureOnce();
+  const report = await probeIdleServer(process.argv.includes('--as-is') ? {} : DEFAULT_ENV);
   reports.push(report);
   console.log(
     `run ${run}: RSS ${mib(report.rss)} MiB, heapUsed ${mib(report.heapUsed)} MiB, heapTotal ${mib(report.heapTotal)} MiB, ` +

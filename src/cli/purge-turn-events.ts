@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Config } from '../config/config-schema.ts';
 import type { TurnEventLog } from '../core/turns/turn-event-log.ts';
 import { createRedisTurnEventLog } from '../events/redis-turn-event-log.ts';
@@ -16,6 +15,8 @@ export async function purgeTurnEvents(
   purge: (events: Pick<TurnEventLog, 'purge' | 'purgeTenant'>) => Promise<void>,
 ): Promise<void> {
   if (!config.redisUrl) return;
+  // Loaded only here: `serve` (which this module is bundled with in the CLI) must not load ioredis without REDIS_URL.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
   redis.on('error', () => {});
   const events = createRedisTurnEventLog(redis, {
