@@ -3,7 +3,6 @@ import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import type { Tracer } from '@opentelemetry/api';
-import scalar from '@scalar/fastify-api-reference';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -30,6 +29,7 @@ import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
+import { lazyApiReference } from './plugins/lazy-api-reference.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
 import { registerTextGuard } from './plugins/text-guard.ts';
@@ -232,7 +232,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  await app.register(lazyApiReference({ routePrefix: '/docs', configuration: { url: '/openapi.json' } }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const readiness = options.readiness ?? { accepting: () => true };
