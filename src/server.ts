@@ -1,5 +1,4 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { generateApiKey, hashApiKey } from './auth/api-key.ts';
 import { createJwtVerifier, type JwtTrust } from './auth/jwt.ts';
 import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
@@ -28,6 +27,7 @@ import { createConnectionDrain } from './http/connection-drain.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
+import { loadProviderSdks } from './providers/create-provider-model.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
 import { encodingsToPreload, preloadTokenizers, tokenCounterFor } from './providers/token-counting.ts';
@@ -36,7 +36,6 @@ import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
-import { createTracing } from './telemetry/tracing.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -100,6 +99,8 @@ export async function createEnclave(
   const inlineJwtSecrets = config.masterKey ? 0 : (await admin.listTenantsWithInlineJwtSecrets(1_000)).length;
   const models = createProviderRegistry({
     providers: config.providers ?? [],
+    // Only the SDKs of the declared provider types load (the simulated default needs none).
+    sdks: await loadProviderSdks((config.providers ?? []).map((spec) => spec.type)),
     timeoutMs: config.providerTimeoutMs,
     connectTimeoutMs: config.providerConnectTimeoutMs,
     maxRetries: config.providerMaxRetries,
@@ -123,18 +124,19 @@ export async function createEnclave(
   // PostgreSQL pool figures on every scrape (SQLite has no pool: nothing is registered).
   if (poolStats()) metrics.observeDatabasePool(poolStats);
   metrics.observeProviderBreakers(models.breakerStates);
-  // Tracing costs nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set: no provider, hooks or wrappers.
+  // Tracing costs nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set: no provider, hooks or wrappers,
+  // and the OpenTelemetry SDK and exporter are not even loaded.
   const tracing = config.otelExporterOtlpEndpoint
-    ? createTracing({
+    ? (await import('./telemetry/tracing.ts')).createTracing({
         endpoint: config.otelExporterOtlpEndpoint,
         serviceName: config.otelServiceName,
         serviceVersion: VERSION,
       })
     : null;
   const tracer = tracing?.tracer ?? null;
-  // Redis makes limit counters exact across replicas; without it they are per process.
+  // Redis makes limit counters exact across replicas; without it they are per process (and ioredis is not loaded).
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
+    ? new (await import('ioredis')).Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
     : null;
   // Once per outage, not per reconnect attempt (without a listener ioredis prints every failure).
   let redisDown = false;

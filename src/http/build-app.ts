@@ -3,7 +3,6 @@ import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import type { Tracer } from '@opentelemetry/api';
-import scalar from '@scalar/fastify-api-reference';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -26,6 +25,7 @@ import { registerIdempotency } from './idempotency.ts';
 import { BEARER_SCHEME, finishDocument, transformRoute } from './openapi-document.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
+import { lazyApiReference } from './plugins/lazy-api-reference.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
 import { registerTextGuard } from './plugins/text-guard.ts';
@@ -236,23 +236,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     transform: transformRoute,
     transformObject: finishDocument,
   });
-  await app.register(scalar, {
-    routePrefix: '/docs',
-    configuration: {
-      url: '/openapi.json',
-      pageTitle: 'Enclave API',
-      favicon: '/favicon.ico',
-      // "Test Request" offers the bearer token; it stays in the browser tab (not persisted).
-      authentication: { preferredSecurityScheme: BEARER_SCHEME },
-      // Nothing on the page calls out: no hosted fonts, no telemetry, and none of Scalar's own
-      // services (the developer toolbar with "Deploy" and "Generate SDK", the "Ask AI" agent).
-      withDefaultFonts: false,
-      telemetry: false,
-      showDeveloperTools: 'never',
-      agent: { disabled: true },
-      hideClientButton: true,
-    },
-  });
+  // Scalar itself loads on the first /docs request (plugins/lazy-api-reference.ts).
+  await app.register(
+    lazyApiReference({
+      routePrefix: '/docs',
+      configuration: {
+        url: '/openapi.json',
+        pageTitle: 'Enclave API',
+        favicon: '/favicon.ico',
+        // "Test Request" offers the bearer token; it stays in the browser tab (not persisted).
+        authentication: { preferredSecurityScheme: BEARER_SCHEME },
+        // Nothing on the page calls out: no hosted fonts, no telemetry, and none of Scalar's own
+        // services (the developer toolbar with "Deploy" and "Generate SDK", the "Ask AI" agent).
+        withDefaultFonts: false,
+        telemetry: false,
+        showDeveloperTools: 'never',
+        agent: { disabled: true },
+        hideClientButton: true,
+      },
+    }),
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON),

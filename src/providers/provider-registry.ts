@@ -3,8 +3,8 @@ import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { AppError } from '../core/errors.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
 import { type BreakerState, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.ts';
-import { createProviderFetch, type ProviderFetch } from './create-provider-fetch.ts';
-import { createProviderModel } from './create-provider-model.ts';
+import type { ProviderFetch } from './create-provider-fetch.ts';
+import { createProviderModel, type ProviderSdks } from './create-provider-model.ts';
 import { guardProviderCalls } from './guard-provider-calls.ts';
 import { createModelCache } from './model-cache.ts';
 import type { ProviderCredentials, ProviderSpec } from './provider-spec.ts';
@@ -15,6 +15,8 @@ const SIMULATED: ProviderSpec = { id: 'simulated', type: 'simulated', credential
 export interface ProviderRegistryOptions {
   /** The operator's providers; an entry with id `simulated` replaces the built-in one (to restrict its models). */
   providers: readonly ProviderSpec[];
+  /** The SDKs of those providers' types, from `loadProviderSdks` (the simulated model needs none). */
+  sdks: ProviderSdks;
   /** Longest one model call may take (ms), retries included. */
   timeoutMs: number;
   /** Longest a provider connection may take to open (ms). */
@@ -36,12 +38,18 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
   const providers = new Map<string, ProviderSpec>([[SIMULATED.id, SIMULATED]]);
   for (const spec of options.providers) providers.set(spec.id, spec);
   const cache = createModelCache<LanguageModelV4>(options.maxModels);
-  const fetch = createProviderFetch({ connectTimeoutMs: options.connectTimeoutMs });
-  // Only when a provider asks for HTTP/2: its connections are kept apart from the HTTP/1.1 ones.
+  // Made on the first call of a real provider (the simulated model makes no HTTP call). Only when a
+  // provider asks for HTTP/2: its connections are kept apart from the HTTP/1.1 ones.
+  let fetch: ProviderFetch | null = null;
   let http2Fetch: ProviderFetch | null = null;
-  const fetchFor = (spec: ProviderSpec): ProviderFetch => {
-    if (!spec.http2) return fetch;
-    http2Fetch ??= createProviderFetch({ connectTimeoutMs: options.connectTimeoutMs, http2: true });
+  const fetchFor = (spec: ProviderSpec): ProviderFetch | undefined => {
+    const createFetch = options.sdks.createFetch;
+    if (spec.type === 'simulated' || !createFetch) return undefined;
+    if (!spec.http2) {
+      fetch ??= createFetch({ connectTimeoutMs: options.connectTimeoutMs });
+      return fetch;
+    }
+    http2Fetch ??= createFetch({ connectTimeoutMs: options.connectTimeoutMs, http2: true });
     return http2Fetch;
   };
   // One breaker per endpoint (provider id and base URL), shared by every tenant and model using it:
@@ -150,7 +158,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
       }
       const headers = spec.extras ? { ...spec.extras.headers, ...secretHeaders } : undefined;
       return cache.get(cacheKey, () =>
-        guardProviderCalls(createProviderModel(spec, modelId, credentials, fetchFor(spec), headers), {
+        guardProviderCalls(createProviderModel(spec, modelId, credentials, options.sdks, fetchFor(spec), headers), {
           provider: spec.id,
           timeoutMs: options.timeoutMs,
           connectTimeoutMs: options.connectTimeoutMs,

@@ -2,7 +2,6 @@ import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { type Migration, type MigrationResult, migrate } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
-import { openPostgres } from './postgres/open-postgres.ts';
 import { assertRuntimeRole, DatabaseSetupError, redactUrl } from './postgres/roles.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import type { AsOwner } from './sql-identity.ts';
@@ -40,8 +39,10 @@ export interface OpenedStorage {
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
-export function openDatabase(options: DatabaseOptions, url = options.databaseUrl): SqlDatabase {
+/** Opens the database; the PostgreSQL driver (`pg`) is loaded only for a PostgreSQL URL. */
+export async function openDatabase(options: DatabaseOptions, url = options.databaseUrl): Promise<SqlDatabase> {
   if (isPostgresUrl(url)) {
+    const { openPostgres } = await import('./postgres/open-postgres.ts');
     return openPostgres({
       url,
       poolMax: options.databasePoolMax ?? 10,
@@ -63,7 +64,7 @@ export async function migrateDatabase(options: DatabaseOptions): Promise<Migrati
   const url = isPostgresUrl(options.databaseUrl)
     ? (options.databaseMigrationUrl ?? options.databaseUrl)
     : options.databaseUrl;
-  const database = openDatabase({ ...options, databasePoolMax: 1 }, url);
+  const database = await openDatabase({ ...options, databasePoolMax: 1 }, url);
   try {
     return await migrate(database, migrationsFor(database));
   } finally {
@@ -102,7 +103,7 @@ function ownerConnection(options: DatabaseOptions): AsOwner {
           '(as for `enclave migrate`) for this command.',
       );
     }
-    const owner = openDatabase({ ...options, databasePoolMax: 1 }, options.databaseMigrationUrl);
+    const owner = await openDatabase({ ...options, databasePoolMax: 1 }, options.databaseMigrationUrl);
     try {
       return await owner.transaction(work);
     } finally {
@@ -120,7 +121,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
   // PostgreSQL migrates as the owner role when one is configured. Without it the runtime role
   // cannot (and must not) change the schema: the server then only checks it is current.
   const migration = options.migrate && postgres && options.databaseMigrationUrl ? await migrateDatabase(options) : null;
-  const database = openDatabase(options);
+  const database = await openDatabase(options);
   try {
     if (postgres) {
       await assertRuntimeRole(database);

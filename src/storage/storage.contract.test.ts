@@ -250,7 +250,7 @@ describe('migrations', () => {
   it('SQLite migration 4 rebuilds messages keeping every row, and then accepts status cancelled', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'enclave-migrate-'));
     const url = `sqlite:${join(dir, 'm.db')}`;
-    const database = openDatabase({ databaseUrl: url, sqliteSynchronous: 'NORMAL' });
+    const database = await openDatabase({ databaseUrl: url, sqliteSynchronous: 'NORMAL' });
     await migrate(
       database,
       SQLITE_MIGRATIONS.filter((migration) => migration.version <= 3),

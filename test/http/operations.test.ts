@@ -78,6 +78,14 @@ describe('operations endpoints', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/text\/html/);
     expect(response.body).toContain('/openapi.json');
+    // Scalar loads on the first request; its script is served, and the path without a slash redirects.
+    const script = await t.app.inject('/docs/js/scalar.js');
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.body.length).toBeGreaterThan(100_000);
+    const bare = await t.app.inject('/docs');
+    expect(bare.statusCode).toBe(301);
+    expect(bare.headers.location).toBe('/docs/');
   });
 });
 

@@ -143,7 +143,7 @@ for (const dialect of DIALECTS) {
       const opened = await dialect.open();
       if (!opened) return context.skip();
       // The owner role: it builds the old schema, writes the old rows and runs the upgrade.
-      const owner = openDatabase(
+      const owner = await openDatabase(
         { databaseUrl: opened.databaseUrl, sqliteSynchronous: 'NORMAL', databasePoolMax: 1 },
         opened.databaseMigrationUrl ?? opened.databaseUrl,
       );

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { SqlDatabase } from '../sql-database.ts';
 
 /** The role a connection URL logs in as, and its password (may be empty with trust or peer auth). */
@@ -43,6 +42,8 @@ export async function initRoles(setup: RoleSetup): Promise<{ owner: string; runt
   if (owner.name === runtime.name) {
     throw new Error('DATABASE_URL and DATABASE_MIGRATION_URL must name different roles (runtime and owner)');
   }
+  // Loaded here, not at the top: the CLI imports this module's errors, and SQLite must not load pg.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: setup.superuserUrl });
   await client.connect();
   try {
