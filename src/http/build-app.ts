@@ -28,6 +28,7 @@ import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-ha
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
 import { registerTextGuard } from './plugins/text-guard.ts';
+import { registerWebSocketHandshakeCheck } from './plugins/websocket-handshake.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
@@ -143,6 +144,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Before every other hook: it marks upgrade requests, so that the socket of any upgrade that gets an
   // HTTP answer instead (refused by a hook, another route) is closed after it, never left open.
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
+  registerWebSocketHandshakeCheck(app);
   // First, so an overloaded server spends nothing on a request it refuses, and spans time everything.
   await registerLoadShedding(app, {
     maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs ?? 0,
