@@ -106,7 +106,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // While draining, requests on open keep-alive connections are still served; /readyz reports NOT_READY.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true },
+    // The longest id a path names is a user id (128 characters, USER_ID_PATTERN); the router's default of
+    // 100 would refuse the erasure of users whose ids every other route accepts.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 128 },
     // Requests node's HTTP parser refuses (framing, header size, a NUL in a header) answer
     // problem+json too; Fastify calls this with the instance as `this`.
     clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket) {

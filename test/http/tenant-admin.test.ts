@@ -236,6 +236,31 @@ describe('secrets and end-user erasure', () => {
     const bobWrongUser = await call('POST', '/v1/sessions', await token('bob'), { user_id: 'alice' });
     expect(bobWrongUser.status).toBe(422);
   });
+
+  it('takes only user ids that erasure can name: a JWT sub or body user_id outside the rule is refused', async () => {
+    const token = (sub: string) =>
+      new SignJWT({ tenant_id: 'acme', sub, scope: 'chat history:read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(JWT_SECRET));
+    for (const sub of ['x'.repeat(5000), 'x'.repeat(129), 'a b', 'ä']) {
+      const refused = await call('POST', '/v1/sessions', await token(sub), {});
+      expect([refused.status, refused.body.code], sub.slice(0, 10)).toEqual([401, 'UNAUTHENTICATED']);
+    }
+    for (const user_id of ['x'.repeat(129), 'a b', 'a/b']) {
+      const refused = await call('POST', '/v1/sessions', key, { user_id });
+      expect([refused.status, refused.body.code, refused.body.errors?.[0]?.path]).toEqual([
+        422,
+        'VALIDATION_FAILED',
+        'body.user_id',
+      ]);
+    }
+    // The longest user id a token may carry is one erasure takes.
+    const longest = `auth0|${'x'.repeat(122)}`;
+    expect((await call('POST', '/v1/sessions', await token(longest), {})).status).toBe(201);
+    const erased = await call('DELETE', `/v1/admin/tenants/acme/users/${encodeURIComponent(longest)}`, ADMIN);
+    expect([erased.status, erased.body.sessions], JSON.stringify(erased.body)).toEqual([200, 1]);
+  });
 });
 
 describe('review findings', () => {

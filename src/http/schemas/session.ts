@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USER_ID_PATTERN } from '../../core/auth/user-id.ts';
 import type { Session } from '../../core/conversations/session.ts';
 
 export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a session id');
@@ -19,7 +20,7 @@ export const sessionSchema = z
 export const createSessionBodySchema = z
   .object({
     title: z.string().max(200).optional(),
-    user_id: z.string().min(1).max(128).optional(),
+    user_id: z.string().regex(USER_ID_PATTERN, 'must be a user id').optional(),
     metadata: z
       .record(z.string().max(64), z.string().max(512))
       .refine((value) => Object.keys(value).length <= 32, 'at most 32 keys')
