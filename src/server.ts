@@ -23,8 +23,8 @@ import { createRedisSessionLock } from './events/redis-session-lock.ts';
 import { createRedisTurnBus } from './events/redis-turn-bus.ts';
 import { createRedisTurnEventLog } from './events/redis-turn-event-log.ts';
 import { buildApp } from './http/build-app.ts';
-import { createConnectionDrain } from './http/connection-drain.ts';
 import { buildMetricsApp } from './http/build-metrics-app.ts';
+import { createConnectionDrain } from './http/connection-drain.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
@@ -134,7 +134,13 @@ export async function createEnclave(
   const tracer = tracing?.tracer ?? null;
   // Redis makes limit counters exact across replicas; without it they are per process.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: false,
+        // A hung Redis (connected, never answering) must fail like a dead one, not stall requests.
+        // The subscriber connections the turn bus and event log duplicate from this one inherit it.
+        commandTimeout: config.redisCommandTimeoutMs,
+      })
     : null;
   // Once per outage, not per reconnect attempt (without a listener ioredis prints every failure).
   let redisDown = false;
