@@ -112,7 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Requests node's HTTP parser refuses (framing, header size, a NUL in a header) answer
     // problem+json too; Fastify calls this with the instance as `this`.
     clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket) {
-      answerClientError(this.log, error, socket);
+      answerClientError(this.log, error, socket, (status) => services.metrics.unparsed(status));
     },
     // node answers an HTTP/1.1 request without Host with an empty 400; the hook below answers problem+json.
     http: { requireHostHeader: false },
@@ -133,7 +133,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.server.headersTimeout = requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout;
 
   // Any Expect but 100-continue: 417 problem+json instead of node's empty answer.
-  app.server.on('checkExpectation', answerExpectation);
+  app.server.on('checkExpectation', (request, response) =>
+    answerExpectation(request, response, (status) => services.metrics.unparsed(status)),
+  );
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
