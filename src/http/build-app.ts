@@ -123,6 +123,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         new AppError('VALIDATION_FAILED', `The request URL is malformed: ${error.message}`),
         request.id,
       );
+      // An upgrade request's socket is no longer node's: no hook runs here to end it (as
+      // @fastify/websocket does for other answered upgrades), so it would stay open for good and
+      // hold up shutdown. Any request with an Upgrade header is closed after this answer.
+      if (request.headers.upgrade !== undefined) reply.raw.once('finish', () => request.raw.socket.destroy());
       void sendProblem(reply as unknown as FastifyReply, problem);
     },
   }).withTypeProvider<ZodTypeProvider>();

@@ -185,7 +185,8 @@ function wire(fuzz: FuzzRequest): Buffer[] {
   const lines = [
     `${fuzz.operation.method} ${fuzz.path}${fuzz.query} HTTP/1.1`,
     'Host: 127.0.0.1',
-    fuzz.upgrade === null ? 'Connection: close' : 'Connection: Upgrade',
+    // `close` too: a request that is no upgrade after all (no Upgrade header) must not hold its connection open.
+    fuzz.upgrade === null ? 'Connection: close' : 'Connection: Upgrade, close',
     ...(fuzz.upgrade ?? []).map(([name, value]) => `${name}: ${value}`),
   ];
   const auth = authorization(fuzz.credential);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type RawAnswer, rawExchange } from '../helpers/raw-http.ts';
@@ -75,6 +76,24 @@ describe('WebSocket handshake headers', () => {
   it('answers the same on other routes, and for an upgrade that is not a GET', async () => {
     expectMalformed(await upgrade('GET /healthz', { 'Sec-WebSocket-Key': null }));
     expectMalformed(await upgrade('DELETE /v1/sessions/ses_x', {}));
+  });
+
+  it('closes the connection of an upgrade whose URL the router refuses, after its problem+json', async () => {
+    for (const path of ['/v1/sessions/%zz', `/v1/sessions/${'a'.repeat(300)}`]) {
+      const wire = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+      // The server must end the connection itself: node no longer tracks an upgrade request's socket.
+      const received = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let text = '';
+        socket.on('data', (data: Buffer) => {
+          text += data.toString();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(text));
+        socket.write(wire);
+      });
+      expect(received, path).toMatch(/^HTTP\/1\.1 422 [^]*application\/problem\+json[^]*"code":"VALIDATION_FAILED"/);
+    }
   });
 
   it('still upgrades a valid handshake with subprotocols', async () => {
