@@ -136,7 +136,13 @@ export async function createEnclave(
   const tracer = tracing?.tracer ?? null;
   // Redis makes limit counters exact across replicas; without it they are per process (and ioredis is not loaded).
   const redis = config.redisUrl
-    ? new (await import('ioredis')).Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
+    ? new (await import('ioredis')).Redis(config.redisUrl, {
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: false,
+        // A hung Redis (connected, never answering) must fail like a dead one, not stall requests.
+        // The subscriber connections the turn bus and event log duplicate from this one inherit it.
+        commandTimeout: config.redisCommandTimeoutMs,
+      })
     : null;
   // Once per outage, not per reconnect attempt (without a listener ioredis prints every failure).
   let redisDown = false;

@@ -13,7 +13,7 @@ import {
   type RemoteJWKSet,
 } from 'jose';
 import { isScope, type Scope } from '../core/auth/principal.ts';
-import { isSafeText } from '../core/safe-text.ts';
+import { isUserId, USER_ID_PATTERN } from '../core/auth/user-id.ts';
 
 /** How one tenant's JWTs are trusted. */
 export interface JwtTrust {
@@ -269,9 +269,10 @@ function mapClaims(payload: JWTPayload, trust: JwtTrust): VerifiedJwt {
     throw new JwtVerificationError('missing-tenant', 'JWT has no tenant claim');
   }
   const user = readClaim(payload, trust.claims?.user ?? DEFAULT_USER_CLAIM);
-  // The user id is stored on sessions, usage and audit entries: the same text rule as any request field.
-  if (typeof user === 'string' && !isSafeText(user)) {
-    throw new JwtVerificationError('bad-user', 'JWT user claim holds a NUL character or an unpaired surrogate');
+  // The user id is stored on sessions, messages, usage and audit entries: it must follow the user-id rule
+  // (which also keeps NUL and unpaired surrogates out), or its data could never be named for erasure.
+  if (typeof user === 'string' && user !== '' && !isUserId(user)) {
+    throw new JwtVerificationError('bad-user', `JWT user claim is not a user id (${USER_ID_PATTERN.source})`);
   }
   return {
     tenantId: tenant,

@@ -12,7 +12,11 @@ import type { Output } from './output.ts';
  */
 export async function purgeLimitCounters(config: Config, out: Output, tenantId: string): Promise<void> {
   if (!config.redisUrl) return;
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 2,
+    lazyConnect: true,
+    commandTimeout: config.redisCommandTimeoutMs,
+  });
   redis.on('error', () => {});
   try {
     await forgetTenantCounters(createRedisCounterStore(redis), tenantId, Date.now());

@@ -19,7 +19,11 @@ export async function purgeTurnEvents(
     import('ioredis'),
     import('../events/redis-turn-event-log.ts'),
   ]);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 2,
+    lazyConnect: true,
+    commandTimeout: config.redisCommandTimeoutMs,
+  });
   redis.on('error', () => {});
   const events = createRedisTurnEventLog(redis, {
     windowMs: config.streamResumeWindowMs,

@@ -60,6 +60,12 @@ export const configSchema = z.object({
   jwtScopesClaim: z.string().min(1).default('scope'),
   /** Optional Redis (`redis://…`): limit counters exact across replicas. Without it, counters are per process. */
   redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  /**
+   * Longest wait for one Redis command's answer (ms). A Redis that accepts connections but never
+   * answers (hung, paused, a stalled proxy) then fails like a dead one (503 with Retry-After)
+   * instead of stalling every request that needs it. Set it above Redis' slowest normal reply.
+   */
+  redisCommandTimeoutMs: positiveInt(1_000),
   /** Platform LLM providers, a JSON list (docs/providers.md). The built-in `simulated` provider always exists. */
   providers: providersJsonSchema.optional(),
   /** The same list read from a file (instead of ENCLAVE_PROVIDERS). */
@@ -183,6 +189,7 @@ export const ENV_KEYS = {
   jwtTenantClaim: 'ENCLAVE_JWT_TENANT_CLAIM',
   jwtScopesClaim: 'ENCLAVE_JWT_SCOPES_CLAIM',
   redisUrl: 'REDIS_URL',
+  redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
   providers: 'ENCLAVE_PROVIDERS',
   providersFile: 'ENCLAVE_PROVIDERS_FILE',
   providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',

@@ -176,6 +176,7 @@ export interface Storage extends AgentStore {
     tenantId: string,
     options: { limit: number; beforeVersion: number | null },
   ): Promise<TenantConfigVersion[]>;
+  /** A stored version (they start at 1), or null: the default config (version 0) is not a stored version. */
   getTenantConfigVersion(tenantId: string, version: number): Promise<TenantConfigVersion | null>;
   /**
    * The JWT signing secret of the newest config version that still holds one inline (written

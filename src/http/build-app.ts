@@ -29,6 +29,7 @@ import { lazyApiReference } from './plugins/lazy-api-reference.ts';
 import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
 import { registerTextGuard } from './plugins/text-guard.ts';
+import { registerWebSocketHandshakeCheck } from './plugins/websocket-handshake.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
@@ -107,11 +108,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // While draining, requests on open keep-alive connections are still served; /readyz reports NOT_READY.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true },
+    // The longest id a path names is a user id (128 characters, USER_ID_PATTERN); the router's default of
+    // 100 would refuse the erasure of users whose ids every other route accepts.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 128 },
     // Requests node's HTTP parser refuses (framing, header size, a NUL in a header) answer
     // problem+json too; Fastify calls this with the instance as `this`.
     clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket) {
-      answerClientError(this.log, error, socket);
+      answerClientError(this.log, error, socket, (status) => services.metrics.unparsed(status));
     },
     // node answers an HTTP/1.1 request without Host with an empty 400; the hook below answers problem+json.
     http: { requireHostHeader: false },
@@ -122,6 +125,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         new AppError('VALIDATION_FAILED', `The request URL is malformed: ${error.message}`),
         request.id,
       );
+      // An upgrade request's socket is no longer node's: no hook runs here to end it (as
+      // @fastify/websocket does for other answered upgrades), so it would stay open for good and
+      // hold up shutdown. Any request with an Upgrade header is closed after this answer.
+      if (request.headers.upgrade !== undefined) reply.raw.once('finish', () => request.raw.socket.destroy());
       void sendProblem(reply as unknown as FastifyReply, problem);
     },
   }).withTypeProvider<ZodTypeProvider>();
@@ -132,7 +139,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.server.headersTimeout = requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout;
 
   // Any Expect but 100-continue: 417 problem+json instead of node's empty answer.
-  app.server.on('checkExpectation', answerExpectation);
+  app.server.on('checkExpectation', (request, response) =>
+    answerExpectation(request, response, (status) => services.metrics.unparsed(status)),
+  );
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -145,6 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Before every other hook: it marks upgrade requests, so that the socket of any upgrade that gets an
   // HTTP answer instead (refused by a hook, another route) is closed after it, never left open.
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
+  registerWebSocketHandshakeCheck(app);
   // First, so an overloaded server spends nothing on a request it refuses, and spans time everything.
   await registerLoadShedding(app, {
     maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs ?? 0,

@@ -27,7 +27,12 @@ function classify(error: NodeJS.ErrnoException): { code: ErrorCode; detail: stri
  * The answer is written before our side ends, and whatever the client still sends is read and
  * dropped for a short while, so a client busy uploading reads the answer rather than a reset.
  */
-export function answerClientError(log: FastifyBaseLogger, error: NodeJS.ErrnoException, socket: Socket): void {
+export function answerClientError(
+  log: FastifyBaseLogger,
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+  onAnswer: (status: number) => void = () => {},
+): void {
   // A reset connection has nobody to answer; a second parser error on the same socket is already answered.
   if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
   answered.add(socket);
@@ -41,6 +46,7 @@ export function answerClientError(log: FastifyBaseLogger, error: NodeJS.ErrnoExc
   const { code, detail } = classify(error);
   const problem = toProblem(new AppError(code, detail), randomUUID());
   log.info({ code, reason: error.code, request_id: problem.request_id }, 'client error');
+  onAnswer(problem.status);
   const body = JSON.stringify(problem);
   if (socket.writable) {
     socket.write(
@@ -67,7 +73,11 @@ function lingerThenClose(socket: Socket): void {
  * An `Expect` header other than `100-continue`: 417 EXPECTATION_FAILED as problem+json (node would
  * answer with an empty body). The request body is read and dropped unparsed; the connection closes after the answer.
  */
-export function answerExpectation(request: IncomingMessage, response: ServerResponse): void {
+export function answerExpectation(
+  request: IncomingMessage,
+  response: ServerResponse,
+  onAnswer: (status: number) => void = () => {},
+): void {
   const problem = toProblem(
     new AppError('EXPECTATION_FAILED', 'Only "Expect: 100-continue" is supported'),
     randomUUID(),
@@ -80,4 +90,5 @@ export function answerExpectation(request: IncomingMessage, response: ServerResp
   });
   response.end(JSON.stringify(problem));
   request.resume();
+  onAnswer(problem.status);
 }

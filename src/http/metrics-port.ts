@@ -6,6 +6,11 @@ import type { TurnResult } from '../core/agents/run-agent.ts';
  */
 export interface HttpMetrics {
   request(method: string, route: string, status: number, seconds: number): void;
+  /**
+   * A request answered before any route saw it (Node's parser refused it, or an unsupported
+   * `Expect`): counted by status only, as method and route `unparsed`, with no duration.
+   */
+  unparsed(status: number): void;
   turn(result: TurnResult | null, outcome: 'completed' | 'failed'): void;
   rejected(code: string): void;
   streamOpened(): void;

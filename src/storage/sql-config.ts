@@ -148,7 +148,6 @@ export function createSqlConfig(database: SqlDatabase, now: () => Date): ConfigM
     },
 
     async getTenantConfigVersion(tenantId, version) {
-      if (version === 0) return DEFAULT_VERSION;
       const row = await database
         .forTenant(tenantId)
         .get('SELECT version, config, created_by, created_at FROM tenant_configs WHERE tenant_id = ? AND version = ?', [

@@ -8,6 +8,7 @@ import { createConversationService } from '../core/conversations/conversation-se
 import type { NewMessage } from '../core/conversations/message.ts';
 import { createIds } from '../core/ids.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
+import { DEFAULT_TENANT_CONFIG } from '../core/tenants/tenant-config.ts';
 import { createStorage, openDatabase } from './create-storage.ts';
 import { migrate } from './migrate.ts';
 import { SQLITE_MIGRATIONS } from './sqlite/migrations.ts';
@@ -229,6 +230,15 @@ for (const dialect of DIALECTS) {
 
     it('ping answers', async () => {
       await expect(storage.ping()).resolves.toBeUndefined();
+    });
+
+    it('getTenantConfigVersion finds only stored versions: they start at 1, and 0 is none', async () => {
+      await storage.createSession('cfg', session(), { createTenant: true });
+      const saved = await storage.appendTenantConfig('cfg', DEFAULT_TENANT_CONFIG, 'test');
+      expect(saved.version).toBe(1);
+      expect(await storage.getTenantConfigVersion('cfg', 1)).toMatchObject({ version: 1 });
+      for (const version of [0, 2, -1]) expect(await storage.getTenantConfigVersion('cfg', version)).toBeNull();
+      expect(await storage.getTenantConfigVersion('other', 1)).toBeNull();
     });
   });
 }

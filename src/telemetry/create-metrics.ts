@@ -90,6 +90,10 @@ export function createMetrics(): EnclaveMetrics {
       requests.inc(labels);
       duration.observe(labels, seconds);
     },
+    unparsed(status) {
+      // The method and path may be what the parser refused: neither is a label, so no client sets one.
+      requests.inc({ method: 'unparsed', route: 'unparsed', status: String(status) });
+    },
     turn(result, outcome) {
       if (result) {
         turns.observe({ outcome }, result.latencyMs / 1000);

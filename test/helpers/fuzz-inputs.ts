@@ -205,3 +205,36 @@ export const framing: fc.Arbitrary<Framing> = fc.oneof(
     'expect-bogus',
   ),
 );
+
+const VALID_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+
+/**
+ * The headers of a WebSocket upgrade, each left out, valid or hostile: the handshake `ws` checks
+ * (Upgrade, Sec-WebSocket-Key, -Version, -Protocol) before a route could answer it.
+ */
+export const upgradeHeaders: fc.Arbitrary<Array<[string, string]>> = fc
+  .record(
+    {
+      Upgrade: fc.oneof(
+        { weight: 4, arbitrary: fc.constant('websocket') },
+        fc.constantFrom('WebSocket', 'h2c', 'websocket, h2c', ''),
+        headerValue,
+      ),
+      'Sec-WebSocket-Key': fc.oneof(
+        { weight: 3, arbitrary: fc.constant(VALID_KEY) },
+        fc.constantFrom(`${VALID_KEY}, ${VALID_KEY}`, 'AAAAAAAAAAAAAAAAAAAAAA=', `${VALID_KEY}=`, ''),
+        headerValue,
+      ),
+      'Sec-WebSocket-Version': fc.oneof(
+        { weight: 3, arbitrary: fc.constant('13') },
+        fc.constantFrom('8', '0', '-1', '13, 13', '1e1', '', '013'),
+        headerValue,
+      ),
+      'Sec-WebSocket-Protocol': fc.oneof(
+        fc.constantFrom('enclave.v1', 'a, b', 'a,,b', 'a, a', ',', 'a b', '"a"', 'x'.repeat(3000)),
+        headerValue,
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .map((headers) => Object.entries(headers));

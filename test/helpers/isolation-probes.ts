@@ -647,9 +647,10 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       // Versions count per tenant, so "the victim's version" names one of the attacker's own.
       // A tenant with its own JWT trust never rolls back: that would drop the trust the run relies on.
       const version = own.jwtSecret ? 1e9 + n : pick([...victim.configVersions, 0, n, 1e9], variant);
+      // Versions start at 1: version 0 (the defaults) is no version and is refused as malformed.
       const bodies: [unknown, boolean][] = [
-        [{ version }, true],
-        [{ version }, true],
+        [{ version }, version >= 1],
+        [{ version }, version >= 1],
         [{ version, tenant_id: victim.id }, false],
         [{ version: -1 }, false],
         [{ version: '1' }, false],
@@ -741,7 +742,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
         { name: text },
         { systemPrompt: text },
         { jwt: { secret: `forged-${'s'.repeat(40)}` } },
-        { version: n },
+        { version: n + 1 },
         { value: text },
       ],
       variant,
@@ -752,7 +753,8 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
         'id' in body && tenant.wellFormed && !('name' in body && String(body.name).length > 200),
       'PATCH /v1/admin/tenants/{tenant_id}': Object.keys(body).join() === 'name',
       'PATCH /v1/admin/tenants/{tenant_id}/config': true,
-      'POST /v1/admin/tenants/{tenant_id}/config/rollback': Object.keys(body).join() === 'version',
+      'POST /v1/admin/tenants/{tenant_id}/config/rollback':
+        Object.keys(body).join() === 'version' && Number(body.version) >= 1,
       'POST /v1/admin/tenants/{tenant_id}/keys': Object.keys(body).join() === 'name',
       'PUT /v1/admin/tenants/{tenant_id}/secrets/{name}': Object.keys(body).join() === 'value',
       'POST /v1/admin/tenants/{tenant_id}/agents': Object.keys(body).join() === 'name',

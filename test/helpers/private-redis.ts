@@ -12,6 +12,10 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty (no persistence), and waits until it accepts connections. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and commands are accepted but never answered. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT); it then answers what it was sent meanwhile. */
+  resume(): void;
 }
 
 /**
@@ -58,7 +62,10 @@ export async function privateRedis(): Promise<PrivateRedis | null> {
   }
 
   await start();
-  return { url, kill, start };
+  const signal = (name: NodeJS.Signals) => () => {
+    (child as ChildProcess | null)?.kill(name);
+  };
+  return { url, kill, start, pause: signal('SIGSTOP'), resume: signal('SIGCONT') };
 }
 
 function freePort(): Promise<number> {

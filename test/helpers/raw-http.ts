@@ -47,8 +47,8 @@ export function rawExchange(
 
 function parseAnswer(text: string): (RawAnswer & { complete: boolean }) | null {
   let head = 0;
-  // Interim answers (100 Continue) are skipped; `raw` keeps them.
-  while (/^HTTP\/1\.1 1\d\d /.test(text.slice(head))) {
+  // Interim answers (100 Continue) are skipped; `raw` keeps them. 101 Switching Protocols is the final answer.
+  while (/^HTTP\/1\.1 1(?!01)\d\d /.test(text.slice(head))) {
     const interimEnd = text.indexOf('\r\n\r\n', head);
     if (interimEnd < 0) return null;
     head = interimEnd + 4;

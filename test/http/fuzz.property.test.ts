@@ -10,6 +10,7 @@ import {
   hostileCursors,
   percentEncode,
   text,
+  upgradeHeaders,
 } from '../helpers/fuzz-inputs.ts';
 import { rawExchange } from '../helpers/raw-http.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
@@ -17,8 +18,9 @@ import { createTenantWithKey, request } from '../helpers/request.ts';
 
 /**
  * Request fuzzing over every OpenAPI operation, on a real server through raw sockets: wrong types,
- * NUL, unpaired surrogates, deep nesting, huge strings, odd content types, prototype keys and broken
- * HTTP framing. No answer may be a 5xx, and every error is problem+json with a known code (whose
+ * NUL, unpaired surrogates, deep nesting, huge strings, odd content types, prototype keys, broken
+ * HTTP framing and WebSocket upgrades with hostile handshake headers (on every operation and on
+ * `GET /v1/ws`). No answer may be a 5xx, and every error is problem+json with a known code (whose
  * `detail` keeps the original API's clients working).
  *
  * Seeded and bounded: FUZZ_SEED replays a run (the seed is in every failure message), and
@@ -97,6 +99,8 @@ beforeAll(async () => {
       };
     }),
   );
+  // Not in the document (OpenAPI cannot describe a WebSocket), but reachable: its upgrades are fuzzed too.
+  operations.push({ method: 'GET', path: '/v1/ws', pathParams: [], queryParams: [], bodyFields: [], hasBody: false });
 }, 60_000);
 afterAll(async () => {
   await set?.close();
@@ -141,6 +145,8 @@ interface FuzzRequest {
   contentType: string | null;
   body: string | Buffer | null;
   framing: Framing;
+  /** WebSocket handshake headers, sent as an upgrade request (`Connection: Upgrade`); null for none. */
+  upgrade: Array<[string, string]> | null;
 }
 
 function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
@@ -157,6 +163,11 @@ function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
     contentType: fc.option(contentType, { freq: operation.hasBody ? 8 : 2 }),
     body: fc.option(body(operation.bodyFields), { freq: operation.hasBody ? 10 : 3 }),
     framing,
+    // Mostly an upgrade on the WebSocket route; sometimes one on any other operation.
+    upgrade: fc.oneof(
+      { weight: operation.path === '/v1/ws' ? 1 : 5, arbitrary: fc.constant(null) },
+      { weight: operation.path === '/v1/ws' ? 6 : 1, arbitrary: upgradeHeaders },
+    ),
   });
 }
 
@@ -171,7 +182,13 @@ function authorization(kind: string): string | null {
 /** The request's bytes on the wire, framed as `framing` says. */
 function wire(fuzz: FuzzRequest): Buffer[] {
   const payload = fuzz.body === null ? null : Buffer.from(fuzz.body);
-  const lines = [`${fuzz.operation.method} ${fuzz.path}${fuzz.query} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+  const lines = [
+    `${fuzz.operation.method} ${fuzz.path}${fuzz.query} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    // `close` too: a request that is no upgrade after all (no Upgrade header) must not hold its connection open.
+    fuzz.upgrade === null ? 'Connection: close' : 'Connection: Upgrade, close',
+    ...(fuzz.upgrade ?? []).map(([name, value]) => `${name}: ${value}`),
+  ];
   const auth = authorization(fuzz.credential);
   if (auth) lines.push(`Authorization: ${auth}`);
   for (const [name, value] of fuzz.headers) lines.push(`${name}: ${value}`);
@@ -229,6 +246,7 @@ function describeRequest(fuzz: FuzzRequest): string {
     contentType: fuzz.contentType,
     body: fuzz.body === null ? null : cut(fuzz.body.toString()),
     framing: fuzz.framing,
+    upgrade: fuzz.upgrade?.map(([name, value]) => `${name}: ${cut(value)}`) ?? null,
   });
 }
 

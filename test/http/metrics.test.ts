@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/telemetry/create-metrics.ts';
 import { awayFromMinuteEdge } from '../helpers/fixed-window.ts';
+import { rawExchange } from '../helpers/raw-http.ts';
 import { createTestApp, TEST_DIALECT, type TestApp } from '../helpers/test-app.ts';
 
 const ADMIN = `admin-${'m'.repeat(40)}`;
@@ -92,6 +93,20 @@ describe('/metrics', () => {
     );
     expect(text).toMatch(/enclave_active_streams 0/);
     expect(text).not.toMatch(/streaming-tenant|ses_/);
+  });
+
+  it('counts requests the HTTP parser refused, by status, with no route or tenant', async () => {
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = Number(new URL(base).port);
+    const badLength = 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n';
+    const expect417 = `POST /agent/interact HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nExpect: bogus\r\nContent-Length: 2\r\n\r\n{}`;
+    expect((await rawExchange(port, [badLength]))?.status).toBe(400);
+    expect((await rawExchange(port, [badLength]))?.status).toBe(400);
+    expect((await rawExchange(port, [expect417]))?.status).toBe(417);
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics', headers: admin })).body;
+    expect(text).toMatch(/enclave_http_requests_total\{method="unparsed",route="unparsed",status="400"\} 2/);
+    expect(text).toMatch(/enclave_http_requests_total\{method="unparsed",route="unparsed",status="417"\} 1/);
+    expect(text).not.toMatch(/enclave_http_request_duration_seconds_count\{method="unparsed"/);
   });
 
   it('needs the admin credential when auth is on', async () => {

@@ -56,6 +56,18 @@ describe('tenant config versions', () => {
     expect((await call('POST', '/v1/config/rollback', key, { version: 99 })).body.code).toBe(
       'CONFIG_VERSION_NOT_FOUND',
     );
+    // Versions start at 1: there is no version 0 to roll back to, for a tenant or an operator.
+    for (const url of ['/v1/config/rollback', '/v1/admin/tenants/acme/config/rollback']) {
+      for (const version of [0, -1]) {
+        const refused = await call('POST', url, url.includes('admin') ? ADMIN : key, { version });
+        expect([refused.status, refused.body.code, refused.body.errors?.[0]?.path], url).toEqual([
+          422,
+          'VALIDATION_FAILED',
+          'body.version',
+        ]);
+      }
+    }
+    expect((await call('GET', '/v1/config', key)).body.version).toBe(3);
   });
 
   it('keeps limits and JWT trust for operators, and validates every field', async () => {
@@ -94,11 +106,13 @@ describe('rollback by a tenant', () => {
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode('old-secret-old-secret-old-secret-0123'));
     expect((await call('GET', '/v1/sessions', oldToken)).status).toBe(401);
+    // The defaults a tenant starts with are no stored version: a rollback cannot name them.
     const toDefault = await call('POST', '/v1/config/rollback', tenantKey, { version: 0 });
-    expect(toDefault.body.config.jwt).not.toBeNull();
-    // The operator can roll everything back.
-    const operator = await call('POST', '/v1/admin/tenants/roll/config/rollback', ADMIN, { version: 0 });
-    expect(operator.body.config.jwt).toBeNull();
+    expect([toDefault.status, toDefault.body.code]).toEqual([422, 'VALIDATION_FAILED']);
+    // The operator can roll everything back, the limits included.
+    const operator = await call('POST', '/v1/admin/tenants/roll/config/rollback', ADMIN, { version: old.body.version });
+    expect(operator.body.config.systemPrompt).toBe('old prompt');
+    expect(operator.body.config.limits?.tokensPerDay ?? null).toBeNull();
   });
 });
 
@@ -236,6 +250,31 @@ describe('secrets and end-user erasure', () => {
     expect(users).not.toContain('alice');
     const bobWrongUser = await call('POST', '/v1/sessions', await token('bob'), { user_id: 'alice' });
     expect(bobWrongUser.status).toBe(422);
+  });
+
+  it('takes only user ids that erasure can name: a JWT sub or body user_id outside the rule is refused', async () => {
+    const token = (sub: string) =>
+      new SignJWT({ tenant_id: 'acme', sub, scope: 'chat history:read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(JWT_SECRET));
+    for (const sub of ['x'.repeat(5000), 'x'.repeat(129), 'a b', 'ä']) {
+      const refused = await call('POST', '/v1/sessions', await token(sub), {});
+      expect([refused.status, refused.body.code], sub.slice(0, 10)).toEqual([401, 'UNAUTHENTICATED']);
+    }
+    for (const user_id of ['x'.repeat(129), 'a b', 'a/b']) {
+      const refused = await call('POST', '/v1/sessions', key, { user_id });
+      expect([refused.status, refused.body.code, refused.body.errors?.[0]?.path]).toEqual([
+        422,
+        'VALIDATION_FAILED',
+        'body.user_id',
+      ]);
+    }
+    // The longest user id a token may carry is one erasure takes.
+    const longest = `auth0|${'x'.repeat(122)}`;
+    expect((await call('POST', '/v1/sessions', await token(longest), {})).status).toBe(201);
+    const erased = await call('DELETE', `/v1/admin/tenants/acme/users/${encodeURIComponent(longest)}`, ADMIN);
+    expect([erased.status, erased.body.sessions], JSON.stringify(erased.body)).toEqual([200, 1]);
   });
 });
 

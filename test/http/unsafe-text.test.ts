@@ -33,7 +33,12 @@ async function call(method: Method, url: string, token: string, payload?: unknow
 }
 
 beforeAll(async () => {
-  t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN });
+  t = await createTestApp({
+    ENCLAVE_AUTH: 'required',
+    ENCLAVE_ADMIN_KEY: ADMIN,
+    // A tenant JWT secret is kept in the secrets store, which needs a master key.
+    ENCLAVE_MASTER_KEY: Buffer.alloc(32, 5).toString('base64'),
+  });
   expect((await call('POST', '/v1/admin/tenants', ADMIN, { id: 'texts', name: 'Texts' })).status).toBe(201);
   expect((await call('POST', '/v1/admin/tenants', ADMIN, { id: 'jwt-texts' })).status).toBe(201);
   key = (await call('POST', '/v1/admin/tenants/texts/keys', ADMIN, { name: 'app' })).body.key;

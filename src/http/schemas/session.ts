@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_AGENT_ID } from '../../core/agent-catalog/agent.ts';
+import { USER_ID_PATTERN } from '../../core/auth/user-id.ts';
 import type { Session } from '../../core/conversations/session.ts';
 import { agentIdSchema } from './agent.ts';
 
@@ -22,7 +23,7 @@ export const sessionSchema = z
 export const createSessionBodySchema = z
   .object({
     title: z.string().max(200).optional(),
-    user_id: z.string().min(1).max(128).optional(),
+    user_id: z.string().regex(USER_ID_PATTERN, 'must be a user id').optional(),
     metadata: z
       .record(z.string().max(64), z.string().max(512))
       .refine((value) => Object.keys(value).length <= 32, 'at most 32 keys')

@@ -85,7 +85,8 @@ export function configRoutes(services: AppServices, configs: ConfigService, scop
           tags,
           summary: 'Make an earlier version current again (as a new version)',
           params: scope.params,
-          body: z.object({ version: z.number().int().min(0) }).strict(),
+          // Versions start at 1; the default config a tenant starts with (version 0) is not one.
+          body: z.object({ version: z.number().int().min(1) }).strict(),
           response: { 200: configVersionSchema, ...problems(401, 403, 404, 422) },
         },
       },

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { USER_ID_PATTERN } from '../../../core/auth/user-id.ts';
 import type { AppServices } from '../../app-services.ts';
 import { recordAudit } from '../../record-audit.ts';
 import { problems } from '../../schemas/problem.ts';
 import type { TenantScope } from './tenant-scope.ts';
-
-export const USER_ID_PATTERN = /^[A-Za-z0-9._:@|-]{1,128}$/;
 
 /** Erasure of one end user's data within a tenant: their sessions, messages and usage records. */
 export function erasureRoutes(services: AppServices, scope: TenantScope): FastifyPluginAsyncZod {
