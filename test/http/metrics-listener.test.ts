@@ -25,17 +25,17 @@ describe('METRICS_PORT: the metrics-only listener', () => {
     expect(response.body).toMatch(/enclave_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1/);
   });
 
-  it('serves nothing else: every other path or method is 404 problem+json', async () => {
-    for (const [method, url] of [
-      ['GET', '/v1/admin/tenants'],
-      ['GET', '/agent/history/acme'],
-      ['POST', '/metrics'],
-      ['GET', '/docs'],
+  it('serves nothing else: every other path is 404 and another method on /metrics 405, as problem+json', async () => {
+    for (const [method, url, status, code] of [
+      ['GET', '/v1/admin/tenants', 404, 'ROUTE_NOT_FOUND'],
+      ['GET', '/agent/history/acme', 404, 'ROUTE_NOT_FOUND'],
+      ['POST', '/metrics', 405, 'METHOD_NOT_ALLOWED'],
+      ['GET', '/docs', 404, 'ROUTE_NOT_FOUND'],
     ] as const) {
       const response = await t.metricsApp?.inject({ method, url, headers: { authorization: `Bearer ${ADMIN}` } });
-      expect(response?.statusCode, `${method} ${url}`).toBe(404);
+      expect(response?.statusCode, `${method} ${url}`).toBe(status);
       expect(response?.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response?.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+      expect(response?.json()).toMatchObject({ code });
     }
   });
 

@@ -99,7 +99,8 @@ describe('/v1/sessions', () => {
       const response = await t.app.inject({ method: 'PUT', url, headers: { 'tenant-id': 'acme' } });
       expect(response.statusCode).toBe(405);
       expect(response.headers['content-type']).toMatch(/problem\+json/);
-      expect(response.headers.allow).toBe('DELETE, GET, HEAD');
+      // PATCH hands the session over to another agent.
+      expect(response.headers.allow).toBe('DELETE, GET, HEAD, PATCH');
       expect(response.json().code).toBe('METHOD_NOT_ALLOWED');
     }
     const list = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { 'tenant-id': 'acme' } });

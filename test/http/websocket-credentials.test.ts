@@ -13,7 +13,12 @@ let baseUrl: string;
 const admin: Headers = { authorization: `Bearer ${ADMIN}` };
 
 beforeAll(async () => {
-  set = await startReplicas({ count: 1, adminKey: ADMIN });
+  // A master key: a tenant's JWT secret is kept in its encrypted secrets store.
+  set = await startReplicas({
+    count: 1,
+    adminKey: ADMIN,
+    env: { ENCLAVE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') },
+  });
   baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
 });
 afterAll(async () => {
