@@ -92,7 +92,9 @@ describe('WebSocket handshake headers', () => {
         socket.on('close', () => resolve(text));
         socket.write(wire);
       });
-      expect(received, path).toMatch(/^HTTP\/1\.1 422 [\s\S]*application\/problem\+json[\s\S]*"code":"VALIDATION_FAILED"/);
+      expect(received, path).toMatch(
+        /^HTTP\/1\.1 422 [\s\S]*application\/problem\+json[\s\S]*"code":"VALIDATION_FAILED"/,
+      );
     }
   });
 
