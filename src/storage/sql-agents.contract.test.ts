@@ -1,39 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
+import { type OpenedDatabase, storageDialects } from '../../test/helpers/storage-dialects.ts';
 import { agentConfigSchema, type NewAgent } from '../core/agent-catalog/agent.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import { createStorage } from './create-storage.ts';
 
-interface Opened {
-  databaseUrl: string;
-  databaseMigrationUrl?: string;
-  cleanup(): Promise<void>;
-}
-
 /** The agent methods on every dialect (PostgreSQL as the runtime role, under RLS). */
-const DIALECTS: { name: string; open(): Promise<Opened | null> }[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'enclave-agents-'));
-      return {
-        databaseUrl: `sqlite:${join(dir, 'agents.db')}`,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      if (!(await postgresAvailable())) return null;
-      const database = await createTestDatabase();
-      return { databaseUrl: database.url, databaseMigrationUrl: database.migrationUrl, cleanup: database.drop };
-    },
-  },
-];
+const DIALECTS = storageDialects('agents');
 
 const agent = (id: string, systemPrompt: string): NewAgent => ({
   id,
@@ -46,7 +18,7 @@ const agent = (id: string, systemPrompt: string): NewAgent => ({
 
 for (const dialect of DIALECTS) {
   describe(`agent storage: ${dialect.name}`, () => {
-    let opened: Opened | null;
+    let opened: OpenedDatabase | null;
     let storage: Storage;
     let admin: AdminStorage;
 

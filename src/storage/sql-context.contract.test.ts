@@ -1,41 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { beginUserTurn, newMessage } from '../../test/fakes/new-message.ts';
-import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
+import { type OpenedDatabase, storageDialects } from '../../test/helpers/storage-dialects.ts';
 import { createIds } from '../core/ids.ts';
 import type { Storage } from '../core/ports.ts';
 import type { NewUsageRecord } from '../core/usage/usage-record.ts';
 import { createStorage } from './create-storage.ts';
 
-interface Opened {
-  databaseUrl: string;
-  databaseMigrationUrl?: string;
-  cleanup(): Promise<void>;
-}
-
 /** The context, summary and search methods on every dialect (PostgreSQL as the runtime role, under RLS). */
-const DIALECTS: { name: string; open(): Promise<Opened | null> }[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'enclave-context-'));
-      return {
-        databaseUrl: `sqlite:${join(dir, 'context.db')}`,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      if (!(await postgresAvailable())) return null;
-      const database = await createTestDatabase();
-      return { databaseUrl: database.url, databaseMigrationUrl: database.migrationUrl, cleanup: database.drop };
-    },
-  },
-];
+const DIALECTS = storageDialects('context');
 
 const ids = createIds();
 
@@ -57,7 +29,7 @@ const usage = (sessionId: string, turnId: string): NewUsageRecord => ({
 
 for (const dialect of DIALECTS) {
   describe(`context storage: ${dialect.name}`, () => {
-    let opened: Opened | null;
+    let opened: OpenedDatabase | null;
     let storage: Storage;
 
     beforeEach(async (context) => {

@@ -1,45 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { beginUserTurn, newMessage } from '../../test/fakes/new-message.ts';
-import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
+import { type OpenedDatabase, storageDialects } from '../../test/helpers/storage-dialects.ts';
 import { createIds } from '../core/ids.ts';
 import type { Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import type { NewUsageRecord } from '../core/usage/usage-record.ts';
 import { createStorage } from './create-storage.ts';
 
-interface Opened {
-  databaseUrl: string;
-  databaseMigrationUrl?: string;
-  cleanup(): Promise<void>;
-}
-
 /**
  * Idempotency leases and commits on every dialect (PostgreSQL as the runtime role, under RLS). Two
  * storages opened on one database stand for two replicas.
  */
-const DIALECTS: { name: string; open(): Promise<Opened | null> }[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'enclave-idempotency-'));
-      return {
-        databaseUrl: `sqlite:${join(dir, 'idempotency.db')}`,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      if (!(await postgresAvailable())) return null;
-      const database = await createTestDatabase();
-      return { databaseUrl: database.url, databaseMigrationUrl: database.migrationUrl, cleanup: database.drop };
-    },
-  },
-];
+const DIALECTS = storageDialects('idempotency');
 
 const ids = createIds();
 const TENANT = 'idem-lease';
@@ -70,7 +42,7 @@ const reply = (turnId: string) =>
 
 for (const dialect of DIALECTS) {
   describe(`idempotency leases: ${dialect.name}`, () => {
-    let opened: Opened | null;
+    let opened: OpenedDatabase | null;
     let replicas: { storage: Storage; idempotency: IdempotencyStore }[];
 
     beforeEach(async (context) => {

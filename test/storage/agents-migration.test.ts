@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAgentService } from '../../src/core/agent-catalog/agent-service.ts';
 import { createIds } from '../../src/core/ids.ts';
@@ -9,34 +6,9 @@ import { createTenantDirectory } from '../../src/core/tenants/tenant-directory.t
 import { createStorage, migrationsFor, openDatabase } from '../../src/storage/create-storage.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import type { SqlDatabase } from '../../src/storage/sql-database.ts';
-import { createTestDatabase, postgresAvailable } from '../helpers/postgres.ts';
+import { storageDialects } from '../helpers/storage-dialects.ts';
 
-interface Opened {
-  databaseUrl: string;
-  databaseMigrationUrl?: string;
-  cleanup(): Promise<void>;
-}
-
-const DIALECTS: { name: string; open(): Promise<Opened | null> }[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'enclave-agents-migration-'));
-      return {
-        databaseUrl: `sqlite:${join(dir, 'old.db')}`,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      if (!(await postgresAvailable())) return null;
-      const database = await createTestDatabase();
-      return { databaseUrl: database.url, databaseMigrationUrl: database.migrationUrl, cleanup: database.drop };
-    },
-  },
-];
+const DIALECTS = storageDialects('agents-migration');
 
 const AT = '2026-01-02T03:04:05.000Z';
 
