@@ -143,6 +143,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     answerExpectation(request, response, (status) => services.metrics.unparsed(status)),
   );
 
+  // Every body Enclave reads is JSON. Fastify's default text/plain parser would hand a route a string
+  // that then fails validation (422); without it, text/plain is refused like any other non-JSON
+  // type: 415 CONTENT_TYPE_UNSUPPORTED (422 UNSUPPORTED_MEDIA_TYPE on the original API).
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app, { onRejected: (code) => services.metrics.rejected(code) });

@@ -43,7 +43,10 @@ export type UsageLedger = (scope: LimitScope, days: { from: string; to: string }
 export interface TurnAdmission {
   /** Frees the turn's concurrency slots. Idempotent. */
   release(): Promise<void>;
-  /** The token limit closest to exhaustion (smallest remaining share) at admission, for response headers; null when none is set. */
+  /**
+   * The token limit closest to exhaustion (smallest remaining share) at admission; null when none is
+   * set. Not sent in response headers: they name the request quota only (docs/api.md, Conventions).
+   */
   tightest: RateLimitInfo | null;
 }
 

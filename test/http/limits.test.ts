@@ -65,6 +65,36 @@ describe('limits', () => {
     expect(free.headers['ratelimit-policy']).toBeUndefined();
   });
 
+  it('reports only the request quota in RateLimit headers of a served turn; a token limit shows on its own 429', async () => {
+    await awayFromMinuteEdge();
+    // The daily quota has less left after a turn than requests per minute, and still is not reported.
+    const key = await tenantWithKey('token-headers', { requestsPerMinute: 100, tokensPerDay: 20 });
+    const session = await call('POST', '/v1/sessions', key, {});
+    expect(session.headers.ratelimit).toMatch(/^"tenant-rpm";r=99;/);
+    const turn = await call('POST', `/v1/sessions/${session.body.id}/messages`, key, { content: 'hello' });
+    expect(turn.status).toBe(200);
+    expect(turn.headers['ratelimit-policy']).toMatch(/^"tenant-rpm";q=100;w=60/);
+    expect(turn.headers.ratelimit).toMatch(/^"tenant-rpm";r=98;t=\d+$/);
+    const legacy = await interact(key, 'token-headers');
+    expect(legacy.status).toBe(200);
+    expect(legacy.headers.ratelimit).toMatch(/^"tenant-rpm";r=97;/);
+    // The refusal names the token limit alone, not the request quota counted on the way in.
+    const refused = await interact(key, 'token-headers');
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('QUOTA_EXCEEDED');
+    expect(refused.headers['ratelimit-policy']).toMatch(/^"tenant-tokens-day";q=20;w=86400/);
+    expect(refused.headers.ratelimit).toMatch(/^"tenant-tokens-day";r=0;t=\d+$/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Token limits alone: no RateLimit headers on a served turn.
+    const tokensOnly = await tenantWithKey('token-headers-only', { tokensPerMinute: 1000 });
+    const served = await interact(tokensOnly, 'token-headers-only');
+    expect(served.status).toBe(200);
+    expect(served.headers.ratelimit).toBeUndefined();
+    expect(served.headers['ratelimit-policy']).toBeUndefined();
+    const slotsOnly = await tenantWithKey('token-headers-slots', { concurrentTurns: 2 });
+    expect((await interact(slotsOnly, 'token-headers-slots')).headers.ratelimit).toBeUndefined();
+  });
+
   it('applies a key own limit on top of the tenant limit', async () => {
     await awayFromMinuteEdge();
     const key = await tenantWithKey('per-key', { requestsPerMinute: 100 }, { requestsPerMinute: 2 });

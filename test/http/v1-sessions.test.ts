@@ -109,7 +109,8 @@ describe('/v1/sessions', () => {
   });
 
   it('answers a body without Content-Type, or not JSON, with 415 CONTENT_TYPE_UNSUPPORTED', async () => {
-    for (const headers of [{}, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+    const types = [{}, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'text/plain' }];
+    for (const headers of [...types, { 'content-type': 'text/plain; charset=utf-8' }]) {
       const response = await t.app.inject({
         method: 'POST',
         url: '/v1/sessions',
@@ -120,9 +121,31 @@ describe('/v1/sessions', () => {
       expect(response.headers['content-type']).toMatch(/problem\+json/);
       expect(response.json()).toMatchObject({ code: 'CONTENT_TYPE_UNSUPPORTED', status: 415 });
     }
-    // The original API keeps its 422 contract.
-    const legacy = await t.app.inject({ method: 'POST', url: '/agent/interact', payload: '{"tenant_id":"acme"}' });
-    expect(legacy.statusCode).toBe(422);
-    expect(legacy.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    // A text/plain body on a turn, too (Fastify's default text parser used to let it through to a 422).
+    const session = await t.app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      headers: { 'tenant-id': 'acme' },
+      payload: {},
+    });
+    const turn = await t.app.inject({
+      method: 'POST',
+      url: `/v1/sessions/${session.json().id}/messages`,
+      headers: { 'tenant-id': 'acme', 'content-type': 'text/plain' },
+      payload: '{"content":"hi"}',
+    });
+    expect(turn.statusCode).toBe(415);
+    expect(turn.json().code).toBe('CONTENT_TYPE_UNSUPPORTED');
+    // The original API keeps its 422 contract, text/plain included.
+    for (const headers of [{}, { 'content-type': 'text/plain' }]) {
+      const legacy = await t.app.inject({
+        method: 'POST',
+        url: '/agent/interact',
+        headers,
+        payload: '{"tenant_id":"acme","message":"hi"}',
+      });
+      expect(legacy.statusCode).toBe(422);
+      expect(legacy.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
   });
 });
