@@ -21,20 +21,21 @@ const modelJson = z
   .object({ provider: z.string(), id: z.string(), api_key_secret: z.string().nullable().optional() })
   .strict();
 
+/** The config fields shared by the full config and a patch (snake_case on the wire). */
+const configFields = {
+  system_prompt: z.string().nullable(),
+  language: z.string().nullable(),
+  tools: z.array(z.string()),
+  context_budget_tokens: z.number().int().nullable(),
+  session_concurrency: z.enum(SESSION_CONCURRENCY),
+  temperature: z.number().nullable(),
+  max_output_tokens: z.number().int().nullable(),
+  stop_sequences: z.array(z.string()),
+};
+
 /** An agent config on the wire: snake_case. */
 export const agentConfigJsonSchema = z
-  .object({
-    system_prompt: z.string().nullable(),
-    model: modelJson,
-    language: z.string().nullable(),
-    tools: z.array(z.string()),
-    context_budget_tokens: z.number().int().nullable(),
-    session_concurrency: z.enum(SESSION_CONCURRENCY),
-    temperature: z.number().nullable(),
-    max_output_tokens: z.number().int().nullable(),
-    stop_sequences: z.array(z.string()),
-    limits: limitsJson,
-  })
+  .object({ ...configFields, model: modelJson, limits: limitsJson })
   .meta({ id: 'AgentConfig' });
 
 /**
@@ -42,18 +43,7 @@ export const agentConfigJsonSchema = z
  * `model` whole). Unknown fields answer 422 naming them. Values are checked by the agent service.
  */
 export const agentConfigPatchSchema = z
-  .object({
-    system_prompt: z.string().nullable(),
-    model: modelJson.partial({ provider: true }),
-    language: z.string().nullable(),
-    tools: z.array(z.string()),
-    context_budget_tokens: z.number().int().nullable(),
-    session_concurrency: z.enum(SESSION_CONCURRENCY),
-    temperature: z.number().nullable(),
-    max_output_tokens: z.number().int().nullable(),
-    stop_sequences: z.array(z.string()),
-    limits: limitsJson.partial(),
-  })
+  .object({ ...configFields, model: modelJson.partial({ provider: true }), limits: limitsJson.partial() })
   .partial()
   .strict();
 
