@@ -163,17 +163,27 @@ function sameModel(a: TenantConfig, b: TenantConfig): boolean {
  * The API's snake_case field names (`system_prompt`, `model.api_key_secret`) as the stored
  * camelCase ones; camelCase names, which `/v1/config` has always taken, pass unchanged.
  */
-export function camelCaseKeys(value: Record<string, unknown>): Record<string, unknown> {
+export function camelCaseKeys(value: Record<string, unknown>, depth = 0): Record<string, unknown> {
   const converted: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    const name = camelCase(key);
-    converted[name] =
-      inner !== null && typeof inner === 'object' && !Array.isArray(inner)
-        ? camelCaseKeys(inner as Record<string, unknown>)
+    // A config is at most a few levels deep (model, limits, jwt): deeper values are left as sent,
+    // for validation to refuse, so a hostile body nested thousands deep cannot exhaust the stack.
+    const next =
+      depth < CAMEL_CASE_MAX_DEPTH && inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+        ? camelCaseKeys(inner as Record<string, unknown>, depth + 1)
         : inner;
+    // Defined, not assigned: a `__proto__` key stays a plain (unknown, refused) field.
+    Object.defineProperty(converted, camelCase(key), {
+      value: next,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return converted;
 }
+
+const CAMEL_CASE_MAX_DEPTH = 4;
 
 /** `system_prompt` → `systemPrompt`; a camelCase name stays as it is. */
 function camelCase(key: string): string {
