@@ -66,6 +66,18 @@ export const ERROR_CODES = {
   AGENT_LIMIT_REACHED: { status: 409, title: 'The tenant has as many agents as it may have', retryable: false },
   AGENT_HAS_SESSIONS: { status: 409, title: 'Sessions still use this agent', retryable: false },
   UNKNOWN_TOOL: { status: 422, title: 'The config names a tool that does not exist', retryable: false },
+  OUTBOUND_BLOCKED: {
+    status: 422,
+    title: 'The outbound URL leads to an address Enclave may not connect to',
+    retryable: false,
+  },
+  OUTBOUND_TOO_MANY_REDIRECTS: {
+    status: 502,
+    title: 'The outbound request was redirected too often',
+    retryable: false,
+  },
+  OUTBOUND_RESPONSE_TOO_LARGE: { status: 502, title: 'The outbound response is too large', retryable: false },
+  OUTBOUND_TIMEOUT: { status: 504, title: 'The outbound server did not answer in time', retryable: true },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 
