@@ -49,6 +49,7 @@ function parsePort(text: string, entry: string): number {
 }
 
 function parseEntry(entry: string): OutboundAllowEntry {
+  if (entry.includes('://')) throw new OutboundAllowSyntaxError(`"${entry}": write a host, not a URL`);
   const slash = entry.indexOf('/');
   if (slash >= 0) {
     const network = parseIp(entry.slice(0, slash));
