@@ -49,8 +49,19 @@ export const OUTBOUND_DEFAULTS = Object.freeze({
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-/** Headers that carry credentials: dropped when a redirect leaves the origin. */
-const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/**
+ * The only request headers a redirect to another origin keeps. Every other one may carry a
+ * tenant's credential (`Authorization`, `Cookie`, and any static header whose value is a secret,
+ * whatever its name) or state meant for the first server (`Mcp-Session-Id`), so it is dropped.
+ */
+const CROSS_ORIGIN_HEADERS = new Set([
+  'accept',
+  'accept-language',
+  'content-language',
+  'content-type',
+  'user-agent',
+  'mcp-protocol-version',
+]);
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
 type Body = RequestInit['body'];
@@ -71,8 +82,8 @@ interface Outgoing {
  * - refuses any URL that is not http(s), and any connection to an address outside the public
  *   internet unless the operator allowed it (`checkAddress`), at connect time on the address
  *   actually dialled (`guardedConnector`), so DNS rebinding cannot pass;
- * - follows redirects itself, at most `maxRedirects`, each hop checked the same way, dropping
- *   `Authorization`, `Cookie` and `Proxy-Authorization` when a hop leaves the origin;
+ * - follows redirects itself, at most `maxRedirects`, each hop checked the same way, keeping only
+ *   a few harmless headers (`CROSS_ORIGIN_HEADERS`) when a hop leaves the origin;
  * - fails with `OUTBOUND_TIMEOUT` when no response headers arrive within `timeoutMs`, and with
  *   `OUTBOUND_RESPONSE_TOO_LARGE` when the body outgrows `maxResponseBytes` (a `Content-Length`
  *   over it fails at once; a longer stream errors when it crosses the cap).
@@ -178,7 +189,9 @@ function followRedirect(outgoing: Outgoing, status: number, location: string): v
   } else if (isStream(outgoing.body)) {
     throw new TypeError('fetch failed', { cause: new Error('cannot resend a streamed body to a redirect') });
   }
-  if (next.origin !== outgoing.url.origin) for (const name of CREDENTIAL_HEADERS) outgoing.headers.delete(name);
+  if (next.origin !== outgoing.url.origin) {
+    for (const name of [...outgoing.headers.keys()]) if (!CROSS_ORIGIN_HEADERS.has(name)) outgoing.headers.delete(name);
+  }
   outgoing.url = next;
 }
 

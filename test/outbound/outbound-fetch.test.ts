@@ -54,6 +54,7 @@ interface Seen {
   method: string;
   url: string;
   authorization?: string;
+  apiKey?: string;
   body: string;
 }
 
@@ -71,6 +72,7 @@ async function httpServer(
       url: request.url ?? '',
       body,
       ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+      ...(request.headers['x-api-key'] ? { apiKey: String(request.headers['x-api-key']) } : {}),
     });
     handler(request, response, body);
   });
@@ -198,7 +200,11 @@ describe('outbound fetch on loopback: redirects, caps and timeouts', () => {
       else response.end(`final ${request.method}`);
     });
     const fetch = guarded(`127.0.0.1:${first.port}, 127.0.0.1:${second.port}`);
-    const headers = { authorization: 'Bearer tenant-secret', 'content-type': 'application/json' };
+    const headers = {
+      authorization: 'Bearer tenant-secret',
+      'x-api-key': 'another-tenant-secret',
+      'content-type': 'application/json',
+    };
 
     const same = await fetch(`${first.origin}/same`, { method: 'POST', headers, body: '{"a":1}' });
     expect(await same.text()).toBe('final POST');
@@ -208,6 +214,7 @@ describe('outbound fetch on loopback: redirects, caps and timeouts', () => {
       url: '/final',
       body: '{"a":1}',
       authorization: 'Bearer tenant-secret',
+      apiKey: 'another-tenant-secret',
     });
 
     expect(await (await fetch(`${first.origin}/other`, { method: 'POST', headers, body: '{"b":2}' })).text()).toBe(
