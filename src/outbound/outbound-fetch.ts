@@ -122,14 +122,12 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
     const outgoing = await outgoingOf(input, init);
     const { signal: callerSignal } = outgoing;
     callerSignal?.throwIfAborted();
-    const controller = new AbortController();
     const origin = outgoing.url.origin;
-    const timer = setTimeout(() => controller.abort(new OutboundTimeoutError(origin, timeoutMs)), timeoutMs);
-    const onCallerAbort = () => controller.abort(callerSignal?.reason);
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    const settle = () => {
-      clearTimeout(timer);
-    };
+    // The deadline covers everything up to the final response's headers; the caller's signal
+    // covers the body too (the SDK closes an event stream with it), so the two are joined.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new OutboundTimeoutError(origin, timeoutMs)), timeoutMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
     try {
       for (let hop = 0; ; hop++) {
         const redirected = hop > 0;
@@ -141,17 +139,17 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
             headers: outgoing.headers,
             body: outgoing.body as never,
             redirect: 'manual',
-            signal: controller.signal,
+            signal,
             dispatcher,
             ...(isStream(outgoing.body) ? { duplex: 'half' } : {}),
           } as never)) as unknown as Response;
         } catch (error) {
-          if (controller.signal.aborted) throw controller.signal.reason;
+          if (signal.aborted) throw signal.reason;
           throw asRedirect(unwrapGuardError(error), redirected);
         }
         const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
         if (location === null || outgoing.redirect === 'manual') {
-          settle();
+          clearTimeout(timer);
           return capped(response, outgoing.url, redirected, maxResponseBytes);
         }
         await response.body?.cancel().catch(() => {});
@@ -163,10 +161,8 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
         followRedirect(outgoing, response.status, location);
       }
     } catch (error) {
-      settle();
+      clearTimeout(timer);
       throw error;
-    } finally {
-      callerSignal?.removeEventListener('abort', onCallerAbort);
     }
   };
 }

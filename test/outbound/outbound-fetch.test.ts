@@ -302,6 +302,20 @@ describe('outbound fetch on loopback: redirects, caps and timeouts', () => {
     expect(await refusal(pending)).toBe(reason);
   });
 
+  it('ends a body still streaming when the caller aborts after the headers (as an MCP client closing a stream does)', async () => {
+    const server = await httpServer((_q, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: first\n\n'); // then nothing more: an idle event stream
+    });
+    const controller = new AbortController();
+    const response = await guarded(`127.0.0.1:${server.port}`)(server.origin, { signal: controller.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: first\n\n');
+    const reason = new Error('stream closed by the caller');
+    controller.abort(reason);
+    expect(await refusal(reader.read())).toBe(reason);
+  });
+
   it('takes a Request object, as fetch does', async () => {
     const server = await httpServer((_q, response, body) => response.end(`got ${body}`));
     const fetch = guarded(`127.0.0.1:${server.port}`);
