@@ -112,13 +112,15 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new OutboundBlockedError({ reason: 'scheme', host: url.protocol.replace(/:$/, ''), port, redirect });
     if (options.proxy) {
+      // A name this host cannot resolve (proxied networks often have no outside DNS) is left to the
+      // proxy; a name that resolves to a refused address is refused here.
       await approvedAddresses(host, port, policy, resolver).catch((error: unknown) => {
-        throw asRedirect(error, redirect);
+        if (error instanceof OutboundBlockedError) throw asRedirect(error, redirect);
       });
     }
   }
 
-  return async (input, init) => {
+  const outboundFetch: OutboundFetch = async (input, init) => {
     const outgoing = await outgoingOf(input, init);
     const { signal: callerSignal } = outgoing;
     callerSignal?.throwIfAborted();
@@ -165,6 +167,15 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       throw error;
     }
   };
+  dispatchers.set(outboundFetch, dispatcher);
+  return outboundFetch;
+}
+
+const dispatchers = new WeakMap<OutboundFetch, Dispatcher>();
+
+/** Closes the connections a `createOutboundFetch` fetch holds (at shutdown); it then refuses new requests. */
+export async function closeOutboundFetch(fetch: OutboundFetch): Promise<void> {
+  await dispatchers.get(fetch)?.close();
 }
 
 /** Moves `outgoing` to the redirect's target, as the Fetch standard does, with credentials dropped across origins. */

@@ -2,7 +2,11 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createTcpServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboundResolver } from '../../src/outbound/guarded-connector.ts';
-import { createOutboundFetch, type OutboundFetchOptions } from '../../src/outbound/outbound-fetch.ts';
+import {
+  closeOutboundFetch,
+  createOutboundFetch,
+  type OutboundFetchOptions,
+} from '../../src/outbound/outbound-fetch.ts';
 import { parseOutboundAllow } from '../../src/outbound/outbound-policy.ts';
 
 /**
@@ -126,6 +130,11 @@ describe('outbound fetch on loopback: what the guard refuses', () => {
     });
     expect(blocked6).toMatchObject({ connections: 0, bytes: 0 });
     expect(blocked4).toMatchObject({ connections: 0, bytes: 0 });
+    const allowed = await httpServer((_q, response) => response.end('over IPv6'), '::1');
+    const open = guarded(`[::1]:${allowed.port}`);
+    expect(await (await open(`${allowed.origin}/`)).text()).toBe('over IPv6');
+    await closeOutboundFetch(open);
+    await expect(open(`${allowed.origin}/`)).rejects.toThrow();
   });
 
   it('refuses a host name that resolves to loopback', async () => {
@@ -332,6 +341,11 @@ describe('outbound fetch through an egress proxy (loopback CONNECT proxy)', () =
     proxy.on('connect', (request, client, head) => {
       tunnels.push(request.url ?? '');
       const [host = '', port = ''] = (request.url ?? '').split(/:(?=\d+$)/);
+      if (!['127.0.0.1', '[::1]'].includes(host)) {
+        // This test proxy only reaches loopback literals: it never resolves a name.
+        client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+        return;
+      }
       const upstream = tcpConnect({ host: host.replace(/^\[|\]$/g, ''), port: Number(port) }, () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         upstream.write(head);
@@ -366,5 +380,16 @@ describe('outbound fetch through an egress proxy (loopback CONNECT proxy)', () =
     });
     expect(proxy.tunnels).toEqual([`127.0.0.1:${target.port}`]);
     expect(blocked).toMatchObject({ connections: 0, bytes: 0 });
+  });
+
+  it('leaves a name this host cannot resolve to the proxy', async () => {
+    const proxy = await connectProxy();
+    const resolver: OutboundResolver = async (hostname) => {
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    };
+    const fetch = guarded('', { proxy: proxy.url, resolver });
+    // The test proxy answers 502 to any name: the request fails at the proxy, after the guard let it through.
+    await expect(fetch('http://only-the-proxy-knows.invalid/')).rejects.toThrow();
+    expect(proxy.tunnels).toEqual(['only-the-proxy-knows.invalid:80']);
   });
 });
