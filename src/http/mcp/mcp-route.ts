@@ -1,0 +1,192 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { type AuthInfo, createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AgentService } from '../../core/agent-catalog/agent-service.ts';
+import type { Scope } from '../../core/auth/principal.ts';
+import { AppError } from '../../core/errors.ts';
+import { tenantAccess } from '../access.ts';
+import type { AppServices } from '../app-services.ts';
+import { namedTenant } from '../plugins/tenant-header.ts';
+import { problems } from '../schemas/problem.ts';
+import { type McpCaller, registerAgentTools } from './agent-tools.ts';
+import { registerSessionResources } from './session-resources.ts';
+
+/** A tenant has at most this many agents (DEFAULT_MAX_AGENTS is 100); every one is a tool. */
+const MAX_TOOLS = 1000;
+const CALLER_KEY = 'enclave.caller';
+
+const DESCRIPTION =
+  "The Model Context Protocol endpoint (Streamable HTTP, stateless): each of the calling tenant's agents is a tool, and its sessions are resources (`enclave://sessions/{id}`). Speak MCP to it with an MCP client; it serves protocol revision 2026-07-28 and the 2025 revisions (without sessions: GET and DELETE answer 405). Tools need the `chat` scope, resources `history:read`. See docs/mcp-server.md.";
+
+const jsonRpcBody = z
+  .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+  .describe('A JSON-RPC 2.0 message (or, on the 2025 revisions, a batch) of the MCP protocol');
+
+/**
+ * The scopes the caller holds among those MCP needs (`chat` for tools, `history:read` for
+ * resources); a credential with neither is refused with 403 and an RFC 6750 challenge.
+ */
+function mcpScopes(request: FastifyRequest): { tools: boolean; resources: boolean; scope: Scope } {
+  const principal = request.principal;
+  if (principal.kind !== 'tenant') return { tools: true, resources: true, scope: 'chat' };
+  const tools = principal.scopes.has('chat');
+  const resources = principal.scopes.has('history:read');
+  if (!tools && !resources) {
+    throw new AppError('INSUFFICIENT_SCOPE', 'The MCP endpoint needs the chat or the history:read scope', {
+      details: {
+        headers: {
+          'www-authenticate': 'Bearer realm="enclave", error="insufficient_scope", scope="chat history:read"',
+        },
+      },
+    });
+  }
+  return { tools, resources, scope: tools ? 'chat' : 'history:read' };
+}
+
+/** The web-standard request the MCP handler reads, over the already-parsed Fastify request. */
+function toWebRequest(request: FastifyRequest, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    for (const item of [value].flat()) headers.append(name, item);
+  }
+  const url = new URL(request.url, `http://${request.headers.host ?? 'localhost'}`);
+  return new Request(url, { method: request.method, headers, signal });
+}
+
+async function sendWebResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  reply.code(response.status);
+  response.headers.forEach((value, name) => {
+    if (name !== 'content-length') reply.header(name, value);
+  });
+  if (!response.body) return reply.send();
+  return reply.send(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
+}
+
+/**
+ * `/mcp`: Enclave as an MCP server, built with the official SDK's `createMcpHandler` (one fresh
+ * `McpServer` per request, for the credential's tenant). Authentication, rate limits and body
+ * limits are the app's own hooks; errors before MCP (401, 403, 413, 415) are problem+json.
+ */
+export function mcpRoutes(
+  services: AppServices,
+  agents: AgentService,
+  options: { messageMaxChars: number; bodyLimitBytes: number; version: string },
+): FastifyPluginAsyncZod {
+  return async (app) => {
+    const handler = createMcpHandler(
+      async (context) => {
+        const caller = context.authInfo?.extra?.[CALLER_KEY] as
+          | (McpCaller & { tools: boolean; resources: boolean })
+          | undefined;
+        if (!caller) throw new Error('MCP request without a resolved caller');
+        const server = new McpServer(
+          { name: 'enclave', title: 'Enclave', version: options.version },
+          {
+            // Stateless and multi-replica: no change notifications (no replica could deliver them all).
+            // A credential without `chat` gets no tools capability; without `history:read`, no resources.
+            capabilities: {
+              ...(caller.tools ? { tools: { listChanged: false } } : {}),
+              ...(caller.resources ? { resources: { listChanged: false, subscribe: false } } : {}),
+            },
+            instructions:
+              "Each tool is one of this tenant's Enclave agents: send it a message, and pass the session_id it returns to continue that conversation. Sessions are readable as resources enclave://sessions/{id}.",
+          },
+        );
+        if (caller.tools) {
+          const list = await agents.list(caller.access.tenantId, { limit: MAX_TOOLS, afterId: null });
+          registerAgentTools(server, services, caller, list, options);
+        }
+        if (caller.resources) registerSessionResources(server, services, caller);
+        return server;
+      },
+      {
+        legacy: 'stateless',
+        // One JSON body per request: no handler emits anything before its result, so none upgrades to SSE.
+        responseMode: 'auto',
+        maxRequestBodySize: options.bodyLimitBytes,
+        onerror: (error) => app.log.warn({ err: error }, 'MCP request failed'),
+      },
+    );
+    // After Fastify has drained in-flight requests: aborts anything still open on the MCP handler.
+    app.addHook('onClose', async () => {
+      await handler.close();
+    });
+
+    async function serve(request: FastifyRequest, reply: FastifyReply) {
+      const scopes = mcpScopes(request);
+      const access = await tenantAccess(request, services.tenants, {
+        scope: scopes.scope,
+        named: namedTenant(request),
+      });
+      if (!access.tenant && request.principal.kind !== 'open') throw new AppError('TENANT_NOT_FOUND');
+      const caller: McpCaller & { tools: boolean; resources: boolean } = {
+        access,
+        principal: request.principal,
+        requestId: request.id,
+        log: request.log,
+        ...scopes,
+      };
+      const principal = request.principal;
+      const authInfo: AuthInfo = {
+        token: '',
+        clientId: principal.kind === 'tenant' ? (principal.keyId ?? `jwt:${principal.userId ?? ''}`) : principal.kind,
+        scopes: principal.kind === 'tenant' ? [...principal.scopes] : [],
+        extra: { [CALLER_KEY]: caller },
+      };
+      // A client that goes away aborts its exchange (the turn it started still completes and is stored).
+      const abort = new AbortController();
+      reply.raw.once('close', () => abort.abort());
+      const response = await handler.fetch(toWebRequest(request, abort.signal), {
+        authInfo,
+        ...(request.method === 'POST' ? { parsedBody: request.body } : {}),
+      });
+      return sendWebResponse(reply, response);
+    }
+
+    app.post(
+      '/mcp',
+      {
+        schema: {
+          tags: ['mcp'],
+          summary: 'MCP (Streamable HTTP): call agents as tools, read sessions as resources',
+          description: DESCRIPTION,
+          headers: z.looseObject({
+            'mcp-protocol-version': z.string().optional().describe('The MCP protocol revision the client speaks'),
+          }),
+          body: jsonRpcBody,
+          response: {
+            200: z
+              .unknown()
+              .describe('A JSON-RPC 2.0 response (application/json, or text/event-stream for 2025 clients)'),
+            202: z.unknown().describe('A notification or response was accepted'),
+            ...problems(400, 401, 403, 404, 413, 415, 422, 429),
+          },
+        },
+      },
+      serve,
+    );
+    for (const method of ['GET', 'DELETE'] as const) {
+      app.route({
+        method,
+        url: '/mcp',
+        schema: {
+          tags: ['mcp'],
+          summary:
+            method === 'GET'
+              ? 'MCP: the 2025 standalone SSE stream (not offered: stateless, answers 405)'
+              : 'MCP: end a 2025 session (not offered: stateless, answers 405)',
+          description: DESCRIPTION,
+          response: {
+            405: z.unknown().describe('Stateless server: no session to open a stream on or to end'),
+            ...problems(401, 403, 404, 429),
+          },
+        },
+        handler: serve,
+      });
+    }
+  };
+}
