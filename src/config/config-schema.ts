@@ -146,6 +146,20 @@ export const configSchema = z.object({
    * send closes it (code 4008): a client that stops reading cannot make the server buffer without end.
    */
   wsMaxBufferedBytes: positiveInt(4_194_304),
+  /**
+   * Hostnames `/mcp` answers to (comma-separated, no ports): the Host header, and the Origin header
+   * when a browser sends one, must name one of them (DNS-rebinding protection). Empty: the loopback
+   * names on a loopback bind; on any other bind, only an Origin of another host is refused.
+   */
+  mcpAllowedHosts: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter((host) => host !== ''),
+    ),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -222,4 +236,5 @@ export const ENV_KEYS = {
   streamLegacyErrorEvent: 'STREAM_LEGACY_ERROR_EVENT',
   wsMaxSubscriptions: 'WS_MAX_SUBSCRIPTIONS',
   wsMaxBufferedBytes: 'WS_MAX_BUFFERED_BYTES',
+  mcpAllowedHosts: 'MCP_ALLOWED_HOSTS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

@@ -22,6 +22,7 @@ import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
 import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { mcpHostnames } from './mcp/host-check.ts';
 import { mcpRoutes } from './mcp/mcp-route.ts';
 import { BEARER_SCHEME, finishDocument, transformRoute } from './openapi-document.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
@@ -66,6 +67,8 @@ export interface BuildAppOptions {
         | 'streamLegacyErrorEvent'
         | 'wsMaxSubscriptions'
         | 'wsMaxBufferedBytes'
+        | 'host'
+        | 'mcpAllowedHosts'
       >
     > & { authMode: 'required' | 'disabled' };
   services: AppServices;
@@ -325,6 +328,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       messageMaxChars: config.messageMaxChars,
       bodyLimitBytes: config.bodyLimitBytes,
       version: options.version ?? '0.0.0',
+      hostnames: mcpHostnames(config),
     }),
   );
   for (const scope of [selfScope(services), adminScope(services)]) {

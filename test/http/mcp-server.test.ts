@@ -242,6 +242,46 @@ describe('MCP authentication and isolation', () => {
     expect((await api('GET', `/v1/sessions/${sessionA}`, keyA)).body.message_count).toBe(2);
   });
 
+  it('refuses a DNS-rebound request (foreign Host or Origin) with 403 HOST_NOT_ALLOWED', async () => {
+    const { request } = await import('node:http');
+    const port = new URL(url).port;
+    for (const headers of [
+      { host: `evil.example.com:${port}`, origin: `http://evil.example.com:${port}` },
+      { host: `127.0.0.1:${port}`, origin: 'https://evil.example.com' },
+    ]) {
+      // fetch() cannot set Host: node:http sends exactly these headers to the loopback listener.
+      const answer = await new Promise<{ status: number; type: string; body: Json }>((resolve, reject) => {
+        const sent = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/mcp',
+            headers: { ...headers, authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
+          },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk) => {
+              text += chunk;
+            });
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                type: String(response.headers['content-type']),
+                body: JSON.parse(text),
+              }),
+            );
+          },
+        );
+        sent.on('error', reject);
+        sent.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.type).toMatch(/^application\/problem\+json/);
+      expect(answer.body.code).toBe('HOST_NOT_ALLOWED');
+    }
+  });
+
   it('answers a body over the limit with 413 problem+json and a non-JSON body with 415', async () => {
     const big = await fetch(`${url}/mcp`, {
       method: 'POST',
@@ -266,5 +306,13 @@ describe('MCP authentication and isolation', () => {
     });
     expect(text.status).toBe(415);
     expect(text.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    // Stateless: no 2025 standalone SSE stream and no session to end (the transport's 405).
+    for (const method of ['GET', 'DELETE']) {
+      const response = await fetch(`${url}/mcp`, {
+        method,
+        headers: { authorization: `Bearer ${keyA}`, accept: 'text/event-stream' },
+      });
+      expect(response.status).toBe(405);
+    }
   });
 });

@@ -12,6 +12,7 @@ import type { AppServices } from '../app-services.ts';
 import { namedTenant } from '../plugins/tenant-header.ts';
 import { problems } from '../schemas/problem.ts';
 import { type McpCaller, registerAgentTools } from './agent-tools.ts';
+import { checkMcpHost } from './host-check.ts';
 import { registerSessionResources } from './session-resources.ts';
 
 /** A tenant has at most this many agents (DEFAULT_MAX_AGENTS is 100); every one is a tool. */
@@ -74,9 +75,18 @@ async function sendWebResponse(reply: FastifyReply, response: Response): Promise
 export function mcpRoutes(
   services: AppServices,
   agents: AgentService,
-  options: { messageMaxChars: number; bodyLimitBytes: number; version: string },
+  options: { messageMaxChars: number; bodyLimitBytes: number; version: string; hostnames: string[] | null },
 ): FastifyPluginAsyncZod {
   return async (app) => {
+    // Before authentication's answer matters: a rebound browser request is refused whoever it claims to be.
+    app.addHook('onRequest', (request, _reply, done) => {
+      try {
+        checkMcpHost({ host: request.headers.host, origin: request.headers.origin }, options.hostnames);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    });
     const handler = createMcpHandler(
       async (context) => {
         const caller = context.authInfo?.extra?.[CALLER_KEY] as
@@ -169,24 +179,9 @@ export function mcpRoutes(
       },
       serve,
     );
-    for (const method of ['GET', 'DELETE'] as const) {
-      app.route({
-        method,
-        url: '/mcp',
-        schema: {
-          tags: ['mcp'],
-          summary:
-            method === 'GET'
-              ? 'MCP: the 2025 standalone SSE stream (not offered: stateless, answers 405)'
-              : 'MCP: end a 2025 session (not offered: stateless, answers 405)',
-          description: DESCRIPTION,
-          response: {
-            405: z.unknown().describe('Stateless server: no session to open a stream on or to end'),
-            ...problems(401, 403, 404, 429),
-          },
-        },
-        handler: serve,
-      });
-    }
+    // The 2025 transport's GET (standalone SSE stream) and DELETE (end a session): a stateless
+    // server offers neither, and the SDK answers 405 as the transport spec says. Not in OpenAPI:
+    // an operation that only ever answers 405 is no operation (the POST's description says so).
+    app.route({ method: ['GET', 'DELETE'], url: '/mcp', schema: { hide: true }, handler: serve });
   };
 }
