@@ -106,6 +106,26 @@ describe.each([
     expect(JSON.stringify(usageAfter)).not.toBe(JSON.stringify(usageBefore));
   });
 
+  it('makes a tool call with _meta enclave/idempotency_key exactly-once: a retry replays, another body is refused', async () => {
+    const client = await connect(keyA, { modern });
+    const key = `mcp-retry-${modern ? 'modern' : 'legacy'}`;
+    const call = (message: string) =>
+      client.callTool({
+        name: 'support',
+        arguments: { message },
+        _meta: { 'enclave/idempotency_key': key },
+      }) as Promise<Json>;
+    const first = await call('Exactly once');
+    const retry = await call('Exactly once');
+    expect(retry.structuredContent).toEqual(first.structuredContent);
+    expect(retry.content).toEqual(first.content);
+    const session = await api('GET', `/v1/sessions/${first.structuredContent.session_id}`, keyA);
+    expect(session.body.message_count).toBe(2);
+    const other = await call('Another message');
+    expect(other.isError).toBe(true);
+    expect(other._meta['enclave/error'].code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
   it('answers tool errors with the stable code: unknown session, and a session of another agent', async () => {
     const client = await connect(keyA, { modern });
     const missing = (await client.callTool({
