@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, createTenantWithKey } from '../helpers/request.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
@@ -8,6 +9,13 @@ import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 type Json = any;
 
 const ADMIN = `admin-${'m'.repeat(40)}`;
+const PLATFORM_SECRET = 'mcp-platform-secret-0123456789abcdefghij';
+const jwt = (claims: Record<string, unknown>) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(PLATFORM_SECRET));
 let t: TestApp;
 let url: string;
 let keyA: string;
@@ -42,7 +50,7 @@ async function api(method: string, path: string, token: string, body?: unknown) 
 }
 
 beforeAll(async () => {
-  t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN });
+  t = await createTestApp({ ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: ADMIN, ENCLAVE_JWT_SECRET: PLATFORM_SECRET });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   keyA = (await createTenantWithKey(url, ADMIN, 'mcp-a')).key;
@@ -208,6 +216,21 @@ describe('MCP authentication and isolation', () => {
     }
     await expect(connect(null)).rejects.toThrow();
     await expect(connect('ek_not_a_real_key')).rejects.toThrow();
+  });
+
+  it("accepts a JWT: the tenant and the end user come from its claims, and the session is the user's", async () => {
+    const token = await jwt({ tenant_id: 'mcp-a', sub: 'user-7', scope: 'chat history:read' });
+    const client = await connect(token);
+    const result = (await client.callTool({ name: 'support', arguments: { message: 'From a JWT' } })) as Json;
+    expect(result.isError ?? false).toBe(false);
+    const session = await api('GET', `/v1/sessions/${result.structuredContent.session_id}`, keyA);
+    expect(session.body).toMatchObject({ user_id: 'user-7', agent_id: 'support' });
+    const expired = await new SignJWT({ tenant_id: 'mcp-a', scope: 'chat' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('-10m')
+      .sign(new TextEncoder().encode(PLATFORM_SECRET));
+    await expect(connect(expired)).rejects.toThrow();
   });
 
   it("refuses a key with neither chat nor history:read (403), and serves only what a key's scopes allow", async () => {
