@@ -85,7 +85,6 @@ describe.each([
 
   it('runs a real turn per call, stores it in the session, charges usage, and continues the session', async () => {
     const client = await connect(keyA, { modern });
-    const usageBefore = (await api('GET', '/v1/usage', keyA)).body;
     const first = (await client.callTool({ name: 'support', arguments: { message: 'Hello over MCP' } })) as Json;
     expect(first.isError ?? false).toBe(false);
     const reply = first.content[0].text as string;
@@ -110,8 +109,13 @@ describe.each([
     expect(second.structuredContent.turn_id).not.toBe(out.turn_id);
     expect((await api('GET', `/v1/sessions/${out.session_id}`, keyA)).body.message_count).toBe(4);
 
-    const usageAfter = (await api('GET', '/v1/usage', keyA)).body;
-    expect(JSON.stringify(usageAfter)).not.toBe(JSON.stringify(usageBefore));
+    // Each call is one usage record of its turn, charged to the calling key, with the tokens it returned.
+    const records = (await api('GET', '/v1/usage/records?limit=100', keyA)).body.data as Json[];
+    for (const call of [out, second.structuredContent]) {
+      const record = records.find((entry) => entry.turn_id === call.turn_id);
+      expect(record).toMatchObject({ status: 'completed', total_tokens: call.usage.total_tokens });
+      expect(record.key_id).toMatch(/^key_/);
+    }
   });
 
   it('makes a tool call with _meta enclave/idempotency_key exactly-once: a retry replays, another body is refused', async () => {
