@@ -22,7 +22,7 @@ import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
 import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
-import { mcpHostnames } from './mcp/host-check.ts';
+import { mcpHostnames } from './mcp/mcp-hosts.ts';
 import { mcpRoutes } from './mcp/mcp-route.ts';
 import { BEARER_SCHEME, finishDocument, transformRoute } from './openapi-document.ts';
 import { registerAuthentication } from './plugins/authentication.ts';

@@ -1,5 +1,7 @@
+import { localhostAllowedHostnames } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { checkMcpHost, mcpHostnames } from './host-check.ts';
+import { checkMcpHost } from './host-check.ts';
+import { LOOPBACK_HOSTNAMES, mcpHostnames } from './mcp-hosts.ts';
 
 const refused = (headers: { host?: string; origin?: string }, hostnames: string[] | null) => {
   try {
@@ -11,6 +13,10 @@ const refused = (headers: { host?: string; origin?: string }, hostnames: string[
 };
 
 describe('mcpHostnames', () => {
+  it("names the loopback hosts as the SDK's allowlist does", () => {
+    expect([...LOOPBACK_HOSTNAMES]).toEqual(localhostAllowedHostnames());
+  });
+
   it("is the operator's list, else the loopback names on a loopback bind, else none", () => {
     expect(mcpHostnames({ host: '0.0.0.0', mcpAllowedHosts: ['enclave.example.com'] })).toEqual([
       'enclave.example.com',

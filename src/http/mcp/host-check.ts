@@ -1,13 +1,5 @@
-import { localhostAllowedHostnames, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
-import { isLoopbackHost } from '../../config/config-schema.ts';
+import { validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import { AppError } from '../../core/errors.ts';
-
-/** The hostnames `/mcp` answers to: the operator's list, the loopback names on a loopback bind, else any. */
-export function mcpHostnames(config: { host?: string; mcpAllowedHosts?: readonly string[] }): string[] | null {
-  if (config.mcpAllowedHosts && config.mcpAllowedHosts.length > 0) return [...config.mcpAllowedHosts];
-  if (config.host !== undefined && isLoopbackHost(config.host)) return localhostAllowedHostnames();
-  return null;
-}
 
 /**
  * DNS-rebinding protection for `/mcp` (the MCP transport spec's Host/Origin rule), with the SDK's

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { type AuthInfo, createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,13 +11,7 @@ import { tenantAccess } from '../access.ts';
 import type { AppServices } from '../app-services.ts';
 import { namedTenant } from '../plugins/tenant-header.ts';
 import { problems } from '../schemas/problem.ts';
-import { type McpCaller, registerAgentTools } from './agent-tools.ts';
-import { checkMcpHost } from './host-check.ts';
-import { registerSessionResources } from './session-resources.ts';
-
-/** A tenant has at most this many agents (DEFAULT_MAX_AGENTS is 100); every one is a tool. */
-const MAX_TOOLS = 1000;
-const CALLER_KEY = 'enclave.caller';
+import type { McpRequestCaller } from './mcp-handler.ts';
 
 const DESCRIPTION =
   "The Model Context Protocol endpoint (Streamable HTTP, stateless): each of the calling tenant's agents is a tool, and its sessions are resources (`enclave://sessions/{id}`). Speak MCP to it with an MCP client; it serves protocol revision 2026-07-28 and the 2025 revisions (without sessions: GET and DELETE answer 405). Tools need the `chat` scope, resources `history:read`. See docs/mcp-server.md.";
@@ -79,51 +73,28 @@ export function mcpRoutes(
 ): FastifyPluginAsyncZod {
   return async (app) => {
     // Before authentication's answer matters: a rebound browser request is refused whoever it claims to be.
-    app.addHook('onRequest', (request, _reply, done) => {
-      try {
-        checkMcpHost({ host: request.headers.host, origin: request.headers.origin }, options.hostnames);
-        done();
-      } catch (error) {
-        done(error as Error);
-      }
+    app.addHook('onRequest', async (request) => {
+      const { mcp } = await load();
+      mcp.checkMcpHost({ host: request.headers.host, origin: request.headers.origin }, options.hostnames);
     });
-    const handler = createMcpHandler(
-      async (context) => {
-        const caller = context.authInfo?.extra?.[CALLER_KEY] as
-          | (McpCaller & { tools: boolean; resources: boolean })
-          | undefined;
-        if (!caller) throw new Error('MCP request without a resolved caller');
-        const server = new McpServer(
-          { name: 'enclave', title: 'Enclave', version: options.version },
-          {
-            // Stateless and multi-replica: no change notifications (no replica could deliver them all).
-            // A credential without `chat` gets no tools capability; without `history:read`, no resources.
-            capabilities: {
-              ...(caller.tools ? { tools: { listChanged: false } } : {}),
-              ...(caller.resources ? { resources: { listChanged: false, subscribe: false } } : {}),
-            },
-            instructions:
-              "Each tool is one of this tenant's Enclave agents: send it a message, and pass the session_id it returns to continue that conversation. Sessions are readable as resources enclave://sessions/{id}.",
-          },
-        );
-        if (caller.tools) {
-          const list = await agents.list(caller.access.tenantId, { limit: MAX_TOOLS, afterId: null });
-          registerAgentTools(server, services, caller, list, options);
-        }
-        if (caller.resources) registerSessionResources(server, services, caller);
-        return server;
-      },
-      {
-        legacy: 'stateless',
-        // One JSON body per request: no handler emits anything before its result, so none upgrades to SSE.
-        responseMode: 'auto',
-        maxRequestBodySize: options.bodyLimitBytes,
-        onerror: (error) => app.log.warn({ err: error }, 'MCP request failed'),
-      },
-    );
+    // The SDK (about 35 MB of RSS) loads on the first /mcp request, not at start.
+    let loaded: Promise<{ mcp: typeof import('./mcp-handler.ts'); handler: McpHttpHandler }> | null = null;
+    const load = () => {
+      loaded ??= import('./mcp-handler.ts').then(
+        (mcp) => ({
+          mcp,
+          handler: mcp.createEnclaveMcpHandler(services, agents, { ...options, log: app.log }),
+        }),
+        (error: unknown) => {
+          loaded = null;
+          throw error;
+        },
+      );
+      return loaded;
+    };
     // After Fastify has drained in-flight requests: aborts anything still open on the MCP handler.
     app.addHook('onClose', async () => {
-      await handler.close();
+      await (await loaded)?.handler.close();
     });
 
     async function serve(request: FastifyRequest, reply: FastifyReply) {
@@ -133,7 +104,7 @@ export function mcpRoutes(
         named: namedTenant(request),
       });
       if (!access.tenant && request.principal.kind !== 'open') throw new AppError('TENANT_NOT_FOUND');
-      const caller: McpCaller & { tools: boolean; resources: boolean } = {
+      const caller: McpRequestCaller = {
         access,
         principal: request.principal,
         requestId: request.id,
@@ -141,11 +112,12 @@ export function mcpRoutes(
         ...scopes,
       };
       const principal = request.principal;
+      const { mcp, handler } = await load();
       const authInfo: AuthInfo = {
         token: '',
         clientId: principal.kind === 'tenant' ? (principal.keyId ?? `jwt:${principal.userId ?? ''}`) : principal.kind,
         scopes: principal.kind === 'tenant' ? [...principal.scopes] : [],
-        extra: { [CALLER_KEY]: caller },
+        extra: { [mcp.CALLER_KEY]: caller },
       };
       // A client that goes away aborts its exchange (the turn it started still completes and is stored).
       const abort = new AbortController();
