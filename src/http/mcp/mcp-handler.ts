@@ -2,7 +2,8 @@ import { createMcpHandler, type McpHttpHandler, McpServer } from '@modelcontextp
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentService } from '../../core/agent-catalog/agent-service.ts';
 import type { AppServices } from '../app-services.ts';
-import { type McpCaller, registerAgentTools } from './agent-tools.ts';
+import { registerAgentTools } from './agent-tools.ts';
+import type { McpCaller } from './agent-turn.ts';
 import { registerSessionResources } from './session-resources.ts';
 
 export { checkMcpHost } from './host-check.ts';

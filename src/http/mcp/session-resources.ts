@@ -10,7 +10,7 @@ import { isAppError } from '../../core/errors.ts';
 import type { AppServices } from '../app-services.ts';
 import { toMessageJson } from '../schemas/message.ts';
 import { sessionIdSchema, toSessionJson } from '../schemas/session.ts';
-import type { McpCaller } from './agent-tools.ts';
+import type { McpCaller } from './agent-turn.ts';
 
 /** The URI scheme of a session resource: `enclave://sessions/{session_id}`. */
 export const SESSION_URI_TEMPLATE = 'enclave://sessions/{session_id}';
