@@ -170,6 +170,20 @@ export const configSchema = z.object({
   outboundMaxResponseBytes: positiveInt(10_485_760),
   /** Redirects an outbound request follows, each one checked again. */
   outboundMaxRedirects: z.coerce.number().int().min(0).max(20).default(5),
+  /**
+   * Hostnames `/mcp` answers to (comma-separated, no ports): the Host header, and the Origin header
+   * when a browser sends one, must name one of them (DNS-rebinding protection). Empty: the loopback
+   * names on a loopback bind; on any other bind, only an Origin of another host is refused.
+   */
+  mcpAllowedHosts: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter((host) => host !== ''),
+    ),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -251,4 +265,6 @@ export const ENV_KEYS = {
   outboundTimeoutMs: 'ENCLAVE_OUTBOUND_TIMEOUT_MS',
   outboundMaxResponseBytes: 'ENCLAVE_OUTBOUND_MAX_RESPONSE_BYTES',
   outboundMaxRedirects: 'ENCLAVE_OUTBOUND_MAX_REDIRECTS',
+  /**
+  mcpAllowedHosts: 'MCP_ALLOWED_HOSTS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

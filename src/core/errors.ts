@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   TENANT_MISMATCH: { status: 403, title: 'The request names a different tenant than the credential', retryable: false },
   TENANT_SUSPENDED: { status: 403, title: 'Tenant is suspended', retryable: false },
   ADMIN_REQUIRED: { status: 403, title: 'An admin credential is required', retryable: false },
+  HOST_NOT_ALLOWED: { status: 403, title: 'The Host or Origin header names a host not served here', retryable: false },
   KEY_NOT_FOUND: { status: 404, title: 'API key not found', retryable: false },
   CONFIG_VERSION_NOT_FOUND: { status: 404, title: 'Config version not found', retryable: false },
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },

@@ -22,6 +22,8 @@ import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
 import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { mcpHostnames } from './mcp/mcp-hosts.ts';
+import { mcpRoutes } from './mcp/mcp-route.ts';
 import { BEARER_SCHEME, finishDocument, transformRoute } from './openapi-document.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
@@ -65,6 +67,8 @@ export interface BuildAppOptions {
         | 'streamLegacyErrorEvent'
         | 'wsMaxSubscriptions'
         | 'wsMaxBufferedBytes'
+        | 'host'
+        | 'mcpAllowedHosts'
       >
     > & { authMode: 'required' | 'disabled' };
   services: AppServices;
@@ -244,6 +248,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'users', description: "Erasure of one end user's data" },
         { name: 'admin', description: 'Operator API: tenants, their keys, config, usage, audit log and export' },
         { name: 'operations', description: 'Health and readiness' },
+        {
+          name: 'mcp',
+          description: "Enclave as an MCP server: the tenant's agents as tools, its sessions as resources",
+        },
       ],
     },
     // operationIds (one rule, so new routes get one), security, servers: see openapi-document.ts.
@@ -315,6 +323,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...toolNames,
   });
   await app.register(adminTenantRoutes(services, configs));
+  await app.register(
+    mcpRoutes(services, agents, {
+      messageMaxChars: config.messageMaxChars,
+      bodyLimitBytes: config.bodyLimitBytes,
+      version: options.version ?? '0.0.0',
+      hostnames: mcpHostnames(config),
+    }),
+  );
   for (const scope of [selfScope(services), adminScope(services)]) {
     await app.register(configRoutes(services, configs, scope));
     await app.register(agentRoutes(services, agents, scope));

@@ -38,7 +38,7 @@ export interface IdempotentRoute {
  * retryable ones (provider 5xx, timeouts, rate limits, an open circuit, our own 5xx), and the
  * refusals that ran nothing (limits, a busy or unknown session, validation).
  */
-const STORED_FAILURES: ReadonlySet<string> = new Set(['PROVIDER_REJECTED', 'TURN_CANCELLED']);
+export const STORED_FAILURES: ReadonlySet<string> = new Set(['PROVIDER_REJECTED', 'TURN_CANCELLED']);
 
 /** The claim of each request in flight that holds one, settled (once) by its response. */
 const settlers = new WeakMap<FastifyRequest, (outcome: Settlement) => Promise<void>>();

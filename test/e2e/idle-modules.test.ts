@@ -13,13 +13,14 @@ const OPTIONAL_PACKAGES = [
   'pg',
   'undici',
   '@scalar/fastify-api-reference',
+  '@modelcontextprotocol/server',
 ];
 
 /** The optional services' variables, unset (a developer's shell may hold them). */
 const UNSET = { REDIS_URL: undefined, OTEL_EXPORTER_OTLP_ENDPOINT: undefined, ENCLAVE_PROVIDERS_FILE: undefined };
 
 describe('idle embedded default', () => {
-  it('`serve` on SQLite with the simulated model loads no vendor SDK, OpenTelemetry SDK, ioredis, pg, undici or Scalar', async () => {
+  it('`serve` on SQLite with the simulated model loads no vendor SDK, OpenTelemetry SDK, ioredis, pg, undici, Scalar or MCP SDK', async () => {
     const report = await probeIdleServer({ ...UNSET, ENCLAVE_PROVIDERS: undefined }, 0);
     expect(report.packages).toContain('fastify');
     expect(report.packages.filter((name) => OPTIONAL_PACKAGES.includes(name))).toEqual([]);

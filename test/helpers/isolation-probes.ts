@@ -175,6 +175,7 @@ export const OPERATIONS = [
   'PUT /v1/admin/tenants/{tenant_id}/secrets/{name}',
   'DELETE /v1/admin/tenants/{tenant_id}/secrets/{name}',
   'DELETE /v1/admin/tenants/{tenant_id}/users/{user_id}',
+  'POST /mcp',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
@@ -714,6 +715,46 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       probe.expect = ['200'];
       probe.write = { kind: 'erase' };
       return probe;
+    case 'POST /mcp': {
+      // MCP answers 200 with the JSON-RPC result or error inside, so every probe is well formed:
+      // an id that is no id of its kind is replaced by a look-alike (a malformed one is covered by
+      // test/http/mcp-server.test.ts). A tool call never names the attacker's own session, so that
+      // no probe runs a turn (its own agent with a foreign session is the interesting case).
+      const sessionId = session.wellFormed && session.owner !== 'own' ? session.value : lookalikeId('ses');
+      const agentId = agent.wellFormed ? agent.value : lookalikeAgentId();
+      probe.headers.accept = 'application/json, text/event-stream';
+      probe.payload = pick<unknown>(
+        [
+          {
+            jsonrpc: '2.0',
+            id: n,
+            method: 'tools/call',
+            params: { name: agentId, arguments: { message: text, session_id: sessionId } },
+          },
+          {
+            jsonrpc: '2.0',
+            id: n,
+            method: 'tools/call',
+            params: {
+              name: pick([...own.agentIds, 'default'], n),
+              arguments: { message: text, session_id: sessionId },
+            },
+          },
+          { jsonrpc: '2.0', id: n, method: 'resources/read', params: { uri: `enclave://sessions/${sessionId}` } },
+          { jsonrpc: '2.0', id: n, method: 'tools/list' },
+          { jsonrpc: '2.0', id: n, method: 'resources/list' },
+          {
+            jsonrpc: '2.0',
+            id: n,
+            method: 'resources/list',
+            params: { cursor: cursorOf(pick(victim.sessions, n)) },
+          },
+        ],
+        variant,
+      );
+      probe.expect = ['200'];
+      return probe;
+    }
     case 'GET /healthz':
     case 'GET /readyz':
       probe.area = 'public';

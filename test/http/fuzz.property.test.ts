@@ -262,6 +262,15 @@ describe(`request fuzzing (FUZZ_SEED=${SEED})`, () => {
           if (!answer) return;
           expect(answer.status, context).toBeLessThan(500);
           if (answer.status < 400) return;
+          // /mcp: once the request is MCP (authenticated, within limits, JSON), the MCP transport
+          // answers what it cannot serve (not JSON-RPC, a bad Accept, a GET) with the transport's
+          // own JSON-RPC error, as MCP clients expect; still below 500. Everything before is problem+json.
+          if (fuzz.operation.path === '/mcp' && /^application\/json/.test(answer.headers['content-type'] ?? '')) {
+            const message = JSON.parse(answer.body);
+            expect(message.jsonrpc, context).toBe('2.0');
+            expect(typeof message.error?.code, context).toBe('number');
+            return;
+          }
           expect(answer.headers['content-type'], context).toMatch(/^application\/problem\+json/);
           const problem = JSON.parse(answer.body);
           expect(KNOWN_CODES.has(problem.code), context).toBe(true);

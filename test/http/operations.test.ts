@@ -25,6 +25,7 @@ describe('operations endpoints', () => {
         '/healthz',
         '/readyz',
         '/metrics',
+        '/mcp',
         '/v1/sessions',
         '/v1/sessions/{id}',
         '/v1/sessions/{id}/messages',

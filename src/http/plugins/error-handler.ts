@@ -90,7 +90,12 @@ export function registerErrorHandler(app: FastifyInstance, options: { onRejected
       );
     // Errors raised by the earliest hooks come before the hook that sets it.
     reply.header('x-request-id', request.id);
-    if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
+    // RFC 6750: a credential that was sent and refused is `invalid_token`; none sent gets the bare challenge.
+    if (error.code === 'UNAUTHENTICATED')
+      reply.header(
+        'www-authenticate',
+        request.headers.authorization ? 'Bearer realm="enclave", error="invalid_token"' : 'Bearer realm="enclave"',
+      );
     const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers;
     if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     return sendProblem(reply, toProblem(error, request.id, errors));
