@@ -265,6 +265,5 @@ export const ENV_KEYS = {
   outboundTimeoutMs: 'ENCLAVE_OUTBOUND_TIMEOUT_MS',
   outboundMaxResponseBytes: 'ENCLAVE_OUTBOUND_MAX_RESPONSE_BYTES',
   outboundMaxRedirects: 'ENCLAVE_OUTBOUND_MAX_REDIRECTS',
-  /**
   mcpAllowedHosts: 'MCP_ALLOWED_HOSTS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;
