@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upstreamText, upstreamToolCall } from '../fakes/openai-chat-stream.ts';
 import { type ProviderHarness, startProviderHarness } from '../fakes/provider-harness.ts';
 
 // The official `openai` SDK against a real Enclave server on a loopback port, whose tenant's models
@@ -9,63 +10,6 @@ let key: string;
 let client: OpenAI;
 
 const MODEL = 'gpt-4o-mini';
-
-/** An upstream stream of chat chunks: the text in pieces, then `finish`, then usage when given. */
-function upstreamText(
-  pieces: string[],
-  usage: { prompt: number; completion: number } | null = { prompt: 12, completion: 5 },
-) {
-  const base = { id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model: MODEL };
-  return [
-    { data: { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] } },
-    ...pieces.map((content) => ({
-      data: { ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] },
-    })),
-    { data: { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] } },
-    ...(usage
-      ? [
-          {
-            data: {
-              ...base,
-              choices: [],
-              usage: {
-                prompt_tokens: usage.prompt,
-                completion_tokens: usage.completion,
-                total_tokens: usage.prompt + usage.completion,
-              },
-            },
-          },
-        ]
-      : []),
-    { data: '[DONE]' },
-  ];
-}
-
-/** An upstream stream whose model calls `name` with `args`. */
-function upstreamToolCall(id: string, name: string, args: string) {
-  const base = { id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model: MODEL };
-  return [
-    {
-      data: {
-        ...base,
-        choices: [
-          {
-            index: 0,
-            delta: {
-              role: 'assistant',
-              content: null,
-              tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: args } }],
-            },
-            finish_reason: null,
-          },
-        ],
-      },
-    },
-    { data: { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] } },
-    { data: { ...base, choices: [], usage: { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 } } },
-    { data: '[DONE]' },
-  ];
-}
 
 beforeAll(async () => {
   h = await startProviderHarness(
