@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 function upstreamMessages(index = -1): { role: string; content: unknown; tool_call_id?: string }[] {
-  return (h.fake.requests.at(index)?.body as { messages: never[] }).messages;
+  return (h.fake.requests.at(index)?.body as { messages: never[] } | undefined)?.messages ?? [];
 }
 
 const weatherSchema = {
