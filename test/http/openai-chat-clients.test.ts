@@ -29,7 +29,7 @@ beforeAll(async () => {
     { token: key },
   );
   expect(created.status).toBe(201);
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
 });

@@ -42,7 +42,7 @@ beforeAll(async () => {
   );
   expect(created.status).toBe(201);
   client = new OpenAI({ apiKey: key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
 });
