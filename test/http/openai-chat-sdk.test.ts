@@ -318,6 +318,34 @@ describe('chat completions through the openai SDK', () => {
     expect(invalid).toMatchObject({ status: 422, code: 'validation_failed', param: 'messages' });
   });
 
+  it('runs a call once per Idempotency-Key: the retry gets the first completion, the upstream is called once', async () => {
+    h.fake.script({ sse: upstreamText(['Only once']) });
+    const calls = h.fake.requests.length;
+    const body = { model: 'support', messages: [{ role: 'user' as const, content: 'Exactly once' }] };
+    const first = await client.chat.completions
+      .create(body, { headers: { 'Idempotency-Key': 'chat-key-1' } })
+      .withResponse();
+    const again = await client.chat.completions
+      .create(body, { headers: { 'Idempotency-Key': 'chat-key-1' } })
+      .withResponse();
+    expect(again.data).toEqual(first.data);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(h.fake.requests.length).toBe(calls + 1);
+  });
+
+  it('keeps no event log of a stateless call', async () => {
+    h.fake.script({ sse: upstreamText(['Gone']) });
+    const stream = await client.chat.completions.create({
+      model: 'support',
+      messages: [{ role: 'user', content: 'Leave no trace' }],
+      stream: true,
+    });
+    let id = '';
+    for await (const part of stream) id = part.id;
+    const events = await h.call('GET', `/v1/turns/${id.replace('chatcmpl-', '')}/events`, undefined, { token: key });
+    expect(events.status).toBe(404);
+  });
+
   it('answers another tenant’s agent exactly as a missing model', async () => {
     const other = await h.tenant('chat-sdk-other', { model: { provider: 'up', id: MODEL }, tools: [] });
     const made = await h.call('POST', '/v1/agents', { id: 'their-agent', name: 'Their agent' }, { token: other.key });
