@@ -37,6 +37,9 @@ import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
 import { metricsRoute } from './routes/metrics.ts';
+import { CHAT_COMPLETIONS_URL } from './routes/openai/chat-completions.ts';
+import { completionIdOf, toChatCompletion } from './routes/openai/chat-response.ts';
+import { openAiRoutes } from './routes/openai/openai-routes.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
@@ -201,6 +204,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           sse: true,
           render: (_tenantId, result) => toTurnJson(result),
         },
+        {
+          method: 'POST',
+          url: CHAT_COMPLETIONS_URL,
+          named: namedTenant,
+          // A streamed call's retry gets the stored completion as JSON (its stream cannot be replayed).
+          sse: false,
+          render: (_tenantId, result) =>
+            toChatCompletion(
+              {
+                id: completionIdOf(result.turnId),
+                created: Math.floor(Date.parse(result.userMessage.createdAt) / 1000),
+                model: result.reply.model ?? 'unknown',
+              },
+              result,
+            ),
+        },
       ],
       storage: services.storage,
       onError: (error) => app.log.warn({ err: error }, 'could not settle an idempotency key'),
@@ -295,6 +314,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     legacyErrorEvent: config.streamLegacyErrorEvent ?? false,
   };
   await app.register(turnRoutes(services, { ...config, ...streams }));
+  await app.register(openAiRoutes(services));
   await app.register(turnCancelRoutes(services));
   await app.register(turnStatusRoutes(services));
   await app.register(turnEventRoutes(services, streams));

@@ -205,7 +205,9 @@ async function send(probe: Probe, cred: Credential): Promise<Observed> {
   });
   let code: string | undefined;
   try {
-    code = (JSON.parse(response.body) as { code?: string }).code;
+    // problem+json has `code`; the OpenAI-compatible routes answer `{error: {code}}` (the same code, lower case).
+    const parsed = JSON.parse(response.body) as { code?: string; error?: { code?: unknown } };
+    code = parsed.code ?? (typeof parsed.error?.code === 'string' ? parsed.error.code.toUpperCase() : undefined);
   } catch {}
   return {
     status: response.statusCode,
