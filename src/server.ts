@@ -28,6 +28,8 @@ import { createConnectionDrain } from './http/connection-drain.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
+import { outboundFetchOptions } from './outbound/outbound-config.ts';
+import { createOutboundFetch } from './outbound/outbound-fetch.ts';
 import { loadProviderSdks } from './providers/create-provider-model.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
@@ -39,8 +41,6 @@ import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
 import { createMcpTools } from './tools/mcp/mcp-tools.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
-import { createOutboundFetch } from './outbound/outbound-fetch.ts';
-import { outboundFetchOptions } from './outbound/outbound-config.ts';
 
 export interface Enclave {
   app: FastifyInstance;
@@ -238,7 +238,11 @@ export async function createEnclave(
     now: () => performance.now(),
     resolveModel: (tenantId: string, tenantConfig: TenantConfig) => slowModel ?? models.resolve(tenantId, tenantConfig),
     async resolveTools(tenantId: string, names: readonly string[], turn?: ToolTurn) {
-      const builtin = tools.select(names, { tenantId, sessionId: turn?.sessionId ?? null, turnId: turn?.turnId ?? null });
+      const builtin = tools.select(names, {
+        tenantId,
+        sessionId: turn?.sessionId ?? null,
+        turnId: turn?.turnId ?? null,
+      });
       const chosen = turn?.mcpServers ?? [];
       if (chosen.length === 0 || !mcpTools) return builtin;
       // Namespaced `server__tool`, so they never clash with a built-in (whose names hold no `__`).

@@ -40,7 +40,10 @@ export async function startBearerMcpServer(tokens: readonly string[]): Promise<B
     for (const name of ['hang', 'malformed', 'huge', 'vanish']) {
       server.registerTool(name, { description: `Misbehaves: ${name}` }, async () => ({ content: [] }));
     }
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     await server.connect(transport);
     return transport.handleRequest(request);
   }
@@ -87,7 +90,11 @@ export async function startBearerMcpServer(tokens: readonly string[]): Promise<B
     }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE';
     const response = await mcp(
-      new Request(new URL(req.url ?? '/', base), { method: req.method ?? 'GET', headers, ...(hasBody ? { body } : {}) }),
+      new Request(new URL(req.url ?? '/', base), {
+        method: req.method ?? 'GET',
+        headers,
+        ...(hasBody ? { body } : {}),
+      }),
       token,
     );
     const out: Record<string, string> = {};

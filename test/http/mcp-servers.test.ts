@@ -221,8 +221,18 @@ describe('MCP servers as tools', () => {
       }
     }
     expect(seen).toEqual([
-      { tenantId: 'alpha', user: 'u1', shared: `token=${TENANT_TOKENS.alpha}`, personal: `token=${USER_TOKENS.alpha.u1}` },
-      { tenantId: 'alpha', user: 'u2', shared: `token=${TENANT_TOKENS.alpha}`, personal: `token=${USER_TOKENS.alpha.u2}` },
+      {
+        tenantId: 'alpha',
+        user: 'u1',
+        shared: `token=${TENANT_TOKENS.alpha}`,
+        personal: `token=${USER_TOKENS.alpha.u1}`,
+      },
+      {
+        tenantId: 'alpha',
+        user: 'u2',
+        shared: `token=${TENANT_TOKENS.alpha}`,
+        personal: `token=${USER_TOKENS.alpha.u2}`,
+      },
       { tenantId: 'beta', user: 'u1', shared: `token=${TENANT_TOKENS.beta}`, personal: `token=${USER_TOKENS.beta.u1}` },
       { tenantId: 'beta', user: 'u2', shared: `token=${TENANT_TOKENS.beta}`, personal: `token=${USER_TOKENS.beta.u2}` },
     ]);
@@ -231,7 +241,9 @@ describe('MCP servers as tools', () => {
     // A user without a credential (and a turn without a user) is refused with a clear code, storing nothing.
     const stranger = { authorization: `Bearer ${await userToken('alpha', 'u3')}` };
     const session = await newSession(stranger, 'who');
-    const refused = await call('POST', `/v1/sessions/${session}/messages`, stranger, { content: 'run personal__whoami' });
+    const refused = await call('POST', `/v1/sessions/${session}/messages`, stranger, {
+      content: 'run personal__whoami',
+    });
     expect(refused.status).toBe(409);
     expect(refused.json().code).toBe('MCP_USER_CREDENTIAL_MISSING');
     expect((await call('GET', `/v1/sessions/${session}/messages`, stranger)).json().data).toEqual([]);

@@ -134,7 +134,9 @@ export function referencedSecrets(auth: McpAuth): string[] {
 
 /** Whether the header templates use the end user's credential. */
 export function usesUserCredential(auth: McpAuth): boolean {
-  return auth.type === 'headers' && Object.values(auth.headers).some((value) => value.includes(USER_CREDENTIAL_REFERENCE));
+  return (
+    auth.type === 'headers' && Object.values(auth.headers).some((value) => value.includes(USER_CREDENTIAL_REFERENCE))
+  );
 }
 
 /** One tool of a server, as a tenant (or one end user) sees it listed. */

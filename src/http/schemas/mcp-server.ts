@@ -45,7 +45,13 @@ export const newMcpServerBodySchema = z
 export const mcpServerPatchBodySchema = z.object(fields).partial().strict().meta({ id: 'McpServerPatch' });
 
 export const mcpServerSchema = z
-  .object({ id: z.string(), object: z.literal('mcp_server'), ...fields, created_at: z.string(), updated_at: z.string() })
+  .object({
+    id: z.string(),
+    object: z.literal('mcp_server'),
+    ...fields,
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
   .meta({ id: 'McpServer' });
 
 export const mcpToolSchema = z

@@ -26,7 +26,11 @@ const credentialStatusSchema = z
  * Who may touch `userId`'s credential: a JWT naming an end user (`sub`) only its own, with `chat`;
  * any other caller needs `config:write` (a tenant admin) and may name any user of the tenant.
  */
-async function resolveCredentialCaller(scope: TenantScope, request: Parameters<TenantScope['resolve']>[0], userId: string) {
+async function resolveCredentialCaller(
+  scope: TenantScope,
+  request: Parameters<TenantScope['resolve']>[0],
+  userId: string,
+) {
   const principal = request.principal;
   const tokenUser = principal.kind === 'tenant' ? principal.userId : null;
   if (tokenUser && !(principal.kind === 'tenant' && principal.scopes.has('config:write'))) {
@@ -96,7 +100,12 @@ export function mcpServerRoutes(
     app.get(
       `${base}/:id`,
       {
-        schema: { tags, summary: 'One MCP server', params, response: { 200: mcpServerSchema, ...problems(401, 403, 404) } },
+        schema: {
+          tags,
+          summary: 'One MCP server',
+          params,
+          response: { 200: mcpServerSchema, ...problems(401, 403, 404) },
+        },
       },
       async (request) => {
         const { tenantId } = await scope.resolve(request, 'config:write');
@@ -160,7 +169,8 @@ export function mcpServerRoutes(
       {
         schema: {
           tags,
-          summary: 'The server’s tools, listed live (cached for a short while); per-user servers list as the caller’s user',
+          summary:
+            'The server’s tools, listed live (cached for a short while); per-user servers list as the caller’s user',
           params,
           response: { 200: z.object({ data: z.array(mcpToolSchema) }), ...problems(401, 403, 404, 409, 422, 502, 504) },
         },
