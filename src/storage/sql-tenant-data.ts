@@ -95,6 +95,8 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
           tenantId,
           ...turnParams,
         ]);
+        // Their own credentials for per-user MCP servers (migration 14) go with them.
+        await client.run('DELETE FROM mcp_user_credentials WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
         const sessions = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?', [
           tenantId,
           userId,

@@ -150,6 +150,17 @@ describe('MCP servers as tools', () => {
       expect(record.tool_calls).toBe(1);
       expect(record.total_tokens).toBeGreaterThan(0);
     }
+
+    // The default agent chooses MCP tools through the tenant config.
+    const patched = await call('PATCH', '/v1/config', alpha, {
+      mcp_servers: [{ server: 'everything', tools: ['echo'] }],
+    });
+    expect(patched.status, patched.text).toBe(200);
+    const defaultSession = await call('POST', '/v1/sessions', alpha, {});
+    const viaDefault = await call('POST', `/v1/sessions/${defaultSession.json().id}/messages`, alpha, {
+      content: 'everything__echo {"message":"default agent"}',
+    });
+    expect(viaDefault.json().messages[1].content[0].output).toBe('Echo: default agent');
   });
 
   it('answers a foreign server id exactly like a missing one', async () => {
@@ -260,6 +271,13 @@ describe('MCP servers as tools', () => {
     expect(other.json().code).toBe('MCP_SERVER_NOT_FOUND');
     const own = await call('GET', `/v1/mcp-servers/${personalId}/credentials/u3`, stranger);
     expect(own.json()).toMatchObject({ user_id: 'u3', set: false });
+    // Erasing an end user erases their credentials too.
+    const alpha = keys.alpha as Record<string, string>;
+    expect((await call('GET', `/v1/mcp-servers/${personalId}/credentials/u2`, alpha)).json().set).toBe(true);
+    const erased = await call('DELETE', '/v1/users/u2', alpha);
+    expect(erased.status, erased.text).toBe(200);
+    expect((await call('GET', `/v1/mcp-servers/${personalId}/credentials/u2`, alpha)).json().set).toBe(false);
+    expect((await call('GET', `/v1/mcp-servers/${personalId}/credentials/u1`, alpha)).json().set).toBe(true);
   });
 
   it('ends a turn cleanly when a server hangs, answers malformed JSON-RPC, answers 50 MB, or vanishes mid-call', async () => {

@@ -134,9 +134,17 @@ export async function withMcpSession<T>(
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   // A body over the size cap, or a refused address, surfaces on the transport's error channel
   // (an SSE stream that errors): end the session at once rather than wait for the timeout.
+  // An answer that is not JSON-RPC can surface there too, with the request left pending: end it now.
   client.onerror = (error) => {
-    const outbound = causes(error).find(isAppError);
-    if (outbound) broken.abort(error);
+    const chain = causes(error);
+    if (
+      chain.some(
+        (item) =>
+          isAppError(item) || item instanceof SyntaxError || (item instanceof Error && item.name === 'ZodError'),
+      )
+    ) {
+      broken.abort(error);
+    }
   };
   const aborted = new Promise<never>((_resolve, reject) => {
     const stop = () => reject(signal.reason);
