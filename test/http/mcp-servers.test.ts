@@ -296,6 +296,14 @@ describe('MCP servers as tools', () => {
       config: { tools: [], mcp_servers: [{ server: 'faulty', tools: ['hang', 'malformed', 'huge', 'vanish'] }] },
     });
     const session = await newSession(beta, 'faults');
+    // Tenant alpha keeps working with its own server meanwhile.
+    const alpha = keys.alpha as Record<string, string>;
+    await call('POST', '/v1/mcp-servers', alpha, { name: 'bystander', url: everything.url });
+    await call('POST', '/v1/agents', alpha, {
+      id: 'bystander',
+      name: 'Bystander',
+      config: { tools: [], mcp_servers: [{ server: 'bystander', tools: ['echo'] }] },
+    });
     const expected = {
       hang: 'MCP_TIMEOUT',
       malformed: 'MCP_PROTOCOL_ERROR',
@@ -309,11 +317,9 @@ describe('MCP servers as tools', () => {
       expect(result).toMatchObject({ type: 'tool-result', toolName: `faulty__${tool}`, isError: true });
       expect(result.output, tool).toMatch(new RegExp(`^${code}`));
       expect(turn.json().reply.status).toBe('completed');
-      // Another tenant is unaffected meanwhile.
-      const alpha = keys.alpha as Record<string, string>;
-      const helper = await newSession(alpha, 'helper');
-      const fine = await call('POST', `/v1/sessions/${helper}/messages`, alpha, {
-        content: 'everything__echo {"message":"still here"}',
+      const bystander = await newSession(alpha, 'bystander');
+      const fine = await call('POST', `/v1/sessions/${bystander}/messages`, alpha, {
+        content: 'bystander__echo {"message":"still here"}',
       });
       expect(fine.json().messages[1].content[0].output).toBe('Echo: still here');
     }
