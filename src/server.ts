@@ -29,7 +29,7 @@ import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { outboundFetchOptions } from './outbound/outbound-config.ts';
-import { createOutboundFetch } from './outbound/outbound-fetch.ts';
+import { closeOutboundFetch, createOutboundFetch } from './outbound/outbound-fetch.ts';
 import { loadProviderSdks } from './providers/create-provider-model.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
@@ -379,6 +379,8 @@ export async function createEnclave(
           await counters.close();
           await redis?.quit().catch(() => redis.disconnect());
           await storage.close();
+          // No turn runs any more: the connections to tenants' MCP servers can go.
+          await closeOutboundFetch(outboundFetch);
           // Last, so the spans of requests that finished while draining are exported too.
           await tracing?.shutdown();
         }
