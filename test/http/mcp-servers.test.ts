@@ -248,6 +248,13 @@ describe('MCP servers as tools', () => {
       { tenantId: 'beta', user: 'u2', shared: `token=${TENANT_TOKENS.beta}`, personal: `token=${USER_TOKENS.beta.u2}` },
     ]);
     expect(bearer.refused).toBe(0);
+    // An operator's JWT signing secret can never be sent to a server the tenant chose.
+    const jwtLeak = await call('POST', '/v1/mcp-servers', keys.alpha as Record<string, string>, {
+      name: 'leak',
+      url: bearer.url,
+      auth: { type: 'headers', headers: { Authorization: 'Bearer {{secret:jwt.secret}}' } },
+    });
+    expect(jwtLeak.status).toBe(422);
 
     // A user without a credential (and a turn without a user) is refused with a clear code, storing nothing.
     const stranger = { authorization: `Bearer ${await userToken('alpha', 'u3')}` };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-service.ts';
+import { JWT_SECRET_PREFIX } from '../tenants/tenant-config.ts';
 
 /**
  * A server name: the namespace of its tools (`github__create_issue`), so it is short, lowercase and
@@ -40,6 +41,10 @@ const headerTemplate = z
     for (const match of value.matchAll(SECRET_REFERENCE)) {
       if (!SECRET_NAME_PATTERN.test(match[1] ?? '')) {
         context.addIssue({ code: 'custom', message: `'${match[1]}' is not a secret name` });
+      } else if (match[1]?.startsWith(JWT_SECRET_PREFIX)) {
+        // JWT signing secrets are the operator's: sent to a server the tenant chose, they would let
+        // the tenant mint itself tokens with any scope.
+        context.addIssue({ code: 'custom', message: `${JWT_SECRET_PREFIX}* secrets cannot be sent to an MCP server` });
       }
     }
   });

@@ -8,6 +8,7 @@ import {
   SECRET_REFERENCE,
   USER_CREDENTIAL_REFERENCE,
 } from '../../core/mcp/mcp-server.ts';
+import { JWT_SECRET_PREFIX } from '../../core/tenants/tenant-config.ts';
 import { limitTool, type ToolLimits } from '../limit-tool.ts';
 import { mcpResultText } from './mcp-result-text.ts';
 import { type McpEndpoint, withMcpSession } from './mcp-session.ts';
@@ -76,7 +77,8 @@ export function createMcpTools(deps: McpToolsDeps) {
     }
     const names = [...value.matchAll(SECRET_REFERENCE)].map((match) => match[1] ?? '');
     for (const name of new Set(names)) {
-      const secret = await deps.revealSecret(tenantId, name);
+      // Never an operator's JWT signing secret, even in a record stored before this was checked.
+      const secret = name.startsWith(JWT_SECRET_PREFIX) ? null : await deps.revealSecret(tenantId, name);
       if (secret === null) {
         throw new AppError('MCP_SECRET_MISSING', `MCP server '${server.name}' uses secret '${name}', which is not set`);
       }
