@@ -285,6 +285,19 @@ describe('MCP servers as tools', () => {
     expect(erased.status, erased.text).toBe(200);
     expect((await call('GET', `/v1/mcp-servers/${personalId}/credentials/u2`, alpha)).json().set).toBe(false);
     expect((await call('GET', `/v1/mcp-servers/${personalId}/credentials/u1`, alpha)).json().set).toBe(true);
+
+    // The export carries the servers and the users' credentials, the credentials as ciphertext only.
+    const exported = await call('GET', '/v1/admin/tenants/alpha/export', admin);
+    expect(exported.status).toBe(200);
+    const lines = exported.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { table: string });
+    const mcpRows = lines.filter((line) => line.table.startsWith('mcp_'));
+    expect(new Set(mcpRows.map((line) => line.table))).toEqual(new Set(['mcp_servers', 'mcp_user_credentials']));
+    // (The whoami tool's answers quote tokens in stored messages: only the MCP rows are checked here.)
+    for (const token of [TENANT_TOKENS.alpha, USER_TOKENS.alpha.u1])
+      expect(JSON.stringify(mcpRows)).not.toContain(token);
   });
 
   it('ends a turn cleanly when a server hangs, answers malformed JSON-RPC, answers 50 MB, or vanishes mid-call', async () => {
