@@ -5,9 +5,10 @@ import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import { createTenantJwtTrust } from './auth/tenant-jwt-trust.ts';
 import { authModeOf, type Config } from './config/config-schema.ts';
-import { runAgentTurn } from './core/agents/run-agent.ts';
+import { runAgentTurn, type ToolTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
 import { createIds } from './core/ids.ts';
+import { createMcpServerService } from './core/mcp/mcp-server-service.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
 import { moveJwtSecrets } from './core/tenants/move-jwt-secrets.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
@@ -27,6 +28,8 @@ import { createConnectionDrain } from './http/connection-drain.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
+import { outboundFetchOptions } from './outbound/outbound-config.ts';
+import { closeOutboundFetch, createOutboundFetch } from './outbound/outbound-fetch.ts';
 import { loadProviderSdks } from './providers/create-provider-model.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
@@ -36,6 +39,7 @@ import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
+import { createMcpTools } from './tools/mcp/mcp-tools.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -85,6 +89,7 @@ export async function createEnclave(
     admin,
     credentials,
     idempotency: idempotencyStore,
+    mcpServers: mcpServerStore,
     migration,
     poolStats,
   } = await createStorage({ ...config, migrate: true });
@@ -118,6 +123,24 @@ export async function createEnclave(
     outputMaxChars: config.toolOutputMaxChars,
     // search_history reads through the tenant-scoped port: the tenant is the turn's, bound per turn.
     searchHistory: (tenantId, search) => storage.searchMessages(tenantId, search),
+  });
+  // Tenant MCP servers: every connection goes through the SSRF-guarded fetch (ENCLAVE_OUTBOUND_*),
+  // which also caps each response body, with the tenant's own secrets or the end user's credential.
+  const outboundFetch = createOutboundFetch(outboundFetchOptions(config));
+  let mcpTools: ReturnType<typeof createMcpTools> | null = null;
+  const mcpServers = createMcpServerService({
+    store: mcpServerStore,
+    secrets,
+    ids,
+    now: () => new Date(),
+    onChange: (tenantId, serverId) => mcpTools?.invalidate(tenantId, serverId),
+  });
+  mcpTools = createMcpTools({
+    findServer: (tenantId, name) => mcpServers.getByName(tenantId, name),
+    revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
+    revealUserCredential: (tenantId, serverId, userId) => mcpServers.revealUserCredential(tenantId, serverId, userId),
+    fetch: outboundFetch,
+    limits: { timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars },
   });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
@@ -214,8 +237,17 @@ export async function createEnclave(
     ids,
     now: () => performance.now(),
     resolveModel: (tenantId: string, tenantConfig: TenantConfig) => slowModel ?? models.resolve(tenantId, tenantConfig),
-    resolveTools: (tenantId: string, names: readonly string[], turn?: { sessionId: string; turnId: string }) =>
-      tools.select(names, { tenantId, sessionId: turn?.sessionId ?? null, turnId: turn?.turnId ?? null }),
+    async resolveTools(tenantId: string, names: readonly string[], turn?: ToolTurn) {
+      const builtin = tools.select(names, {
+        tenantId,
+        sessionId: turn?.sessionId ?? null,
+        turnId: turn?.turnId ?? null,
+      });
+      const chosen = turn?.mcpServers ?? [];
+      if (chosen.length === 0 || !mcpTools) return builtin;
+      // Namespaced `server__tool`, so they never clash with a built-in (whose names hold no `__`).
+      return { ...builtin, ...(await mcpTools.toolSet(tenantId, chosen, turn?.userId ?? null, turn?.signal)) };
+    },
     tokenCounter: tokenCounterFor,
     log: { warn: (details: Record<string, unknown>, message: string) => log?.warn(details, message) },
     settings: {
@@ -284,6 +316,9 @@ export async function createEnclave(
       checkModel: models.check,
       offeredModels: models.offered,
       toolNames: () => tools.names(),
+      mcpServers,
+      listMcpTools: (tenantId, server, userId, signal) =>
+        (mcpTools as NonNullable<typeof mcpTools>).listTools(tenantId, server, userId, signal),
       newId: (prefix) => ids.next(prefix),
       idempotency,
     },
@@ -345,6 +380,8 @@ export async function createEnclave(
           await counters.close();
           await redis?.quit().catch(() => redis.disconnect());
           await storage.close();
+          // No turn runs any more: the connections to tenants' MCP servers can go.
+          await closeOutboundFetch(outboundFetch);
           // Last, so the spans of requests that finished while draining are exported too.
           await tracing?.shutdown();
         }

@@ -2,6 +2,8 @@ import type { TurnRequest, TurnResult } from '../core/agents/run-agent.ts';
 import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import type { Principal } from '../core/auth/principal.ts';
 import type { ConversationService } from '../core/conversations/conversation-service.ts';
+import type { ListMcpTools } from '../core/mcp/mcp-server.ts';
+import type { McpServerService } from '../core/mcp/mcp-server-service.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
@@ -48,6 +50,10 @@ export interface AppServices {
   offeredModels?(config: TenantConfig): string[];
   /** The tool names a config may enable (UNKNOWN_TOOL otherwise); absent accepts any name. */
   toolNames?(): readonly string[];
+  /** Tenant MCP servers (`/v1/mcp-servers`); absent: those routes are not served. */
+  mcpServers?: McpServerService;
+  /** A server's tools, listed live through the guarded fetch (briefly cached per tenant). */
+  listMcpTools?: ListMcpTools;
   /** Fresh ids (`key_…`). */
   newId(prefix: string): string;
   /** `Idempotency-Key` on turn-creating routes; absent means the header is ignored. */

@@ -14,6 +14,8 @@ const EXPORT_TABLES = [
   'idempotency_keys',
   'audit_log',
   'tenant_secrets',
+  'mcp_servers',
+  'mcp_user_credentials',
 ] as const;
 
 /** Columns that never leave: an API key's hash is a credential verifier, not tenant data. */
@@ -34,12 +36,14 @@ const EXPORT_KEYS: Record<(typeof EXPORT_TABLES)[number], readonly string[]> = {
   idempotency_keys: ['key'],
   audit_log: ['id'],
   tenant_secrets: ['name'],
+  mcp_servers: ['id'],
+  mcp_user_credentials: ['server_id', 'user_id'],
 };
 
 /**
  * A config version as exported: an inline JWT signing secret (one the server has not yet moved into
  * the secrets store, for want of a master key) is shown as `***`. Exports carry secrets only as
- * the `tenant_secrets` ciphertext, never in clear.
+ * the `tenant_secrets` ciphertext (and MCP user credentials as theirs), never in clear.
  */
 function withoutInlineSecret(row: SqlRow): SqlRow {
   const config = JSON.parse(String(row.config)) as { jwt?: { secret?: unknown } | null };
@@ -95,6 +99,8 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
           tenantId,
           ...turnParams,
         ]);
+        // Their own credentials for per-user MCP servers (migration 14) go with them.
+        await client.run('DELETE FROM mcp_user_credentials WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
         const sessions = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?', [
           tenantId,
           userId,

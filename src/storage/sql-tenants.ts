@@ -14,6 +14,8 @@ export const TENANT_TABLES = [
   'idempotency_keys',
   'api_keys',
   'tenant_configs',
+  'mcp_user_credentials',
+  'mcp_servers',
   'tenant_secrets',
   'tenant_data_keys',
   'audit_log',

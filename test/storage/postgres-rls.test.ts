@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIds } from '../../src/core/ids.ts';
+import type { McpServerStore } from '../../src/core/mcp/mcp-server-store.ts';
 import type { AdminStorage, CredentialLookup, Storage } from '../../src/core/ports.ts';
 import type { IdempotencyStore } from '../../src/core/turns/idempotency.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
@@ -16,6 +17,7 @@ const ids = createIds();
 describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
   let database: TestDatabase;
   let storage: Storage & AdminStorage & CredentialLookup & IdempotencyStore;
+  let mcpServers: McpServerStore;
   let runtime: pg.Client;
   let superuser: pg.Client;
 
@@ -83,6 +85,20 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
     await storage.appendAudit({ tenantId, actor: 'test', action: 'test', target: 't', requestId: null, details: {} });
     await storage.putDataKey(tenantId, 'wrapped');
     await storage.putSecret(tenantId, 'S', 'cipher');
+    const at = new Date().toISOString();
+    await mcpServers.create(tenantId, {
+      id: `mcp_${tenantId}`,
+      name: 'tools',
+      url: 'https://mcp.example.com/mcp',
+      transport: 'streamable-http',
+      auth: { type: 'headers', headers: { Authorization: 'Bearer {{user_credential}}' } },
+      tools: null,
+      callTimeoutMs: null,
+      perUserCredentials: true,
+      createdAt: at,
+      updatedAt: at,
+    });
+    await mcpServers.putUserCredential(tenantId, `mcp_${tenantId}`, 'u1', 'sealed', at);
     await storage.claimIdempotencyKey(tenantId, {
       key: 'k',
       fingerprint: 'f',
@@ -104,6 +120,7 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       migrate: true,
     });
     storage = opened.storage as Storage & AdminStorage & CredentialLookup & IdempotencyStore;
+    mcpServers = opened.mcpServers;
     await populate('tenant-a');
     await populate('tenant-b');
     runtime = new pg.Client({ connectionString: database.url });

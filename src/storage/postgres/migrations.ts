@@ -30,6 +30,10 @@ const IDEMPOTENCY_KEYS: TenantTable = { table: 'idempotency_keys', column: 'tena
 const AGENTS: TenantTable = { table: 'agents', column: 'tenant_id' };
 const AGENT_VERSIONS: TenantTable = { table: 'agent_versions', column: 'tenant_id' };
 
+/** Tenant MCP servers and their per-end-user credentials (migration 14). */
+const MCP_SERVERS: TenantTable = { table: 'mcp_servers', column: 'tenant_id' };
+const MCP_USER_CREDENTIALS: TenantTable = { table: 'mcp_user_credentials', column: 'tenant_id' };
+
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
  * `rowLevelSecurity(…)` in the migration that creates it; the RLS test fails for any table with a
@@ -41,6 +45,8 @@ export const RLS_TABLES: readonly TenantTable[] = [
   IDEMPOTENCY_KEYS,
   AGENTS,
   AGENT_VERSIONS,
+  MCP_SERVERS,
+  MCP_USER_CREDENTIALS,
 ];
 
 /**
@@ -399,6 +405,43 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
       ${rowLevelSecurity(AGENTS)}
       ${rowLevelSecurity(AGENT_VERSIONS)}
+    `,
+  },
+  {
+    version: 14,
+    name: 'mcp-servers',
+    // Tenant MCP servers (src/tools/mcp, docs/tools.md). auth holds the auth kind and header
+    // templates ({{secret:NAME}} references, never values); name is the tool namespace, unique per
+    // tenant. mcp_user_credentials holds each end user's credential for a per-user server, sealed
+    // under the tenant's data key and bound to (tenant, server, user); deleting the server drops them.
+    sql: `
+      CREATE TABLE mcp_servers (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id ${ID} NOT NULL,
+        name ${ID} NOT NULL,
+        url TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        tools TEXT,
+        call_timeout_ms BIGINT,
+        per_user_credentials INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, name)
+      );
+
+      CREATE TABLE mcp_user_credentials (
+        tenant_id ${ID} NOT NULL,
+        server_id ${ID} NOT NULL,
+        user_id ${ID} NOT NULL,
+        sealed TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, server_id, user_id),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
+      );
+      ${rowLevelSecurity(MCP_SERVERS)}
+      ${rowLevelSecurity(MCP_USER_CREDENTIALS)}
     `,
   },
 ];

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/spawn-server.ts';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+let databaseUrl: string;
+
+/** Runs the real CLI from the repo root against the temporary database. */
+function enclave(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['src/cli/main.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed CLI JSON output, asserted field by field.
+async function enclaveJson(...args: string[]): Promise<any> {
+  const result = await enclave(...args, '--json');
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+describe('enclave mcp-servers', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'enclave-cli-mcp-'));
+    databaseUrl = `sqlite:${join(dir, 'cli.db')}`;
+    expect((await enclave('tenants', 'create', 'acme')).code).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Each command is its own Node process (a few seconds each on a loaded two-core machine).
+  it('registers, lists, changes and deletes a server', { timeout: 180_000 }, async () => {
+    const server = {
+      name: 'github',
+      url: 'https://mcp.example.com/mcp',
+      auth: { type: 'headers', headers: { Authorization: 'Bearer {{secret:github.token}}' } },
+    };
+    const created = await enclaveJson('mcp-servers', 'create', '--tenant', 'acme', '--config', JSON.stringify(server));
+    expect(created).toMatchObject({ object: 'mcp_server', ...server, transport: 'streamable-http' });
+    const listed = await enclaveJson('mcp-servers', 'list', '--tenant', 'acme');
+    expect(listed.data.map((item: { id: string }) => item.id)).toEqual([created.id]);
+    const updated = await enclaveJson(
+      'mcp-servers',
+      'update',
+      created.id,
+      '--tenant',
+      'acme',
+      '--config',
+      '{"call_timeout_ms":5000}',
+    );
+    expect(updated).toMatchObject({ id: created.id, call_timeout_ms: 5000, name: 'github' });
+
+    const bad = await enclave('mcp-servers', 'create', '--tenant', 'acme', '--config', '{"name":"Bad Name","url":"x"}');
+    expect(bad.code).not.toBe(0);
+    const refused = await enclave('mcp-servers', 'delete', created.id, '--tenant', 'acme');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--yes');
+    expect(await enclaveJson('mcp-servers', 'delete', created.id, '--tenant', 'acme', '--yes')).toEqual({
+      id: created.id,
+      deleted: true,
+    });
+    const missing = await enclave('mcp-servers', 'show', created.id, '--tenant', 'acme');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('MCP server not found');
+  });
+});
