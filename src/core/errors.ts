@@ -66,6 +66,22 @@ export const ERROR_CODES = {
   AGENT_LIMIT_REACHED: { status: 409, title: 'The tenant has as many agents as it may have', retryable: false },
   AGENT_HAS_SESSIONS: { status: 409, title: 'Sessions still use this agent', retryable: false },
   UNKNOWN_TOOL: { status: 422, title: 'The config names a tool that does not exist', retryable: false },
+  MCP_OAUTH_AUTHORIZATION_REQUIRED: {
+    status: 409,
+    title: 'The MCP server needs an OAuth authorization first',
+    retryable: false,
+  },
+  MCP_OAUTH_STATE_INVALID: {
+    status: 400,
+    title: 'The OAuth state is unknown, expired or already used',
+    retryable: false,
+  },
+  MCP_OAUTH_FAILED: { status: 502, title: 'The OAuth authorization server refused or failed', retryable: true },
+  MCP_OAUTH_NOT_APPLICABLE: {
+    status: 409,
+    title: 'The MCP server does not use the OAuth authorization-code grant',
+    retryable: false,
+  },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 

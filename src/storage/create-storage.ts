@@ -1,3 +1,4 @@
+import type { McpOAuthStore } from '../core/mcp/mcp-oauth-store.ts';
 import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { type Migration, type MigrationResult, migrate } from './migrate.ts';
@@ -5,6 +6,7 @@ import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
 import { assertRuntimeRole, DatabaseSetupError, redactUrl } from './postgres/roles.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import type { AsOwner } from './sql-identity.ts';
+import { createSqlMcpOAuth } from './sql-mcp-oauth.ts';
 import { createSqlStorage } from './sql-storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite/migrations.ts';
 import { openSqlite } from './sqlite/open-sqlite.ts';
@@ -32,6 +34,8 @@ export interface OpenedStorage {
   credentials: CredentialLookup;
   /** Idempotency keys of turn requests (tenant-scoped, like `storage`). */
   idempotency: IdempotencyStore;
+  /** OAuth grants of tenant MCP servers (tenant-scoped, like `storage`). */
+  mcpOAuth: McpOAuthStore;
   migration: MigrationResult | null;
   /** Connection pool figures (PostgreSQL), or null. */
   poolStats: () => { total: number; idle: number; waiting: number } | null;
@@ -134,6 +138,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
       admin: storage,
       credentials: storage,
       idempotency: storage,
+      mcpOAuth: createSqlMcpOAuth(database),
       migration: migration ?? sqliteMigration,
       poolStats: () => database.poolStats(),
     };

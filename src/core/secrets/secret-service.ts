@@ -45,6 +45,22 @@ export function createSecretService({ storage, masterKey }: { storage: Storage; 
       return open(key, sealed, `secret:${tenantId}:${name}`).toString('utf8');
     },
 
+    /**
+     * Seals a value under the tenant's data key for a store of its own (MCP OAuth tokens). `aad`
+     * binds the ciphertext to where it belongs (tenant, server, user), so a copied row fails to open.
+     */
+    async seal(tenantId: string, aad: string, value: string): Promise<string> {
+      const key = (await dataKey(tenantId, true)) as Buffer;
+      return seal(key, Buffer.from(value, 'utf8'), `value:${tenantId}:${aad}`);
+    },
+
+    /** Opens a value sealed by `seal` with the same tenant and `aad`; null when the tenant has no data key. */
+    async open(tenantId: string, aad: string, sealed: string): Promise<string | null> {
+      const key = await dataKey(tenantId, false);
+      if (!key) return null;
+      return open(key, sealed, `value:${tenantId}:${aad}`).toString('utf8');
+    },
+
     list: (tenantId: string) => storage.listSecretNames(tenantId),
     delete: (tenantId: string, name: string) => storage.deleteSecret(tenantId, name),
   };

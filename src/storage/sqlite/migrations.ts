@@ -295,4 +295,41 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
     `,
   },
+  {
+    version: 15,
+    name: 'mcp-oauth',
+    // OAuth grants of tenant MCP servers (src/tools/mcp/oauth, docs/tools-oauth.md): one row per
+    // (tenant, server, user), user_key '' for a tenant-wide server. tokens and client_info are sealed
+    // under the tenant's data key; version is the compare-and-swap of every write, and lease_owner /
+    // lease_until the refresh lease that keeps replicas from racing a rotating refresh token.
+    // mcp_oauth_states holds started authorizations (hashed state, sealed PKCE verifier), single use.
+    sql: `
+      CREATE TABLE mcp_oauth_grants (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        server_id TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        tokens TEXT,
+        client_info TEXT,
+        discovery TEXT,
+        expires_at INTEGER,
+        version INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, server_id, user_key)
+      );
+
+      CREATE TABLE mcp_oauth_states (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        state_hash TEXT NOT NULL,
+        server_id TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        code_verifier TEXT NOT NULL,
+        context TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, state_hash)
+      );
+    `,
+  },
 ];
