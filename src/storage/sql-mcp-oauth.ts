@@ -26,7 +26,10 @@ export function createSqlMcpOAuth(database: SqlDatabase, now: () => Date = () =>
     async getGrant(key) {
       const row = await database
         .forTenant(key.tenantId)
-        .get(`SELECT tokens, client_info, discovery, expires_at, version FROM mcp_oauth_grants WHERE ${KEY}`, keyParams(key));
+        .get(
+          `SELECT tokens, client_info, discovery, expires_at, version FROM mcp_oauth_grants WHERE ${KEY}`,
+          keyParams(key),
+        );
       return row ? toGrant(row) : null;
     },
 
@@ -97,7 +100,10 @@ export function createSqlMcpOAuth(database: SqlDatabase, now: () => Date = () =>
       const scope = database.forTenant(tenantId);
       await scope.transaction(async (client) => {
         // Expired states of the tenant go as new ones arrive, so the table never grows without bound.
-        await client.run('DELETE FROM mcp_oauth_states WHERE tenant_id = ? AND expires_at < ?', [tenantId, now().getTime()]);
+        await client.run('DELETE FROM mcp_oauth_states WHERE tenant_id = ? AND expires_at < ?', [
+          tenantId,
+          now().getTime(),
+        ]);
         await client.run(
           `INSERT INTO mcp_oauth_states (tenant_id, state_hash, server_id, user_key, code_verifier, context, expires_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

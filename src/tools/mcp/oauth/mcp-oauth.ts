@@ -3,15 +3,15 @@ import {
   type AuthProvider,
   auth,
   extractWWWAuthenticateParams,
-  OAuthError,
   type OAuthDiscoveryState,
+  OAuthError,
   type StoredOAuthClientInformation,
   type StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
 import { AppError } from '../../../core/errors.ts';
+import type { GrantKey, McpOAuthStore } from '../../../core/mcp/mcp-oauth-store.ts';
 import type { SecretService } from '../../../core/secrets/secret-service.ts';
 import { authorizeRoute, type McpOAuthCaller, type McpOAuthServer } from './mcp-oauth-server.ts';
-import type { GrantKey, McpOAuthStore } from '../../../core/mcp/mcp-oauth-store.ts';
 import { createSingleFlight } from './single-flight.ts';
 import { StoredOAuthProvider } from './stored-oauth-provider.ts';
 
@@ -227,7 +227,10 @@ export function createMcpOAuth(options: McpOAuthOptions) {
           }
         }
         if (now() >= deadline) {
-          throw new AppError('MCP_OAUTH_FAILED', `MCP server ${server.id}: another replica is still refreshing the grant`);
+          throw new AppError(
+            'MCP_OAUTH_FAILED',
+            `MCP server ${server.id}: another replica is still refreshing the grant`,
+          );
         }
         await sleep(pollMs);
       }

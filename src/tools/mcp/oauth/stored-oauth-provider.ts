@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type {
   OAuthClientMetadata,
   OAuthClientProvider,
@@ -75,9 +76,13 @@ export class StoredOAuthProvider implements OAuthClientProvider {
     };
   }
 
+  /**
+   * The state of an authorization started by the authorize route. When the SDK falls back to a new
+   * authorization during a turn (a refused refresh token), the URL it builds is thrown away: a
+   * throwaway state that no store knows keeps it unredeemable.
+   */
   state(): string {
-    if (!this.#options.state) throw new Error('no OAuth state: authorizations start from the authorize route');
-    return this.#options.state;
+    return this.#options.state ?? randomBytes(32).toString('base64url');
   }
 
   clientInformation(): StoredOAuthClientInformation | undefined {
