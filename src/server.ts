@@ -36,6 +36,8 @@ import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
+import { createMcpOAuth } from './tools/mcp/oauth/mcp-oauth.ts';
+import { createMcpOAuthAccess, type FindOAuthServer } from './tools/mcp/oauth/mcp-oauth-access.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -78,13 +80,23 @@ export async function createEnclave(
    * `simulatedWordDelayMs` is a test hook, not a user setting: every turn runs on the simulated
    * model slowed down by this much per word, so that a test can cancel a turn while it runs.
    */
-  options: { logger?: boolean; simulatedWordDelayMs?: number } = {},
+  options: {
+    logger?: boolean;
+    simulatedWordDelayMs?: number;
+    /**
+     * How MCP OAuth finds a tenant's server record. The MCP server store (`/v1/mcp-servers`) is
+     * wired here at merge; until then only a caller that passes it (the OAuth route tests) has
+     * servers, and the OAuth routes answer MCP_SERVER_NOT_FOUND otherwise.
+     */
+    findMcpOAuthServer?: FindOAuthServer;
+  } = {},
 ): Promise<Enclave> {
   const {
     storage,
     admin,
     credentials,
     idempotency: idempotencyStore,
+    mcpOAuth: mcpOAuthStore,
     migration,
     poolStats,
   } = await createStorage({ ...config, migrate: true });
@@ -119,6 +131,15 @@ export async function createEnclave(
     // search_history reads through the tenant-scoped port: the tenant is the turn's, bound per turn.
     searchHistory: (tenantId, search) => storage.searchMessages(tenantId, search),
   });
+  // OAuth of tenant MCP servers: grants sealed under each tenant's data key, refreshed single-flight.
+  // TODO(merge wt/ssrf): every discovery, registration and token request through createOutboundFetch.
+  const mcpOAuth = createMcpOAuth({
+    store: mcpOAuthStore,
+    secrets,
+    fetch,
+    redirectUrl: `${(config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/$/, '')}/v1/mcp-servers/oauth/callback`,
+  });
+  const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, options.findMcpOAuthServer ?? (async () => null));
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
   // PostgreSQL pool figures on every scrape (SQLite has no pool: nothing is registered).
@@ -285,6 +306,7 @@ export async function createEnclave(
       toolNames: () => tools.names(),
       newId: (prefix) => ids.next(prefix),
       idempotency,
+      mcpOAuth: mcpOAuthAccess,
     },
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),
     readiness: { accepting: () => accepting },

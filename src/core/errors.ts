@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   AGENT_LIMIT_REACHED: { status: 409, title: 'The tenant has as many agents as it may have', retryable: false },
   AGENT_HAS_SESSIONS: { status: 409, title: 'Sessions still use this agent', retryable: false },
   UNKNOWN_TOOL: { status: 422, title: 'The config names a tool that does not exist', retryable: false },
+  MCP_SERVER_NOT_FOUND: { status: 404, title: 'MCP server not found', retryable: false },
   MCP_OAUTH_AUTHORIZATION_REQUIRED: {
     status: 409,
     title: 'The MCP server needs an OAuth authorization first',

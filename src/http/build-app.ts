@@ -38,6 +38,7 @@ import { metricsRoute } from './routes/metrics.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
+import { mcpOAuthCallbackRoute, mcpOAuthRoutes } from './routes/tenant-resources/mcp-oauth-routes.ts';
 import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
@@ -322,6 +323,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(usageRoutes(services, scope));
     await app.register(secretRoutes(services, scope));
     await app.register(erasureRoutes(services, scope));
+    if (services.mcpOAuth) await app.register(mcpOAuthRoutes(services, services.mcpOAuth, scope));
   }
+  if (services.mcpOAuth) await app.register(mcpOAuthCallbackRoute(services, services.mcpOAuth));
   return app;
 }
