@@ -14,7 +14,7 @@ const UPSERT = `INSERT INTO mcp_oauth_grants (tenant_id, server_id, user_key, to
   VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
   ON CONFLICT (tenant_id, server_id, user_key) DO UPDATE SET tokens = excluded.tokens, client_info = excluded.client_info,
     discovery = excluded.discovery, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
-    version = mcp_oauth_grants.version + 1`;
+    step_up_scope = NULL, version = mcp_oauth_grants.version + 1`;
 
 /**
  * MCP OAuth grants and started authorizations (migration 15) over either dialect. Every write to
@@ -27,7 +27,7 @@ export function createSqlMcpOAuth(database: SqlDatabase, now: () => Date = () =>
       const row = await database
         .forTenant(key.tenantId)
         .get(
-          `SELECT tokens, client_info, discovery, expires_at, version FROM mcp_oauth_grants WHERE ${KEY}`,
+          `SELECT tokens, client_info, discovery, step_up_scope, expires_at, version FROM mcp_oauth_grants WHERE ${KEY}`,
           keyParams(key),
         );
       return row ? toGrant(row) : null;
@@ -89,6 +89,14 @@ export function createSqlMcpOAuth(database: SqlDatabase, now: () => Date = () =>
       });
     },
 
+    async setStepUpScope(key, scope) {
+      await database.forTenant(key.tenantId).run(
+        `INSERT INTO mcp_oauth_grants (tenant_id, server_id, user_key, step_up_scope, version, updated_at) VALUES (?, ?, ?, ?, 0, ?)
+          ON CONFLICT (tenant_id, server_id, user_key) DO UPDATE SET step_up_scope = excluded.step_up_scope`,
+        [...keyParams(key), scope, now().toISOString()],
+      );
+    },
+
     async deleteGrant(key) {
       const { changes } = await database
         .forTenant(key.tenantId)
@@ -145,6 +153,7 @@ function toGrant(row: SqlRow): GrantRecord {
     tokens: row.tokens == null ? null : String(row.tokens),
     clientInfo: row.client_info == null ? null : String(row.client_info),
     discovery: row.discovery == null ? null : String(row.discovery),
+    stepUpScope: row.step_up_scope == null ? null : String(row.step_up_scope),
     expiresAt: row.expires_at == null ? null : Number(row.expires_at),
     version: Number(row.version),
   };

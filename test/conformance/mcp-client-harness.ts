@@ -70,20 +70,35 @@ async function authorizationCode(url: string, settings: Partial<McpOAuthSettings
     perUser: false,
     oauth: { grant: 'authorization_code', ...settings },
   };
-  const { authorizationUrl } = await oauth.startAuthorization(server, { tenantId: TENANT });
-  const response = await fetch(authorizationUrl, { redirect: 'manual' });
-  const location = response.headers.get('location');
-  if (!location) throw new Error(`the authorization server did not redirect (${response.status})`);
-  const back = new URL(location);
-  await oauth.completeAuthorization(
-    {
-      code: back.searchParams.get('code') ?? '',
-      state: back.searchParams.get('state') ?? '',
-      iss: back.searchParams.get('iss') ?? undefined,
-    },
-    async (tenantId, serverId) => (tenantId === TENANT && serverId === server.id ? server : null),
-  );
-  await session(url, oauth.authProvider(server, { tenantId: TENANT }), { name: 'test-tool', arguments: {} });
+  const caller = { tenantId: TENANT };
+  /** What POST /v1/mcp-servers/{id}/oauth/authorize and the callback route do, with the harness as the browser. */
+  async function adminAuthorizes() {
+    const { authorizationUrl } = await oauth.startAuthorization(server, caller);
+    const response = await fetch(authorizationUrl, { redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`the authorization server did not redirect (${response.status})`);
+    const back = new URL(location);
+    await oauth.completeAuthorization(
+      {
+        code: back.searchParams.get('code') ?? '',
+        state: back.searchParams.get('state') ?? '',
+        iss: back.searchParams.get('iss') ?? undefined,
+      },
+      async (tenantId, serverId) => (tenantId === TENANT && serverId === server.id ? server : null),
+    );
+  }
+  const turn = () => session(url, oauth.authProvider(server, caller), { name: 'test-tool', arguments: {} });
+  await adminAuthorizes();
+  try {
+    await turn();
+  } catch (error) {
+    // A turn that hit 403 insufficient_scope fails with MCP_OAUTH_AUTHORIZATION_REQUIRED and keeps
+    // the scope; the admin authorizes again (now asking for the wider scope) and the next turn runs.
+    const mapped = await oauth.failure(server, caller, error);
+    if (mapped?.code !== 'MCP_OAUTH_AUTHORIZATION_REQUIRED') throw error;
+    await adminAuthorizes();
+    await turn();
+  }
 }
 
 async function clientCredentials(url: string) {

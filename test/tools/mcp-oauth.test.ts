@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.ts';
 import { createSecretService } from '../../src/core/secrets/secret-service.ts';
@@ -227,6 +227,29 @@ for (const dialect of storageDialects('mcp-oauth')) {
         code: 'MCP_OAUTH_AUTHORIZATION_REQUIRED',
       });
       expect(await oauth.status(server, { tenantId: 't-a' })).toMatchObject({ authorized: false });
+    });
+
+    it('step-up: a 403 insufficient_scope fails the turn, and the next authorization asks for the wider scope', async (ctx) => {
+      if (!database) return ctx.skip();
+      const oauth = newReplica();
+      const server = authCodeServer('narrow', false);
+      const caller = { tenantId: 't-a' };
+      const first = await oauth.startAuthorization(server, caller);
+      expect(new URL(first.authorizationUrl).searchParams.get('scope')).toBe('tools');
+      await oauth.completeAuthorization(await approve(first.authorizationUrl, 'narrow'), find);
+      const mapped = await oauth.failure(server, caller, new InsufficientScopeError({ requiredScope: 'tools admin' }));
+      expect(mapped).toMatchObject({
+        code: 'MCP_OAUTH_AUTHORIZATION_REQUIRED',
+        details: { server_id: 'narrow', scope: 'tools admin' },
+      });
+      expect(await oauth.failure(server, caller, new Error('connection reset'))).toBeNull();
+      const again = await oauth.startAuthorization(server, caller);
+      expect(new URL(again.authorizationUrl).searchParams.get('scope')).toBe('tools admin');
+      // The new grant clears the demand.
+      await oauth.completeAuthorization(await approve(again.authorizationUrl, 'narrow'), find);
+      expect(
+        (await opened.mcpOAuth.getGrant({ tenantId: 't-a', serverId: 'narrow', userKey: '' }))?.stepUpScope,
+      ).toBeNull();
     });
 
     it('forgetting a server deletes its grants; a refresh in flight never recreates one', async (ctx) => {

@@ -20,6 +20,8 @@ export interface GrantRecord {
   discovery: string | null;
   /** When the access token stops being valid (epoch ms), or null when the server gave no lifetime. */
   expiresAt: number | null;
+  /** A scope the MCP server demanded (403 insufficient_scope) that the next authorization asks for. */
+  stepUpScope: string | null;
   /** Bumped by every write: a write names the version it read (compare-and-swap). */
   version: number;
 }
@@ -59,6 +61,8 @@ export interface McpOAuthStore {
   /** Forgets every grant of a server (the server was deleted, or its OAuth settings changed). */
   deleteServerGrants(tenantId: string, serverId: string): Promise<number>;
   deleteGrant(key: GrantKey): Promise<boolean>;
+  /** Remembers the scope a server demanded, for the next authorization (creates the row if need be). */
+  setStepUpScope(key: GrantKey, scope: string): Promise<void>;
   putPending(tenantId: string, stateHash: string, pending: PendingAuthorization): Promise<void>;
   /** Removes and returns a pending authorization that has not expired: a state is redeemed once. */
   takePending(tenantId: string, stateHash: string, nowMs: number): Promise<PendingAuthorization | null>;

@@ -414,6 +414,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // (tenant, server, user), user_key '' for a tenant-wide server. tokens and client_info are sealed
     // under the tenant's data key; version is the compare-and-swap of every write, and lease_owner /
     // lease_until the refresh lease that keeps replicas from racing a rotating refresh token.
+    // step_up_scope is a scope the server demanded (403 insufficient_scope) for the next authorization.
     // mcp_oauth_states holds started authorizations (hashed state, sealed PKCE verifier), single use.
     sql: `
       CREATE TABLE mcp_oauth_grants (
@@ -423,6 +424,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         tokens TEXT,
         client_info TEXT,
         discovery TEXT,
+        step_up_scope TEXT,
         expires_at BIGINT,
         version BIGINT NOT NULL DEFAULT 0,
         lease_owner TEXT,

@@ -2,7 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   type AuthProvider,
   auth,
+  computeScopeUnion,
   extractWWWAuthenticateParams,
+  InsufficientScopeError,
   type OAuthDiscoveryState,
   OAuthError,
   type StoredOAuthClientInformation,
@@ -37,6 +39,7 @@ export interface McpOAuthOptions {
 }
 
 interface OpenGrant {
+  stepUpScope: string | null;
   tokens: StoredOAuthTokens | null;
   clientInfo: StoredOAuthClientInformation | null;
   discovery: OAuthDiscoveryState | null;
@@ -105,6 +108,7 @@ export function createMcpOAuth(options: McpOAuthOptions) {
       tokens: await openJson<StoredOAuthTokens>(key, 'tokens', row.tokens),
       clientInfo: await openJson<StoredOAuthClientInformation>(key, 'client', row.clientInfo),
       discovery: row.discovery === null ? null : (JSON.parse(row.discovery) as OAuthDiscoveryState),
+      stepUpScope: row.stepUpScope,
       expiresAt: row.expiresAt,
       version: row.version,
     };
@@ -282,10 +286,14 @@ export function createMcpOAuth(options: McpOAuthOptions) {
       );
       try {
         const challenge = await probe(server.url);
+        // After a 403 insufficient_scope, ask for what was granted plus what the server demanded.
+        const scope = existing?.stepUpScope
+          ? computeScopeUnion(server.oauth.scope ?? challenge.scope, existing.tokens?.scope, existing.stepUpScope)
+          : (server.oauth.scope ?? challenge.scope);
         const result = await auth(provider, {
           serverUrl: server.url,
           resourceMetadataUrl: challenge.resourceMetadataUrl,
-          scope: server.oauth.scope ?? challenge.scope,
+          scope,
           fetchFn,
           forceReauthorization: true,
         });
@@ -354,6 +362,24 @@ export function createMcpOAuth(options: McpOAuthOptions) {
       }
       await persist(key, provider, null);
       return { tenantId, serverId: server.id, userId: key.userKey || null };
+    },
+
+    /**
+     * Maps a failed MCP request of this caller to Enclave's error. A `403 insufficient_scope` (the
+     * SDK's InsufficientScopeError) needs a person to authorize the wider scope: the scope is kept
+     * for the next authorization and the turn gets MCP_OAUTH_AUTHORIZATION_REQUIRED. Null for an
+     * error that is not about OAuth.
+     */
+    async failure(server: McpOAuthServer, caller: McpOAuthCaller, error: unknown): Promise<AppError | null> {
+      if (error instanceof AppError) return error;
+      if (!(error instanceof InsufficientScopeError)) return null;
+      const key = grantKey(server, caller);
+      if (error.requiredScope) await store.setStepUpScope(key, error.requiredScope);
+      return new AppError(
+        'MCP_OAUTH_AUTHORIZATION_REQUIRED',
+        `MCP server ${server.id} needs the scope ${error.requiredScope ?? '(unnamed)'}: authorize it again with ${authorizeRoute(server.id)}`,
+        { details: { server_id: server.id, authorize: authorizeRoute(server.id), scope: error.requiredScope ?? null } },
+      );
     },
 
     /** Whether a caller has a stored grant, and until when its access token runs (never the token). */
