@@ -3,7 +3,8 @@ import { reachable } from './test/helpers/reachable.ts';
 
 const POSTGRES_URL = new URL(process.env.ENCLAVE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
 
-const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
+/** Every test file starts with the loopback-only dial hook: no test may send a packet beyond loopback. */
+const shared = { testTimeout: 30_000, hookTimeout: 30_000, setupFiles: ['./test/setup/loopback-only.ts'] };
 
 /**
  * Two projects: everything on the embedded default (SQLite), and the HTTP suites again on

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OutboundAllowSyntaxError, parseOutboundAllow } from '../outbound/outbound-policy.ts';
 import { providersFileSchema, providersJsonSchema } from './provider-settings.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -156,6 +157,29 @@ export const configSchema = z.object({
    * send closes it (code 4008): a client that stops reading cannot make the server buffer without end.
    */
   wsMaxBufferedBytes: positiveInt(4_194_304),
+  /**
+   * SSRF guard (docs/security.md): what outbound calls made for a tenant (MCP servers, OAuth
+   * endpoints) may reach beyond public addresses. Comma-separated hosts, host:port, IPs and CIDRs.
+   */
+  outboundAllow: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      try {
+        parseOutboundAllow(value);
+      } catch (error) {
+        if (!(error instanceof OutboundAllowSyntaxError)) throw error;
+        context.addIssue({ code: 'custom', message: error.message });
+      }
+    }),
+  /** An egress proxy for those calls (`http://host:port`), tunnelled with CONNECT. */
+  outboundProxy: z.url({ protocol: /^https?$/ }).optional(),
+  /** Longest wait for an outbound response's headers, connects and redirects included (ms). */
+  outboundTimeoutMs: positiveInt(30_000),
+  /** Longest outbound response body, decompressed (bytes). */
+  outboundMaxResponseBytes: positiveInt(10_485_760),
+  /** Redirects an outbound request follows, each one checked again. */
+  outboundMaxRedirects: z.coerce.number().int().min(0).max(20).default(5),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -233,4 +257,9 @@ export const ENV_KEYS = {
   streamLegacyErrorEvent: 'STREAM_LEGACY_ERROR_EVENT',
   wsMaxSubscriptions: 'WS_MAX_SUBSCRIPTIONS',
   wsMaxBufferedBytes: 'WS_MAX_BUFFERED_BYTES',
+  outboundAllow: 'ENCLAVE_OUTBOUND_ALLOW',
+  outboundProxy: 'ENCLAVE_OUTBOUND_PROXY',
+  outboundTimeoutMs: 'ENCLAVE_OUTBOUND_TIMEOUT_MS',
+  outboundMaxResponseBytes: 'ENCLAVE_OUTBOUND_MAX_RESPONSE_BYTES',
+  outboundMaxRedirects: 'ENCLAVE_OUTBOUND_MAX_REDIRECTS',
 } as const satisfies Record<keyof z.infer<typeof configSchema>, string>;

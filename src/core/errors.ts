@@ -83,6 +83,18 @@ export const ERROR_CODES = {
     title: 'The MCP server does not use the OAuth authorization-code grant',
     retryable: false,
   },
+  OUTBOUND_BLOCKED: {
+    status: 422,
+    title: 'The outbound URL leads to an address Enclave may not connect to',
+    retryable: false,
+  },
+  OUTBOUND_TOO_MANY_REDIRECTS: {
+    status: 502,
+    title: 'The outbound request was redirected too often',
+    retryable: false,
+  },
+  OUTBOUND_RESPONSE_TOO_LARGE: { status: 502, title: 'The outbound response is too large', retryable: false },
+  OUTBOUND_TIMEOUT: { status: 504, title: 'The outbound server did not answer in time', retryable: true },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 
