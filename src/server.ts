@@ -27,6 +27,8 @@ import { createConnectionDrain } from './http/connection-drain.ts';
 import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
+import { outboundFetchOptions } from './outbound/outbound-config.ts';
+import { createOutboundFetch } from './outbound/outbound-fetch.ts';
 import { loadProviderSdks } from './providers/create-provider-model.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
@@ -132,11 +134,11 @@ export async function createEnclave(
     searchHistory: (tenantId, search) => storage.searchMessages(tenantId, search),
   });
   // OAuth of tenant MCP servers: grants sealed under each tenant's data key, refreshed single-flight.
-  // TODO(merge wt/ssrf): every discovery, registration and token request through createOutboundFetch.
+  // Every discovery, registration and token request goes through the outbound SSRF guard.
   const mcpOAuth = createMcpOAuth({
     store: mcpOAuthStore,
     secrets,
-    fetch,
+    fetch: createOutboundFetch(outboundFetchOptions(config)),
     redirectUrl: `${(config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/$/, '')}/v1/mcp-servers/oauth/callback`,
   });
   const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, options.findMcpOAuthServer ?? (async () => null));

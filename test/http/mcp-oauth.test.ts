@@ -73,6 +73,8 @@ describe('MCP server OAuth routes', () => {
         ENCLAVE_MASTER_KEY: MASTER_KEY,
         ENCLAVE_JWT_SECRET: JWT_SECRET,
         ENCLAVE_PUBLIC_URL: PUBLIC_URL,
+        // The loopback authorization and MCP server are reached through the SSRF guard, allowed by port.
+        ENCLAVE_OUTBOUND_ALLOW: `127.0.0.1:${new URL(fixture.mcpUrl).port}`,
       },
       { findMcpOAuthServer: async (tenantId, id) => records.get(`${tenantId}/${id}`) ?? null },
     );
@@ -174,6 +176,46 @@ describe('MCP server OAuth routes', () => {
     expect((await call('DELETE', '/v1/mcp-servers/mail/oauth?user_id=bob', keys.acme)).status).toBe(204);
     expect((await call('GET', '/v1/mcp-servers/mail/oauth?user_id=bob', keys.acme)).json().authorized).toBe(false);
     expect((await call('GET', '/v1/mcp-servers/mail/oauth', alice)).json().authorized).toBe(true);
+  });
+
+  it('discovery, registration and token requests go through the SSRF guard: a server outside the allowlist is refused', async () => {
+    // The same record on another app whose allowlist does not open the fixture's port.
+    const guarded = await createTestApp(
+      {
+        ENCLAVE_AUTH: 'required',
+        ENCLAVE_ADMIN_KEY: ADMIN,
+        ENCLAVE_MASTER_KEY: MASTER_KEY,
+        ENCLAVE_PUBLIC_URL: PUBLIC_URL,
+      },
+      { findMcpOAuthServer: async (_tenantId, id) => records.get(`acme/${id}`) ?? null },
+    );
+    try {
+      await guarded.app.inject({
+        method: 'POST',
+        url: '/v1/admin/tenants',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        payload: { id: 'acme' },
+      });
+      const key = (
+        await guarded.app.inject({
+          method: 'POST',
+          url: '/v1/admin/tenants/acme/keys',
+          headers: { authorization: `Bearer ${ADMIN}` },
+          payload: { name: 'k' },
+        })
+      ).json().key;
+      const before = fixture.registrations;
+      const refused = await guarded.app.inject({
+        method: 'POST',
+        url: '/v1/mcp-servers/crm/oauth/authorize',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().code).toBe('OUTBOUND_BLOCKED');
+      expect(fixture.registrations).toBe(before);
+    } finally {
+      await guarded.dispose();
+    }
   });
 
   it('a foreign or missing server answers MCP_SERVER_NOT_FOUND; a non-OAuth one MCP_OAUTH_NOT_APPLICABLE', async () => {

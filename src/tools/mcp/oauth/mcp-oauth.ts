@@ -178,7 +178,10 @@ export function createMcpOAuth(options: McpOAuthOptions) {
   }
 
   function oauthFailure(server: McpOAuthServer, error: unknown): AppError {
-    if (error instanceof AppError) return error;
+    // Enclave's own errors (a refused outbound address: OUTBOUND_BLOCKED, …) keep their code, wrapped or not.
+    for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+      if (cause instanceof AppError) return cause;
+    }
     const reason = error instanceof OAuthError ? `${error.code}: ${error.message}` : 'the request failed';
     return new AppError('MCP_OAUTH_FAILED', `MCP server ${server.id}: OAuth ${reason}`, { cause: error });
   }
