@@ -13,11 +13,15 @@
 import { randomBytes } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createSecretService } from '../../src/core/secrets/secret-service.ts';
+import { createOutboundFetch } from '../../src/outbound/outbound-fetch.ts';
+import { parseOutboundAllow } from '../../src/outbound/outbound-policy.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { createMcpOAuth } from '../../src/tools/mcp/oauth/mcp-oauth.ts';
 import type { McpOAuthServer, McpOAuthSettings } from '../../src/tools/mcp/oauth/mcp-oauth-server.ts';
 
 const TENANT = 'conformance';
+/** Enclave's outbound client, as in production, with the operator allowlist opening loopback only (the scenario servers). */
+const outbound = createOutboundFetch({ policy: parseOutboundAllow('localhost,127.0.0.0/8,::1') });
 const REDIRECT = 'http://localhost:3000/callback';
 
 interface Context {
@@ -30,7 +34,7 @@ async function enclave() {
   const opened = await createStorage({ databaseUrl: 'sqlite::memory:', migrate: true, sqliteSynchronous: 'NORMAL' });
   await opened.admin.createTenant({ id: TENANT, name: TENANT });
   const secrets = createSecretService({ storage: opened.storage, masterKey: randomBytes(32) });
-  const oauth = createMcpOAuth({ store: opened.mcpOAuth, secrets, fetch, redirectUrl: REDIRECT });
+  const oauth = createMcpOAuth({ store: opened.mcpOAuth, secrets, fetch: outbound, redirectUrl: REDIRECT });
   return { oauth, secrets };
 }
 
@@ -46,7 +50,10 @@ async function session(
   tool?: { name: string; arguments: Record<string, unknown> },
 ) {
   const client = new Client({ name: 'enclave', version: '1.0.0' }, { capabilities: {} });
-  const transport = new StreamableHTTPClientTransport(new URL(url), authProvider ? { authProvider } : {});
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: outbound,
+    ...(authProvider ? { authProvider } : {}),
+  });
   await client.connect(transport);
   const { tools } = await client.listTools();
   if (tool && tools.some((listed) => listed.name === tool.name)) await client.callTool(tool);
