@@ -95,6 +95,21 @@ export const ERROR_CODES = {
   },
   OUTBOUND_RESPONSE_TOO_LARGE: { status: 502, title: 'The outbound response is too large', retryable: false },
   OUTBOUND_TIMEOUT: { status: 504, title: 'The outbound server did not answer in time', retryable: true },
+  MCP_SERVER_NAME_TAKEN: { status: 409, title: 'The tenant has an MCP server of that name', retryable: false },
+  MCP_SECRET_MISSING: {
+    status: 409,
+    title: 'The MCP server auth names a secret the tenant does not have',
+    retryable: false,
+  },
+  MCP_USER_CREDENTIAL_MISSING: {
+    status: 409,
+    title: 'The MCP server needs the end user’s own credential, and this user has none',
+    retryable: false,
+  },
+  MCP_SERVER_UNAVAILABLE: { status: 502, title: 'The MCP server could not be reached or failed', retryable: true },
+  MCP_PROTOCOL_ERROR: { status: 502, title: 'The MCP server answered with invalid MCP', retryable: false },
+  MCP_TIMEOUT: { status: 504, title: 'The MCP server did not answer in time', retryable: true },
+  MCP_RESULT_TOO_LARGE: { status: 502, title: 'The MCP server’s answer is too large', retryable: false },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 

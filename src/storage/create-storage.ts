@@ -1,4 +1,5 @@
 import type { McpOAuthStore } from '../core/mcp/mcp-oauth-store.ts';
+import type { McpServerStore } from '../core/mcp/mcp-server-store.ts';
 import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { type Migration, type MigrationResult, migrate } from './migrate.ts';
@@ -7,6 +8,7 @@ import { assertRuntimeRole, DatabaseSetupError, redactUrl } from './postgres/rol
 import type { SqlDatabase } from './sql-database.ts';
 import type { AsOwner } from './sql-identity.ts';
 import { createSqlMcpOAuth } from './sql-mcp-oauth.ts';
+import { createSqlMcpServers } from './sql-mcp-servers.ts';
 import { createSqlStorage } from './sql-storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite/migrations.ts';
 import { openSqlite } from './sqlite/open-sqlite.ts';
@@ -36,6 +38,8 @@ export interface OpenedStorage {
   idempotency: IdempotencyStore;
   /** OAuth grants of tenant MCP servers (tenant-scoped, like `storage`). */
   mcpOAuth: McpOAuthStore;
+  /** Tenant MCP servers and per-user credentials (tenant-scoped, like `storage`). */
+  mcpServers: McpServerStore;
   migration: MigrationResult | null;
   /** Connection pool figures (PostgreSQL), or null. */
   poolStats: () => { total: number; idle: number; waiting: number } | null;
@@ -139,6 +143,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
       credentials: storage,
       idempotency: storage,
       mcpOAuth: createSqlMcpOAuth(database),
+      mcpServers: createSqlMcpServers(database),
       migration: migration ?? sqliteMigration,
       poolStats: () => database.poolStats(),
     };

@@ -33,6 +33,9 @@ const AGENT_VERSIONS: TenantTable = { table: 'agent_versions', column: 'tenant_i
 /** OAuth grants and started authorizations of tenant MCP servers (migration 15). */
 const MCP_OAUTH_GRANTS: TenantTable = { table: 'mcp_oauth_grants', column: 'tenant_id' };
 const MCP_OAUTH_STATES: TenantTable = { table: 'mcp_oauth_states', column: 'tenant_id' };
+/** Tenant MCP servers and their per-end-user credentials (migration 14). */
+const MCP_SERVERS: TenantTable = { table: 'mcp_servers', column: 'tenant_id' };
+const MCP_USER_CREDENTIALS: TenantTable = { table: 'mcp_user_credentials', column: 'tenant_id' };
 
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
@@ -47,6 +50,8 @@ export const RLS_TABLES: readonly TenantTable[] = [
   AGENT_VERSIONS,
   MCP_OAUTH_GRANTS,
   MCP_OAUTH_STATES,
+  MCP_SERVERS,
+  MCP_USER_CREDENTIALS,
 ];
 
 /**
@@ -446,6 +451,43 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       ${rowLevelSecurity(MCP_OAUTH_GRANTS)}
       ${rowLevelSecurity(MCP_OAUTH_STATES)}
+    `,
+  },
+  {
+    version: 14,
+    name: 'mcp-servers',
+    // Tenant MCP servers (src/tools/mcp, docs/tools.md). auth holds the auth kind and header
+    // templates ({{secret:NAME}} references, never values); name is the tool namespace, unique per
+    // tenant. mcp_user_credentials holds each end user's credential for a per-user server, sealed
+    // under the tenant's data key and bound to (tenant, server, user); deleting the server drops them.
+    sql: `
+      CREATE TABLE mcp_servers (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id ${ID} NOT NULL,
+        name ${ID} NOT NULL,
+        url TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        tools TEXT,
+        call_timeout_ms BIGINT,
+        per_user_credentials INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, name)
+      );
+
+      CREATE TABLE mcp_user_credentials (
+        tenant_id ${ID} NOT NULL,
+        server_id ${ID} NOT NULL,
+        user_id ${ID} NOT NULL,
+        sealed TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, server_id, user_id),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
+      );
+      ${rowLevelSecurity(MCP_SERVERS)}
+      ${rowLevelSecurity(MCP_USER_CREDENTIALS)}
     `,
   },
 ];

@@ -334,4 +334,39 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'mcp-servers',
+    // Tenant MCP servers (src/tools/mcp, docs/tools.md). auth holds the auth kind and header
+    // templates ({{secret:NAME}} references, never values); name is the tool namespace, unique per
+    // tenant. mcp_user_credentials holds each end user's credential for a per-user server, sealed
+    // under the tenant's data key and bound to (tenant, server, user); deleting the server drops them.
+    sql: `
+      CREATE TABLE mcp_servers (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        tools TEXT,
+        call_timeout_ms INTEGER,
+        per_user_credentials INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, name)
+      );
+
+      CREATE TABLE mcp_user_credentials (
+        tenant_id TEXT NOT NULL,
+        server_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        sealed TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, server_id, user_id),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
+      );
+    `,
+  },
 ];
