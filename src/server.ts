@@ -39,7 +39,8 @@ import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
 import { createMcpOAuth } from './tools/mcp/oauth/mcp-oauth.ts';
-import { createMcpOAuthAccess, type FindOAuthServer } from './tools/mcp/oauth/mcp-oauth-access.ts';
+import { createMcpOAuthAccess } from './tools/mcp/oauth/mcp-oauth-access.ts';
+import { findOAuthServerIn } from './tools/mcp/oauth/mcp-oauth-records.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -82,16 +83,7 @@ export async function createEnclave(
    * `simulatedWordDelayMs` is a test hook, not a user setting: every turn runs on the simulated
    * model slowed down by this much per word, so that a test can cancel a turn while it runs.
    */
-  options: {
-    logger?: boolean;
-    simulatedWordDelayMs?: number;
-    /**
-     * How MCP OAuth finds a tenant's server record. The MCP server store (`/v1/mcp-servers`) is
-     * wired here at merge; until then only a caller that passes it (the OAuth route tests) has
-     * servers, and the OAuth routes answer MCP_SERVER_NOT_FOUND otherwise.
-     */
-    findMcpOAuthServer?: FindOAuthServer;
-  } = {},
+  options: { logger?: boolean; simulatedWordDelayMs?: number } = {},
 ): Promise<Enclave> {
   const {
     storage,
@@ -99,6 +91,7 @@ export async function createEnclave(
     credentials,
     idempotency: idempotencyStore,
     mcpOAuth: mcpOAuthStore,
+    mcpServers,
     migration,
     poolStats,
   } = await createStorage({ ...config, migrate: true });
@@ -141,7 +134,7 @@ export async function createEnclave(
     fetch: createOutboundFetch(outboundFetchOptions(config)),
     redirectUrl: `${(config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/$/, '')}/v1/mcp-servers/oauth/callback`,
   });
-  const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, options.findMcpOAuthServer ?? (async () => null));
+  const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, findOAuthServerIn(mcpServers));
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
   // PostgreSQL pool figures on every scrape (SQLite has no pool: nothing is registered).

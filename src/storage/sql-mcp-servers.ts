@@ -2,8 +2,7 @@ import type { McpServer } from '../core/mcp/mcp-server.ts';
 import type { McpServerStore } from '../core/mcp/mcp-server-store.ts';
 import type { SqlDatabase, SqlRow } from './sql-database.ts';
 
-const COLUMNS =
-  'id, name, url, transport, auth, tools, call_timeout_ms, per_user_credentials, created_at, updated_at';
+const COLUMNS = 'id, name, url, transport, auth, tools, call_timeout_ms, per_user_credentials, created_at, updated_at';
 
 function toServer(row: SqlRow): McpServer {
   return {
@@ -13,7 +12,8 @@ function toServer(row: SqlRow): McpServer {
     transport: row.transport === 'sse' ? 'sse' : 'streamable-http',
     auth: JSON.parse(String(row.auth)) as McpServer['auth'],
     tools: row.tools === null || row.tools === undefined ? null : (JSON.parse(String(row.tools)) as string[]),
-    callTimeoutMs: row.call_timeout_ms === null || row.call_timeout_ms === undefined ? null : Number(row.call_timeout_ms),
+    callTimeoutMs:
+      row.call_timeout_ms === null || row.call_timeout_ms === undefined ? null : Number(row.call_timeout_ms),
     perUserCredentials: Number(row.per_user_credentials) === 1,
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Config } from '../../src/config/config-schema.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createEnclave, type Enclave } from '../../src/server.ts';
-import type { FindOAuthServer } from '../../src/tools/mcp/oauth/mcp-oauth-access.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
 export interface TestApp extends Enclave {
@@ -47,7 +46,7 @@ export async function disposeTestDatabase(dir: string): Promise<void> {
 export async function createTestApp(
   env: Record<string, string> = {},
   /** `simulatedWordDelayMs`: slow simulated replies, for tests that cancel a running turn. */
-  options: { dir?: string; simulatedWordDelayMs?: number; findMcpOAuthServer?: FindOAuthServer } = {},
+  options: { dir?: string; simulatedWordDelayMs?: number } = {},
 ): Promise<TestApp> {
   // A second app on the same folder shares the database, like a second replica.
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'enclave-test-'));
@@ -62,7 +61,6 @@ export async function createTestApp(
   const enclave = await createEnclave(config, {
     logger: process.env.TEST_LOGS === '1',
     ...(options.simulatedWordDelayMs ? { simulatedWordDelayMs: options.simulatedWordDelayMs } : {}),
-    ...(options.findMcpOAuthServer ? { findMcpOAuthServer: options.findMcpOAuthServer } : {}),
   });
   return {
     ...enclave,

@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { McpOAuthServer } from '../../src/tools/mcp/oauth/mcp-oauth-server.ts';
+import type { McpAuth } from '../../src/core/mcp/mcp-server.ts';
+import { createStorage, type OpenedStorage } from '../../src/storage/create-storage.ts';
 import { type OAuthMcpFixture, startOAuthMcpFixture } from '../helpers/oauth-mcp-fixture.ts';
 import { openRawDatabase } from '../helpers/raw-database.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
@@ -20,7 +21,30 @@ describe('MCP server OAuth routes', () => {
   let t: TestApp;
   let fixture: OAuthMcpFixture;
   const keys: Record<string, string> = {};
-  const records = new Map<string, McpOAuthServer | 'not-oauth'>();
+  let records: OpenedStorage;
+  /** A server record as POST /v1/mcp-servers stores it (written through the server store, beside the app). */
+  async function putServer(tenantId: string, id: string, auth: McpAuth, perUserCredentials = false) {
+    const at = new Date().toISOString();
+    await records.mcpServers.create(tenantId, {
+      id,
+      name: id.replace(/[^a-z0-9-]/g, '-'),
+      url: fixture.mcpUrl,
+      transport: 'streamable-http',
+      auth,
+      tools: null,
+      callTimeoutMs: null,
+      perUserCredentials,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+  const oauthCode = {
+    type: 'oauth',
+    grant: 'authorization_code',
+    clientId: null,
+    clientSecretName: null,
+    scope: null,
+  } as const;
 
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, payload?: object) => {
     const response = await t.app.inject({
@@ -51,39 +75,26 @@ describe('MCP server OAuth routes', () => {
 
   beforeAll(async () => {
     fixture = await startOAuthMcpFixture();
-    for (const tenant of ['acme', 'globex']) {
-      records.set(`${tenant}/crm`, {
-        id: 'crm',
-        url: fixture.mcpUrl,
-        perUser: false,
-        oauth: { grant: 'authorization_code' },
-      });
-      records.set(`${tenant}/mail`, {
-        id: 'mail',
-        url: fixture.mcpUrl,
-        perUser: true,
-        oauth: { grant: 'authorization_code' },
-      });
-      records.set(`${tenant}/plain`, 'not-oauth');
-    }
-    t = await createTestApp(
-      {
-        ENCLAVE_AUTH: 'required',
-        ENCLAVE_ADMIN_KEY: ADMIN,
-        ENCLAVE_MASTER_KEY: MASTER_KEY,
-        ENCLAVE_JWT_SECRET: JWT_SECRET,
-        ENCLAVE_PUBLIC_URL: PUBLIC_URL,
-        // The loopback authorization and MCP server are reached through the SSRF guard, allowed by port.
-        ENCLAVE_OUTBOUND_ALLOW: `127.0.0.1:${new URL(fixture.mcpUrl).port}`,
-      },
-      { findMcpOAuthServer: async (tenantId, id) => records.get(`${tenantId}/${id}`) ?? null },
-    );
+    t = await createTestApp({
+      ENCLAVE_AUTH: 'required',
+      ENCLAVE_ADMIN_KEY: ADMIN,
+      ENCLAVE_MASTER_KEY: MASTER_KEY,
+      ENCLAVE_JWT_SECRET: JWT_SECRET,
+      ENCLAVE_PUBLIC_URL: PUBLIC_URL,
+      // The loopback authorization and MCP server are reached through the SSRF guard, allowed by port.
+      ENCLAVE_OUTBOUND_ALLOW: `127.0.0.1:${new URL(fixture.mcpUrl).port}`,
+    });
+    records = await createStorage({ ...t.config, migrate: false });
     for (const tenant of ['acme', 'globex']) {
       expect((await call('POST', '/v1/admin/tenants', ADMIN, { id: tenant })).status).toBe(201);
       keys[tenant] = (await call('POST', `/v1/admin/tenants/${tenant}/keys`, ADMIN, { name: 'admin' })).json().key;
+      await putServer(tenant, 'crm', oauthCode);
+      await putServer(tenant, 'mail', oauthCode, true);
+      await putServer(tenant, 'plain', { type: 'none' });
     }
   });
   afterAll(async () => {
+    await records?.storage.close();
     await t?.dispose();
     await fixture?.close();
   });
@@ -180,15 +191,12 @@ describe('MCP server OAuth routes', () => {
 
   it('discovery, registration and token requests go through the SSRF guard: a server outside the allowlist is refused', async () => {
     // The same record on another app whose allowlist does not open the fixture's port.
-    const guarded = await createTestApp(
-      {
-        ENCLAVE_AUTH: 'required',
-        ENCLAVE_ADMIN_KEY: ADMIN,
-        ENCLAVE_MASTER_KEY: MASTER_KEY,
-        ENCLAVE_PUBLIC_URL: PUBLIC_URL,
-      },
-      { findMcpOAuthServer: async (_tenantId, id) => records.get(`acme/${id}`) ?? null },
-    );
+    const guarded = await createTestApp({
+      ENCLAVE_AUTH: 'required',
+      ENCLAVE_ADMIN_KEY: ADMIN,
+      ENCLAVE_MASTER_KEY: MASTER_KEY,
+      ENCLAVE_PUBLIC_URL: PUBLIC_URL,
+    });
     try {
       await guarded.app.inject({
         method: 'POST',
@@ -204,6 +212,20 @@ describe('MCP server OAuth routes', () => {
           payload: { name: 'k' },
         })
       ).json().key;
+      const guardedRecords = await createStorage({ ...guarded.config, migrate: false });
+      const at = new Date().toISOString();
+      await guardedRecords.mcpServers.create('acme', {
+        id: 'crm',
+        name: 'crm',
+        url: fixture.mcpUrl,
+        transport: 'streamable-http',
+        auth: oauthCode,
+        tools: null,
+        callTimeoutMs: null,
+        perUserCredentials: false,
+        createdAt: at,
+        updatedAt: at,
+      });
       const before = fixture.registrations;
       const refused = await guarded.app.inject({
         method: 'POST',
@@ -213,18 +235,14 @@ describe('MCP server OAuth routes', () => {
       expect(refused.statusCode).toBe(422);
       expect(refused.json().code).toBe('OUTBOUND_BLOCKED');
       expect(fixture.registrations).toBe(before);
+      await guardedRecords.storage.close();
     } finally {
       await guarded.dispose();
     }
   });
 
   it('a foreign or missing server answers MCP_SERVER_NOT_FOUND; a non-OAuth one MCP_OAUTH_NOT_APPLICABLE', async () => {
-    records.set('globex/secret-crm', {
-      id: 'secret-crm',
-      url: fixture.mcpUrl,
-      perUser: false,
-      oauth: { grant: 'authorization_code' },
-    });
+    await putServer('globex', 'secret-crm', oauthCode);
     const foreign = await call('POST', '/v1/mcp-servers/secret-crm/oauth/authorize', keys.acme);
     const missing = await call('POST', '/v1/mcp-servers/nothing/oauth/authorize', keys.acme);
     expect(foreign.status).toBe(404);

@@ -103,9 +103,17 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
     async putUserCredential(tenantId: string, id: string, userId: string, credential: unknown): Promise<void> {
       const server = await require(tenantId, id);
       if (!server.perUserCredentials) {
-        throw new AppError('VALIDATION_FAILED', 'This MCP server is not per_user_credentials: it has no user credentials');
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'This MCP server is not per_user_credentials: it has no user credentials',
+        );
       }
-      const value = z.string().min(1).max(MAX_CREDENTIAL_CHARS).refine((text) => !/[\r\n\0]/.test(text)).safeParse(credential);
+      const value = z
+        .string()
+        .min(1)
+        .max(MAX_CREDENTIAL_CHARS)
+        .refine((text) => !/[\r\n\0]/.test(text))
+        .safeParse(credential);
       if (!value.success) throw new AppError('VALIDATION_FAILED', 'credential must be 1 to 8000 characters, one line');
       const sealed = await deps.secrets.seal(tenantId, credentialAad(id, userId), value.data);
       await store.putUserCredential(tenantId, id, userId, sealed, deps.now().toISOString());

@@ -134,5 +134,7 @@ export function referencedSecrets(auth: McpAuth): string[] {
 
 /** Whether the header templates use the end user's credential. */
 export function usesUserCredential(auth: McpAuth): boolean {
-  return auth.type === 'headers' && Object.values(auth.headers).some((value) => value.includes(USER_CREDENTIAL_REFERENCE));
+  return (
+    auth.type === 'headers' && Object.values(auth.headers).some((value) => value.includes(USER_CREDENTIAL_REFERENCE))
+  );
 }

@@ -73,7 +73,9 @@ export function mcpFailure(name: string, error: unknown, timedOut: boolean): App
   }
   const http = chain.find((item): item is SdkHttpError => item instanceof SdkHttpError);
   if (http) {
-    return new AppError('MCP_SERVER_UNAVAILABLE', `MCP server '${name}' answered HTTP ${http.status}`, { cause: error });
+    return new AppError('MCP_SERVER_UNAVAILABLE', `MCP server '${name}' answered HTTP ${http.status}`, {
+      cause: error,
+    });
   }
   if (
     chain.some(
@@ -108,7 +110,12 @@ function createTransport(endpoint: McpEndpoint, fetch: typeof globalThis.fetch):
       new StreamableHTTPClientTransport(url, { ...options, reconnectionOptions: noReconnection });
 }
 
-const noReconnection = { maxReconnectionDelay: 0, initialReconnectionDelay: 0, reconnectionDelayGrowFactor: 1, maxRetries: 0 };
+const noReconnection = {
+  maxReconnectionDelay: 0,
+  initialReconnectionDelay: 0,
+  reconnectionDelayGrowFactor: 1,
+  maxRetries: 0,
+};
 
 /**
  * Runs `work` on a fresh MCP client session to the endpoint (initialize, the work, close), all

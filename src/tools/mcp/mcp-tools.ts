@@ -81,7 +81,8 @@ export function createMcpTools(deps: McpToolsDeps) {
       }
       value = value.replaceAll(`{{secret:${name}}}`, secret);
     }
-    if (/[\r\n\0]/.test(value)) throw new AppError('MCP_SECRET_MISSING', `A secret of MCP server '${server.name}' is not a header value`);
+    if (/[\r\n\0]/.test(value))
+      throw new AppError('MCP_SECRET_MISSING', `A secret of MCP server '${server.name}' is not a header value`);
     return value;
   }
 
@@ -100,7 +101,10 @@ export function createMcpTools(deps: McpToolsDeps) {
       }
     } else if (server.auth.type === 'oauth') {
       if (!deps.oauthProvider) {
-        throw new AppError('MCP_SERVER_UNAVAILABLE', `MCP server '${server.name}' uses OAuth, which is not available here`);
+        throw new AppError(
+          'MCP_SERVER_UNAVAILABLE',
+          `MCP server '${server.name}' uses OAuth, which is not available here`,
+        );
       }
       endpoint.authProvider = await deps.oauthProvider(tenantId, server, server.perUserCredentials ? userId : null);
     }
@@ -119,24 +123,31 @@ export function createMcpTools(deps: McpToolsDeps) {
     const cached = cache.get(tenantId, key);
     if (cached) return cached;
     const endpoint = await endpointOf(tenantId, server, userId);
-    const tools = await withMcpSession(endpoint, { fetch: deps.fetch, timeoutMs: listTimeoutMs, signal }, async (client, sessionSignal) => {
-      const found: McpToolInfo[] = [];
-      let cursor: string | undefined;
-      // At most 10 pages: a server that pages forever cannot hold the turn.
-      for (let page = 0; page < 10; page++) {
-        const result = await client.listTools(cursor ? { cursor } : undefined, { signal: sessionSignal, timeout: listTimeoutMs });
-        for (const item of result.tools) {
-          found.push({
-            name: item.name,
-            description: item.description ?? null,
-            inputSchema: item.inputSchema as Record<string, unknown>,
+    const tools = await withMcpSession(
+      endpoint,
+      { fetch: deps.fetch, timeoutMs: listTimeoutMs, signal },
+      async (client, sessionSignal) => {
+        const found: McpToolInfo[] = [];
+        let cursor: string | undefined;
+        // At most 10 pages: a server that pages forever cannot hold the turn.
+        for (let page = 0; page < 10; page++) {
+          const result = await client.listTools(cursor ? { cursor } : undefined, {
+            signal: sessionSignal,
+            timeout: listTimeoutMs,
           });
+          for (const item of result.tools) {
+            found.push({
+              name: item.name,
+              description: item.description ?? null,
+              inputSchema: item.inputSchema as Record<string, unknown>,
+            });
+          }
+          cursor = result.nextCursor;
+          if (!cursor) break;
         }
-        cursor = result.nextCursor;
-        if (!cursor) break;
-      }
-      return found;
-    });
+        return found;
+      },
+    );
     const allowed = server.tools ? tools.filter((item) => server.tools?.includes(item.name)) : tools;
     cache.set(tenantId, server.id, key, allowed);
     return allowed;
