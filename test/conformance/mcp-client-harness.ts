@@ -12,11 +12,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { McpAuth } from '../../src/core/mcp/mcp-server.ts';
 import { createSecretService } from '../../src/core/secrets/secret-service.ts';
 import { createOutboundFetch } from '../../src/outbound/outbound-fetch.ts';
 import { parseOutboundAllow } from '../../src/outbound/outbound-policy.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { createMcpOAuth } from '../../src/tools/mcp/oauth/mcp-oauth.ts';
+import { oauthServerOf } from '../../src/tools/mcp/oauth/mcp-oauth-records.ts';
 import type { McpOAuthServer, McpOAuthSettings } from '../../src/tools/mcp/oauth/mcp-oauth-server.ts';
 
 const TENANT = 'conformance';
@@ -35,7 +37,25 @@ async function enclave() {
   await opened.admin.createTenant({ id: TENANT, name: TENANT });
   const secrets = createSecretService({ storage: opened.storage, masterKey: randomBytes(32) });
   const oauth = createMcpOAuth({ store: opened.mcpOAuth, secrets, fetch: outbound, redirectUrl: REDIRECT });
-  return { oauth, secrets };
+  /** Stores the server record (as POST /v1/mcp-servers does) and returns what OAuth reads of it. */
+  async function register(url: string, auth: Extract<McpAuth, { type: 'oauth' }>): Promise<McpOAuthServer> {
+    const at = new Date().toISOString();
+    const record = {
+      id: 'conformance',
+      name: 'conformance',
+      url,
+      transport: 'streamable-http' as const,
+      auth,
+      tools: null,
+      callTimeoutMs: null,
+      perUserCredentials: false,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await opened.mcpServers.create(TENANT, record);
+    return oauthServerOf(record) as McpOAuthServer;
+  }
+  return { oauth, secrets, register };
 }
 
 const context = (): Context | null => {
@@ -62,7 +82,7 @@ async function session(
 
 /** The admin authorizes the server (the harness follows the authorization server's redirect), then a turn connects. */
 async function authorizationCode(url: string, settings: Partial<McpOAuthSettings> = {}) {
-  const { oauth, secrets } = await enclave();
+  const { oauth, secrets, register } = await enclave();
   const ctx = context();
   if (ctx?.client_id) {
     settings.clientId = ctx.client_id;
@@ -71,12 +91,13 @@ async function authorizationCode(url: string, settings: Partial<McpOAuthSettings
       settings.clientSecretName = 'conformance.client_secret';
     }
   }
-  const server: McpOAuthServer = {
-    id: 'conformance',
-    url,
-    perUser: false,
-    oauth: { grant: 'authorization_code', ...settings },
-  };
+  const server = await register(url, {
+    type: 'oauth',
+    grant: 'authorization_code',
+    clientId: settings.clientId ?? null,
+    clientSecretName: settings.clientSecretName ?? null,
+    scope: null,
+  });
   const caller = { tenantId: TENANT };
   /** What POST /v1/mcp-servers/{id}/oauth/authorize and the callback route do, with the harness as the browser. */
   async function adminAuthorizes() {
@@ -109,16 +130,17 @@ async function authorizationCode(url: string, settings: Partial<McpOAuthSettings
 }
 
 async function clientCredentials(url: string) {
-  const { oauth, secrets } = await enclave();
+  const { oauth, secrets, register } = await enclave();
   const ctx = context();
   if (!ctx?.client_id || !ctx.client_secret) throw new Error('the scenario gave no client credentials');
   await secrets.put(TENANT, 'conformance.client_secret', ctx.client_secret);
-  const server: McpOAuthServer = {
-    id: 'conformance',
-    url,
-    perUser: false,
-    oauth: { grant: 'client_credentials', clientId: ctx.client_id, clientSecretName: 'conformance.client_secret' },
-  };
+  const server = await register(url, {
+    type: 'oauth',
+    grant: 'client_credentials',
+    clientId: ctx.client_id,
+    clientSecretName: 'conformance.client_secret',
+    scope: null,
+  });
   await session(url, oauth.authProvider(server, { tenantId: TENANT }));
 }
 

@@ -54,8 +54,26 @@ for (const dialect of storageDialects('mcp-oauth')) {
       if (!database) return;
       opened = await createStorage({ ...database, migrate: true, sqliteSynchronous: 'NORMAL' });
       secrets = createSecretService({ storage: opened.storage, masterKey: randomBytes(32) });
-      for (const id of ['t-a', 't-b']) await opened.admin.createTenant({ id, name: id });
       fixture = await startOAuthMcpFixture();
+      const at = new Date().toISOString();
+      for (const tenantId of ['t-a', 't-b']) {
+        await opened.admin.createTenant({ id: tenantId, name: tenantId });
+        // The server records the grants belong to (grants cascade with their server).
+        for (const id of ['cc', 'crm', 'crm2', 'mail', 'rot', 'exp', 'dead', 'narrow', 'gone']) {
+          await opened.mcpServers.create(tenantId, {
+            id,
+            name: id,
+            url: fixture.mcpUrl,
+            transport: 'streamable-http',
+            auth: { type: 'oauth', grant: 'authorization_code', clientId: null, clientSecretName: null, scope: null },
+            tools: null,
+            callTimeoutMs: null,
+            perUserCredentials: id === 'mail',
+            createdAt: at,
+            updatedAt: at,
+          });
+        }
+      }
     });
     afterAll(async () => {
       await fixture?.close();
@@ -252,13 +270,15 @@ for (const dialect of storageDialects('mcp-oauth')) {
       ).toBeNull();
     });
 
-    it('forgetting a server deletes its grants; a refresh in flight never recreates one', async (ctx) => {
+    it('deleting a server deletes its grants; a refresh in flight never recreates one', async (ctx) => {
       if (!database) return ctx.skip();
       const oauth = newReplica();
       const server = authCodeServer('gone', false);
       const { authorizationUrl } = await oauth.startAuthorization(server, { tenantId: 't-a' });
       await oauth.completeAuthorization(await approve(authorizationUrl, 'gone'), find);
-      expect(await oauth.forgetServer('t-a', 'gone')).toBe(1);
+      // Deleting the server record deletes its grants (foreign key); a refresh in flight cannot bring one back.
+      expect(await opened.mcpServers.delete('t-a', 'gone')).toBe(true);
+      expect(await oauth.forgetServer('t-a', 'gone')).toBe(0);
       const saved = await opened.mcpOAuth.saveGrant(
         { tenantId: 't-a', serverId: 'gone', userKey: '' },
         { tokens: 'x', clientInfo: null, discovery: null, expiresAt: null },

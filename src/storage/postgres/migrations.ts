@@ -421,6 +421,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // lease_until the refresh lease that keeps replicas from racing a rotating refresh token.
     // step_up_scope is a scope the server demanded (403 insufficient_scope) for the next authorization.
     // mcp_oauth_states holds started authorizations (hashed state, sealed PKCE verifier), single use.
+    // Both belong to an MCP server record (migration 14): deleting the server deletes its grants.
     sql: `
       CREATE TABLE mcp_oauth_grants (
         tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -435,7 +436,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         lease_owner TEXT,
         lease_until BIGINT,
         updated_at TEXT NOT NULL,
-        PRIMARY KEY (tenant_id, server_id, user_key)
+        PRIMARY KEY (tenant_id, server_id, user_key),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
       );
 
       CREATE TABLE mcp_oauth_states (
@@ -447,7 +449,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         context TEXT NOT NULL,
         expires_at BIGINT NOT NULL,
         created_at TEXT NOT NULL,
-        PRIMARY KEY (tenant_id, state_hash)
+        PRIMARY KEY (tenant_id, state_hash),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
       );
       ${rowLevelSecurity(MCP_OAUTH_GRANTS)}
       ${rowLevelSecurity(MCP_OAUTH_STATES)}
