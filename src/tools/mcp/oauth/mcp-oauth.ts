@@ -339,7 +339,7 @@ export function createMcpOAuth(options: McpOAuthOptions) {
       }
       if (!pending) throw invalid();
       const server = await findServer(tenantId, pending.serverId);
-      if (!server || server.oauth.grant !== 'authorization_code' || server.perUser !== (pending.userKey !== '')) {
+      if (server?.oauth.grant !== 'authorization_code' || server.perUser !== (pending.userKey !== '')) {
         throw invalid();
       }
       const key: GrantKey = { tenantId, serverId: server.id, userKey: pending.userKey };
