@@ -102,6 +102,10 @@ describe('the guard on host names (stubbed resolver, no real dial)', () => {
     const fetch = createOutboundFetch({ policy: PUBLIC_ONLY_POLICY, resolver, dial: neverDial });
     const error = await refusal(fetch('http://tools.example.com/mcp'));
     expect(error).toMatchObject({ code: 'OUTBOUND_BLOCKED', reason, details: { host: 'tools.example.com', address } });
+    // The message (what the tenant sees) says what kind of address, never which: no internal DNS read-out.
+    expect((error as Error).message).toBe(
+      `Outbound request to tools.example.com:80 refused: the name resolves to a ${reason} address. The operator can allow it with ENCLAVE_OUTBOUND_ALLOW.`,
+    );
     expect(resolver.lookups).toEqual(['tools.example.com']);
   });
 

@@ -1,7 +1,7 @@
 import { AppError } from '../core/errors.ts';
 import type { OutboundBlockReason } from './special-ranges.ts';
 
-/** Where a refused outbound request was going. Safe to show to the tenant: it is their own URL. */
+/** Where a refused outbound request was going (for logs: `address` and `range` of a name stay out of the message). */
 export interface OutboundBlockDetails {
   readonly reason: OutboundBlockReason;
   /** The URL's host (name or literal), without brackets. */
@@ -29,13 +29,20 @@ export class OutboundBlockedError extends AppError {
   }
 }
 
+/**
+ * The message the tenant may see. For a host name it says which kind of address the name resolves
+ * to, never the address or its range: the tenant must not learn the server's internal DNS through
+ * it (`details` keeps both, for the server's logs).
+ */
 function blockMessage(details: OutboundBlockDetails): string {
   const lead = details.redirect ? 'Redirect to' : 'Outbound request to';
   if (details.reason === 'scheme') return `${lead} a ${details.host} URL refused: only http and https are allowed.`;
   const host = details.host.includes(':') ? `[${details.host}]` : details.host;
-  const via = details.address && details.address !== details.host ? ` (${details.address})` : '';
-  const range = details.range ? ` (${details.range})` : '';
-  return `${lead} ${host}:${details.port}${via} refused: a ${details.reason} address${range}. The operator can allow it with ENCLAVE_OUTBOUND_ALLOW.`;
+  const literal = details.address === undefined || details.address === details.host;
+  const what = literal
+    ? `a ${details.reason} address${details.range ? ` (${details.range})` : ''}`
+    : `the name resolves to a ${details.reason} address`;
+  return `${lead} ${host}:${details.port} refused: ${what}. The operator can allow it with ENCLAVE_OUTBOUND_ALLOW.`;
 }
 
 /** `OUTBOUND_TOO_MANY_REDIRECTS`: more redirects than `maxRedirects` in one request. */

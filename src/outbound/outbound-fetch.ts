@@ -49,8 +49,19 @@ export const OUTBOUND_DEFAULTS = Object.freeze({
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-/** Headers that carry credentials: dropped when a redirect leaves the origin. */
-const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/**
+ * The only request headers a redirect to another origin keeps. Every other one may carry a
+ * tenant's credential (`Authorization`, `Cookie`, and any static header whose value is a secret,
+ * whatever its name) or state meant for the first server (`Mcp-Session-Id`), so it is dropped.
+ */
+const CROSS_ORIGIN_HEADERS = new Set([
+  'accept',
+  'accept-language',
+  'content-language',
+  'content-type',
+  'user-agent',
+  'mcp-protocol-version',
+]);
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
 type Body = RequestInit['body'];
@@ -71,8 +82,8 @@ interface Outgoing {
  * - refuses any URL that is not http(s), and any connection to an address outside the public
  *   internet unless the operator allowed it (`checkAddress`), at connect time on the address
  *   actually dialled (`guardedConnector`), so DNS rebinding cannot pass;
- * - follows redirects itself, at most `maxRedirects`, each hop checked the same way, dropping
- *   `Authorization`, `Cookie` and `Proxy-Authorization` when a hop leaves the origin;
+ * - follows redirects itself, at most `maxRedirects`, each hop checked the same way, keeping only
+ *   a few harmless headers (`CROSS_ORIGIN_HEADERS`) when a hop leaves the origin;
  * - fails with `OUTBOUND_TIMEOUT` when no response headers arrive within `timeoutMs`, and with
  *   `OUTBOUND_RESPONSE_TOO_LARGE` when the body outgrows `maxResponseBytes` (a `Content-Length`
  *   over it fails at once; a longer stream errors when it crosses the cap).
@@ -101,24 +112,24 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new OutboundBlockedError({ reason: 'scheme', host: url.protocol.replace(/:$/, ''), port, redirect });
     if (options.proxy) {
+      // A name this host cannot resolve (proxied networks often have no outside DNS) is left to the
+      // proxy; a name that resolves to a refused address is refused here.
       await approvedAddresses(host, port, policy, resolver).catch((error: unknown) => {
-        throw asRedirect(error, redirect);
+        if (error instanceof OutboundBlockedError) throw asRedirect(error, redirect);
       });
     }
   }
 
-  return async (input, init) => {
+  const outboundFetch: OutboundFetch = async (input, init) => {
     const outgoing = await outgoingOf(input, init);
     const { signal: callerSignal } = outgoing;
     callerSignal?.throwIfAborted();
-    const controller = new AbortController();
     const origin = outgoing.url.origin;
-    const timer = setTimeout(() => controller.abort(new OutboundTimeoutError(origin, timeoutMs)), timeoutMs);
-    const onCallerAbort = () => controller.abort(callerSignal?.reason);
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    const settle = () => {
-      clearTimeout(timer);
-    };
+    // The deadline covers everything up to the final response's headers; the caller's signal
+    // covers the body too (the SDK closes an event stream with it), so the two are joined.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new OutboundTimeoutError(origin, timeoutMs)), timeoutMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
     try {
       for (let hop = 0; ; hop++) {
         const redirected = hop > 0;
@@ -130,17 +141,17 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
             headers: outgoing.headers,
             body: outgoing.body as never,
             redirect: 'manual',
-            signal: controller.signal,
+            signal,
             dispatcher,
             ...(isStream(outgoing.body) ? { duplex: 'half' } : {}),
           } as never)) as unknown as Response;
         } catch (error) {
-          if (controller.signal.aborted) throw controller.signal.reason;
+          if (signal.aborted) throw signal.reason;
           throw asRedirect(unwrapGuardError(error), redirected);
         }
         const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
         if (location === null || outgoing.redirect === 'manual') {
-          settle();
+          clearTimeout(timer);
           return capped(response, outgoing.url, redirected, maxResponseBytes);
         }
         await response.body?.cancel().catch(() => {});
@@ -152,12 +163,19 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
         followRedirect(outgoing, response.status, location);
       }
     } catch (error) {
-      settle();
+      clearTimeout(timer);
       throw error;
-    } finally {
-      callerSignal?.removeEventListener('abort', onCallerAbort);
     }
   };
+  dispatchers.set(outboundFetch, dispatcher);
+  return outboundFetch;
+}
+
+const dispatchers = new WeakMap<OutboundFetch, Dispatcher>();
+
+/** Closes the connections a `createOutboundFetch` fetch holds (at shutdown); it then refuses new requests. */
+export async function closeOutboundFetch(fetch: OutboundFetch): Promise<void> {
+  await dispatchers.get(fetch)?.close();
 }
 
 /** Moves `outgoing` to the redirect's target, as the Fetch standard does, with credentials dropped across origins. */
@@ -178,7 +196,9 @@ function followRedirect(outgoing: Outgoing, status: number, location: string): v
   } else if (isStream(outgoing.body)) {
     throw new TypeError('fetch failed', { cause: new Error('cannot resend a streamed body to a redirect') });
   }
-  if (next.origin !== outgoing.url.origin) for (const name of CREDENTIAL_HEADERS) outgoing.headers.delete(name);
+  if (next.origin !== outgoing.url.origin) {
+    for (const name of [...outgoing.headers.keys()]) if (!CROSS_ORIGIN_HEADERS.has(name)) outgoing.headers.delete(name);
+  }
   outgoing.url = next;
 }
 
