@@ -5,9 +5,10 @@ import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import { createTenantJwtTrust } from './auth/tenant-jwt-trust.ts';
 import { authModeOf, type Config } from './config/config-schema.ts';
-import { runAgentTurn } from './core/agents/run-agent.ts';
+import { runAgentTurn, type ToolTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
 import { createIds } from './core/ids.ts';
+import { createMcpServerService } from './core/mcp/mcp-server-service.ts';
 import { createSecretService } from './core/secrets/secret-service.ts';
 import { moveJwtSecrets } from './core/tenants/move-jwt-secrets.ts';
 import type { TenantConfig } from './core/tenants/tenant-config.ts';
@@ -38,9 +39,10 @@ import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
+import { createMcpTools } from './tools/mcp/mcp-tools.ts';
 import { createMcpOAuth } from './tools/mcp/oauth/mcp-oauth.ts';
 import { createMcpOAuthAccess } from './tools/mcp/oauth/mcp-oauth-access.ts';
-import { findOAuthServerIn } from './tools/mcp/oauth/mcp-oauth-records.ts';
+import { findOAuthServerIn, mcpOAuthProvider } from './tools/mcp/oauth/mcp-oauth-records.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -91,7 +93,7 @@ export async function createEnclave(
     credentials,
     idempotency: idempotencyStore,
     mcpOAuth: mcpOAuthStore,
-    mcpServers,
+    mcpServers: mcpServerStore,
     migration,
     poolStats,
   } = await createStorage({ ...config, migrate: true });
@@ -126,15 +128,35 @@ export async function createEnclave(
     // search_history reads through the tenant-scoped port: the tenant is the turn's, bound per turn.
     searchHistory: (tenantId, search) => storage.searchMessages(tenantId, search),
   });
+  // Tenant MCP servers: every connection goes through the SSRF-guarded fetch (ENCLAVE_OUTBOUND_*),
+  // which also caps each response body, with the tenant's own secrets or the end user's credential.
+  const outboundFetch = createOutboundFetch(outboundFetchOptions(config));
   // OAuth of tenant MCP servers: grants sealed under each tenant's data key, refreshed single-flight.
-  // Every discovery, registration and token request goes through the outbound SSRF guard.
+  // Every discovery, registration and token request goes through the same guard.
   const mcpOAuth = createMcpOAuth({
     store: mcpOAuthStore,
     secrets,
-    fetch: createOutboundFetch(outboundFetchOptions(config)),
+    fetch: outboundFetch,
     redirectUrl: `${(config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/$/, '')}/v1/mcp-servers/oauth/callback`,
   });
-  const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, findOAuthServerIn(mcpServers));
+  const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, findOAuthServerIn(mcpServerStore));
+  let mcpTools: ReturnType<typeof createMcpTools> | null = null;
+  const mcpServers = createMcpServerService({
+    store: mcpServerStore,
+    secrets,
+    ids,
+    now: () => new Date(),
+    onChange: (tenantId, serverId) => mcpTools?.invalidate(tenantId, serverId),
+  });
+  mcpTools = createMcpTools({
+    findServer: (tenantId, name) => mcpServers.getByName(tenantId, name),
+    revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
+    revealUserCredential: (tenantId, serverId, userId) => mcpServers.revealUserCredential(tenantId, serverId, userId),
+    // `oauth` servers: the single-flight SDK auth provider of the turn's tenant (and end user).
+    oauthProvider: mcpOAuthProvider(mcpOAuth),
+    fetch: outboundFetch,
+    limits: { timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars },
+  });
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
   // PostgreSQL pool figures on every scrape (SQLite has no pool: nothing is registered).
@@ -230,8 +252,17 @@ export async function createEnclave(
     ids,
     now: () => performance.now(),
     resolveModel: (tenantId: string, tenantConfig: TenantConfig) => slowModel ?? models.resolve(tenantId, tenantConfig),
-    resolveTools: (tenantId: string, names: readonly string[], turn?: { sessionId: string; turnId: string }) =>
-      tools.select(names, { tenantId, sessionId: turn?.sessionId ?? null, turnId: turn?.turnId ?? null }),
+    async resolveTools(tenantId: string, names: readonly string[], turn?: ToolTurn) {
+      const builtin = tools.select(names, {
+        tenantId,
+        sessionId: turn?.sessionId ?? null,
+        turnId: turn?.turnId ?? null,
+      });
+      const chosen = turn?.mcpServers ?? [];
+      if (chosen.length === 0 || !mcpTools) return builtin;
+      // Namespaced `server__tool`, so they never clash with a built-in (whose names hold no `__`).
+      return { ...builtin, ...(await mcpTools.toolSet(tenantId, chosen, turn?.userId ?? null, turn?.signal)) };
+    },
     tokenCounter: tokenCounterFor,
     log: { warn: (details: Record<string, unknown>, message: string) => log?.warn(details, message) },
     settings: {
@@ -299,6 +330,9 @@ export async function createEnclave(
       secrets,
       checkModel: models.check,
       toolNames: () => tools.names(),
+      mcpServers,
+      listMcpTools: (tenantId, server, userId, signal) =>
+        (mcpTools as NonNullable<typeof mcpTools>).listTools(tenantId, server, userId, signal),
       newId: (prefix) => ids.next(prefix),
       idempotency,
       mcpOAuth: mcpOAuthAccess,

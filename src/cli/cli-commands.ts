@@ -90,6 +90,17 @@ enclave agents delete <id> --tenant <id> --yes [--cascade]
   Refused while sessions use it, unless --cascade (which deletes them too)`,
     load: async () => (await import('./commands/agents.ts')).agentsCommand,
   },
+  'mcp-servers': {
+    summary: "List, register, show, update or delete a tenant's MCP servers (tools for its agents)",
+    usage: `enclave mcp-servers list --tenant <id>
+enclave mcp-servers create --tenant <id> --config JSON
+  --config takes snake_case fields as over HTTP, e.g.
+  '{"name":"github","url":"https://mcp.example.com/mcp","auth":{"type":"headers","headers":{"Authorization":"Bearer {{secret:github.token}}"}}}'
+enclave mcp-servers show <id> --tenant <id>
+enclave mcp-servers update <id> --tenant <id> --config JSON   Each given field replaces the current one
+enclave mcp-servers delete <id> --tenant <id> --yes          Its users' credentials go too`,
+    load: async () => (await import('./commands/mcp-servers.ts')).mcpServersCommand,
+  },
   'admin-key': {
     summary: 'Create, list or revoke platform admin keys',
     usage: `enclave admin-key create [--name N]      Printed once

@@ -3,6 +3,8 @@ import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import type { Principal } from '../core/auth/principal.ts';
 import type { ConversationService } from '../core/conversations/conversation-service.ts';
 import type { McpOAuthAccess } from '../core/mcp/mcp-oauth-access.ts';
+import type { ListMcpTools } from '../core/mcp/mcp-server.ts';
+import type { McpServerService } from '../core/mcp/mcp-server-service.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
@@ -47,6 +49,10 @@ export interface AppServices {
   checkModel?(config: TenantConfig): void;
   /** The tool names a config may enable (UNKNOWN_TOOL otherwise); absent accepts any name. */
   toolNames?(): readonly string[];
+  /** Tenant MCP servers (`/v1/mcp-servers`); absent: those routes are not served. */
+  mcpServers?: McpServerService;
+  /** A server's tools, listed live through the guarded fetch (briefly cached per tenant). */
+  listMcpTools?: ListMcpTools;
   /** Fresh ids (`key_…`). */
   newId(prefix: string): string;
   /** OAuth of tenant MCP servers (authorize, callback, grant status); absent: those routes are not served. */

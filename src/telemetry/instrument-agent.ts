@@ -27,8 +27,8 @@ export function instrumentAgent(
     },
     ...(tracer
       ? {
-          resolveTools: (tenantId, names, turn) =>
-            instrumentTools(deps.resolveTools(tenantId, names, turn), { tenantId, tracer }),
+          resolveTools: async (tenantId, names, turn) =>
+            instrumentTools(await deps.resolveTools(tenantId, names, turn), { tenantId, tracer }),
         }
       : {}),
   };

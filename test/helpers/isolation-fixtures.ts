@@ -7,6 +7,9 @@ export const ADMIN_KEY = randomBytes(32).toString('hex');
 export const PLATFORM_SECRET = `platform-${randomBytes(24).toString('hex')}`;
 export const MASTER_KEY = randomBytes(32).toString('base64');
 export const ALL_SCOPES = 'chat history:read config:write keys:manage';
+/** An MCP server name every tenant has, so registering it again is refused the same for every tenant. */
+export const SHARED_MCP_SERVER_NAME = 'shared-tools';
+
 /** A secret name every tenant holds, so that a request on "the same name" can be told apart per tenant. */
 export const SHARED_SECRET_NAME = 'shared.token';
 
@@ -49,6 +52,8 @@ export interface TenantFixture {
   configVersions: number[];
   /** Its agents besides the default one (each with a session that ran a turn). */
   agentIds: string[];
+  /** Its MCP servers (registered only: their URL is never dialled by the suite). */
+  mcpServerIds: string[];
   /** HS256 secret of its own JWT trust, when the operator configured one. */
   jwtSecret: string | null;
   needles: Needle[];
@@ -192,6 +197,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     secretValue: `SECRETVALUE-${marker}`,
     configVersions: [],
     agentIds: [],
+    mcpServerIds: [],
     jwtSecret,
     needles: [],
   };
@@ -215,6 +221,11 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     config: { system_prompt: `agent prompt ${marker}` },
   });
   fixture.agentIds.push(agentId);
+  // MCP servers of its own, one named as every tenant's is: never reached (the SSRF guard refuses loopback here).
+  for (const name of [SHARED_MCP_SERVER_NAME, `tools-${hex(4)}`]) {
+    const mcpServer = await ok(t, 'POST', '/v1/mcp-servers', auth, { name, url: 'http://127.0.0.1:65535/mcp' });
+    fixture.mcpServerIds.push(String(mcpServer.id));
+  }
   const agentSession = await ok(t, 'POST', '/v1/sessions', auth, { title: `agent ${marker}`, agent_id: agentId });
   sessions.push(String(agentSession.id));
   const agentTurn = await ok(t, 'POST', `/v1/sessions/${String(agentSession.id)}/messages`, auth, {
@@ -238,6 +249,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     ...fixture.keyPrefixes.map((prefix) => ({ what: 'key prefix', value: `"prefix":"${prefix}"` })),
     ...sessions.map((value) => ({ what: 'session id', value })),
     ...fixture.agentIds.map((value) => ({ what: 'agent id', value })),
+    ...fixture.mcpServerIds.map((value) => ({ what: 'mcp server id', value })),
     ...turnIds.map((value) => ({ what: 'turn id', value })),
     ...fixture.secretNames
       .filter((name) => name !== SHARED_SECRET_NAME)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { SHARED_SECRET_NAME, type TenantFixture } from './isolation-fixtures.ts';
+import { SHARED_MCP_SERVER_NAME, SHARED_SECRET_NAME, type TenantFixture } from './isolation-fixtures.ts';
 
 /**
  * Requests an attacker tenant sends, aimed at a victim tenant: every route and method, with the
@@ -126,6 +126,15 @@ export const OPERATIONS = [
   'PATCH /v1/sessions/{id}',
   'POST /v1/agents',
   'GET /v1/agents',
+  'POST /v1/mcp-servers',
+  'GET /v1/mcp-servers',
+  'GET /v1/mcp-servers/{id}',
+  'PATCH /v1/mcp-servers/{id}',
+  'DELETE /v1/mcp-servers/{id}',
+  'GET /v1/mcp-servers/{id}/tools',
+  'PUT /v1/mcp-servers/{id}/credentials/{user_id}',
+  'GET /v1/mcp-servers/{id}/credentials/{user_id}',
+  'DELETE /v1/mcp-servers/{id}/credentials/{user_id}',
   'GET /v1/agents/{agent_id}',
   'PATCH /v1/agents/{agent_id}',
   'DELETE /v1/agents/{agent_id}',
@@ -175,6 +184,15 @@ export const OPERATIONS = [
   'PUT /v1/admin/tenants/{tenant_id}/secrets/{name}',
   'DELETE /v1/admin/tenants/{tenant_id}/secrets/{name}',
   'DELETE /v1/admin/tenants/{tenant_id}/users/{user_id}',
+  'POST /v1/admin/tenants/{tenant_id}/mcp-servers',
+  'GET /v1/admin/tenants/{tenant_id}/mcp-servers',
+  'GET /v1/admin/tenants/{tenant_id}/mcp-servers/{id}',
+  'PATCH /v1/admin/tenants/{tenant_id}/mcp-servers/{id}',
+  'DELETE /v1/admin/tenants/{tenant_id}/mcp-servers/{id}',
+  'GET /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/tools',
+  'PUT /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}',
+  'GET /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}',
+  'DELETE /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
@@ -321,6 +339,7 @@ const KEY_ID = /^key_[0-9A-Z]{1,40}$/;
 const SECRET_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
 const USER_ID = /^[A-Za-z0-9._:@|-]{1,128}$/;
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const MCP_SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const segment = (ids: Ids) => (ids.raw ? ids.value : encodeURIComponent(ids.value));
 const cursorOf = (position: string | number) => Buffer.from(JSON.stringify({ p: position })).toString('base64url');
 
@@ -390,6 +409,10 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
   // Agent writes never aim at the attacker's own agents (that would be its own business).
   if (agent.owner === 'own' && verb !== 'GET')
     agent = { value: lookalikeAgentId(), raw: true, wellFormed: true, owner: 'none' };
+  // MCP server ids come from the key reference too; writes never aim at the attacker's own servers.
+  let mcp = resolveId(spec.key, victim.mcpServerIds, own.mcpServerIds, MCP_SERVER_ID, true);
+  if (mcp.owner === 'own' && verb !== 'GET')
+    mcp = { value: lookalikeId('ses').replace('ses_', 'mcp_'), raw: true, wellFormed: true, owner: 'none' };
   const version = pick([1, 2, n, 999_999_999], variant);
   if (method === 'DELETE') {
     if (session.owner === 'own') session = { value: lookalikeId('ses'), raw: true, wellFormed: true, owner: 'none' };
@@ -400,7 +423,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       ? resolveId(spec.session, [], [], USER_ID, false)
       : { value: pick(victim.userIds, n), raw: true, wellFormed: true, owner: 'other' };
 
-  const path = template
+  const path = (template.includes('/mcp-servers/{id}') ? template.replace('{id}', segment(mcp)) : template)
     .replace('{tenant_id}', segment(tenant))
     .replace('{id}', segment(session))
     .replace('{key_id}', segment(key))
@@ -620,6 +643,63 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       needs(agent);
       probe.expect = NOT_FOUND('AGENT_NOT_FOUND');
       return probe;
+    case 'POST /v1/mcp-servers': {
+      // Only bodies no tenant may send: registering its own servers is the attacker's business.
+      // The name every tenant has is refused the same for all.
+      const bodies: [unknown, boolean][] = [
+        [{ name: SHARED_MCP_SERVER_NAME, url: 'http://127.0.0.1:65535/mcp' }, true],
+        [{ name: 'Not A Name', url: 'http://127.0.0.1:65535/mcp' }, false],
+        [{ name: 'x', url: 'http://127.0.0.1:65535/mcp', tenant_id: victim.id }, false],
+        [{ name: 'x', url: 'file:///etc/passwd' }, false],
+        [{ url: 5 }, false],
+      ];
+      const [payload, wellFormed] = pick(bodies, variant);
+      probe.payload = payload;
+      probe.wellFormed &&= wellFormed;
+      probe.expect = ['409:MCP_SERVER_NAME_TAKEN'];
+      return probe;
+    }
+    case 'GET /v1/mcp-servers':
+      return probe;
+    case 'GET /v1/mcp-servers/{id}':
+    case 'GET /v1/mcp-servers/{id}/credentials/{user_id}':
+      needs(mcp);
+      if (op.includes('{user_id}')) needs(user);
+      probe.expect = mcp.owner === 'own' ? ['200'] : NOT_FOUND('MCP_SERVER_NOT_FOUND');
+      return probe;
+    case 'GET /v1/mcp-servers/{id}/tools':
+      needs(mcp);
+      // Its own server is listed live: the guard refuses the loopback URL before any connection.
+      probe.expect = mcp.owner === 'own' ? ['422:OUTBOUND_BLOCKED'] : NOT_FOUND('MCP_SERVER_NOT_FOUND');
+      return probe;
+    case 'PATCH /v1/mcp-servers/{id}': {
+      needs(mcp);
+      const bodies: [unknown, boolean][] = [
+        [{ url: 'http://127.0.0.1:65535/other' }, true],
+        [{ name: 'renamed' }, true],
+        [{ url: 'http://127.0.0.1:65535/other', tenant_id: victim.id }, false],
+      ];
+      const [payload, wellFormed] = pick(bodies, variant);
+      probe.payload = payload;
+      probe.wellFormed &&= wellFormed;
+      probe.expect = NOT_FOUND('MCP_SERVER_NOT_FOUND');
+      return probe;
+    }
+    case 'DELETE /v1/mcp-servers/{id}':
+    case 'DELETE /v1/mcp-servers/{id}/credentials/{user_id}':
+      needs(mcp);
+      if (op.includes('{user_id}')) needs(user);
+      probe.expect = NOT_FOUND('MCP_SERVER_NOT_FOUND');
+      return probe;
+    case 'PUT /v1/mcp-servers/{id}/credentials/{user_id}':
+      needs(mcp, user);
+      probe.payload = pick<unknown>(
+        [{ credential: text }, { credential: text }, { credential: text, tenant_id: victim.id }],
+        variant,
+      );
+      probe.wellFormed &&= variant % 3 < 2 && text.length > 0 && text.length <= 8_000;
+      probe.expect = NOT_FOUND('MCP_SERVER_NOT_FOUND');
+      return probe;
     case 'GET /v1/config':
       return probe;
     case 'PATCH /v1/config': {
@@ -734,6 +814,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
   if (template.includes('{user_id}')) needs(user);
   if (template.includes('{id}')) needs(session);
   if (template.includes('{agent_id}')) needs(agent);
+  if (template.includes('/mcp-servers/{id}')) needs(mcp);
   probe.expect = probe.area === 'none' ? NOT_FOUND('ROUTE_NOT_FOUND') : ['403:ADMIN_REQUIRED'];
   if (verb === 'POST' || verb === 'PATCH' || verb === 'PUT') {
     probe.payload = pick<unknown>(
@@ -744,6 +825,8 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
         { jwt: { secret: `forged-${'s'.repeat(40)}` } },
         { version: n + 1 },
         { value: text },
+        { credential: text },
+        { name: text, url: 'http://127.0.0.1:65535/mcp' },
       ],
       variant,
     );
@@ -759,6 +842,10 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       'PUT /v1/admin/tenants/{tenant_id}/secrets/{name}': Object.keys(body).join() === 'value',
       'POST /v1/admin/tenants/{tenant_id}/agents': Object.keys(body).join() === 'name',
       'PATCH /v1/admin/tenants/{tenant_id}/agents/{agent_id}': Object.keys(body).join() === 'name',
+      'POST /v1/admin/tenants/{tenant_id}/mcp-servers': Object.keys(body).join() === 'name,url',
+      'PATCH /v1/admin/tenants/{tenant_id}/mcp-servers/{id}': Object.keys(body).join() === 'name',
+      'PUT /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}':
+        Object.keys(body).join() === 'credential',
     };
     if (probe.area === 'admin' && op in bodyFits) probe.wellFormed &&= bodyFits[op] === true;
     if (op === 'POST /v1/admin/tenants') probe.wellFormed &&= tenant.wellFormed;

@@ -32,6 +32,7 @@ export const agentConfigSchema = z
     model: behaviour.model,
     language: behaviour.language,
     tools: behaviour.tools,
+    mcpServers: behaviour.mcpServers.unwrap().default([]),
     contextBudgetTokens: behaviour.contextBudgetTokens,
     sessionConcurrency: behaviour.sessionConcurrency,
     ...modelSettingsShape,

@@ -25,6 +25,7 @@ export function agentConfigOf(config: TenantConfig): AgentConfig {
     temperature: config.temperature ?? null,
     maxOutputTokens: config.maxOutputTokens ?? null,
     stopSequences: config.stopSequences ?? [],
+    mcpServers: config.mcpServers ?? [],
     limits: NO_LIMITS,
   };
 }

@@ -31,6 +31,18 @@ export interface AgentSettings {
   contextToolResultMaxChars?: number;
 }
 
+/** The turn a tool set is resolved for. */
+export interface ToolTurn {
+  sessionId: string;
+  turnId: string;
+  /** The end user the turn is made for: a per-user MCP server uses this user's credential only. */
+  userId?: string | null;
+  /** The agent's MCP servers (and tools); absent or empty offers none. */
+  mcpServers?: TenantConfig['mcpServers'];
+  /** Aborts tool listing (the turn's signal). */
+  signal?: AbortSignal | undefined;
+}
+
 export interface AgentDeps {
   storage: Storage;
   /**
@@ -40,9 +52,10 @@ export interface AgentDeps {
   resolveModel(tenantId: string, config: TenantConfig): ResolvedModel | Promise<ResolvedModel>;
   /**
    * Tools offered to the model: those the tenant's config enables, bound to this tenant (and turn,
-   * when given) by the caller; never to a tenant a model names.
+   * when given) by the caller; never to a tenant a model names. Called before the user message is
+   * stored, so a refusal (MCP_USER_CREDENTIAL_MISSING, MCP_SERVER_UNAVAILABLE) stores nothing.
    */
-  resolveTools(tenantId: string, names: readonly string[], turn?: { sessionId: string; turnId: string }): ToolSet;
+  resolveTools(tenantId: string, names: readonly string[], turn?: ToolTurn): ToolSet | Promise<ToolSet>;
   /** Token counting per model family; the documented estimate for every model when absent. */
   tokenCounter?: TokenCounterFor;
   /** Warnings the turn survives (a failed rolling summary); absent means they are dropped. */
@@ -234,6 +247,13 @@ async function runTrackedTurn(
   const { config, version: configVersion } = request.config;
   const agentId = request.agentId ?? 'default';
   const model = await deps.resolveModel(request.tenantId, config);
+  const tools = await deps.resolveTools(request.tenantId, config.tools, {
+    sessionId: request.sessionId,
+    turnId,
+    userId: request.actor.userId,
+    mcpServers: config.mcpServers ?? [],
+    signal: request.signal,
+  });
   const userMessage = await storage.beginTurn(request.tenantId, {
     sessionId: request.sessionId,
     createTenant: request.createTenant ?? false,
@@ -270,7 +290,7 @@ async function runTrackedTurn(
     model,
     instructions: context.instructions,
     messages: context.messages,
-    tools: deps.resolveTools(request.tenantId, config.tools, { sessionId: request.sessionId, turnId }),
+    tools,
     ...modelSettings(config),
     stopWhen: isStepCount(settings.maxToolSteps),
     maxRetries: 0,

@@ -138,3 +138,18 @@ export function usesUserCredential(auth: McpAuth): boolean {
     auth.type === 'headers' && Object.values(auth.headers).some((value) => value.includes(USER_CREDENTIAL_REFERENCE))
   );
 }
+
+/** One tool of a server, as a tenant (or one end user) sees it listed. */
+export interface McpToolInfo {
+  name: string;
+  description: string | null;
+  inputSchema: Record<string, unknown>;
+}
+
+/** What the HTTP routes need of the MCP client: a server's tools, listed live (briefly cached). */
+export type ListMcpTools = (
+  tenantId: string,
+  server: McpServer,
+  userId: string | null,
+  signal?: AbortSignal,
+) => Promise<McpToolInfo[]>;

@@ -55,6 +55,23 @@ export const jwtTrustSchema = z
     'set exactly one of secret, secretName or jwksUrl',
   );
 
+/** An agent's MCP servers: a server name and optionally which of its tools (docs/tools.md). */
+export const mcpServerSelectionsSchema = z
+  .array(
+    z
+      .object({
+        server: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be an MCP server name'),
+        tools: z
+          .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+          .max(256)
+          .nullable()
+          .default(null),
+      })
+      .strict(),
+  )
+  .max(16)
+  .refine((list) => new Set(list.map((item) => item.server)).size === list.length, 'each server at most once');
+
 /** A tenant's agent configuration. Every change creates a new version; history is never rewritten. */
 export const tenantConfigSchema = z
   .object({
@@ -96,6 +113,11 @@ export const tenantConfigSchema = z
       .max(64)
       .default(['current_time']),
     contextBudgetTokens: z.number().int().min(100).max(1_000_000).nullable().default(null),
+    /**
+     * The tenant's MCP servers (`/v1/mcp-servers`, by name) whose tools this agent offers, each with
+     * an optional list of its tools (null: every tool the server allows). Missing means none.
+     */
+    mcpServers: mcpServerSelectionsSchema.optional(),
     limits: limitSettingsSchema.default(limitSettingsSchema.parse({})),
     jwt: jwtTrustSchema.nullable().default(null),
     /**
@@ -136,6 +158,7 @@ export const TENANT_EDITABLE_FIELDS = [
   'temperature',
   'maxOutputTokens',
   'stopSequences',
+  'mcpServers',
 ] as const;
 
 export interface TenantConfigVersion {

@@ -26,6 +26,8 @@ const configFields = {
   system_prompt: z.string().nullable(),
   language: z.string().nullable(),
   tools: z.array(z.string()),
+  /** MCP servers (by name) whose tools the agent offers, and optionally which tools (null: all). */
+  mcp_servers: z.array(z.object({ server: z.string(), tools: z.array(z.string()).nullable().optional() }).strict()),
   context_budget_tokens: z.number().int().nullable(),
   session_concurrency: z.enum(SESSION_CONCURRENCY),
   temperature: z.number().nullable(),
@@ -92,6 +94,7 @@ export function toAgentConfigJson(config: AgentConfig): z.infer<typeof agentConf
     },
     language: config.language,
     tools: config.tools,
+    mcp_servers: (config.mcpServers ?? []).map((item) => ({ server: item.server, tools: item.tools })),
     context_budget_tokens: config.contextBudgetTokens,
     session_concurrency: config.sessionConcurrency,
     temperature: config.temperature,

@@ -101,6 +101,24 @@ function contextQuote(prompt: LanguageModelV4CallOptions['prompt'], lastUserInde
   return space === -1 ? tail : tail.slice(space + 1);
 }
 
+/**
+ * The input of a named tool call: a JSON object written right after the tool's name
+ * (`run echo {"message":"hi"}`), or `{}` when there is none (or it does not parse).
+ */
+function toolInputAfter(message: string, toolName: string): string {
+  const after = message.slice(message.indexOf(toolName) + toolName.length).trimStart();
+  if (!after.startsWith('{')) return '{}';
+  for (let end = after.lastIndexOf('}'); end > 0; end = after.lastIndexOf('}', end - 1)) {
+    try {
+      const value: unknown = JSON.parse(after.slice(0, end + 1));
+      if (value && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
+    } catch {
+      // a shorter prefix may parse
+    }
+  }
+  return '{}';
+}
+
 function toolResultsAfter(
   prompt: LanguageModelV4CallOptions['prompt'],
   index: number,
@@ -154,7 +172,7 @@ function plan(options: LanguageModelV4CallOptions): Plan {
         // Derived from the prompt, not a shared counter: the model instance serves every tenant,
         // and a global counter would let one tenant observe another's activity.
         const toolCallId = `call_${tool.name}_${prompt.length}`;
-        return { kind: 'tool-call', toolCallId, toolName: tool.name, input: '{}' };
+        return { kind: 'tool-call', toolCallId, toolName: tool.name, input: toolInputAfter(message, tool.name) };
       }
     }
   }

@@ -63,7 +63,7 @@ export function mcpFailure(name: string, error: unknown, timedOut: boolean): App
       cause: error,
     });
   }
-  if (outbound && outbound.code.startsWith('MCP_')) return outbound;
+  if (outbound?.code.startsWith('MCP_')) return outbound;
   if (
     timedOut ||
     outbound?.code === 'OUTBOUND_TIMEOUT' ||

@@ -1,9 +1,4 @@
-/** One server's tool list as a tenant (or one end user) sees it. */
-export interface McpToolInfo {
-  name: string;
-  description: string | null;
-  inputSchema: Record<string, unknown>;
-}
+import type { McpToolInfo } from '../../core/mcp/mcp-server.ts';
 
 /**
  * A short cache of tool lists, bounded per tenant and in tenants: one tenant with many servers or

@@ -4,13 +4,14 @@ import { AppError, isAppError } from '../../core/errors.ts';
 import {
   MCP_TOOL_NAME_PATTERN,
   type McpServer,
+  type McpToolInfo,
   SECRET_REFERENCE,
   USER_CREDENTIAL_REFERENCE,
 } from '../../core/mcp/mcp-server.ts';
 import { limitTool, type ToolLimits } from '../limit-tool.ts';
 import { mcpResultText } from './mcp-result-text.ts';
 import { type McpEndpoint, withMcpSession } from './mcp-session.ts';
-import { createMcpToolCache, type McpToolInfo } from './mcp-tool-cache.ts';
+import { createMcpToolCache } from './mcp-tool-cache.ts';
 
 /** Between a server's name and its tool's: `github__create_issue`. */
 export const MCP_TOOL_SEPARATOR = '__';
