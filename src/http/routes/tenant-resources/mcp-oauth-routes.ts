@@ -25,11 +25,12 @@ async function resolveCaller(
   const principal = request.principal;
   const tokenUser = principal.kind === 'tenant' ? principal.userId : null;
   if (tokenUser) {
+    // The tenant first (a foreign Tenant-ID answers TENANT_MISMATCH whatever the body), then the user.
+    const admin = principal.kind === 'tenant' && principal.scopes.has('config:write');
+    const resolved = await scope.resolve(request, admin ? 'config:write' : 'chat');
     if (userId !== undefined && userId !== tokenUser) {
       throw new AppError('VALIDATION_FAILED', "user_id: must equal the token's subject");
     }
-    const admin = principal.kind === 'tenant' && principal.scopes.has('config:write');
-    const resolved = await scope.resolve(request, admin ? 'config:write' : 'chat');
     return { ...resolved, ref: { userId: tokenUser, admin } };
   }
   const resolved = await scope.resolve(request, 'config:write');
