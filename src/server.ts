@@ -40,6 +40,9 @@ import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
 import { createMcpTools } from './tools/mcp/mcp-tools.ts';
+import { createMcpOAuth } from './tools/mcp/oauth/mcp-oauth.ts';
+import { createMcpOAuthAccess } from './tools/mcp/oauth/mcp-oauth-access.ts';
+import { findOAuthServerIn, mcpOAuthProvider } from './tools/mcp/oauth/mcp-oauth-records.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -89,6 +92,7 @@ export async function createEnclave(
     admin,
     credentials,
     idempotency: idempotencyStore,
+    mcpOAuth: mcpOAuthStore,
     mcpServers: mcpServerStore,
     migration,
     poolStats,
@@ -127,6 +131,15 @@ export async function createEnclave(
   // Tenant MCP servers: every connection goes through the SSRF-guarded fetch (ENCLAVE_OUTBOUND_*),
   // which also caps each response body, with the tenant's own secrets or the end user's credential.
   const outboundFetch = createOutboundFetch(outboundFetchOptions(config));
+  // OAuth of tenant MCP servers: grants sealed under each tenant's data key, refreshed single-flight.
+  // Every discovery, registration and token request goes through the same guard.
+  const mcpOAuth = createMcpOAuth({
+    store: mcpOAuthStore,
+    secrets,
+    fetch: outboundFetch,
+    redirectUrl: `${(config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/$/, '')}/v1/mcp-servers/oauth/callback`,
+  });
+  const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, findOAuthServerIn(mcpServerStore));
   let mcpTools: ReturnType<typeof createMcpTools> | null = null;
   const mcpServers = createMcpServerService({
     store: mcpServerStore,
@@ -139,6 +152,8 @@ export async function createEnclave(
     findServer: (tenantId, name) => mcpServers.getByName(tenantId, name),
     revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
     revealUserCredential: (tenantId, serverId, userId) => mcpServers.revealUserCredential(tenantId, serverId, userId),
+    // `oauth` servers: the single-flight SDK auth provider of the turn's tenant (and end user).
+    oauthProvider: mcpOAuthProvider(mcpOAuth),
     fetch: outboundFetch,
     limits: { timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars },
   });
@@ -321,6 +336,7 @@ export async function createEnclave(
         (mcpTools as NonNullable<typeof mcpTools>).listTools(tenantId, server, userId, signal),
       newId: (prefix) => ids.next(prefix),
       idempotency,
+      mcpOAuth: mcpOAuthAccess,
     },
     logger: options.logger === false ? false : loggerOptions({ level: config.logLevel, format: config.logFormat }),
     readiness: { accepting: () => accepting },

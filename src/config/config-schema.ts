@@ -95,6 +95,16 @@ export const configSchema = z.object({
    */
   metricsPort: z.coerce.number().int().min(1).max(65_535).optional(),
   metricsHost: z.string().min(1).default('127.0.0.1'),
+  /**
+   * The URL clients reach this server at (scheme, host, optional port), for links that leave it:
+   * the OAuth redirect URI of tenant MCP servers is `<public URL>/v1/mcp-servers/oauth/callback`.
+   * Unset: `http://HOST:PORT`, right only for local use.
+   */
+  publicUrl: z
+    .string()
+    .url()
+    .regex(/^https?:\/\/[^/?#]+\/?$/, 'must be http(s)://host[:port] with no path')
+    .optional(),
   /** Debugging only: put message text in the turn log lines. Logs then hold tenant data. */
   logContent: z
     .enum(['true', 'false'])
@@ -239,6 +249,7 @@ export const ENV_KEYS = {
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
   otelServiceName: 'OTEL_SERVICE_NAME',
   metricsPort: 'METRICS_PORT',
+  publicUrl: 'ENCLAVE_PUBLIC_URL',
   metricsHost: 'METRICS_HOST',
   logContent: 'LOG_CONTENT',
   toolTimeoutMs: 'TOOL_TIMEOUT_MS',

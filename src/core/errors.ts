@@ -73,6 +73,23 @@ export const ERROR_CODES = {
     retryable: false,
   },
   UNKNOWN_TOOL: { status: 422, title: 'The config names a tool that does not exist', retryable: false },
+  MCP_SERVER_NOT_FOUND: { status: 404, title: 'MCP server not found', retryable: false },
+  MCP_OAUTH_AUTHORIZATION_REQUIRED: {
+    status: 409,
+    title: 'The MCP server needs an OAuth authorization first',
+    retryable: false,
+  },
+  MCP_OAUTH_STATE_INVALID: {
+    status: 400,
+    title: 'The OAuth state is unknown, expired or already used',
+    retryable: false,
+  },
+  MCP_OAUTH_FAILED: { status: 502, title: 'The OAuth authorization server refused or failed', retryable: true },
+  MCP_OAUTH_NOT_APPLICABLE: {
+    status: 409,
+    title: 'The MCP server does not use the OAuth authorization-code grant',
+    retryable: false,
+  },
   OUTBOUND_BLOCKED: {
     status: 422,
     title: 'The outbound URL leads to an address Enclave may not connect to',
@@ -85,7 +102,6 @@ export const ERROR_CODES = {
   },
   OUTBOUND_RESPONSE_TOO_LARGE: { status: 502, title: 'The outbound response is too large', retryable: false },
   OUTBOUND_TIMEOUT: { status: 504, title: 'The outbound server did not answer in time', retryable: true },
-  MCP_SERVER_NOT_FOUND: { status: 404, title: 'MCP server not found', retryable: false },
   MCP_SERVER_NAME_TAKEN: { status: 409, title: 'The tenant has an MCP server of that name', retryable: false },
   MCP_SECRET_MISSING: {
     status: 409,

@@ -2,6 +2,7 @@ import type { TurnRequest, TurnResult } from '../core/agents/run-agent.ts';
 import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import type { Principal } from '../core/auth/principal.ts';
 import type { ConversationService } from '../core/conversations/conversation-service.ts';
+import type { McpOAuthAccess } from '../core/mcp/mcp-oauth-access.ts';
 import type { ListMcpTools } from '../core/mcp/mcp-server.ts';
 import type { McpServerService } from '../core/mcp/mcp-server-service.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
@@ -56,6 +57,8 @@ export interface AppServices {
   listMcpTools?: ListMcpTools;
   /** Fresh ids (`key_…`). */
   newId(prefix: string): string;
+  /** OAuth of tenant MCP servers (authorize, callback, grant status); absent: those routes are not served. */
+  mcpOAuth?: McpOAuthAccess;
   /** `Idempotency-Key` on turn-creating routes; absent means the header is ignored. */
   idempotency?: Idempotency;
 }

@@ -43,6 +43,7 @@ import { openAiRoutes } from './routes/openai/openai-routes.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
+import { mcpOAuthCallbackRoute, mcpOAuthRoutes } from './routes/tenant-resources/mcp-oauth-routes.ts';
 import { mcpServerRoutes } from './routes/tenant-resources/mcp-server-routes.ts';
 import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
@@ -359,7 +360,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(usageRoutes(services, scope));
     await app.register(secretRoutes(services, scope));
     await app.register(erasureRoutes(services, scope));
+    if (services.mcpOAuth) await app.register(mcpOAuthRoutes(services, services.mcpOAuth, scope));
     if (services.mcpServers) await app.register(mcpServerRoutes(services, services.mcpServers, scope));
   }
+  if (services.mcpOAuth) await app.register(mcpOAuthCallbackRoute(services, services.mcpOAuth));
   return app;
 }

@@ -1,3 +1,4 @@
+import type { McpOAuthStore } from '../core/mcp/mcp-oauth-store.ts';
 import type { McpServerStore } from '../core/mcp/mcp-server-store.ts';
 import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
@@ -6,6 +7,7 @@ import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
 import { assertRuntimeRole, DatabaseSetupError, redactUrl } from './postgres/roles.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import type { AsOwner } from './sql-identity.ts';
+import { createSqlMcpOAuth } from './sql-mcp-oauth.ts';
 import { createSqlMcpServers } from './sql-mcp-servers.ts';
 import { createSqlStorage } from './sql-storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite/migrations.ts';
@@ -34,6 +36,8 @@ export interface OpenedStorage {
   credentials: CredentialLookup;
   /** Idempotency keys of turn requests (tenant-scoped, like `storage`). */
   idempotency: IdempotencyStore;
+  /** OAuth grants of tenant MCP servers (tenant-scoped, like `storage`). */
+  mcpOAuth: McpOAuthStore;
   /** Tenant MCP servers and per-user credentials (tenant-scoped, like `storage`). */
   mcpServers: McpServerStore;
   migration: MigrationResult | null;
@@ -138,6 +142,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
       admin: storage,
       credentials: storage,
       idempotency: storage,
+      mcpOAuth: createSqlMcpOAuth(database),
       mcpServers: createSqlMcpServers(database),
       migration: migration ?? sqliteMigration,
       poolStats: () => database.poolStats(),

@@ -138,6 +138,10 @@ export const OPERATIONS = [
   'PUT /v1/mcp-servers/{id}/credentials/{user_id}',
   'GET /v1/mcp-servers/{id}/credentials/{user_id}',
   'DELETE /v1/mcp-servers/{id}/credentials/{user_id}',
+  'POST /v1/mcp-servers/{id}/oauth/authorize',
+  'GET /v1/mcp-servers/{id}/oauth',
+  'DELETE /v1/mcp-servers/{id}/oauth',
+  'GET /v1/mcp-servers/oauth/callback',
   'GET /v1/agents/{agent_id}',
   'PATCH /v1/agents/{agent_id}',
   'DELETE /v1/agents/{agent_id}',
@@ -197,6 +201,9 @@ export const OPERATIONS = [
   'PUT /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}',
   'GET /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}',
   'DELETE /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}',
+  'POST /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/oauth/authorize',
+  'GET /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/oauth',
+  'DELETE /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/oauth',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
@@ -879,6 +886,24 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
     case 'GET /readyz':
       probe.area = 'public';
       return probe;
+    case 'POST /v1/mcp-servers/{id}/oauth/authorize':
+    case 'GET /v1/mcp-servers/{id}/oauth':
+    case 'DELETE /v1/mcp-servers/{id}/oauth':
+      needs(mcp);
+      if (verb === 'POST') {
+        // No user_id: a JWT naming its end user may name only that user (422 otherwise, for every tenant alike).
+        probe.payload = pick<unknown>([{}, {}, { tenant_id: victim.id }], variant);
+        probe.wellFormed &&= variant % 3 < 2;
+      }
+      // The fixture's servers use no OAuth: its own answers that, any other id is missing.
+      probe.expect = mcp.owner === 'own' ? ['409:MCP_OAUTH_NOT_APPLICABLE'] : NOT_FOUND('MCP_SERVER_NOT_FOUND');
+      return probe;
+    case 'GET /v1/mcp-servers/oauth/callback':
+      // Public (a browser redirect): the state is the credential, and no probe holds one.
+      probe.area = 'public';
+      probe.url = `${path}?state=${encodeURIComponent(`${Buffer.from(victim.id).toString('base64url')}.${text.slice(0, 40) || 'x'}`)}&code=c`;
+      probe.expect = ['400:MCP_OAUTH_STATE_INVALID'];
+      return probe;
     case 'GET /metrics':
       // Operator data: a tenant credential gets 403 whatever else it sends.
       probe.area = 'admin';
@@ -908,6 +933,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
         { value: text },
         { credential: text },
         { name: text, url: 'http://127.0.0.1:65535/mcp' },
+        { user_id: 'u1' },
       ],
       variant,
     );
@@ -927,6 +953,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       'PATCH /v1/admin/tenants/{tenant_id}/mcp-servers/{id}': Object.keys(body).join() === 'name',
       'PUT /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/credentials/{user_id}':
         Object.keys(body).join() === 'credential',
+      'POST /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/oauth/authorize': Object.keys(body).join() === 'user_id',
     };
     if (probe.area === 'admin' && op in bodyFits) probe.wellFormed &&= bodyFits[op] === true;
     if (op === 'POST /v1/admin/tenants') probe.wellFormed &&= tenant.wellFormed;

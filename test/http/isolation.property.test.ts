@@ -225,7 +225,7 @@ type Allowed = Outcome[] | 'client-error' | 'not-5xx';
 
 /** Allowed outcomes, or 'client-error' (any 4xx) for a request that is invalid whoever sends it. */
 function allowed(probe: Probe, cred: Credential): Allowed {
-  if (probe.area === 'public') return ['200'];
+  if (probe.area === 'public') return probe.expect;
   if (!cred.valid) return probe.wellFormed ? ['401:UNAUTHENTICATED'] : ['401:UNAUTHENTICATED', ...ROUTER_ERRORS];
   if (probe.reroutes) return 'not-5xx';
   if (!probe.wellFormed) return 'client-error';
@@ -518,7 +518,10 @@ function wellFormedProbe(op: Operation, attacker: TenantFixture, victim: TenantF
   throw new Error(`no well-formed request for ${op}`);
 }
 
-const tenantRoutes = () => OPERATIONS.filter((op) => / \/v1\/(?!admin)/.test(op) && !NOT_ROUTES.includes(op));
+/** Public /v1 routes take no credential (the MCP OAuth callback: its single-use state is one). */
+const PUBLIC_V1: readonly Operation[] = ['GET /v1/mcp-servers/oauth/callback'];
+const tenantRoutes = () =>
+  OPERATIONS.filter((op) => / \/v1\/(?!admin)/.test(op) && !NOT_ROUTES.includes(op) && !PUBLIC_V1.includes(op));
 const adminRoutes = () => OPERATIONS.filter((op) => op.includes(' /v1/admin') && !NOT_ROUTES.includes(op));
 
 describe('tenant isolation (examples)', () => {

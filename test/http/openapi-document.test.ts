@@ -54,7 +54,12 @@ describe('the OpenAPI document', () => {
     const open = operations().filter(
       ({ operation }) => Array.isArray(operation.security) && operation.security.length === 0,
     );
-    expect(open.map(({ method, path }) => `${method} ${path}`).sort()).toEqual(['get /healthz', 'get /readyz']);
+    // The OAuth redirect URI of MCP servers is reached by a browser: its single-use state is the credential.
+    expect(open.map(({ method, path }) => `${method} ${path}`).sort()).toEqual([
+      'get /healthz',
+      'get /readyz',
+      'get /v1/mcp-servers/oauth/callback',
+    ]);
     expect(spec.info).toMatchObject({ license: { name: 'Apache-2.0' } });
   });
 

@@ -1,10 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIds } from '../../src/core/ids.ts';
-import type { McpServerStore } from '../../src/core/mcp/mcp-server-store.ts';
 import type { AdminStorage, CredentialLookup, Storage } from '../../src/core/ports.ts';
 import type { IdempotencyStore } from '../../src/core/turns/idempotency.ts';
-import { createStorage } from '../../src/storage/create-storage.ts';
+import { createStorage, type OpenedStorage } from '../../src/storage/create-storage.ts';
 import { RLS_TABLES } from '../../src/storage/postgres/migrations.ts';
 import { initRoles, UnsafeRoleError } from '../../src/storage/postgres/roles.ts';
 import { newMessage } from '../fakes/new-message.ts';
@@ -17,7 +16,6 @@ const ids = createIds();
 describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
   let database: TestDatabase;
   let storage: Storage & AdminStorage & CredentialLookup & IdempotencyStore;
-  let mcpServers: McpServerStore;
   let runtime: pg.Client;
   let superuser: pg.Client;
 
@@ -37,6 +35,8 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
     latencyMs: 1,
     status,
   });
+
+  let mcp: Pick<OpenedStorage, 'mcpServers' | 'mcpOAuth'>;
 
   /** Puts a row in every tenant table for `tenantId`. */
   async function populate(tenantId: string) {
@@ -85,20 +85,6 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
     await storage.appendAudit({ tenantId, actor: 'test', action: 'test', target: 't', requestId: null, details: {} });
     await storage.putDataKey(tenantId, 'wrapped');
     await storage.putSecret(tenantId, 'S', 'cipher');
-    const at = new Date().toISOString();
-    await mcpServers.create(tenantId, {
-      id: `mcp_${tenantId}`,
-      name: 'tools',
-      url: 'https://mcp.example.com/mcp',
-      transport: 'streamable-http',
-      auth: { type: 'headers', headers: { Authorization: 'Bearer {{user_credential}}' } },
-      tools: null,
-      callTimeoutMs: null,
-      perUserCredentials: true,
-      createdAt: at,
-      updatedAt: at,
-    });
-    await mcpServers.putUserCredential(tenantId, `mcp_${tenantId}`, 'u1', 'sealed', at);
     await storage.claimIdempotencyKey(tenantId, {
       key: 'k',
       fingerprint: 'f',
@@ -108,6 +94,30 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
       createdAt: new Date().toISOString(),
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    // MCP servers (migration 14) and their OAuth grants and pending authorizations (migration 15).
+    const at = new Date().toISOString();
+    await mcp.mcpServers.create(tenantId, {
+      id: 'mcp1',
+      name: 'one',
+      url: 'https://mcp.example.com/mcp',
+      transport: 'streamable-http',
+      auth: { type: 'oauth', grant: 'authorization_code', clientId: null, clientSecretName: null, scope: null },
+      tools: null,
+      callTimeoutMs: null,
+      perUserCredentials: true,
+      createdAt: at,
+      updatedAt: at,
+    });
+    await mcp.mcpServers.putUserCredential(tenantId, 'mcp1', 'u1', 'sealed', at);
+    const grant = { tenantId, serverId: 'mcp1', userKey: 'u1' };
+    await mcp.mcpOAuth.saveGrant(grant, { tokens: 'sealed', clientInfo: null, discovery: null, expiresAt: null }, null);
+    await mcp.mcpOAuth.putPending(tenantId, 'state-hash', {
+      serverId: 'mcp1',
+      userKey: 'u1',
+      codeVerifier: 'sealed',
+      context: 'sealed',
+      expiresAt: Date.now() + 60_000,
     });
   }
 
@@ -120,7 +130,7 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       migrate: true,
     });
     storage = opened.storage as Storage & AdminStorage & CredentialLookup & IdempotencyStore;
-    mcpServers = opened.mcpServers;
+    mcp = opened;
     await populate('tenant-a');
     await populate('tenant-b');
     runtime = new pg.Client({ connectionString: database.url });

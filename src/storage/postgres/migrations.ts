@@ -30,6 +30,9 @@ const IDEMPOTENCY_KEYS: TenantTable = { table: 'idempotency_keys', column: 'tena
 const AGENTS: TenantTable = { table: 'agents', column: 'tenant_id' };
 const AGENT_VERSIONS: TenantTable = { table: 'agent_versions', column: 'tenant_id' };
 
+/** OAuth grants and started authorizations of tenant MCP servers (migration 15). */
+const MCP_OAUTH_GRANTS: TenantTable = { table: 'mcp_oauth_grants', column: 'tenant_id' };
+const MCP_OAUTH_STATES: TenantTable = { table: 'mcp_oauth_states', column: 'tenant_id' };
 /** Tenant MCP servers and their per-end-user credentials (migration 14). */
 const MCP_SERVERS: TenantTable = { table: 'mcp_servers', column: 'tenant_id' };
 const MCP_USER_CREDENTIALS: TenantTable = { table: 'mcp_user_credentials', column: 'tenant_id' };
@@ -45,6 +48,8 @@ export const RLS_TABLES: readonly TenantTable[] = [
   IDEMPOTENCY_KEYS,
   AGENTS,
   AGENT_VERSIONS,
+  MCP_OAUTH_GRANTS,
+  MCP_OAUTH_STATES,
   MCP_SERVERS,
   MCP_USER_CREDENTIALS,
 ];
@@ -405,6 +410,50 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
       ${rowLevelSecurity(AGENTS)}
       ${rowLevelSecurity(AGENT_VERSIONS)}
+    `,
+  },
+  {
+    version: 15,
+    name: 'mcp-oauth',
+    // OAuth grants of tenant MCP servers (src/tools/mcp/oauth, docs/tools-oauth.md): one row per
+    // (tenant, server, user), user_key '' for a tenant-wide server. tokens and client_info are sealed
+    // under the tenant's data key; version is the compare-and-swap of every write, and lease_owner /
+    // lease_until the refresh lease that keeps replicas from racing a rotating refresh token.
+    // step_up_scope is a scope the server demanded (403 insufficient_scope) for the next authorization.
+    // mcp_oauth_states holds started authorizations (hashed state, sealed PKCE verifier), single use.
+    // Both belong to an MCP server record (migration 14): deleting the server deletes its grants.
+    sql: `
+      CREATE TABLE mcp_oauth_grants (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        server_id ${ID} NOT NULL,
+        user_key ${ID} NOT NULL,
+        tokens TEXT,
+        client_info TEXT,
+        discovery TEXT,
+        step_up_scope TEXT,
+        expires_at BIGINT,
+        version BIGINT NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, server_id, user_key),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
+      );
+
+      CREATE TABLE mcp_oauth_states (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        state_hash TEXT NOT NULL,
+        server_id ${ID} NOT NULL,
+        user_key ${ID} NOT NULL,
+        code_verifier TEXT NOT NULL,
+        context TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, state_hash),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
+      );
+      ${rowLevelSecurity(MCP_OAUTH_GRANTS)}
+      ${rowLevelSecurity(MCP_OAUTH_STATES)}
     `,
   },
   {

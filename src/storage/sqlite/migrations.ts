@@ -296,6 +296,48 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 15,
+    name: 'mcp-oauth',
+    // OAuth grants of tenant MCP servers (src/tools/mcp/oauth, docs/tools-oauth.md): one row per
+    // (tenant, server, user), user_key '' for a tenant-wide server. tokens and client_info are sealed
+    // under the tenant's data key; version is the compare-and-swap of every write, and lease_owner /
+    // lease_until the refresh lease that keeps replicas from racing a rotating refresh token.
+    // step_up_scope is a scope the server demanded (403 insufficient_scope) for the next authorization.
+    // mcp_oauth_states holds started authorizations (hashed state, sealed PKCE verifier), single use.
+    // Both belong to an MCP server record (migration 14): deleting the server deletes its grants.
+    sql: `
+      CREATE TABLE mcp_oauth_grants (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        server_id TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        tokens TEXT,
+        client_info TEXT,
+        discovery TEXT,
+        step_up_scope TEXT,
+        expires_at INTEGER,
+        version INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, server_id, user_key),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
+      );
+
+      CREATE TABLE mcp_oauth_states (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        state_hash TEXT NOT NULL,
+        server_id TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        code_verifier TEXT NOT NULL,
+        context TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, state_hash),
+        FOREIGN KEY (tenant_id, server_id) REFERENCES mcp_servers (tenant_id, id) ON DELETE CASCADE
+      );
+    `,
+  },
+  {
     version: 14,
     name: 'mcp-servers',
     // Tenant MCP servers (src/tools/mcp, docs/tools.md). auth holds the auth kind and header
