@@ -42,6 +42,7 @@ import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { agentRoutes } from './routes/v1/agents.ts';
+import { conversationRoutes } from './routes/v1/conversations.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
 import { turnEventRoutes } from './routes/v1/turn-events.ts';
@@ -237,6 +238,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       tags: [
         { name: 'legacy', description: 'The original API, kept working unchanged' },
         { name: 'sessions', description: 'Sessions, messages and turns' },
+        {
+          name: 'openai',
+          description:
+            "OpenAI-compatible routes (Responses, Conversations); errors in OpenAI's shape (docs/openai-responses.md)",
+        },
         { name: 'config', description: "The calling tenant's versioned agent config" },
         { name: 'keys', description: "The calling tenant's API keys" },
         { name: 'usage', description: "The calling tenant's usage ledger" },
@@ -289,6 +295,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(turnRoutes(services, { ...config, ...streams }));
   await app.register(turnCancelRoutes(services));
   await app.register(turnStatusRoutes(services));
+  await app.register(conversationRoutes(services));
   await app.register(turnEventRoutes(services, streams));
   await app.register(
     websocketRoutes(services, {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_CODES, type ErrorCode, isAppError } from '../../core/errors.ts';
+import { isOpenAiRoute, sendOpenAiError } from '../openai/openai-error.ts';
 import type { Problem } from '../schemas/problem.ts';
 import { recordAllowedMethods } from './allowed-methods.ts';
 
@@ -93,6 +94,11 @@ export function registerErrorHandler(app: FastifyInstance, options: { onRejected
     if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
     const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers;
     if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    // The OpenAI-compatible family answers in OpenAI's error shape, which its SDKs parse (docs/errors.md).
+    if (isOpenAiRoute(request.url)) {
+      const param = (error.details as { param?: string } | undefined)?.param;
+      return sendOpenAiError(reply, toProblem(error, request.id, errors), param);
+    }
     return sendProblem(reply, toProblem(error, request.id, errors));
   });
   const allowedMethods = recordAllowedMethods(app);

@@ -30,6 +30,9 @@ const IDEMPOTENCY_KEYS: TenantTable = { table: 'idempotency_keys', column: 'tena
 const AGENTS: TenantTable = { table: 'agents', column: 'tenant_id' };
 const AGENT_VERSIONS: TenantTable = { table: 'agent_versions', column: 'tenant_id' };
 
+/** Stored Responses API responses (migration 13). */
+const RESPONSES: TenantTable = { table: 'responses', column: 'tenant_id' };
+
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
  * `rowLevelSecurity(…)` in the migration that creates it; the RLS test fails for any table with a
@@ -41,6 +44,7 @@ export const RLS_TABLES: readonly TenantTable[] = [
   IDEMPOTENCY_KEYS,
   AGENTS,
   AGENT_VERSIONS,
+  RESPONSES,
 ];
 
 /**
@@ -399,6 +403,26 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
       ${rowLevelSecurity(AGENTS)}
       ${rowLevelSecurity(AGENT_VERSIONS)}
+    `,
+  },
+  {
+    version: 13,
+    name: 'responses',
+    // A stored Responses API response (docs/openai-responses.md): the request settings a turn does not
+    // keep itself (instructions, the model named, metadata, tools, previous response). The response's
+    // items are the messages of turn \`turn_id\`; the row goes with its session, its user and its tenant.
+    sql: `
+      CREATE TABLE responses (
+        tenant_id ${ID} NOT NULL,
+        turn_id ${ID} NOT NULL,
+        session_id ${ID} NOT NULL,
+        previous_turn_id ${ID},
+        settings TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, turn_id)
+      );
+      CREATE INDEX responses_session ON responses (tenant_id, session_id);
+      ${rowLevelSecurity(RESPONSES)}
     `,
   },
 ];
