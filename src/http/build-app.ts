@@ -43,6 +43,7 @@ import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { agentRoutes } from './routes/v1/agents.ts';
 import { conversationRoutes } from './routes/v1/conversations.ts';
+import { responseRoutes } from './routes/v1/responses.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
 import { turnEventRoutes } from './routes/v1/turn-events.ts';
@@ -296,6 +297,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(turnCancelRoutes(services));
   await app.register(turnStatusRoutes(services));
   await app.register(conversationRoutes(services));
+  await app.register(responseRoutes(services, streams));
   await app.register(turnEventRoutes(services, streams));
   await app.register(
     websocketRoutes(services, {
