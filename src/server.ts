@@ -282,6 +282,7 @@ export async function createEnclave(
         : [],
       secrets,
       checkModel: models.check,
+      offeredModels: models.offered,
       toolNames: () => tools.names(),
       newId: (prefix) => ids.next(prefix),
       idempotency,

@@ -73,6 +73,12 @@ export const ERROR_CODES = {
   AGENT_ALREADY_EXISTS: { status: 409, title: 'An agent with this id already exists', retryable: false },
   AGENT_LIMIT_REACHED: { status: 409, title: 'The tenant has as many agents as it may have', retryable: false },
   AGENT_HAS_SESSIONS: { status: 409, title: 'Sessions still use this agent', retryable: false },
+  MODEL_NOT_FOUND: { status: 404, title: 'The model does not exist', retryable: false },
+  UNSUPPORTED_PARAMETER: {
+    status: 400,
+    title: 'The request uses a parameter this server does not support',
+    retryable: false,
+  },
   UNKNOWN_TOOL: { status: 422, title: 'The config names a tool that does not exist', retryable: false },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;

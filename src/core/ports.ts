@@ -92,6 +92,13 @@ export interface Storage extends AgentStore, ResponseStore {
   ): Promise<Message[]>;
 
   /**
+   * The usage record of a stateless turn that stores no messages (an OpenAI-compatible call
+   * without `store`), in one transaction; with `claim`, the Idempotency-Key is marked completed by
+   * `usage.turnId` in it, as `completeTurn` does (IDEMPOTENCY_IN_PROGRESS when it was taken over).
+   */
+  recordUsage(tenantId: string, usage: NewUsageRecord, claim?: TurnClaim | null): Promise<void>;
+
+  /**
    * Context messages (see `ContextMessage`) with `afterSeq < seq < beforeSeq`, newest first
    * (`desc`) or oldest first (`asc`), at most `limit`. Cost is bounded by `limit`.
    */

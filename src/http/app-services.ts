@@ -44,6 +44,8 @@ export interface AppServices {
   admission: TurnAdmission;
   /** Refuses a config whose model this tenant may not use (MODEL_NOT_ALLOWED, PROVIDER_KEY_MISSING). */
   checkModel?(config: TenantConfig): void;
+  /** The models a tenant with this config may call, as `provider:model` (`GET /v1/models`); absent: its config's model. */
+  offeredModels?(config: TenantConfig): string[];
   /** The tool names a config may enable (UNKNOWN_TOOL otherwise); absent accepts any name. */
   toolNames?(): readonly string[];
   /** Fresh ids (`key_…`). */

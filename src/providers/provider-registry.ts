@@ -123,6 +123,29 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
       check(config);
     },
 
+    /**
+     * The models this tenant may call, as `provider:model`: every model of a provider that lists its
+     * models, within the tenant's `allowedModels`; the exact entries of `allowedModels`; and the
+     * model the config names. A provider that lists no models offers only those named so.
+     */
+    offered(config: TenantConfig): string[] {
+      const allowed = config.allowedModels ?? null;
+      const names = new Set<string>();
+      const permits = (provider: string, model: string) =>
+        !allowed || allowed.includes(`${provider}:${model}`) || allowed.includes(`${provider}:*`);
+      for (const spec of providers.values()) {
+        for (const model of spec.models ?? []) if (permits(spec.id, model)) names.add(`${spec.id}:${model}`);
+      }
+      const candidates = [...(allowed ?? []), `${config.model.provider ?? 'simulated'}:${config.model.id}`];
+      for (const entry of candidates) {
+        const [provider = '', model = ''] = [entry.slice(0, entry.indexOf(':')), entry.slice(entry.indexOf(':') + 1)];
+        const spec = providers.get(provider);
+        if (model === '*' || !spec || (spec.models && !spec.models.includes(model))) continue;
+        if (permits(provider, model)) names.add(entry);
+      }
+      return [...names].sort();
+    },
+
     /** Each provider's circuit state, by provider id (operator-defined, so a bounded set). */
     breakerStates(): { provider: string; state: BreakerState }[] {
       return [...providers.values()].map((spec) => ({ provider: spec.id, state: breakerOf(spec).state() }));

@@ -146,6 +146,13 @@ export function createSqlStorage(
       });
     },
 
+    async recordUsage(tenantId, usage, claim) {
+      await database.forTenant(tenantId).transaction(async (client) => {
+        if (claim) await commitTurnClaim(client, tenantId, claim, usage.turnId);
+        await insertUsage(client, tenantId, usage, now().toISOString());
+      });
+    },
+
     async beginTurn(tenantId, input) {
       return database.forTenant(tenantId).transaction(async (client) => {
         if (input.createTenant) await insertTenantIfMissing(client, tenantId);

@@ -14,10 +14,12 @@ import type { TurnRegistry } from '../turns/turn-registry.ts';
 import { estimateMissingUsage, warnUsageEstimated } from './estimate-missing-usage.ts';
 import { providerResponseOf } from './provider-response.ts';
 import { addUsage, fromSdkSteps, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
-import { type ModelSettings, streamSteps } from './stream-steps.ts';
+import { hasClientCall, isClientTool, type ModelSettings, streamSteps } from './stream-steps.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
-import { buildTurnContext } from './turn-context.ts';
+import { buildTurnContext, counterFor } from './turn-context.ts';
 import { isFinalTurnEvent, type TurnEvent, type TurnEventBody } from './turn-event.ts';
+import { type CallSettings, type ClientTool, callModelSettings, clientToolSet, type TurnInput } from './turn-input.ts';
+import { inputContext, unstoredMessage } from './turn-input-context.ts';
 
 export interface AgentSettings {
   systemPrompt: string;
@@ -99,6 +101,18 @@ export interface TurnRequest {
    * transaction, or fails with IDEMPOTENCY_IN_PROGRESS (storing nothing) when it was taken over.
    */
   idempotency?: TurnClaim | null;
+  /**
+   * The caller's own messages (the OpenAI-compatible APIs): stateless (`history: 'none'`) or after
+   * the session's history. Absent: the turn is `text`, after the session's stored history.
+   */
+  input?: TurnInput;
+  /**
+   * Function tools the caller runs itself, offered beside the agent's own. A model call that calls
+   * one ends the turn: `finishReason` is `tool-calls` and `pendingToolCalls` holds the calls.
+   */
+  clientTools?: readonly ClientTool[];
+  /** Sampling and output settings of this turn (over the agent's), and its tool choice. */
+  callSettings?: CallSettings;
 }
 
 export interface TurnResult {
@@ -109,6 +123,15 @@ export interface TurnResult {
   reply: Message;
   usage: Usage;
   latencyMs: number;
+  /**
+   * Why the turn's last model call ended: `stop`, `length` (the output token cap), `tool-calls` (a
+   * client tool was called, or the step cap was reached while calling tools), `content-filter`…
+   */
+  finishReason: NonNullable<Step['finishReason']> | 'unknown';
+  /** Calls of client tools the caller must run and answer (empty unless `finishReason` is `tool-calls`). */
+  pendingToolCalls: { toolCallId: string; toolName: string; input: unknown }[];
+  /** False for a stateless turn without `store`: its messages were not stored (only its usage record). */
+  stored: boolean;
 }
 
 type ResolvedModel = LanguageModel & { provider: string; modelId: string };
@@ -233,44 +256,71 @@ async function runTrackedTurn(
   const { storage, ids, settings } = deps;
   const { config, version: configVersion } = request.config;
   const agentId = request.agentId ?? 'default';
+  const { input } = request;
   const model = await deps.resolveModel(request.tenantId, config);
-  const userMessage = await storage.beginTurn(request.tenantId, {
-    sessionId: request.sessionId,
-    createTenant: request.createTenant ?? false,
-    createSession: request.createSession ?? null,
-    message: {
-      ...newMessage(
-        { ids, turnId, model: '', requestId: request.requestId, configVersion, userId: request.actor.userId },
-        'user',
-        [{ type: 'text', text: request.text }],
-        null,
-        null,
-      ),
-      id: turnId,
-    },
-  });
+  // A gateway call (no agent prompt) gets no server tools either; client tools are checked before anything is stored.
+  const serverTools =
+    input && !input.agentPrompt
+      ? {}
+      : deps.resolveTools(request.tenantId, config.tools, { sessionId: request.sessionId, turnId });
+  const tools = request.clientTools?.length
+    ? { ...serverTools, ...clientToolSet(request.clientTools, serverTools) }
+    : serverTools;
+  const stateless = input?.history === 'none';
+  const stores = !stateless || input?.store != null;
+  const newUserMessage = {
+    ...newMessage(
+      { ids, turnId, model: '', requestId: request.requestId, configVersion, userId: request.actor.userId },
+      'user',
+      [{ type: 'text' as const, text: request.text }],
+      null,
+      null,
+    ),
+    id: turnId,
+  };
+  const createSession =
+    stateless && input?.store
+      ? { id: request.sessionId, ...input.store, userId: request.actor.userId, agentId: request.agentId ?? null }
+      : (request.createSession ?? null);
+  const userMessage = !stores
+    ? unstoredMessage(request.tenantId, request.sessionId, newUserMessage, deps.now())
+    : await storage.beginTurn(request.tenantId, {
+        sessionId: request.sessionId,
+        createTenant: request.createTenant ?? false,
+        createSession,
+        message: newUserMessage,
+      });
   emit?.({ type: 'turn-start', turnId, sessionId: request.sessionId, userMessage });
 
-  const systemPrompt = withResponseLanguage(
-    config.systemPrompt ?? settings.systemPrompt,
-    request.language ?? config.language,
-  );
-  const context = await buildTurnContext(deps, {
+  const systemPrompt =
+    input && !input.agentPrompt
+      ? null
+      : withResponseLanguage(config.systemPrompt ?? settings.systemPrompt, request.language ?? config.language);
+  const contextRequest = {
     tenantId: request.tenantId,
     current: userMessage,
     model,
-    systemPrompt,
+    systemPrompt: systemPrompt ?? '',
     budgetTokens: config.contextBudgetTokens ?? settings.contextBudgetTokens,
     turn: { turnId, keyId: request.actor.keyId, userId: request.actor.userId, configVersion },
     limits: request.limits,
     signal: request.signal,
-  });
+  };
+  const context = !input
+    ? await buildTurnContext(deps, contextRequest)
+    : await inputContext(
+        stateless ? null : await buildTurnContext(deps, contextRequest),
+        await counterFor(deps, model),
+        systemPrompt,
+        input.messages,
+      );
   const modelName = `${model.provider}:${model.modelId}`;
+  const settingsOfCall = callModelSettings(modelSettings(config), request.callSettings);
   const call = {
     model,
     instructions: context.instructions,
     messages: context.messages,
-    tools: deps.resolveTools(request.tenantId, config.tools, { sessionId: request.sessionId, turnId }),
+    tools,
     ...modelSettings(config),
     stopWhen: isStepCount(settings.maxToolSteps),
     maxRetries: 0,
@@ -280,28 +330,30 @@ async function runTrackedTurn(
   let partial = '';
   let steps: Step[];
   try {
-    if (emit) {
+    // The caller's messages, client tools and call settings need the streamed loop (it passes them to the model as they are).
+    if (emit || input || request.clientTools?.length || request.callSettings) {
       steps = await streamSteps(
         {
           model,
           instructions: context.instructions,
           messages: context.messages,
-          tools: call.tools,
-          settings: modelSettings(config),
+          tools,
+          settings: settingsOfCall,
           maxSteps: settings.maxToolSteps,
           abortSignal: request.signal,
         },
         (part) => {
           if (part.type === 'text-delta') {
             partial += part.text;
-            emit({ type: 'text-delta', turnId, delta: part.text });
+            emit?.({ type: 'text-delta', turnId, delta: part.text });
           } else if (part.type === 'tool-call') {
-            emit({
+            emit?.({
               type: 'tool-call',
               turnId,
               toolCallId: part.toolCallId,
               toolName: part.toolName,
               input: part.input,
+              ...(isClientTool(tools, part.toolName) ? { clientSide: true as const } : {}),
             });
           } else {
             const isError = part.type === 'tool-error';
@@ -311,7 +363,7 @@ async function runTrackedTurn(
                 ? part.error.message
                 : String(part.error)
               : part.output;
-            emit({
+            emit?.({
               type: 'tool-result',
               turnId,
               toolCallId: part.toolCallId,
@@ -326,14 +378,16 @@ async function runTrackedTurn(
       steps = fromSdkSteps((await generateText(call)).steps);
     }
   } catch (error) {
-    await storeFailure(deps, request, {
-      turnId,
-      modelName,
-      partial,
-      latencyMs: deps.now() - started,
-      configVersion,
-      agentId,
-    });
+    if (stores) {
+      await storeFailure(deps, request, {
+        turnId,
+        modelName,
+        partial,
+        latencyMs: deps.now() - started,
+        configVersion,
+        agentId,
+      });
+    }
     const failure =
       cancelOf(request.signal) ??
       (isAppError(error) ? error : new AppError('PROVIDER_ERROR', 'The model call failed', { cause: error }));
@@ -360,27 +414,34 @@ async function runTrackedTurn(
     toUsage(undefined),
   );
   const toolCalls = messages.reduce((count, message) => count + (message.toolCalls?.length ?? 0), 0);
-  const stored = await storage.completeTurn(
-    request.tenantId,
-    request.sessionId,
-    messages,
-    {
-      id: ids.next('use'),
-      sessionId: request.sessionId,
-      turnId,
-      keyId: request.actor.keyId,
-      userId: request.actor.userId,
-      model: modelName,
-      configVersion,
-      agentId,
-      ...usage,
-      toolCalls,
-      latencyMs,
-      status: 'completed',
-      estimated: counted.estimated,
-    },
-    request.idempotency,
-  );
+  const usageRecord = {
+    id: ids.next('use'),
+    sessionId: request.sessionId,
+    turnId,
+    keyId: request.actor.keyId,
+    userId: request.actor.userId,
+    model: modelName,
+    configVersion,
+    agentId,
+    ...usage,
+    toolCalls,
+    latencyMs,
+    status: 'completed' as const,
+    estimated: counted.estimated,
+  };
+  let stored: Message[];
+  if (stores) {
+    stored = await storage.completeTurn(
+      request.tenantId,
+      request.sessionId,
+      messages,
+      usageRecord,
+      request.idempotency,
+    );
+  } else {
+    await storage.recordUsage(request.tenantId, usageRecord, request.idempotency);
+    stored = messages.map((message) => unstoredMessage(request.tenantId, request.sessionId, message, deps.now()));
+  }
   const reply = stored.findLast((message) => message.final) as Message;
   // Committed: a writer that fails on the last event must not turn the stored turn into an error.
   try {
@@ -389,7 +450,26 @@ async function runTrackedTurn(
   } catch (error) {
     warnAfterTurn(deps, request, error, 'could not deliver the turn-end event', turnId);
   }
-  return { turnId, userMessage, messages: stored, reply, usage, latencyMs };
+  const last = counted.steps.at(-1);
+  const pendingToolCalls =
+    last && hasClientCall(last, tools)
+      ? last.content.flatMap((part) =>
+          part.type === 'tool-call' && isClientTool(tools, part.toolName)
+            ? [{ toolCallId: part.toolCallId, toolName: part.toolName, input: part.input }]
+            : [],
+        )
+      : [];
+  return {
+    turnId,
+    userMessage,
+    messages: stored,
+    reply,
+    usage,
+    latencyMs,
+    finishReason: pendingToolCalls.length > 0 ? 'tool-calls' : (last?.finishReason ?? 'unknown'),
+    pendingToolCalls,
+    stored: stores,
+  };
 }
 
 /**
@@ -504,7 +584,7 @@ function logModelFailure(
 }
 
 /** The agent's model settings, only those it sets (the provider's defaults otherwise). */
-function modelSettings(config: TenantConfig): ModelSettings {
+function modelSettings(config: TenantConfig): Pick<ModelSettings, 'temperature' | 'maxOutputTokens' | 'stopSequences'> {
   return {
     ...(config.temperature != null ? { temperature: config.temperature } : {}),
     ...(config.maxOutputTokens != null ? { maxOutputTokens: config.maxOutputTokens } : {}),

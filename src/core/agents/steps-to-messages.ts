@@ -40,6 +40,8 @@ export type StepContent =
 export interface Step {
   content: readonly StepContent[];
   usage: LanguageModelUsage | undefined;
+  /** Why the model call ended, when the provider said (`stop`, `length`, `tool-calls`, …). */
+  finishReason?: 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'interrupted' | 'other';
 }
 
 const KEPT = new Set(['text', 'tool-call', 'tool-result', 'tool-error']);

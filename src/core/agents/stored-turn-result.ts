@@ -23,5 +23,9 @@ export function storedTurnResult(messages: readonly Message[]): TurnResult | nul
     reply,
     usage,
     latencyMs: reply.latencyMs ?? 0,
+    // Not stored with the turn: how its model call ended, and which client tool calls it left open.
+    finishReason: 'unknown',
+    pendingToolCalls: [],
+    stored: true,
   };
 }

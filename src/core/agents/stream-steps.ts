@@ -15,12 +15,22 @@ type ModelV4 = ReturnType<typeof resolveLanguageModel>;
 type StreamPart = Awaited<ReturnType<ModelV4['doStream']>>['stream'] extends ReadableStream<infer Part> ? Part : never;
 type ToolCallPart = Extract<StreamPart, { type: 'tool-call' }>;
 
-/** Sampling settings an agent may set; absent fields are the provider's defaults. */
+/**
+ * Settings of each model call: the agent's sampling settings and, over them, those a caller sent
+ * (see `CallSettings`); absent fields are the provider's defaults.
+ */
 export interface ModelSettings {
   temperature?: number;
+  topP?: number;
   maxOutputTokens?: number;
   stopSequences?: string[];
+  seed?: number;
+  responseFormat?: ModelCallOptions['responseFormat'];
+  toolChoice?: ModelCallOptions['toolChoice'];
+  providerOptions?: ModelCallOptions['providerOptions'];
 }
+
+type ModelCallOptions = Parameters<ModelV4['doStream']>[0];
 
 export interface StreamStepsCall {
   model: LanguageModel;
@@ -52,26 +62,29 @@ export async function streamSteps(call: StreamStepsCall, onEvent: (event: StepEv
   const model = resolveLanguageModel(call.model);
   const tools = (await prepareTools({ tools: call.tools })) ?? [];
   const hasTools = tools.length > 0;
+  const { toolChoice, ...settings } = call.settings ?? {};
   const supportedUrls = await model.supportedUrls;
   const messages = [...call.messages];
   const steps: Step[] = [];
   for (let index = 0; index < call.maxSteps; index++) {
     const prompt = await convertToLanguageModelPrompt({
-      prompt: await standardizePrompt({ instructions: call.instructions, messages }),
+      // A stateless turn's client may send system messages between others (the stored history holds none).
+      prompt: await standardizePrompt({ instructions: call.instructions, messages, allowSystemInMessages: true }),
       supportedUrls,
       download: undefined,
       ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
     });
     const { stream } = await model.doStream({
       prompt,
-      ...call.settings,
-      ...(hasTools ? { tools, toolChoice: { type: 'auto' } } : {}),
+      ...settings,
+      ...(hasTools ? { tools, toolChoice: toolChoice ?? { type: 'auto' } } : {}),
       ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
     });
     const step = await readStep(stream, call, messages, onEvent);
     steps.push(step);
     const toolCalls = step.content.filter((part) => part.type === 'tool-call');
-    if (toolCalls.length === 0 || index + 1 === call.maxSteps) break;
+    // A call of a client-side tool (one without `execute`) goes back to the caller, who runs it.
+    if (toolCalls.length === 0 || index + 1 === call.maxSteps || hasClientCall(step, call.tools)) break;
     messages.push(...(await stepMessages(step, call.tools)));
   }
   return steps;
@@ -87,6 +100,7 @@ async function readStep(
   const texts = new Map<string, string>();
   const calls: ToolCallPart[] = [];
   let usage: LanguageModelUsage | undefined;
+  let finishReason: Step['finishReason'];
   const reader = stream.getReader();
   const abort = call.abortSignal;
   // A provider stream that ignores the signal still ends the read at once: cancel settles it.
@@ -108,6 +122,7 @@ async function readStep(
         if (!part.providerExecuted) calls.push(part);
       } else if (part.type === 'finish') {
         usage = asLanguageModelUsage(part.usage);
+        finishReason = part.finishReason.unified;
       } else if (part.type === 'error') {
         throw part.error;
       }
@@ -140,12 +155,24 @@ async function readStep(
     content.push(part as StepContent);
     onEvent(part as StepEvent);
   }
-  const outcomes = await Promise.all(parsed.map((toolCall) => runTool(toolCall, call, messages)));
+  // Client-side tools are not run here: their calls are the step's output for the caller.
+  const serverCalls = parsed.filter((toolCall) => !isClientTool(call.tools, toolCall.toolName));
+  const outcomes = await Promise.all(serverCalls.map((toolCall) => runTool(toolCall, call, messages)));
   for (const outcome of outcomes) {
     content.push(outcome);
     onEvent(outcome);
   }
-  return { content, usage };
+  return { content, usage, ...(finishReason ? { finishReason } : {}) };
+}
+
+/** A tool the caller declared without `execute` (a client-side function tool). */
+export function isClientTool(tools: ToolSet, name: string): boolean {
+  return Object.hasOwn(tools, name) && tools[name]?.execute === undefined;
+}
+
+/** Whether the step called a client-side tool: the turn ends there, and the caller runs it. */
+export function hasClientCall(step: Step, tools: ToolSet): boolean {
+  return step.content.some((part) => part.type === 'tool-call' && isClientTool(tools, part.toolName));
 }
 
 type ParsedToolCall = Awaited<ReturnType<typeof parseToolCall<ToolSet>>>;

@@ -37,7 +37,10 @@ export interface TurnContextRequest {
 }
 
 /** The model's counter; the estimate when the tokenizer cannot be loaded (logged, never fatal). */
-async function counterFor(deps: TurnContextDeps, model: TurnContextRequest['model']): Promise<TokenCounter> {
+export async function counterFor(
+  deps: Pick<TurnContextDeps, 'tokenCounter' | 'log'>,
+  model: TurnContextRequest['model'],
+): Promise<TokenCounter> {
   if (!deps.tokenCounter) return ESTIMATE_COUNTER;
   try {
     return await deps.tokenCounter({ provider: model.provider, modelId: model.modelId });

@@ -4,7 +4,15 @@ import type { Message, Usage } from '../conversations/message.ts';
 export type TurnEventBody =
   | { type: 'turn-start'; turnId: string; sessionId: string; userMessage: Message }
   | { type: 'text-delta'; turnId: string; delta: string }
-  | { type: 'tool-call'; turnId: string; toolCallId: string; toolName: string; input: unknown }
+  | {
+      type: 'tool-call';
+      turnId: string;
+      toolCallId: string;
+      toolName: string;
+      input: unknown;
+      /** A call of a client-side tool: not run here, it ends the turn for the caller to run. */
+      clientSide?: true;
+    }
   | { type: 'tool-result'; turnId: string; toolCallId: string; toolName: string; output: unknown; isError: boolean }
   | { type: 'turn-end'; turnId: string; messages: Message[]; usage: Usage; latencyMs: number }
   | { type: 'error'; turnId: string; code: string; message: string };
