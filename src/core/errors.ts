@@ -36,7 +36,6 @@ export const ERROR_CODES = {
     title: 'Only a running background response can be cancelled',
     retryable: false,
   },
-  RESPONSE_PARAMETER_UNSUPPORTED: { status: 400, title: 'A request parameter is not supported', retryable: false },
   TURN_NOT_FOUND: { status: 404, title: 'Turn not found or not running', retryable: false },
   TURN_CANCELLED: { status: 409, title: 'The turn was cancelled', retryable: false },
   TURN_EVENTS_EXPIRED: { status: 410, title: 'The turn events are no longer kept', retryable: false },

@@ -100,7 +100,7 @@ describe('conversations through the openai SDK', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
-      code: 'RESPONSE_PARAMETER_UNSUPPORTED',
+      code: 'unsupported_parameter',
       param: 'items[0].role',
     });
     const unauthenticated = new OpenAI({ apiKey: 'sk-wrong', baseURL: `${base}/v1`, maxRetries: 0 });

@@ -69,7 +69,7 @@ describe('responses through the openai SDK', () => {
       .catch((error: unknown) => error);
     expect(branch).toBeInstanceOf(OpenAI.BadRequestError);
     expect((branch as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
-      code: 'RESPONSE_PARAMETER_UNSUPPORTED',
+      code: 'unsupported_parameter',
       param: 'previous_response_id',
     });
   });

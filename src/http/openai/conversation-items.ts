@@ -107,7 +107,7 @@ export const inputItemSchema = z.discriminatedUnion('type', [
 export type InputItem = z.infer<typeof inputItemSchema>;
 
 function unsupported(param: string, message: string): AppError {
-  return new AppError('RESPONSE_PARAMETER_UNSUPPORTED', message, { details: { param } });
+  return new AppError('UNSUPPORTED_PARAMETER', message, { details: { param } });
 }
 
 /** The text of a message item's content; only text parts are accepted. */

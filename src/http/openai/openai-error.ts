@@ -17,15 +17,15 @@ export interface OpenAiError {
 function typeOf(status: number): string {
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';
-  if (status === 404) return 'not_found_error';
-  if (status === 409) return 'conflict_error';
+  if (status === 404) return 'invalid_request_error';
   if (status === 429) return 'rate_limit_error';
   if (status >= 500) return 'server_error';
   return 'invalid_request_error';
 }
 
 /**
- * A problem as OpenAI's error body: `code` keeps Enclave's stable code (docs/errors.md), `param`
+ * A problem as OpenAI's error body: `code` is Enclave's stable code (docs/errors.md) in lower case, as
+ * OpenAI writes its codes (`model_not_found`); `param`
  * names the first failing field without its `body.`/`query.` prefix, as OpenAI's does.
  */
 export function toOpenAiError(problem: Problem, param?: string | null): OpenAiError {
@@ -35,7 +35,7 @@ export function toOpenAiError(problem: Problem, param?: string | null): OpenAiEr
       message: problem.detail,
       type: typeOf(problem.status),
       param: field === null ? null : field.replace(/^(body|query|params|headers)\.?/, '') || null,
-      code: problem.code,
+      code: problem.code.toLowerCase(),
     },
   };
 }

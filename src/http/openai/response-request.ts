@@ -4,7 +4,7 @@ import type { ResponseSettings } from '../../core/responses/stored-response.ts';
 import { inputItemSchema } from './conversation-items.ts';
 import { metadataSchema, openAiIdSchema } from './conversation-json.ts';
 
-const functionToolSchema = z
+export const functionToolSchema = z
   .object({
     type: z.literal('function'),
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a function name'),
@@ -42,7 +42,7 @@ const textSchema = z
 
 /**
  * `POST /v1/responses` as Enclave accepts it (docs/openai-responses.md#parameters). A parameter
- * Enclave cannot honour is refused (400 RESPONSE_PARAMETER_UNSUPPORTED), never ignored; one it
+ * Enclave cannot honour is refused (400 UNSUPPORTED_PARAMETER), never ignored; one it
  * does not know at all fails validation (422).
  */
 export const createResponseBodySchema = z
@@ -84,7 +84,7 @@ export const createResponseBodySchema = z
 export type CreateResponseBody = z.infer<typeof createResponseBodySchema>;
 
 function unsupported(param: string, message: string): AppError {
-  return new AppError('RESPONSE_PARAMETER_UNSUPPORTED', message, { details: { param } });
+  return new AppError('UNSUPPORTED_PARAMETER', message, { details: { param } });
 }
 
 /** Refuses what Enclave would otherwise have to ignore. */

@@ -14,8 +14,6 @@ import { encoderOf, streamStoredResponse, toFrames } from './stream-response.ts'
 export interface ResponsePlan {
   tenantId: string;
   sessionId: string;
-  /** The session was created for this response (no conversation, no previous response). */
-  createdSession: boolean;
   conversation: boolean;
   previousTurnId: string | null;
   settings: ResponseSettings;
@@ -41,14 +39,6 @@ function saver(services: AppServices, plan: ResponsePlan) {
     },
     done: () => saved,
   };
-}
-
-/** A response with `store: false` leaves nothing: the session made for it goes, with its events. */
-async function forgetUnstored(services: AppServices, plan: ResponsePlan, request: FastifyRequest): Promise<void> {
-  if (plan.settings.store || !plan.createdSession) return;
-  await services.conversations
-    .deleteSession(plan.tenantId, plan.sessionId)
-    .catch((error: unknown) => request.log.warn({ err: error }, 'could not delete an unstored response’s session'));
 }
 
 function resourceOfResult(plan: ResponsePlan, result: TurnResult): ResponseResource {
@@ -99,7 +89,6 @@ export async function runResponse(
       });
     } finally {
       await save.done().catch((error: unknown) => request.log.error({ err: error }, 'could not store a response'));
-      await forgetUnstored(services, plan, request);
     }
   }
   try {
@@ -117,7 +106,5 @@ export async function runResponse(
       .done()
       .catch((saveError: unknown) => request.log.error({ err: saveError }, 'could not store a response'));
     throw error;
-  } finally {
-    await forgetUnstored(services, plan, request);
   }
 }
