@@ -73,7 +73,7 @@ export function messageIdOf(itemId: string): string {
 const textPart = z.object({ type: z.enum(['input_text', 'output_text']), text: z.string() }).loose();
 
 /** Input items Enclave accepts in a conversation: messages of text, function calls and their outputs. */
-export const inputItemSchema = z.discriminatedUnion('type', [
+const typedInputItemSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('message'),
@@ -104,7 +104,16 @@ export const inputItemSchema = z.discriminatedUnion('type', [
     .loose(),
 ]);
 
-export type InputItem = z.infer<typeof inputItemSchema>;
+/** An item as clients send it: a message may leave out `type` (OpenAI's "easy input message"). */
+export const inputItemSchema = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object' && !('type' in value) && 'role' in value
+      ? { ...value, type: 'message' }
+      : value,
+  typedInputItemSchema,
+);
+
+export type InputItem = z.infer<typeof typedInputItemSchema>;
 
 function unsupported(param: string, message: string): AppError {
   return new AppError('UNSUPPORTED_PARAMETER', message, { details: { param } });
