@@ -35,6 +35,9 @@ import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
 import { metricsRoute } from './routes/metrics.ts';
+import { CHAT_COMPLETIONS_URL } from './routes/openai/chat-completions.ts';
+import { completionIdOf, toChatCompletion } from './routes/openai/chat-response.ts';
+import { openAiRoutes } from './routes/openai/openai-routes.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
@@ -42,8 +45,6 @@ import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { agentRoutes } from './routes/v1/agents.ts';
-import { conversationRoutes } from './routes/v1/conversations.ts';
-import { responseRoutes } from './routes/v1/responses.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
 import { turnEventRoutes } from './routes/v1/turn-events.ts';
@@ -199,6 +200,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           sse: true,
           render: (_tenantId, result) => toTurnJson(result),
         },
+        {
+          method: 'POST',
+          url: CHAT_COMPLETIONS_URL,
+          named: namedTenant,
+          // A streamed call's retry gets the stored completion as JSON (its stream cannot be replayed).
+          sse: false,
+          render: (_tenantId, result) =>
+            toChatCompletion(
+              {
+                id: completionIdOf(result.turnId),
+                created: Math.floor(Date.parse(result.userMessage.createdAt) / 1000),
+                model: result.reply.model ?? 'unknown',
+              },
+              result,
+            ),
+        },
       ],
       storage: services.storage,
       onError: (error) => app.log.warn({ err: error }, 'could not settle an idempotency key'),
@@ -242,7 +259,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         {
           name: 'openai',
           description:
-            "OpenAI-compatible routes (Responses, Conversations); errors in OpenAI's shape (docs/openai-responses.md)",
+            "OpenAI-compatible routes (Chat Completions, Models, Responses, Conversations); errors in OpenAI's shape (docs/openai-compatibility.md, docs/openai-responses.md)",
         },
         { name: 'config', description: "The calling tenant's versioned agent config" },
         { name: 'keys', description: "The calling tenant's API keys" },
@@ -294,10 +311,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     legacyErrorEvent: config.streamLegacyErrorEvent ?? false,
   };
   await app.register(turnRoutes(services, { ...config, ...streams }));
+  await app.register(openAiRoutes(services, streams));
   await app.register(turnCancelRoutes(services));
   await app.register(turnStatusRoutes(services));
-  await app.register(conversationRoutes(services));
-  await app.register(responseRoutes(services, streams));
   await app.register(turnEventRoutes(services, streams));
   await app.register(
     websocketRoutes(services, {

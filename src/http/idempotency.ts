@@ -205,7 +205,13 @@ export function registerIdempotency(
  * failure is stored when final (STORED_FAILURES), released otherwise, and released when the client
  * went away, since its retry is how it learns an outcome it never saw.
  */
-export function settlingTurns(services: AppServices, request: FastifyRequest, reply: FastifyReply): AppServices {
+export function settlingTurns(
+  services: AppServices,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  /** The 200 body a replay answers with (the route's JSON for the turn); Enclave's turn JSON by default. */
+  render: (result: TurnResult) => unknown = toTurnJson,
+): AppServices {
   const settle = settlers.get(request);
   if (!settle) return services;
   const claimed = claimingTurns(services, request);
@@ -228,8 +234,11 @@ export function settlingTurns(services: AppServices, request: FastifyRequest, re
         );
         throw error;
       }
-      const body = toTurnJson(result);
-      await settle({ kind: 'store', failed: false, response: { status: 200, body, turnId: body.turn_id } });
+      await settle({
+        kind: 'store',
+        failed: false,
+        response: { status: 200, body: render(result), turnId: result.turnId },
+      });
       return result;
     },
   };

@@ -93,10 +93,19 @@ export function createSqlStorage(
   /** Creates the session if missing and reserves one sequence number, in one statement. */
   async function upsertSessionReservingSeq(client: SqlClient, tenantId: string, session: NewSession, at: string) {
     const row = await client.get<{ last_seq: number }>(
-      `INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+      `INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at, agent_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
        ON CONFLICT (tenant_id, id) DO UPDATE SET last_seq = sessions.last_seq + 1, updated_at = excluded.updated_at
        RETURNING last_seq`,
-      [tenantId, session.id, session.title, session.userId, JSON.stringify(session.metadata), at, at],
+      [
+        tenantId,
+        session.id,
+        session.title,
+        session.userId,
+        JSON.stringify(session.metadata),
+        at,
+        at,
+        session.agentId ?? null,
+      ],
     );
     return Number(row?.last_seq);
   }

@@ -26,6 +26,8 @@ export interface RecordedRequest {
  */
 export interface ScriptStep {
   fixture?: string;
+  /** Inline SSE events (as a fixture's `sse`), sent when the request streams; for answers no fixture holds. */
+  sse?: { event?: string; data: unknown }[];
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -161,12 +163,12 @@ export async function startFakeLlmServer(options: { http2?: boolean } = {}): Pro
     }
     if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
     if (response.destroyed) return;
-    if (!step.fixture) {
+    if (!step.fixture && !step.sse) {
       response.writeHead(step.status ?? 200, { 'content-type': 'application/json', ...step.headers });
       response.end(typeof step.body === 'string' ? step.body : JSON.stringify(step.body ?? {}));
       return;
     }
-    const fixture = loadFixture(step.fixture);
+    const fixture: Fixture = step.fixture ? loadFixture(step.fixture) : { sse: step.sse ?? [] };
     const wantsStream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
     if (path.includes('/converse-stream')) {
       const events = fixture.eventstream ?? [];

@@ -22,6 +22,8 @@ type ToolCallPart = Extract<StreamPart, { type: 'tool-call' }>;
 export interface ModelSettings {
   temperature?: number;
   topP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   maxOutputTokens?: number;
   stopSequences?: string[];
   seed?: number;

@@ -31,6 +31,8 @@ export type TurnResponseFormat =
 export interface CallSettings {
   temperature?: number;
   topP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   maxOutputTokens?: number;
   stopSequences?: string[];
   seed?: number;
@@ -90,6 +92,8 @@ export function callModelSettings(agent: ModelSettings, call: CallSettings | und
     ...agent,
     ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
     ...(call.topP !== undefined ? { topP: call.topP } : {}),
+    ...(call.presencePenalty !== undefined ? { presencePenalty: call.presencePenalty } : {}),
+    ...(call.frequencyPenalty !== undefined ? { frequencyPenalty: call.frequencyPenalty } : {}),
     ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
     ...(call.stopSequences?.length ? { stopSequences: call.stopSequences } : {}),
     ...(call.seed !== undefined ? { seed: call.seed } : {}),

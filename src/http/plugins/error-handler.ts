@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_CODES, type ErrorCode, isAppError } from '../../core/errors.ts';
-import { isOpenAiRoute, sendOpenAiError } from '../openai/openai-error.ts';
 import type { Problem } from '../schemas/problem.ts';
 import { recordAllowedMethods } from './allowed-methods.ts';
 
@@ -75,30 +74,40 @@ function withContentTypeStatus(
   return { error: new AppError('CONTENT_TYPE_UNSUPPORTED', message, { cause: mapped.error.cause }) };
 }
 
+/**
+ * Any error as the AppError it answers with (and the failing fields), logged once and with its
+ * headers (`Retry-After`, `WWW-Authenticate`, the request id) set on the reply: the part of error
+ * handling that does not depend on the body's shape (problem+json here, OpenAI's on its routes).
+ */
+export function prepareErrorReply(
+  raw: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { onRejected(code: string): void },
+): { error: AppError; errors?: Problem['errors'] } {
+  const mapped = withContentTypeStatus(toAppError(raw), request);
+  const { error } = mapped;
+  if (error.status === 429) options.onRejected(error.code);
+  // Shutting down (or a dependency away) is an expected state for probes, not a server error.
+  if (error.code === 'NOT_READY') request.log.warn({ code: error.code, cause: String(raw.cause ?? '') }, error.message);
+  else if (error.status >= 500) request.log.error({ err: raw, code: error.code }, 'request failed');
+  else
+    request.log.info(
+      { code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason },
+      error.message,
+    );
+  // Errors raised by the earliest hooks come before the hook that sets it.
+  reply.header('x-request-id', request.id);
+  if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
+  const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers;
+  if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  return mapped;
+}
+
 /** Maps every error to problem+json. 5xx bodies never carry internals; the full error is logged. */
 export function registerErrorHandler(app: FastifyInstance, options: { onRejected(code: string): void }): void {
   app.setErrorHandler((raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const { error, errors } = withContentTypeStatus(toAppError(raw), request);
-    if (error.status === 429) options.onRejected(error.code);
-    // Shutting down (or a dependency away) is an expected state for probes, not a server error.
-    if (error.code === 'NOT_READY')
-      request.log.warn({ code: error.code, cause: String(raw.cause ?? '') }, error.message);
-    else if (error.status >= 500) request.log.error({ err: raw, code: error.code }, 'request failed');
-    else
-      request.log.info(
-        { code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason },
-        error.message,
-      );
-    // Errors raised by the earliest hooks come before the hook that sets it.
-    reply.header('x-request-id', request.id);
-    if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="enclave"');
-    const headers = (error.details as { headers?: Record<string, string> } | undefined)?.headers;
-    if (headers) for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-    // The OpenAI-compatible family answers in OpenAI's error shape, which its SDKs parse (docs/errors.md).
-    if (isOpenAiRoute(request.url)) {
-      const param = (error.details as { param?: string } | undefined)?.param;
-      return sendOpenAiError(reply, toProblem(error, request.id, errors), param);
-    }
+    const { error, errors } = prepareErrorReply(raw, request, reply, options);
     return sendProblem(reply, toProblem(error, request.id, errors));
   });
   const allowedMethods = recordAllowedMethods(app);

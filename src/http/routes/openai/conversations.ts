@@ -17,7 +17,7 @@ import {
   openAiIdSchema,
   toConversationJson,
 } from '../../openai/conversation-json.ts';
-import { openAiErrors } from '../../openai/openai-error.ts';
+import { openAiErrors } from './openai-error.ts';
 
 const itemSchema = z.looseObject({ type: z.string(), id: z.string() }).meta({ id: 'ConversationItem' });
 const itemListSchema = z.object({

@@ -6,7 +6,6 @@ import { openAiTenant } from '../../openai/conversation-access.ts';
 import { messageToItems } from '../../openai/conversation-items.ts';
 import { openAiIdSchema } from '../../openai/conversation-json.ts';
 import { responseResourceSchema } from '../../openai/open-responses-schema.ts';
-import { openAiErrors } from '../../openai/openai-error.ts';
 import { planResponse } from '../../openai/plan-response.ts';
 import { createResponseBodySchema, refuseUnsupported } from '../../openai/response-request.ts';
 import { responseIdOf, toResponseResource, turnIdOf } from '../../openai/response-resource.ts';
@@ -14,6 +13,7 @@ import { loadResponse } from '../../openai/response-view.ts';
 import { runResponse } from '../../openai/run-response.ts';
 import { streamStoredResponse } from '../../openai/stream-response.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
+import { openAiErrors } from './openai-error.ts';
 
 const headers = z.looseObject({ 'tenant-id': z.string().optional() });
 const params = z.object({ id: openAiIdSchema });
