@@ -41,6 +41,8 @@ export interface TenantFixture {
   sessions: string[];
   /** Ids of turns it ran in those sessions (all finished). */
   turnIds: string[];
+  /** Ids of its stored Responses API responses (`resp_…`, finished, not background). */
+  responseIds: string[];
   /** End-user ids found in its sessions and usage. */
   userIds: string[];
   jwtSubject: string;
@@ -186,6 +188,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     revokedKey: String(doomed.key),
     sessions,
     turnIds,
+    responseIds: [],
     userIds: [...userIds, jwtSubject],
     jwtSubject,
     secretNames: [SHARED_SECRET_NAME, `only.${hex(6)}`],
@@ -222,6 +225,12 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
   });
   turnIds.push(String(agentTurn.turn_id));
 
+  // Responses (each in a session of its own), whose ids probes aim at.
+  for (let n = 0; n < 2; n++) {
+    const response = await ok(t, 'POST', '/v1/responses', auth, { model: 'default', input: `response ${n} ${marker}` });
+    fixture.responseIds.push(String(response.id));
+  }
+
   const versions = await ok(t, 'GET', `/v1/admin/tenants/${id}/config/versions`, adminHeaders);
   fixture.configVersions = (versions.data as Json[]).map((version) => Number(version.version));
   fixture.needles = [
@@ -239,6 +248,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     ...sessions.map((value) => ({ what: 'session id', value })),
     ...fixture.agentIds.map((value) => ({ what: 'agent id', value })),
     ...turnIds.map((value) => ({ what: 'turn id', value })),
+    ...fixture.responseIds.map((value) => ({ what: 'response id', value })),
     ...fixture.secretNames
       .filter((name) => name !== SHARED_SECRET_NAME)
       .map((value) => ({ what: 'secret name', value })),

@@ -205,7 +205,9 @@ async function send(probe: Probe, cred: Credential): Promise<Observed> {
   });
   let code: string | undefined;
   try {
-    code = (JSON.parse(response.body) as { code?: string }).code;
+    // problem+json carries `code`; the OpenAI-compatible routes carry it lower-cased in `error.code`.
+    const body = JSON.parse(response.body) as { code?: string; error?: { code?: string | null } };
+    code = body.code ?? body.error?.code?.toUpperCase();
   } catch {}
   return {
     status: response.statusCode,
