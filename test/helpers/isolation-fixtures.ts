@@ -281,6 +281,7 @@ const ROW_KEY: Record<string, string> = {
   usage_records: 'id',
   audit_log: 'id',
   tenant_secrets: 'name',
+  responses: 'turn_id',
   agents: 'id',
   // Versions count per agent: keyed by agent and version (see readExport).
   agent_versions: 'agent_id',

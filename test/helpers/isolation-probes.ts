@@ -124,6 +124,9 @@ export const OPERATIONS = [
   'GET /v1/turns/{id}',
   'GET /v1/turns/{id}/events',
   'PATCH /v1/sessions/{id}',
+  'POST /v1/chat/completions',
+  'GET /v1/models',
+  'GET /v1/models/{model}',
   'POST /v1/agents',
   'GET /v1/agents',
   'GET /v1/agents/{agent_id}',
@@ -297,6 +300,15 @@ function resolveId(ref: IdRef, victimIds: string[], ownIds: string[], idPattern:
     case 'malformed':
       // A random string may happen to have the shape of an id: then it names nothing.
       return { value: ref.value, raw: ref.raw, wellFormed: shaped(ref, idPattern), owner: 'none' };
+  }
+}
+
+/** A raw (percent-encoded) value as the body carries it: decoded when it decodes, else as is. */
+function safeDecodeValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
 }
 
@@ -599,6 +611,34 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       probe.expect = ['409:AGENT_ALREADY_EXISTS'];
       return probe;
     }
+    case 'POST /v1/chat/completions': {
+      // The model names another tenant's agent, a made-up one, or a malformed name: all answer as a
+      // missing model. The attacker's own agents would run a turn (its own business): a lookalike instead.
+      if (agent.owner === 'own') agent = { value: lookalikeAgentId(), raw: true, wellFormed: true, owner: 'none' };
+      const model = agent.raw ? safeDecodeValue(agent.value) : agent.value;
+      const messages = [{ role: 'user', content: text }];
+      const bodies: [unknown, boolean][] = [
+        [{ model, messages }, true],
+        [{ model, messages, stream: true, stream_options: { include_usage: true } }, true],
+        [{ model, messages, store: true, user: 'someone' }, true],
+        [{ model, messages: [] }, false],
+        [{ model, messages, n: 2 }, false],
+        [{ model, messages, tenant_id: victim.id }, false],
+      ];
+      const [payload, wellFormed] = pick(bodies, variant);
+      probe.payload = payload;
+      probe.wellFormed &&= wellFormed && agent.wellFormed;
+      probe.expect = NOT_FOUND('MODEL_NOT_FOUND');
+      return probe;
+    }
+    case 'GET /v1/models':
+      return probe;
+    case 'GET /v1/models/{model}':
+      probe.url = probe.url.replace('{model}', segment(agent));
+      probe.reroutes = probe.url.split('/').some(isDotSegment);
+      needs(agent);
+      probe.expect = agent.owner === 'own' ? ['200'] : NOT_FOUND('MODEL_NOT_FOUND');
+      return probe;
     case 'GET /v1/agents':
       withQuery(listQuery(variant, pick(victim.agentIds, n), 100));
       return probe;
@@ -792,7 +832,8 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       // Continuing another tenant's response or conversation answers as a missing one; the attacker's
       // own conversation gets a turn (its own responses are not chained: that would branch them).
       let previous = resolveId(spec.key, victim.responseIds, own.responseIds, OPENAI_ID, false);
-      if (previous.owner === 'own') previous = { value: lookalikeId('resp'), raw: true, wellFormed: true, owner: 'none' };
+      if (previous.owner === 'own')
+        previous = { value: lookalikeId('resp'), raw: true, wellFormed: true, owner: 'none' };
       const chained = variant % 2 === 0;
       const reference = chained ? previous : session;
       probe.payload = chained

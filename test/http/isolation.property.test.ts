@@ -205,9 +205,9 @@ async function send(probe: Probe, cred: Credential): Promise<Observed> {
   });
   let code: string | undefined;
   try {
-    // problem+json carries `code`; the OpenAI-compatible routes carry it lower-cased in `error.code`.
-    const body = JSON.parse(response.body) as { code?: string; error?: { code?: string | null } };
-    code = body.code ?? body.error?.code?.toUpperCase();
+    // problem+json has `code`; the OpenAI-compatible routes answer `{error: {code}}` (the same code, lower case).
+    const parsed = JSON.parse(response.body) as { code?: string; error?: { code?: unknown } };
+    code = parsed.code ?? (typeof parsed.error?.code === 'string' ? parsed.error.code.toUpperCase() : undefined);
   } catch {}
   return {
     status: response.statusCode,

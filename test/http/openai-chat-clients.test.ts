@@ -29,13 +29,13 @@ beforeAll(async () => {
     { token: key },
   );
   expect(created.status).toBe(201);
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
 });
 
 function upstreamMessages(index = -1): { role: string; content: unknown; tool_call_id?: string }[] {
-  return (h.fake.requests.at(index)?.body as { messages: never[] }).messages;
+  return (h.fake.requests.at(index)?.body as { messages: never[] } | undefined)?.messages ?? [];
 }
 
 const weatherSchema = {

@@ -42,7 +42,7 @@ beforeAll(async () => {
   );
   expect(created.status).toBe(201);
   client = new OpenAI({ apiKey: key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
 });
@@ -316,6 +316,46 @@ describe('chat completions through the openai SDK', () => {
       .catch((caught: unknown) => caught);
     expect(invalid).toBeInstanceOf(OpenAI.UnprocessableEntityError);
     expect(invalid).toMatchObject({ status: 422, code: 'validation_failed', param: 'messages' });
+  });
+
+  it('answers another tenant’s agent exactly as a missing model', async () => {
+    const other = await h.tenant('chat-sdk-other', { model: { provider: 'up', id: MODEL }, tools: [] });
+    const made = await h.call('POST', '/v1/agents', { id: 'their-agent', name: 'Their agent' }, { token: other.key });
+    expect(made.status).toBe(201);
+    for (const model of ['their-agent', 'Their agent', 'no-such-agent']) {
+      const error = await client.chat.completions
+        .create({ model, messages: [{ role: 'user', content: 'x' }] })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(error).toMatchObject({
+        status: 404,
+        code: 'model_not_found',
+        message: `404 The model '${model}' does not exist or you do not have access to it.`,
+      });
+      expect(await client.models.retrieve(model).catch((caught: unknown) => caught)).toBeInstanceOf(
+        OpenAI.NotFoundError,
+      );
+    }
+    expect((await client.models.list()).data.map((entry) => entry.id)).not.toContain('their-agent');
+  });
+
+  it('answers a rate limit with RateLimitError and Retry-After', async () => {
+    const limited = await h.tenant('chat-sdk-limited', {
+      model: { provider: 'up', id: MODEL },
+      tools: [],
+      limits: { requestsPerMinute: 1 },
+    });
+    const limitedClient = new OpenAI({ apiKey: limited.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    h.fake.script({ sse: upstreamText(['first']) });
+    await limitedClient.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'one' }] });
+    const error = await limitedClient.chat.completions
+      .create({ model: 'default', messages: [{ role: 'user', content: 'two' }] })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error).toMatchObject({ status: 429, code: 'rate_limited', type: 'rate_limit_error' });
+    expect(Number((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after'))).toBeGreaterThan(
+      0,
+    );
   });
 
   it('lists and retrieves the tenant’s agents and models', async () => {

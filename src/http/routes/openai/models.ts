@@ -83,13 +83,13 @@ export function modelRoutes(services: AppServices): FastifyPluginAsyncZod {
     );
 
     app.get(
-      '/v1/models/:id',
+      '/v1/models/:model',
       {
         schema: {
           tags: ['openai'],
           summary: 'Retrieve a model (OpenAI-compatible): an agent (id or name) or `provider/model` (URL-encoded)',
           headers: z.looseObject({ 'tenant-id': z.string().optional() }),
-          params: z.object({ id: z.string().min(1).max(256) }),
+          params: z.object({ model: z.string().min(1).max(256) }),
           response: { 200: modelSchema, ...openAiErrors(401, 403, 404, 429) },
         },
       },
@@ -99,7 +99,7 @@ export function modelRoutes(services: AppServices): FastifyPluginAsyncZod {
           { agents: services.storage, ...(services.checkModel ? { checkModel: services.checkModel } : {}) },
           access.tenantId,
           access.config,
-          request.params.id,
+          request.params.model,
         );
         if (target.kind === 'model') {
           return {

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench:chat`: the gateway overhead of `POST /v1/chat/completions`. The same streamed
+ * completions from the fake OpenAI-compatible provider (bench/fake-stream-provider.ts, its own
+ * process), called directly and through Enclave (a child `serve` process on a scratch SQLite file,
+ * auth on, a tenant API key, the model `bench/<model>`: a gateway call, no agent prompt). Reports
+ * p50 and p99 latency (request sent → whole response received) and req/s of each, and the latency
+ * Enclave adds (through minus direct) for a streamed and a JSON completion. Target: under 1 ms at p50.
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 3),
+ * BENCH_QUICK=1 (2 s runs: a smoke test), BENCH_CHAT_MODEL (the fake's model, default `bench-3x0`:
+ * three content chunks as fast as the fake's timer allows).
+ * Writes bench/results/chat-completions-<timestamp>.json and prints a table.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
+import { killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import { type LoadResult, runLoad } from './load.ts';
+import { machineInfo } from './machine.ts';
+import { loadSettings } from './settings.ts';
+
+const settings = loadSettings(process.env);
+const model = process.env.BENCH_CHAT_MODEL || 'bench-3x0';
+const tempDir = mkdtempSync(join(tmpdir(), 'enclave-bench-chat-'));
+const log = (line: string): void => void process.stderr.write(`[bench:chat] ${line}\n`);
+
+function cleanUp(): void {
+  killAllChildServers();
+  rmSync(tempDir, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+
+const messages = [
+  { role: 'system', content: 'You are a benchmark.' },
+  { role: 'user', content: 'Say three words.' },
+];
+
+interface Scenario {
+  name: string;
+  result: LoadResult;
+}
+
+async function main(): Promise<void> {
+  const provider = await startChildServer({
+    name: 'fake-provider',
+    args: ['bench/fake-stream-provider.ts'],
+    env: {},
+    readyPath: '/health',
+  });
+  const server = await startChildServer({
+    name: 'enclave-chat',
+    args: ['src/cli/main.ts', 'serve'],
+    env: {
+      DATABASE_URL: `sqlite:${join(tempDir, 'bench.db')}`,
+      LOG_LEVEL: 'warn',
+      ENCLAVE_AUTH: 'required',
+      ENCLAVE_ADMIN_KEY: BENCH_ADMIN_KEY,
+      ENCLAVE_PROVIDERS: JSON.stringify([
+        { id: 'bench', type: 'openai-compatible', baseUrl: `${provider.baseUrl}/v1` },
+      ]),
+      // Measure the overhead, not the shedding.
+      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    },
+    readyPath: '/readyz',
+  });
+  const key = await createTenantKey(server, 'bench-chat');
+  const through = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const direct = { 'content-type': 'application/json' };
+  const load = (title: string, baseUrl: string, headers: Record<string, string>, body: unknown, seconds: number) =>
+    runLoad({
+      title,
+      baseUrl,
+      method: 'POST',
+      path: '/v1/chat/completions',
+      body: JSON.stringify(body),
+      headers,
+      durationSeconds: seconds,
+      connections: settings.connections,
+    });
+  const streamed = { messages, stream: true, stream_options: { include_usage: true } };
+  const cases = [
+    { name: 'direct (streamed)', url: provider.baseUrl, headers: direct, body: { model, ...streamed } },
+    {
+      name: 'enclave (streamed)',
+      url: server.baseUrl,
+      headers: through,
+      body: { model: `bench/${model}`, ...streamed },
+    },
+    { name: 'enclave (JSON)', url: server.baseUrl, headers: through, body: { model: `bench/${model}`, messages } },
+  ];
+  const scenarios: Scenario[] = [];
+  try {
+    log(`${settings.connections} connections, ${settings.durationSeconds} s per scenario, model ${model}`);
+    for (const entry of cases)
+      await load(`${entry.name} warm-up`, entry.url, entry.headers, entry.body, settings.warmupSeconds);
+    for (const entry of cases) {
+      const result = await load(entry.name, entry.url, entry.headers, entry.body, settings.durationSeconds);
+      if (result.non2xx > 0 || result.errors > 0) {
+        throw new Error(
+          `${entry.name}: ${result.non2xx} non-2xx, ${result.errors} errors (${JSON.stringify(result.statusCodes)})`,
+        );
+      }
+      scenarios.push({ name: entry.name, result });
+    }
+  } finally {
+    await server.stop();
+    await provider.stop();
+  }
+  const [base] = scenarios;
+  const rows = scenarios.map(({ name, result }) => ({
+    scenario: name,
+    'req/s': Math.round(result.reqPerSec),
+    'p50 ms': result.latencyMs.p50,
+    'p99 ms': result.latencyMs.p99,
+    'added p50 ms': base ? Number((result.latencyMs.p50 - base.result.latencyMs.p50).toFixed(3)) : 0,
+    'added p99 ms': base ? Number((result.latencyMs.p99 - base.result.latencyMs.p99).toFixed(3)) : 0,
+  }));
+  console.table(rows);
+  const report = { at: new Date().toISOString(), machine: machineInfo(), settings, model, rows, scenarios };
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `chat-completions-${report.at.replaceAll(':', '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${file}`);
+}
+
+main()
+  .catch((error: unknown) => {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  })
+  .finally(cleanUp);
