@@ -22,6 +22,8 @@ import { registerRequestTracing } from '../telemetry/request-tracing.ts';
 import type { AppServices } from './app-services.ts';
 import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { defaultResponseSettings } from './openai/response-request.ts';
+import { resourceOfResult } from './openai/run-response.ts';
 import { BEARER_SCHEME, finishDocument, transformRoute } from './openapi-document.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
@@ -38,6 +40,7 @@ import { metricsRoute } from './routes/metrics.ts';
 import { CHAT_COMPLETIONS_URL } from './routes/openai/chat-completions.ts';
 import { completionIdOf, toChatCompletion } from './routes/openai/chat-response.ts';
 import { openAiRoutes } from './routes/openai/openai-routes.ts';
+import { RESPONSES_URL } from './routes/openai/responses.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
@@ -215,6 +218,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
               },
               result,
             ),
+        },
+        {
+          method: 'POST',
+          url: RESPONSES_URL,
+          named: namedTenant,
+          sse: false,
+          // Only when the first request's process died after its turn committed: its settings are not
+          // at hand, so the response shows the defaults (the request's own answer is replayed otherwise).
+          render: (_tenantId, result) =>
+            resourceOfResult({ settings: defaultResponseSettings(), previousTurnId: null }, result),
         },
       ],
       storage: services.storage,

@@ -154,6 +154,14 @@ describe('responses through the openai SDK', () => {
     );
   });
 
+  it('honours Idempotency-Key: a retry gets the first response without running another turn', async () => {
+    const body = { model: 'default', input: 'exactly once' };
+    const first = await client.responses.create(body, { headers: { 'Idempotency-Key': 'resp-idem-1' } });
+    const retry = await client.responses.create(body, { headers: { 'Idempotency-Key': 'resp-idem-1' } });
+    expect(retry.id).toBe(first.id);
+    expect(retry.output_text).toBe(first.output_text);
+  });
+
   it('refuses unsupported parameters with a 400 naming them', async () => {
     const hosted = await client.responses
       .create({ model: 'default', input: 'x', tools: [{ type: 'web_search' }] })

@@ -134,3 +134,8 @@ export function responseSettingsOf(body: CreateResponseBody, model: string): Res
     store: body.store ?? true,
   };
 }
+
+/** The settings of a request that sets nothing but its input. */
+export function defaultResponseSettings(): ResponseSettings {
+  return responseSettingsOf({}, 'default');
+}

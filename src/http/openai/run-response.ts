@@ -3,6 +3,7 @@ import type { TurnRequest, TurnResult } from '../../core/agents/run-agent.ts';
 import type { ResponseSettings } from '../../core/responses/stored-response.ts';
 import type { AppServices } from '../app-services.ts';
 import { startBackgroundTurn } from '../background-turn.ts';
+import { claimingTurns, settlingTurns } from '../idempotency.ts';
 import { type StreamSettings, streamTurn } from '../sse/stream-turn.ts';
 import type { ResponseResource } from './open-responses-schema.ts';
 import { clientToolNames, toResponseResource } from './response-resource.ts';
@@ -41,7 +42,11 @@ function saver(services: AppServices, plan: ResponsePlan) {
   };
 }
 
-function resourceOfResult(plan: ResponsePlan, result: TurnResult): ResponseResource {
+/** The response object of a finished turn, as the request that ran it answers. */
+export function resourceOfResult(
+  plan: Pick<ResponsePlan, 'settings' | 'previousTurnId'>,
+  result: TurnResult,
+): ResponseResource {
   const snapshot = { turnId: result.turnId, settings: plan.settings, previousTurnId: plan.previousTurnId };
   const last = result.messages.at(-1);
   return toResponseResource({
@@ -80,7 +85,9 @@ export async function runResponse(
   if (options.stream) {
     let encoder: ReturnType<typeof encoderOf> | null = null;
     try {
-      return await streamTurn(services, request, reply, plan.turn, options.streams, (event) => {
+      // With an Idempotency-Key, a retry gets the completed response as JSON (a stream is not replayed).
+      const settling = settlingTurns(services, request, reply, (result) => resourceOfResult(plan, result));
+      return await streamTurn(settling, request, reply, plan.turn, options.streams, (event) => {
         if (event.type === 'turn-start') {
           save.begin(event.turnId);
           encoder = encoderOf({ turnId: event.turnId, settings: plan.settings, previousTurnId: plan.previousTurnId });
@@ -92,7 +99,8 @@ export async function runResponse(
     }
   }
   try {
-    const result = await services.runTurn({
+    // Under the request's Idempotency-Key claim, if it holds one: the key completes with the turn.
+    const result = await claimingTurns(services, request).runTurn({
       ...plan.turn,
       onEvent(event) {
         if (event.type === 'turn-start') save.begin(event.turnId);

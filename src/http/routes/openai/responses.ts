@@ -15,7 +15,17 @@ import { streamStoredResponse } from '../../openai/stream-response.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
 import { openAiErrors } from './openai-error.ts';
 
+/** The route that creates responses (its `Idempotency-Key` is honoured, see build-app.ts). */
+export const RESPONSES_URL = '/v1/responses';
+
 const headers = z.looseObject({ 'tenant-id': z.string().optional() });
+const createHeaders = z.looseObject({
+  'tenant-id': z.string().optional(),
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe('Makes the create exactly-once: a retry with the same key and body gets the first response.'),
+});
 const params = z.object({ id: openAiIdSchema });
 const responseSchema = responseResourceSchema.meta({ id: 'Response' });
 const errors = openAiErrors(400, 401, 403, 404, 409, 410, 415, 422, 429, 502, 503, 504);
@@ -35,14 +45,14 @@ function turnOf(id: string): string {
 export function responseRoutes(services: AppServices, streams: StreamSettings): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
-      '/v1/responses',
+      RESPONSES_URL,
       {
         schema: {
           tags: ['openai'],
           summary: 'Create a response (runs one agent turn)',
           description:
             '`model` names one of the tenant’s agents. With `stream: true` the answer is the Open Responses event stream (`response.created` … `response.completed` or `response.failed`, each with `sequence_number`); with `background: true` the turn runs detached and the response answers at once with status `in_progress`.',
-          headers,
+          headers: createHeaders,
           body: createResponseBodySchema,
           response: { 200: responseSchema, ...errors },
         },
