@@ -318,6 +318,57 @@ describe('chat completions through the openai SDK', () => {
     expect(invalid).toMatchObject({ status: 422, code: 'validation_failed', param: 'messages' });
   });
 
+  it('runs a call once per Idempotency-Key: the retry gets the first completion, the upstream is called once', async () => {
+    h.fake.script({ sse: upstreamText(['Only once']) });
+    const calls = h.fake.requests.length;
+    const body = { model: 'support', messages: [{ role: 'user' as const, content: 'Exactly once' }] };
+    const first = await client.chat.completions
+      .create(body, { headers: { 'Idempotency-Key': 'chat-key-1' } })
+      .withResponse();
+    const again = await client.chat.completions
+      .create(body, { headers: { 'Idempotency-Key': 'chat-key-1' } })
+      .withResponse();
+    expect(again.data).toEqual(first.data);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(h.fake.requests.length).toBe(calls + 1);
+  });
+
+  it('keeps no event log of a stateless call', async () => {
+    h.fake.script({ sse: upstreamText(['Gone']) });
+    const stream = await client.chat.completions.create({
+      model: 'support',
+      messages: [{ role: 'user', content: 'Leave no trace' }],
+      stream: true,
+    });
+    let id = '';
+    for await (const part of stream) id = part.id;
+    const events = await h.call('GET', `/v1/turns/${id.replace('chatcmpl-', '')}/events`, undefined, { token: key });
+    expect(events.status).toBe(404);
+  });
+
+  it('answers an upstream failure before any output as an HTTP error, and one mid-stream as an error event', async () => {
+    h.fake.script({ status: 400, body: { error: { message: 'bad request', type: 'invalid_request_error' } } });
+    const refused = await client.chat.completions
+      .create({ model: 'support', messages: [{ role: 'user', content: 'x' }], stream: true })
+      .catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(refused).toMatchObject({ status: 502, code: 'provider_rejected', type: 'server_error' });
+
+    h.fake.script({ sse: upstreamText(['Half', ' of', ' it']), cutAfterEvents: 2 });
+    const stream = await client.chat.completions.create({
+      model: 'support',
+      messages: [{ role: 'user', content: 'Break off' }],
+      stream: true,
+    });
+    let text = '';
+    const failure = await (async () => {
+      for await (const part of stream) text += part.choices[0]?.delta.content ?? '';
+    })().catch((caught: unknown) => caught);
+    expect(text).toBe('Half');
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure).toMatchObject({ error: { code: 'provider_error', type: 'server_error' } });
+  });
+
   it('answers another tenant’s agent exactly as a missing model', async () => {
     const other = await h.tenant('chat-sdk-other', { model: { provider: 'up', id: MODEL }, tools: [] });
     const made = await h.call('POST', '/v1/agents', { id: 'their-agent', name: 'Their agent' }, { token: other.key });

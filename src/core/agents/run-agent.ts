@@ -236,7 +236,11 @@ function hasTurnLimits(limits: AdmissionLimits): boolean {
 /** Registers the turn while it runs, so that a cancel on any replica reaches it. */
 async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<TurnResult> {
   const turnId = deps.ids.next('msg');
-  const emit = request.onEvent ? sequenced(deps, request.tenantId, request.onEvent) : undefined;
+  // A stateless turn that stores nothing keeps no event log either: nothing resumes it, and nothing of it stays.
+  const keepsEvents = !(request.input?.history === 'none' && request.input.store === null);
+  const emit = request.onEvent
+    ? sequenced(keepsEvents ? deps : { events: undefined }, request.tenantId, request.onEvent)
+    : undefined;
   if (!deps.turns) return runTrackedTurn(deps, request, turnId, emit).catch(endStream(emit, turnId));
   const tracked = await deps.turns.begin(request.tenantId, turnId);
   try {
@@ -476,7 +480,11 @@ async function runTrackedTurn(
  * Numbers a turn's events 1, 2, 3… and appends each to the event log before handing it on.
  * `stored()` resolves once the last event so far is in the log (appends of one turn stay in order).
  */
-function sequenced(deps: AgentDeps, tenantId: string, onEvent: NonNullable<TurnRequest['onEvent']>): Emitter {
+function sequenced(
+  deps: Pick<AgentDeps, 'events'>,
+  tenantId: string,
+  onEvent: NonNullable<TurnRequest['onEvent']>,
+): Emitter {
   let seq = 0;
   let last: Promise<void> = Promise.resolve();
   const emitter = Object.assign(

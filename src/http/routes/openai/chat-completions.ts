@@ -130,8 +130,8 @@ function actorOf(access: TenantAccess, user: ChatRequest['user']): TenantAccess[
 /**
  * Streams the turn as `chat.completion.chunk` SSE events: a first chunk with the role, one per text
  * delta and per client tool call, a last one with the finish reason, the usage chunk when asked,
- * then `data: [DONE]`. A failure before the stream opened answers as an OpenAI error response; one
- * after it is an `error` event (the SDKs raise it), and no `[DONE]`. A client that goes away cancels
+ * then `data: [DONE]`. The stream opens with the first output: a failure before it answers as an
+ * OpenAI error response; one after it is an `error` event (the SDKs raise it), and no `[DONE]`. A client that goes away cancels
  * the turn: nothing can resume a chat completion stream.
  */
 async function streamCompletion(
@@ -143,6 +143,7 @@ async function streamCompletion(
 ): Promise<FastifyReply> {
   const abort = new AbortController();
   const usage = { include: options.includeUsage };
+  let turnId: string | null = null;
   let identity: CompletionIdentity | null = null;
   let toolIndex = 0;
   const write = (data: unknown) => reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
@@ -150,24 +151,29 @@ async function streamCompletion(
     if (identity) services.metrics.streamClosed();
     if (!reply.raw.writableEnded) abort.abort(new AppError('TURN_CANCELLED', 'The client went away'));
   });
+  // The stream opens with the model's first output, so a failure before it (a provider's 429 or
+  // 5xx, a limit) is still an HTTP error the SDKs map to their classes, with its status and headers.
+  const open = (): CompletionIdentity => {
+    if (identity) return identity;
+    identity = options.identity(turnId ?? '');
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      'x-request-id': request.id,
+    });
+    services.metrics.streamOpened();
+    write(chunk(identity, { delta: { role: 'assistant', content: '' }, finish_reason: null }, usage));
+    return identity;
+  };
   const onEvent = (event: TurnEvent) => {
-    if (!identity) {
-      identity = options.identity(event.turnId);
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      services.metrics.streamOpened();
-      write(chunk(identity, { delta: { role: 'assistant', content: '' }, finish_reason: null }, usage));
-    }
+    turnId ??= event.turnId;
     if (event.type === 'text-delta') {
-      write(chunk(identity, { delta: { content: event.delta }, finish_reason: null }, usage));
+      write(chunk(open(), { delta: { content: event.delta }, finish_reason: null }, usage));
     } else if (event.type === 'tool-call' && event.clientSide) {
       const call = { index: toolIndex++, ...toToolCallWire(event) };
-      write(chunk(identity, { delta: { tool_calls: [call] }, finish_reason: null }, usage));
+      write(chunk(open(), { delta: { tool_calls: [call] }, finish_reason: null }, usage));
     }
   };
   let result: TurnResult;
@@ -180,10 +186,10 @@ async function streamCompletion(
     if (!reply.raw.writableEnded) reply.raw.end(`data: ${JSON.stringify(toOpenAiError(failure))}\n\n`);
     return reply;
   }
-  const open = identity as CompletionIdentity | null;
-  if (!open || reply.raw.writableEnded) return reply;
-  write(chunk(open, { delta: {}, finish_reason: finishReasonOf(result) }, usage));
-  if (options.includeUsage) write(chunk(open, null, { include: true, value: toUsageWire(result.usage) }));
+  if (reply.raw.destroyed || reply.raw.writableEnded) return reply;
+  const opened = open();
+  write(chunk(opened, { delta: {}, finish_reason: finishReasonOf(result) }, usage));
+  if (options.includeUsage) write(chunk(opened, null, { include: true, value: toUsageWire(result.usage) }));
   reply.raw.end('data: [DONE]\n\n');
   return reply;
 }
