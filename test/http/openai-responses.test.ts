@@ -52,6 +52,21 @@ describe('responses through the openai SDK', () => {
     const turnId = response.id.replace('resp_', 'msg_');
     const turn = await request(base, 'GET', `/v1/turns/${turnId}`, { authorization: `Bearer ${key}` });
     expect(turn.json).toMatchObject({ status: 'completed', reply: { content: [{ text: response.output_text }] } });
+    // Its session is an ordinary session of the default agent: the sessions API continues it.
+    const session = await request(base, 'GET', `/v1/sessions/${turn.json.session_id}`, {
+      authorization: `Bearer ${key}`,
+    });
+    expect(session.json).toMatchObject({ agent_id: 'default', message_count: 2 });
+    const next = await request(
+      base,
+      'POST',
+      `/v1/sessions/${turn.json.session_id}/messages`,
+      {
+        authorization: `Bearer ${key}`,
+      },
+      { content: 'and then?' },
+    );
+    expect(next.status).toBe(200);
   });
 
   it('chains with previous_response_id in one conversation, and refuses to branch from an older response', async () => {
