@@ -30,6 +30,13 @@ export const ERROR_CODES = {
   TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found', retryable: false },
   TENANT_ALREADY_EXISTS: { status: 409, title: 'Tenant already exists', retryable: false },
   SESSION_NOT_FOUND: { status: 404, title: 'Session not found', retryable: false },
+  RESPONSE_NOT_FOUND: { status: 404, title: 'Response not found', retryable: false },
+  ITEM_NOT_FOUND: { status: 404, title: 'Conversation item not found', retryable: false },
+  RESPONSE_NOT_CANCELLABLE: {
+    status: 409,
+    title: 'Only a running background response can be cancelled',
+    retryable: false,
+  },
   TURN_NOT_FOUND: { status: 404, title: 'Turn not found or not running', retryable: false },
   TURN_CANCELLED: { status: 409, title: 'The turn was cancelled', retryable: false },
   TURN_EVENTS_EXPIRED: { status: 410, title: 'The turn events are no longer kept', retryable: false },

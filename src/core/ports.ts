@@ -3,6 +3,7 @@ import type { AuditEntry, NewAuditEntry } from './audit/audit-entry.ts';
 import type { AdminKeyRecord, ApiKeyRecord, NewApiKey } from './auth/api-key-record.ts';
 import type { ContentPart, Message, NewMessage } from './conversations/message.ts';
 import type { NewSession, Session } from './conversations/session.ts';
+import type { ResponseStore } from './responses/response-store.ts';
 import type { Tenant, TenantStatus } from './tenants/tenant.ts';
 import type { TenantConfig, TenantConfigVersion } from './tenants/tenant-config.ts';
 import type { TurnClaim } from './turns/idempotency.ts';
@@ -64,7 +65,7 @@ export interface BeginTurnInput {
  * touches that tenant's rows; callers (the HTTP layer) are responsible for authorising the
  * tenant before calling. Every method that writes runs as one transaction.
  */
-export interface Storage extends AgentStore {
+export interface Storage extends AgentStore, ResponseStore {
   /**
    * First write of a turn, in one transaction: optionally create the tenant and session,
    * assign the next sequence number and append the user message.
@@ -151,6 +152,16 @@ export interface Storage extends AgentStore {
    * session did not exist.
    */
   deleteSession(tenantId: string, sessionId: string): Promise<{ turnIds: string[] } | null>;
+
+  /** Replaces the session's metadata; false when the tenant has no such session. */
+  setSessionMetadata(tenantId: string, sessionId: string, metadata: Record<string, string>): Promise<boolean>;
+  /** One message of the session (a conversation item), or null. */
+  getSessionMessage(tenantId: string, sessionId: string, messageId: string): Promise<Message | null>;
+  /**
+   * Deletes one message of the session (a conversation item); later messages keep their `seq`, so
+   * the session's numbering has a gap there. False when the tenant has no such message there.
+   */
+  deleteSessionMessage(tenantId: string, sessionId: string, messageId: string): Promise<boolean>;
 
   /** Messages of a session ordered by `seq`; `cursorSeq` is exclusive in the direction of `order`. */
   listMessages(

@@ -24,6 +24,8 @@ import { answerClientError, answerExpectation } from './client-error.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { mcpHostnames } from './mcp/mcp-hosts.ts';
 import { mcpRoutes } from './mcp/mcp-route.ts';
+import { defaultResponseSettings } from './openai/response-request.ts';
+import { resourceOfResult } from './openai/run-response.ts';
 import { BEARER_SCHEME, finishDocument, transformRoute } from './openapi-document.ts';
 import { registerAuthentication } from './plugins/authentication.ts';
 import { registerErrorHandler, sendProblem, toProblem } from './plugins/error-handler.ts';
@@ -40,6 +42,7 @@ import { metricsRoute } from './routes/metrics.ts';
 import { CHAT_COMPLETIONS_URL } from './routes/openai/chat-completions.ts';
 import { completionIdOf, toChatCompletion } from './routes/openai/chat-response.ts';
 import { openAiRoutes } from './routes/openai/openai-routes.ts';
+import { RESPONSES_URL } from './routes/openai/responses.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
@@ -222,6 +225,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
               result,
             ),
         },
+        {
+          method: 'POST',
+          url: RESPONSES_URL,
+          named: namedTenant,
+          sse: false,
+          // Only when the first request's process died after its turn committed: its settings are not
+          // at hand, so the response shows the defaults (the request's own answer is replayed otherwise).
+          render: (_tenantId, result) =>
+            resourceOfResult({ settings: defaultResponseSettings(), previousTurnId: null }, result),
+        },
       ],
       storage: services.storage,
       onError: (error) => app.log.warn({ err: error }, 'could not settle an idempotency key'),
@@ -262,6 +275,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       tags: [
         { name: 'legacy', description: 'The original API, kept working unchanged' },
         { name: 'sessions', description: 'Sessions, messages and turns' },
+        {
+          name: 'openai',
+          description:
+            "OpenAI-compatible routes (Chat Completions, Models, Responses, Conversations); errors in OpenAI's shape (docs/openai-compatibility.md, docs/openai-responses.md)",
+        },
         { name: 'config', description: "The calling tenant's versioned agent config" },
         { name: 'keys', description: "The calling tenant's API keys" },
         { name: 'usage', description: "The calling tenant's usage ledger" },
@@ -316,7 +334,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     legacyErrorEvent: config.streamLegacyErrorEvent ?? false,
   };
   await app.register(turnRoutes(services, { ...config, ...streams }));
-  await app.register(openAiRoutes(services));
+  await app.register(openAiRoutes(services, streams));
   await app.register(turnCancelRoutes(services));
   await app.register(turnStatusRoutes(services));
   await app.register(turnEventRoutes(services, streams));

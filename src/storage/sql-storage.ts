@@ -13,6 +13,7 @@ import { createSqlContext } from './sql-context.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
 import { commitTurnClaim, createSqlIdempotency } from './sql-idempotency.ts';
 import { type AsOwner, createSqlIdentity } from './sql-identity.ts';
+import { createSqlResponses } from './sql-responses.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
 import { createSqlTenants } from './sql-tenants.ts';
 import { createSqlUsage, insertUsage } from './sql-usage.ts';
@@ -141,6 +142,7 @@ export function createSqlStorage(
     ...createSqlIdempotency(database),
     ...createSqlContext(database, now),
     ...createSqlAgents(database, now),
+    ...createSqlResponses(database, now),
 
     async completeTurn(tenantId, sessionId, messages, usage, claim) {
       return database.forTenant(tenantId).transaction(async (client) => {
@@ -248,6 +250,7 @@ export function createSqlStorage(
           [tenantId, sessionId],
         );
         await client.run('DELETE FROM session_summaries WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
+        await client.run('DELETE FROM responses WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
         await client.run('DELETE FROM messages WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
         const result = await client.run('DELETE FROM sessions WHERE tenant_id = ? AND id = ?', [tenantId, sessionId]);
         return result.changes > 0 ? { turnIds: turns.map((row) => String(row.turn_id)) } : null;

@@ -10,6 +10,7 @@ const EXPORT_TABLES = [
   'sessions',
   'messages',
   'session_summaries',
+  'responses',
   'usage_records',
   'idempotency_keys',
   'audit_log',
@@ -32,6 +33,7 @@ const EXPORT_KEYS: Record<(typeof EXPORT_TABLES)[number], readonly string[]> = {
   sessions: ['id'],
   messages: ['session_id', 'seq'],
   session_summaries: ['session_id', 'up_to_seq'],
+  responses: ['turn_id'],
   usage_records: ['id'],
   idempotency_keys: ['key'],
   audit_log: ['id'],
@@ -86,6 +88,11 @@ export function createSqlTenantData(database: SqlDatabase, now: () => Date): Ten
              SELECT session_id FROM messages WHERE tenant_id = ? AND turn_id IN (${turns}))`,
           [tenantId, tenantId, ...turnParams],
         );
+        // A stored Responses API response belongs to the erased turns.
+        await client.run(`DELETE FROM responses WHERE tenant_id = ? AND turn_id IN (${turns})`, [
+          tenantId,
+          ...turnParams,
+        ]);
         // Stored turn responses quote the user's messages: their keys go too.
         await client.run(
           `DELETE FROM idempotency_keys WHERE tenant_id = ? AND (user_id = ? OR turn_id IN (${turns}))`,

@@ -5,6 +5,7 @@ import type { SqlDatabase } from './sql-database.ts';
 
 /** Every table with a `tenant_id` column, children before parents (deletion and export order). */
 export const TENANT_TABLES = [
+  'responses',
   'session_summaries',
   'messages',
   'sessions',

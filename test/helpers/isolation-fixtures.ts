@@ -44,6 +44,8 @@ export interface TenantFixture {
   sessions: string[];
   /** Ids of turns it ran in those sessions (all finished). */
   turnIds: string[];
+  /** Ids of its stored Responses API responses (`resp_…`, finished, not background). */
+  responseIds: string[];
   /** End-user ids found in its sessions and usage. */
   userIds: string[];
   jwtSubject: string;
@@ -191,6 +193,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     revokedKey: String(doomed.key),
     sessions,
     turnIds,
+    responseIds: [],
     userIds: [...userIds, jwtSubject],
     jwtSubject,
     secretNames: [SHARED_SECRET_NAME, `only.${hex(6)}`],
@@ -233,6 +236,12 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
   });
   turnIds.push(String(agentTurn.turn_id));
 
+  // Responses (each in a session of its own), whose ids probes aim at.
+  for (let n = 0; n < 2; n++) {
+    const response = await ok(t, 'POST', '/v1/responses', auth, { model: 'default', input: `response ${n} ${marker}` });
+    fixture.responseIds.push(String(response.id));
+  }
+
   const versions = await ok(t, 'GET', `/v1/admin/tenants/${id}/config/versions`, adminHeaders);
   fixture.configVersions = (versions.data as Json[]).map((version) => Number(version.version));
   fixture.needles = [
@@ -251,6 +260,7 @@ export async function seedTenant(t: TestApp, index: number, withTrust: boolean):
     ...fixture.agentIds.map((value) => ({ what: 'agent id', value })),
     ...fixture.mcpServerIds.map((value) => ({ what: 'mcp server id', value })),
     ...turnIds.map((value) => ({ what: 'turn id', value })),
+    ...fixture.responseIds.map((value) => ({ what: 'response id', value })),
     ...fixture.secretNames
       .filter((name) => name !== SHARED_SECRET_NAME)
       .map((value) => ({ what: 'secret name', value })),
@@ -283,6 +293,7 @@ const ROW_KEY: Record<string, string> = {
   usage_records: 'id',
   audit_log: 'id',
   tenant_secrets: 'name',
+  responses: 'turn_id',
   agents: 'id',
   // Versions count per agent: keyed by agent and version (see readExport).
   agent_versions: 'agent_id',

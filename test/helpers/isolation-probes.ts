@@ -15,7 +15,7 @@ export function lookalikeAgentId(): string {
 }
 
 /** An id of the same shape as a real one (`ses_` / `key_` + 26 Crockford characters). */
-export function lookalikeId(prefix: 'ses' | 'key'): string {
+export function lookalikeId(prefix: 'ses' | 'key' | 'resp'): string {
   let tail = '';
   for (const byte of randomBytes(26)) tail += CROCKFORD[byte % 32];
   return `${prefix}_${tail}`;
@@ -204,6 +204,19 @@ export const OPERATIONS = [
   'POST /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/oauth/authorize',
   'GET /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/oauth',
   'DELETE /v1/admin/tenants/{tenant_id}/mcp-servers/{id}/oauth',
+  'POST /v1/conversations',
+  'GET /v1/conversations/{id}',
+  'POST /v1/conversations/{id}',
+  'DELETE /v1/conversations/{id}',
+  'GET /v1/conversations/{id}/items',
+  'POST /v1/conversations/{id}/items',
+  'GET /v1/conversations/{id}/items/{item_id}',
+  'DELETE /v1/conversations/{id}/items/{item_id}',
+  'POST /v1/responses',
+  'GET /v1/responses/{id}',
+  'POST /v1/responses/{id}/cancel',
+  'GET /v1/responses/{id}/input_items',
+  'DELETE /v1/responses/{id}',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
@@ -360,6 +373,8 @@ const SECRET_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
 const USER_ID = /^[A-Za-z0-9._:@|-]{1,128}$/;
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const MCP_SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Conversation, item and response ids as the OpenAI-compatible routes accept them. */
+const OPENAI_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const segment = (ids: Ids) => (ids.raw ? ids.value : encodeURIComponent(ids.value));
 const cursorOf = (position: string | number) => Buffer.from(JSON.stringify({ p: position })).toString('base64url');
 
@@ -880,6 +895,86 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
         variant,
       );
       probe.expect = ['200'];
+      return probe;
+    }
+    case 'POST /v1/conversations':
+      // The attacker's own new conversation; a body naming a tenant is refused (strict), whoever sends it.
+      probe.payload = pick<unknown>([{ metadata: { note: text } }, { tenant_id: victim.id }], variant);
+      probe.wellFormed &&= variant % 2 === 0;
+      probe.write = { kind: 'session' };
+      return probe;
+    case 'GET /v1/conversations/{id}':
+    case 'GET /v1/conversations/{id}/items':
+      needs(session);
+      probe.expect = session.owner === 'own' ? ['200'] : NOT_FOUND('SESSION_NOT_FOUND');
+      return probe;
+    case 'POST /v1/conversations/{id}':
+    case 'POST /v1/conversations/{id}/items':
+    case 'DELETE /v1/conversations/{id}': {
+      // Writes never aim at the attacker's own conversations (that would be its own business).
+      if (session.owner === 'own') session = { value: lookalikeId('ses'), raw: true, wellFormed: true, owner: 'none' };
+      probe.url = template.replace('{id}', segment(session));
+      probe.reroutes = probe.url.split('/').some(isDotSegment);
+      needs(session);
+      if (verb === 'POST') {
+        probe.payload = op.endsWith('items')
+          ? { items: [{ type: 'message', role: 'user', content: text }] }
+          : { metadata: { note: text } };
+      }
+      probe.expect = NOT_FOUND('SESSION_NOT_FOUND');
+      return probe;
+    }
+    case 'GET /v1/conversations/{id}/items/{item_id}':
+    case 'DELETE /v1/conversations/{id}/items/{item_id}': {
+      // Item ids are message ids: the turn ids (user messages) of the victim, or made-up ones.
+      const item = resolveId(spec.key, victim.turnIds, own.turnIds, OPENAI_ID, false);
+      const ownItem = item.owner === 'own' && session.owner === 'own' && verb === 'GET';
+      probe.url = template.replace('{id}', segment(session)).replace('{item_id}', segment(item));
+      probe.reroutes = probe.url.split('/').some(isDotSegment);
+      needs(session, item);
+      // An own turn id in an own session may name an item there; any other pair answers as missing.
+      probe.expect = ownItem ? ['200', ...NOT_FOUND('ITEM_NOT_FOUND')] : NOT_FOUND('ITEM_NOT_FOUND');
+      return probe;
+    }
+    case 'GET /v1/responses/{id}':
+    case 'GET /v1/responses/{id}/input_items':
+    case 'POST /v1/responses/{id}/cancel':
+    case 'DELETE /v1/responses/{id}': {
+      let response = resolveId(spec.session, victim.responseIds, own.responseIds, OPENAI_ID, false);
+      if (response.owner === 'own' && verb === 'DELETE') {
+        response = { value: lookalikeId('resp'), raw: true, wellFormed: true, owner: 'none' };
+      }
+      probe.url = template.replace('{id}', segment(response));
+      probe.reroutes = probe.url.split('/').some(isDotSegment);
+      needs(response);
+      const mine = response.owner === 'own';
+      // The attacker's own responses are found; none ran in the background, so none can be cancelled.
+      probe.expect = !mine
+        ? NOT_FOUND('RESPONSE_NOT_FOUND')
+        : verb === 'POST'
+          ? ['409:RESPONSE_NOT_CANCELLABLE']
+          : ['200'];
+      return probe;
+    }
+    case 'POST /v1/responses': {
+      // Continuing another tenant's response or conversation answers as a missing one; the attacker's
+      // own conversation gets a turn (its own responses are not chained: that would branch them).
+      let previous = resolveId(spec.key, victim.responseIds, own.responseIds, OPENAI_ID, false);
+      if (previous.owner === 'own')
+        previous = { value: lookalikeId('resp'), raw: true, wellFormed: true, owner: 'none' };
+      const chained = variant % 2 === 0;
+      const reference = chained ? previous : session;
+      probe.payload = chained
+        ? { model: 'default', input: text, previous_response_id: previous.value }
+        : { model: 'default', input: text, conversation: session.value };
+      // A raw value is percent-encoded in a path; in a body it is sent as it is.
+      probe.wellFormed &&= OPENAI_ID.test(reference.value);
+      if (!chained && session.owner === 'own' && reference.wellFormed) {
+        probe.expect = ['200'];
+        probe.write = { kind: 'turn', session: session.value };
+      } else {
+        probe.expect = NOT_FOUND(chained ? 'RESPONSE_NOT_FOUND' : 'SESSION_NOT_FOUND');
+      }
       return probe;
     }
     case 'GET /healthz':

@@ -68,6 +68,26 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       message: newMessage('user', [{ type: 'text', text: 'hi' }], turn, { userId: 'u1' }),
     });
     await storage.completeTurn(tenantId, session, [], usage(session, turn, 'completed'));
+    await storage.saveResponse(tenantId, {
+      turnId: turn,
+      sessionId: session,
+      previousTurnId: null,
+      conversation: false,
+      settings: {
+        model: 'default',
+        instructions: null,
+        metadata: {},
+        tools: [],
+        tool_choice: 'auto',
+        temperature: null,
+        top_p: null,
+        max_output_tokens: null,
+        parallel_tool_calls: true,
+        text: { format: { type: 'text' } },
+        background: false,
+        store: true,
+      },
+    });
     await storage.saveSessionSummary(
       tenantId,
       { sessionId: session, upToSeq: 1, text: 'summary', model: 'simulated:simulated-1', tokenCount: 1 },

@@ -1,4 +1,5 @@
 import { generateText, isStepCount, type LanguageModel, type ToolSet } from 'ai';
+import { DEFAULT_AGENT_ID } from '../agent-catalog/agent.ts';
 import type { TokenCounterFor } from '../context/token-counter.ts';
 import type { Message, NewMessage, Usage } from '../conversations/message.ts';
 import type { NewSession } from '../conversations/session.ts';
@@ -303,7 +304,13 @@ async function runTrackedTurn(
   };
   const createSession =
     stateless && input?.store
-      ? { id: request.sessionId, ...input.store, userId: request.actor.userId, agentId: request.agentId ?? null }
+      ? {
+          id: request.sessionId,
+          ...input.store,
+          userId: request.actor.userId,
+          // The default agent is stored as no agent, as every session of it is (a stored `default` names no agent row).
+          agentId: request.agentId && request.agentId !== DEFAULT_AGENT_ID ? request.agentId : null,
+        }
       : (request.createSession ?? null);
   const userMessage = !stores
     ? unstoredMessage(request.tenantId, request.sessionId, newUserMessage, deps.now())

@@ -16,6 +16,19 @@ export interface StreamSettings {
   legacyErrorEvent: boolean;
 }
 
+/** One SSE event: its id, name and JSON data. */
+export interface SseFrame {
+  id: number;
+  name: string;
+  data: unknown;
+}
+
+/**
+ * How a turn's events are written: Enclave's own (one frame per event, its `seq` as the id) by
+ * default; the Responses API writes the same events through its own encoder.
+ */
+export type TurnEventEncoder = (event: TurnEvent) => readonly SseFrame[];
+
 /**
  * Runs a turn and streams its events as SSE on the response, each with its `seq` as the SSE id.
  * A failure before the first event (unknown session, a limit) still answers as problem+json. If
@@ -27,6 +40,9 @@ export async function streamTurn(
   reply: FastifyReply,
   turn: TurnRequest,
   settings: StreamSettings,
+  encode: TurnEventEncoder = (event) => [
+    { id: event.seq, name: turnEventName(event, settings.legacyErrorEvent), data: turnEventJson(event) },
+  ],
 ): Promise<FastifyReply> {
   const abort = new AbortController();
   let writer: SseWriter | null = null;
@@ -56,7 +72,7 @@ export async function streamTurn(
       });
       services.metrics.streamOpened();
     }
-    writer.send(event.seq, turnEventName(event, settings.legacyErrorEvent), turnEventJson(event));
+    for (const frame of encode(event)) writer.send(frame.id, frame.name, frame.data);
   };
   try {
     await services.runTurn({ ...turn, signal: abort.signal, onEvent });

@@ -36,6 +36,8 @@ const MCP_OAUTH_STATES: TenantTable = { table: 'mcp_oauth_states', column: 'tena
 /** Tenant MCP servers and their per-end-user credentials (migration 14). */
 const MCP_SERVERS: TenantTable = { table: 'mcp_servers', column: 'tenant_id' };
 const MCP_USER_CREDENTIALS: TenantTable = { table: 'mcp_user_credentials', column: 'tenant_id' };
+/** Stored Responses API responses (migration 13). */
+const RESPONSES: TenantTable = { table: 'responses', column: 'tenant_id' };
 
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
@@ -52,6 +54,7 @@ export const RLS_TABLES: readonly TenantTable[] = [
   MCP_OAUTH_STATES,
   MCP_SERVERS,
   MCP_USER_CREDENTIALS,
+  RESPONSES,
 ];
 
 /**
@@ -491,6 +494,26 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       ${rowLevelSecurity(MCP_SERVERS)}
       ${rowLevelSecurity(MCP_USER_CREDENTIALS)}
+    `,
+  },
+  {
+    version: 13,
+    name: 'responses',
+    // A stored Responses API response (docs/openai-responses.md): the request settings a turn does not
+    // keep itself (instructions, the model named, metadata, tools, previous response). The response's
+    // items are the messages of turn \`turn_id\`; the row goes with its session, its user and its tenant.
+    sql: `
+      CREATE TABLE responses (
+        tenant_id ${ID} NOT NULL,
+        turn_id ${ID} NOT NULL,
+        session_id ${ID} NOT NULL,
+        previous_turn_id ${ID},
+        settings TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, turn_id)
+      );
+      CREATE INDEX responses_session ON responses (tenant_id, session_id);
+      ${rowLevelSecurity(RESPONSES)}
     `,
   },
 ];

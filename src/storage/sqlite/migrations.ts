@@ -372,4 +372,23 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    name: 'responses',
+    // A stored Responses API response (docs/openai-responses.md): the request settings a turn does not
+    // keep itself (instructions, the model named, metadata, tools, previous response). The response's
+    // items are the messages of turn \`turn_id\`; the row goes with its session, its user and its tenant.
+    sql: `
+      CREATE TABLE responses (
+        tenant_id TEXT NOT NULL,
+        turn_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        previous_turn_id TEXT,
+        settings TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, turn_id)
+      );
+      CREATE INDEX responses_session ON responses (tenant_id, session_id);
+    `,
+  },
 ];
