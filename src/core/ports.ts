@@ -258,6 +258,9 @@ export interface AdminStorage {
   /** Tenants with a config version that still holds an inline JWT signing secret, by id (at most `limit`). */
   listTenantsWithInlineJwtSecrets(limit: number): Promise<string[]>;
 
+  /** Usage sums over `[from, to]` (UTC days, inclusive) by tenant, day and model: the operator's view. */
+  aggregateUsageAcrossTenants(range: { from: string; to: string }): Promise<TenantUsageRow[]>;
+
   createAdminKey(key: { id: string; name: string; hash: string }): Promise<AdminKeyRecord>;
   listAdminKeys(): Promise<AdminKeyRecord[]>;
   revokeAdminKey(keyId: string): Promise<boolean>;
@@ -290,4 +293,16 @@ export interface ConsoleSessionStore {
   findConsoleSession(hash: string): Promise<ConsoleSessionRecord | null>;
   /** Deletes the session; true when it existed. */
   deleteConsoleSession(session: ConsoleSessionRecord): Promise<boolean>;
+}
+
+/** One tenant's usage on one day with one model (operator usage across tenants). */
+export interface TenantUsageRow {
+  tenantId: string;
+  day: string;
+  model: string | null;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  toolCalls: number;
 }

@@ -32,6 +32,7 @@ import { registerTextGuard } from './plugins/text-guard.ts';
 import { registerWebSocketHandshakeCheck } from './plugins/websocket-handshake.ts';
 import { adminProviderRoutes } from './routes/admin/providers.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
+import { adminUsageRoutes } from './routes/admin/usage.ts';
 import { consoleSessionRoutes } from './routes/console/session-routes.ts';
 import { CONSOLE_SECURITY_HEADERS, consoleStaticRoutes } from './routes/console/static-routes.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
@@ -328,6 +329,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(adminTenantRoutes(services, configs));
   await app.register(adminProviderRoutes(services));
+  await app.register(adminUsageRoutes(services));
   await app.register(tenantAuditRoutes(services, selfScope(services)));
   for (const scope of [selfScope(services), adminScope(services)]) {
     await app.register(configRoutes(services, configs, scope));

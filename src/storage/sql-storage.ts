@@ -16,7 +16,7 @@ import { commitTurnClaim, createSqlIdempotency } from './sql-idempotency.ts';
 import { type AsOwner, createSqlIdentity } from './sql-identity.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
 import { createSqlTenants } from './sql-tenants.ts';
-import { createSqlUsage, insertUsage } from './sql-usage.ts';
+import { createSqlUsage, createSqlUsageAcrossTenants, insertUsage } from './sql-usage.ts';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
@@ -127,6 +127,7 @@ export function createSqlStorage(
     ...createSqlTenants(database, now),
     ...createSqlIdentity(database, now, options.asOwner),
     ...createSqlConsoleSessions(database, now),
+    ...createSqlUsageAcrossTenants(database),
     ...createSqlConfig(database, now),
     ...createSqlUsage(database),
     ...createSqlAudit(database, now, ids),

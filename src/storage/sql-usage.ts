@@ -1,4 +1,4 @@
-import type { Storage } from '../core/ports.ts';
+import type { AdminStorage, Storage } from '../core/ports.ts';
 import {
   type NewUsageRecord,
   USAGE_GROUPS,
@@ -127,6 +127,37 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
             latencyMsAvg: row.latency_ms_avg == null ? null : Math.round(Number(row.latency_ms_avg)),
           }),
         );
+    },
+  };
+}
+
+/**
+ * Operator usage across tenants: sums by tenant, day and model. On PostgreSQL through the
+ * explicit cross-tenant function (migration 16), never a disabled policy.
+ */
+export function createSqlUsageAcrossTenants(database: SqlDatabase): Pick<AdminStorage, 'aggregateUsageAcrossTenants'> {
+  return {
+    async aggregateUsageAcrossTenants({ from, to }) {
+      const rows = await database.all(
+        database.dialect === 'postgres'
+          ? 'SELECT * FROM enclave_usage_across_tenants(?, ?)'
+          : `SELECT tenant_id, day, model, sum(CASE WHEN status = 'summary' THEN 0 ELSE 1 END) AS turns,
+                    sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+                    sum(total_tokens) AS total_tokens, sum(tool_calls) AS tool_calls
+               FROM usage_records WHERE day >= ? AND day <= ?
+              GROUP BY tenant_id, day, model ORDER BY tenant_id, day, model`,
+        [from, to],
+      );
+      return rows.map((row) => ({
+        tenantId: String(row.tenant_id),
+        day: String(row.day),
+        model: row.model == null ? null : String(row.model),
+        turns: Number(row.turns ?? 0),
+        inputTokens: Number(row.input_tokens ?? 0),
+        outputTokens: Number(row.output_tokens ?? 0),
+        totalTokens: Number(row.total_tokens ?? 0),
+        toolCalls: Number(row.tool_calls ?? 0),
+      }));
     },
   };
 }

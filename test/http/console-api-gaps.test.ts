@@ -86,3 +86,24 @@ describe('provider health for operators', () => {
     expect([tenant.status, tenant.body.code]).toEqual([403, 'ADMIN_REQUIRED']);
   });
 });
+
+describe('operator usage across tenants', () => {
+  it('sums every tenant by tenant, month and model, for the admin only', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const byTenant = await call('GET', '/v1/admin/usage', ADMIN);
+    expect(byTenant.status).toBe(200);
+    expect(byTenant.body.data).toEqual([
+      expect.objectContaining({ tenant_id: 'acme', turns: 2 }),
+      expect.objectContaining({ tenant_id: 'globex', turns: 1 }),
+    ]);
+    const byMonth = await call('GET', '/v1/admin/usage?group_by=month,model', ADMIN);
+    expect(byMonth.body.data).toEqual([expect.objectContaining({ month, model: expect.any(String), turns: 3 })]);
+    expect(byMonth.body.data[0].tenant_id).toBeUndefined();
+    const empty = await call('GET', '/v1/admin/usage?from=2001-01-01&to=2001-01-31', ADMIN);
+    expect(empty.body.data).toEqual([]);
+    const bad = await call('GET', '/v1/admin/usage?group_by=key', ADMIN);
+    expect([bad.status, bad.body.code]).toEqual([422, 'VALIDATION_FAILED']);
+    const tenant = await call('GET', '/v1/admin/usage', key);
+    expect([tenant.status, tenant.body.code]).toEqual([403, 'ADMIN_REQUIRED']);
+  });
+});

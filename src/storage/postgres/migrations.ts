@@ -411,7 +411,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // Web console sign-ins (docs/console.md). Only the SHA-256 of the cookie is stored, with the id of
     // the key that signed in (never the key). Tenant sessions are a tenant table under RLS; a cookie
     // names no tenant until it is found, so the lookup is a SECURITY DEFINER function over the hash
-    // index (as for API keys). Operator sessions belong to no tenant: a platform table.
+    // index (as for API keys). Operator sessions belong to no tenant: a platform table. Operator
+    // usage across tenants is another explicit cross-tenant path (sums only, by tenant, day, model).
     sql: `
       CREATE TABLE console_sessions (
         tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -436,6 +437,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
             RETURNS TABLE (tenant_id text, key_id text, created_at text, expires_at text)
             LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
               SELECT s.tenant_id, s.key_id, s.created_at, s.expires_at FROM console_sessions s WHERE s.hash = p_hash
+            $body$;
+          CREATE FUNCTION enclave_usage_across_tenants(p_from text, p_to text)
+            RETURNS TABLE (tenant_id text, day text, model text, turns bigint, input_tokens bigint,
+                           output_tokens bigint, total_tokens bigint, tool_calls bigint)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT u.tenant_id, u.day, u.model, sum(CASE WHEN u.status = 'summary' THEN 0 ELSE 1 END),
+                     sum(u.input_tokens), sum(u.output_tokens), sum(u.total_tokens), sum(u.tool_calls)
+                FROM usage_records u WHERE u.day >= p_from AND u.day <= p_to
+               GROUP BY u.tenant_id, u.day, u.model ORDER BY u.tenant_id, u.day, u.model
             $body$;
         $f$, current_schema());
       END $do$;

@@ -14,7 +14,7 @@ import {
 } from '../../schemas/tenant.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
-const day = z
+export const usageDaySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
   .refine((value) => {
@@ -23,7 +23,7 @@ const day = z
   }, 'must be a real calendar date');
 const DAY_MS = 86_400_000;
 
-function range(query: { from?: string | undefined; to?: string | undefined }) {
+export function usageRange(query: { from?: string | undefined; to?: string | undefined }) {
   const to = query.to ?? new Date().toISOString().slice(0, 10);
   const from = query.from ?? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
   if (from > to) throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to');
@@ -43,8 +43,8 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
             'Token usage aggregated by day or month, model, agent, key and/or user (UTC days, inclusive; default the last 30 days)',
           params: scope.params,
           querystring: z.object({
-            from: day.optional(),
-            to: day.optional(),
+            from: usageDaySchema.optional(),
+            to: usageDaySchema.optional(),
             group_by: z
               .string()
               .regex(
@@ -64,7 +64,7 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
       },
       async (request) => {
         const { tenantId } = await scope.resolve(request, 'history:read');
-        const { from, to } = range(request.query);
+        const { from, to } = usageRange(request.query);
         const groupBy = request.query.group_by.split(',') as UsageGroup[];
         const rows = await services.storage.aggregateUsage(tenantId, { from, to, groupBy });
         return { from, to, data: rows.map(toUsageAggregateJson) };
@@ -78,13 +78,16 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
           tags,
           summary: 'Raw usage records, newest first',
           params: scope.params,
-          querystring: pageQuerySchema(100, 1000).extend({ from: day.optional(), to: day.optional() }),
+          querystring: pageQuerySchema(100, 1000).extend({
+            from: usageDaySchema.optional(),
+            to: usageDaySchema.optional(),
+          }),
           response: { 200: pageSchema(usageRecordSchema), ...problems(401, 403, 404, 422) },
         },
       },
       async (request) => {
         const { tenantId } = await scope.resolve(request, 'history:read');
-        const { from, to } = range(request.query);
+        const { from, to } = usageRange(request.query);
         const { limit, cursor } = request.query;
         const records = await services.storage.listUsage(tenantId, {
           limit: limit + 1,
