@@ -141,6 +141,7 @@ export const OPERATIONS = [
   'DELETE /v1/keys/{key_id}',
   'GET /v1/usage',
   'GET /v1/usage/records',
+  'GET /v1/audit',
   'GET /v1/secrets',
   'PUT /v1/secrets/{name}',
   'DELETE /v1/secrets/{name}',
@@ -175,6 +176,8 @@ export const OPERATIONS = [
   'PUT /v1/admin/tenants/{tenant_id}/secrets/{name}',
   'DELETE /v1/admin/tenants/{tenant_id}/secrets/{name}',
   'DELETE /v1/admin/tenants/{tenant_id}/users/{user_id}',
+  'GET /v1/admin/usage',
+  'GET /v1/admin/providers/health',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
@@ -691,6 +694,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       withQuery(listQuery(variant, `use_${pick(victim.sessions, n).slice(4)}`, 1000));
       return probe;
     case 'GET /v1/secrets':
+    case 'GET /v1/audit':
       return probe;
     case 'PUT /v1/secrets/{name}':
       needs(secret);
