@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { generateApiKey, hashApiKey } from './auth/api-key.ts';
+import { createConsoleSessions } from './auth/console-sessions.ts';
 import { createJwtVerifier, type JwtTrust } from './auth/jwt.ts';
 import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
@@ -91,6 +93,7 @@ export async function createEnclave(
     storage,
     admin,
     credentials,
+    consoleSessions: consoleSessionStore,
     idempotency: idempotencyStore,
     mcpOAuth: mcpOAuthStore,
     mcpServers: mcpServerStore,
@@ -293,6 +296,16 @@ export async function createEnclave(
     }),
     now: Date.now,
   });
+  const consoleSessions = createConsoleSessions({
+    store: consoleSessionStore,
+    resolveKey: resolver.resolve,
+    getApiKey: (tenantId, keyId) => storage.getApiKey(tenantId, keyId),
+    listAdminKeys: () => admin.listAdminKeys(),
+    tenant: (tenantId) => tenants.get(tenantId),
+    adminKeyHash: config.adminKey ? hashApiKey(config.adminKey) : null,
+    ttlMs: config.consoleSessionTtlMs,
+    now: Date.now,
+  });
   const authMode = authModeOf(config);
   const app = await buildApp({
     config: { ...config, authMode },
@@ -314,6 +327,12 @@ export async function createEnclave(
       metrics,
       resolvePrincipal: resolver.resolve,
       credentialsChanged: { key: resolver.forgetKey, tenant: resolver.forgetTenant },
+      consoleSessions,
+      providerHealth: async () => ({ circuits: models.breakerStates(), calls: await metrics.modelCallCounts() }),
+      console: {
+        sessionTtlMs: config.consoleSessionTtlMs,
+        dir: config.consoleDir || fileURLToPath(new URL('../web/dist', import.meta.url)),
+      },
       generateApiKey,
       admission,
       readinessChecks: redis

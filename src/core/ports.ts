@@ -7,7 +7,7 @@ import type { ResponseStore } from './responses/response-store.ts';
 import type { Tenant, TenantStatus } from './tenants/tenant.ts';
 import type { TenantConfig, TenantConfigVersion } from './tenants/tenant-config.ts';
 import type { TurnClaim } from './turns/idempotency.ts';
-import type { NewUsageRecord, UsageAggregate, UsageRecord } from './usage/usage-record.ts';
+import type { NewUsageRecord, UsageAggregate, UsageGroup, UsageRecord } from './usage/usage-record.ts';
 
 /** One legacy interaction: a user message and the reply that completed its turn. */
 export interface Interaction {
@@ -223,12 +223,12 @@ export interface Storage extends AgentStore, ResponseStore {
     options: { limit: number; beforeId: string | null; from: string; to: string },
   ): Promise<UsageRecord[]>;
   /**
-   * Sums over `[from, to]` (UTC days, inclusive) grouped by any of day, model and agent; with
+   * Sums over `[from, to]` (UTC days, inclusive) grouped by any of `USAGE_GROUPS`; with
    * `keyId`, only the records charged to that API key of the tenant.
    */
   aggregateUsage(
     tenantId: string,
-    options: { from: string; to: string; groupBy: readonly ('day' | 'model' | 'agent')[]; keyId?: string },
+    options: { from: string; to: string; groupBy: readonly UsageGroup[]; keyId?: string },
   ): Promise<UsageAggregate[]>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
@@ -276,6 +276,9 @@ export interface AdminStorage {
   /** Tenants with a config version that still holds an inline JWT signing secret, by id (at most `limit`). */
   listTenantsWithInlineJwtSecrets(limit: number): Promise<string[]>;
 
+  /** Usage sums over `[from, to]` (UTC days, inclusive) by tenant, day and model: the operator's view. */
+  aggregateUsageAcrossTenants(range: { from: string; to: string }): Promise<TenantUsageRow[]>;
+
   createAdminKey(key: { id: string; name: string; hash: string }): Promise<AdminKeyRecord>;
   listAdminKeys(): Promise<AdminKeyRecord[]>;
   revokeAdminKey(keyId: string): Promise<boolean>;
@@ -292,4 +295,32 @@ export type CredentialMatch =
  */
 export interface CredentialLookup {
   findByHash(hash: string): Promise<CredentialMatch | null>;
+}
+
+/** A web console sign-in: the SHA-256 of its cookie and the key that signed in (never the key). */
+export type ConsoleSessionRecord =
+  | { kind: 'tenant'; hash: string; tenantId: string; keyId: string; createdAt: string; expiresAt: string }
+  | { kind: 'operator'; hash: string; adminKeyId: string; createdAt: string; expiresAt: string };
+
+/**
+ * Web console sessions. `find` crosses tenants like `CredentialLookup` (a cookie names no tenant
+ * until it is found); only the authentication layer and the console sign-in routes receive this.
+ */
+export interface ConsoleSessionStore {
+  createConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  findConsoleSession(hash: string): Promise<ConsoleSessionRecord | null>;
+  /** Deletes the session; true when it existed. */
+  deleteConsoleSession(session: ConsoleSessionRecord): Promise<boolean>;
+}
+
+/** One tenant's usage on one day with one model (operator usage across tenants). */
+export interface TenantUsageRow {
+  tenantId: string;
+  day: string;
+  model: string | null;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  toolCalls: number;
 }

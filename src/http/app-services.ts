@@ -1,3 +1,4 @@
+import type { ConsoleSessions } from '../auth/console-sessions.ts';
 import type { TurnRequest, TurnResult } from '../core/agents/run-agent.ts';
 import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import type { Principal } from '../core/auth/principal.ts';
@@ -33,6 +34,18 @@ export interface AppServices {
   admin: AdminStorage;
   /** Credential → principal (throws UNAUTHENTICATED). */
   resolvePrincipal(authorization: string | undefined): Promise<Principal>;
+  /**
+   * Provider health in this process, for operators: each provider endpoint's circuit breaker, and
+   * model calls by provider label and outcome since the process started.
+   */
+  providerHealth(): Promise<{
+    circuits: { provider: string; state: 'closed' | 'half-open' | 'open' }[];
+    calls: { provider: string; completed: number; failed: number }[];
+  }>;
+  /** Web console sign-ins: key → session cookie, cookie → principal (docs/console.md). */
+  consoleSessions: ConsoleSessions;
+  /** The web console: session lifetime and the built files (`web/dist`). */
+  console: { sessionTtlMs: number; dir: string };
   /** Tells the credential cache that keys changed here (revoked key, deleted tenant). */
   credentialsChanged: { key(keyId: string): void; tenant(tenantId: string): void };
   /** New API key material: the key (shown once), its hash and display prefix. */

@@ -34,7 +34,11 @@ import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
 import { registerTextGuard } from './plugins/text-guard.ts';
 import { registerWebSocketHandshakeCheck } from './plugins/websocket-handshake.ts';
+import { adminProviderRoutes } from './routes/admin/providers.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
+import { adminUsageRoutes } from './routes/admin/usage.ts';
+import { consoleSessionRoutes } from './routes/console/session-routes.ts';
+import { CONSOLE_SECURITY_HEADERS, consoleStaticRoutes } from './routes/console/static-routes.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
@@ -43,6 +47,7 @@ import { CHAT_COMPLETIONS_URL } from './routes/openai/chat-completions.ts';
 import { completionIdOf, toChatCompletion } from './routes/openai/chat-response.ts';
 import { openAiRoutes } from './routes/openai/openai-routes.ts';
 import { RESPONSES_URL } from './routes/openai/responses.ts';
+import { tenantAuditRoutes } from './routes/tenant-resources/audit-routes.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
@@ -182,10 +187,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     mode: config.authMode,
     resolve: services.resolvePrincipal,
     publicPrefixes: ['/docs', '/openapi.json', '/favicon.ico'],
+    resolveConsoleCookie: (cookie) => services.consoleSessions.resolve(cookie),
   });
   registerRequestRateLimit(app, { admission: services.admission, tenants: services.tenants });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // The console's pages, assets and sign-in API (and their errors) all get its strict headers.
+    if (request.url === '/console' || request.url.startsWith('/console/') || request.url.startsWith('/console?'))
+      reply.headers(CONSOLE_SECURITY_HEADERS);
     done();
   });
   // NUL and unpaired surrogates in any parameter, query or body text: 422 before a route sees them.
@@ -283,6 +292,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'config', description: "The calling tenant's versioned agent config" },
         { name: 'keys', description: "The calling tenant's API keys" },
         { name: 'usage', description: "The calling tenant's usage ledger" },
+        { name: 'audit', description: "The calling tenant's audit log" },
         { name: 'secrets', description: "The calling tenant's encrypted secrets (write-only)" },
         { name: 'users', description: "Erasure of one end user's data" },
         { name: 'admin', description: 'Operator API: tenants, their keys, config, usage, audit log and export' },
@@ -291,6 +301,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           name: 'mcp',
           description: "Enclave as an MCP server: the tenant's agents as tools, its sessions as resources",
         },
+        { name: 'console', description: 'Web console sign-in: a key exchanged for a session cookie' },
       ],
     },
     // operationIds (one rule, so new routes get one), security, servers: see openapi-document.ts.
@@ -325,6 +336,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const readiness = options.readiness ?? { accepting: () => true };
   await app.register(healthRoutes(services, readiness));
   await app.register(metricsRoute(services));
+  await app.register(consoleSessionRoutes(services));
+  await app.register(consoleStaticRoutes(services.console.dir));
   await app.register(legacyInteractRoute(services, config));
   await app.register(legacyHistoryRoute(services));
   await app.register(sessionsRoutes(services));
@@ -371,6 +384,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       hostnames: mcpHostnames(config),
     }),
   );
+  await app.register(adminProviderRoutes(services));
+  await app.register(adminUsageRoutes(services));
+  await app.register(tenantAuditRoutes(services, selfScope(services)));
   for (const scope of [selfScope(services), adminScope(services)]) {
     await app.register(configRoutes(services, configs, scope));
     await app.register(agentRoutes(services, agents, scope));

@@ -1,6 +1,6 @@
 import type { McpOAuthStore } from '../core/mcp/mcp-oauth-store.ts';
 import type { McpServerStore } from '../core/mcp/mcp-server-store.ts';
-import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
+import type { AdminStorage, ConsoleSessionStore, CredentialLookup, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { type Migration, type MigrationResult, migrate } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
@@ -34,6 +34,8 @@ export interface OpenedStorage {
   storage: Storage;
   admin: AdminStorage;
   credentials: CredentialLookup;
+  /** Web console sessions (crosses tenants to find a cookie, like `credentials`). */
+  consoleSessions: ConsoleSessionStore;
   /** Idempotency keys of turn requests (tenant-scoped, like `storage`). */
   idempotency: IdempotencyStore;
   /** OAuth grants of tenant MCP servers (tenant-scoped, like `storage`). */
@@ -141,6 +143,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
       storage,
       admin: storage,
       credentials: storage,
+      consoleSessions: storage,
       idempotency: storage,
       mcpOAuth: createSqlMcpOAuth(database),
       mcpServers: createSqlMcpServers(database),

@@ -157,6 +157,7 @@ export const OPERATIONS = [
   'DELETE /v1/keys/{key_id}',
   'GET /v1/usage',
   'GET /v1/usage/records',
+  'GET /v1/audit',
   'GET /v1/secrets',
   'PUT /v1/secrets/{name}',
   'DELETE /v1/secrets/{name}',
@@ -217,6 +218,8 @@ export const OPERATIONS = [
   'POST /v1/responses/{id}/cancel',
   'GET /v1/responses/{id}/input_items',
   'DELETE /v1/responses/{id}',
+  'GET /v1/admin/usage',
+  'GET /v1/admin/providers/health',
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
@@ -834,6 +837,7 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       withQuery(listQuery(variant, `use_${pick(victim.sessions, n).slice(4)}`, 1000));
       return probe;
     case 'GET /v1/secrets':
+    case 'GET /v1/audit':
       return probe;
     case 'PUT /v1/secrets/{name}':
       needs(secret);

@@ -47,7 +47,7 @@ describe('the OpenAPI document', () => {
     );
   });
 
-  it('requires the bearer scheme everywhere but on the public health routes, and names a server', () => {
+  it('requires the bearer scheme everywhere but on the public health and console sign-in routes, and names a server', () => {
     expect(spec.servers).toEqual([{ url: '/', description: 'This server' }]);
     expect(spec.security).toEqual([{ bearerAuth: [] }]);
     expect((spec.components as Json).securitySchemes).toMatchObject({ bearerAuth: { type: 'http', scheme: 'bearer' } });
@@ -56,9 +56,12 @@ describe('the OpenAPI document', () => {
     );
     // The OAuth redirect URI of MCP servers is reached by a browser: its single-use state is the credential.
     expect(open.map(({ method, path }) => `${method} ${path}`).sort()).toEqual([
+      'delete /console/api/session',
+      'get /console/api/session',
       'get /healthz',
       'get /readyz',
       'get /v1/mcp-servers/oauth/callback',
+      'post /console/api/session',
     ]);
     expect(spec.info).toMatchObject({ license: { name: 'Apache-2.0' } });
   });

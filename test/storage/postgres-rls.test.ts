@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIds } from '../../src/core/ids.ts';
-import type { AdminStorage, CredentialLookup, Storage } from '../../src/core/ports.ts';
+import type { AdminStorage, ConsoleSessionStore, CredentialLookup, Storage } from '../../src/core/ports.ts';
 import type { IdempotencyStore } from '../../src/core/turns/idempotency.ts';
 import { createStorage, type OpenedStorage } from '../../src/storage/create-storage.ts';
 import { RLS_TABLES } from '../../src/storage/postgres/migrations.ts';
@@ -15,7 +15,7 @@ const ids = createIds();
 /** Row-level security checked behind the server's back, with raw SQL as the runtime role. */
 describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
   let database: TestDatabase;
-  let storage: Storage & AdminStorage & CredentialLookup & IdempotencyStore;
+  let storage: Storage & AdminStorage & CredentialLookup & IdempotencyStore & ConsoleSessionStore;
   let runtime: pg.Client;
   let superuser: pg.Client;
 
@@ -103,6 +103,14 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       expiresAt: null,
     });
     await storage.appendAudit({ tenantId, actor: 'test', action: 'test', target: 't', requestId: null, details: {} });
+    await storage.createConsoleSession({
+      kind: 'tenant',
+      hash: `console-${tenantId}`,
+      tenantId,
+      keyId: 'key_x',
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
     await storage.putDataKey(tenantId, 'wrapped');
     await storage.putSecret(tenantId, 'S', 'cipher');
     await storage.claimIdempotencyKey(tenantId, {
@@ -149,7 +157,7 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       sqliteSynchronous: 'NORMAL',
       migrate: true,
     });
-    storage = opened.storage as Storage & AdminStorage & CredentialLookup & IdempotencyStore;
+    storage = opened.storage as Storage & AdminStorage & CredentialLookup & IdempotencyStore & ConsoleSessionStore;
     mcp = opened;
     await populate('tenant-a');
     await populate('tenant-b');
@@ -249,6 +257,14 @@ describe.skipIf(!enabled)('PostgreSQL row-level security', () => {
       'tenant-a',
       'tenant-b',
     ]);
+    // A console cookie names no tenant until found; the lookup answers the one session of that hash.
+    const session = await runtime.query('SELECT tenant_id FROM enclave_find_console_session($1)', ['console-tenant-b']);
+    expect(session.rows).toEqual([{ tenant_id: 'tenant-b' }]);
+    expect((await storage.findConsoleSession('console-tenant-a'))?.kind).toBe('tenant');
+    expect(await storage.findConsoleSession('nope')).toBeNull();
+    // Operator usage: sums only, by tenant, day and model.
+    const sums = await storage.aggregateUsageAcrossTenants({ from: '2000-01-01', to: '2999-12-31' });
+    expect([...new Set(sums.map((row) => row.tenantId))]).toEqual(['tenant-a', 'tenant-b']);
   });
 
   it('gives the runtime role no direct access to admin_keys: lookups go through a function, writes through the owner', async () => {

@@ -38,6 +38,8 @@ const MCP_SERVERS: TenantTable = { table: 'mcp_servers', column: 'tenant_id' };
 const MCP_USER_CREDENTIALS: TenantTable = { table: 'mcp_user_credentials', column: 'tenant_id' };
 /** Stored Responses API responses (migration 13). */
 const RESPONSES: TenantTable = { table: 'responses', column: 'tenant_id' };
+/** Web console sessions of tenant keys (migration 16). */
+const CONSOLE_SESSIONS: TenantTable = { table: 'console_sessions', column: 'tenant_id' };
 
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
@@ -55,6 +57,7 @@ export const RLS_TABLES: readonly TenantTable[] = [
   MCP_SERVERS,
   MCP_USER_CREDENTIALS,
   RESPONSES,
+  CONSOLE_SESSIONS,
 ];
 
 /**
@@ -514,6 +517,52 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX responses_session ON responses (tenant_id, session_id);
       ${rowLevelSecurity(RESPONSES)}
+    `,
+  },
+  {
+    version: 16,
+    name: 'console-sessions',
+    // Web console sign-ins (docs/console.md). Only the SHA-256 of the cookie is stored, with the id of
+    // the key that signed in (never the key). Tenant sessions are a tenant table under RLS; a cookie
+    // names no tenant until it is found, so the lookup is a SECURITY DEFINER function over the hash
+    // index (as for API keys). Operator sessions belong to no tenant: a platform table. Operator
+    // usage across tenants is another explicit cross-tenant path (sums only, by tenant, day, model).
+    sql: `
+      CREATE TABLE console_sessions (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        key_id ${ID} NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, hash)
+      );
+      CREATE INDEX console_sessions_hash ON console_sessions (hash);
+      CREATE TABLE operator_console_sessions (
+        hash TEXT PRIMARY KEY,
+        admin_key_id ${ID} NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      ${rowLevelSecurity(CONSOLE_SESSIONS)}
+      DO $do$
+      BEGIN
+        EXECUTE format($f$
+          CREATE FUNCTION enclave_find_console_session(p_hash text)
+            RETURNS TABLE (tenant_id text, key_id text, created_at text, expires_at text)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT s.tenant_id, s.key_id, s.created_at, s.expires_at FROM console_sessions s WHERE s.hash = p_hash
+            $body$;
+          CREATE FUNCTION enclave_usage_across_tenants(p_from text, p_to text)
+            RETURNS TABLE (tenant_id text, day text, model text, turns bigint, input_tokens bigint,
+                           output_tokens bigint, total_tokens bigint, tool_calls bigint)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT u.tenant_id, u.day, u.model, sum(CASE WHEN u.status = 'summary' THEN 0 ELSE 1 END),
+                     sum(u.input_tokens), sum(u.output_tokens), sum(u.total_tokens), sum(u.tool_calls)
+                FROM usage_records u WHERE u.day >= p_from AND u.day <= p_to
+               GROUP BY u.tenant_id, u.day, u.model ORDER BY u.tenant_id, u.day, u.model
+            $body$;
+        $f$, current_schema());
+      END $do$;
     `,
   },
 ];

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
 import { AppError } from '../../../core/errors.ts';
+import type { UsageGroup } from '../../../core/usage/usage-record.ts';
 import type { AppServices } from '../../app-services.ts';
 import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -13,7 +14,7 @@ import {
 } from '../../schemas/tenant.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
-const day = z
+export const usageDaySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
   .refine((value) => {
@@ -22,7 +23,7 @@ const day = z
   }, 'must be a real calendar date');
 const DAY_MS = 86_400_000;
 
-function range(query: { from?: string | undefined; to?: string | undefined }) {
+export function usageRange(query: { from?: string | undefined; to?: string | undefined }) {
   const to = query.to ?? new Date().toISOString().slice(0, 10);
   const from = query.from ?? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
   if (from > to) throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to');
@@ -38,16 +39,22 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
       {
         schema: {
           tags,
-          summary: 'Token usage aggregated by day, model and/or agent (UTC days, inclusive; default the last 30 days)',
+          summary:
+            'Token usage aggregated by day or month, model, agent, key and/or user (UTC days, inclusive; default the last 30 days)',
           params: scope.params,
           querystring: z.object({
-            from: day.optional(),
-            to: day.optional(),
+            from: usageDaySchema.optional(),
+            to: usageDaySchema.optional(),
             group_by: z
               .string()
-              .regex(/^(day|model|agent)(,(day|model|agent)){0,2}$/, 'must be day, model or agent, comma-separated')
+              .regex(
+                /^(day|month|model|agent|key|user)(,(day|month|model|agent|key|user)){0,5}$/,
+                'must be day, month, model, agent, key or user, comma-separated',
+              )
               .default('day')
-              .describe('Any of `day`, `model`, `agent`, comma-separated (for example `day,agent`)'),
+              .describe(
+                'Any of `day`, `month` (UTC `YYYY-MM`), `model`, `agent`, `key` (API key id), `user` (end user id), comma-separated (for example `month,agent`)',
+              ),
           }),
           response: {
             200: z.object({ from: z.string(), to: z.string(), data: z.array(usageAggregateSchema) }),
@@ -57,8 +64,8 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
       },
       async (request) => {
         const { tenantId } = await scope.resolve(request, 'history:read');
-        const { from, to } = range(request.query);
-        const groupBy = request.query.group_by.split(',') as ('day' | 'model' | 'agent')[];
+        const { from, to } = usageRange(request.query);
+        const groupBy = request.query.group_by.split(',') as UsageGroup[];
         const rows = await services.storage.aggregateUsage(tenantId, { from, to, groupBy });
         return { from, to, data: rows.map(toUsageAggregateJson) };
       },
@@ -71,13 +78,16 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
           tags,
           summary: 'Raw usage records, newest first',
           params: scope.params,
-          querystring: pageQuerySchema(100, 1000).extend({ from: day.optional(), to: day.optional() }),
+          querystring: pageQuerySchema(100, 1000).extend({
+            from: usageDaySchema.optional(),
+            to: usageDaySchema.optional(),
+          }),
           response: { 200: pageSchema(usageRecordSchema), ...problems(401, 403, 404, 422) },
         },
       },
       async (request) => {
         const { tenantId } = await scope.resolve(request, 'history:read');
-        const { from, to } = range(request.query);
+        const { from, to } = usageRange(request.query);
         const { limit, cursor } = request.query;
         const records = await services.storage.listUsage(tenantId, {
           limit: limit + 1,
