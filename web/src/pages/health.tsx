@@ -1,0 +1,84 @@
+import { api } from '../api.ts';
+import { Empty, ErrorBox, formatNumber, Loading, PageHeader } from '../components.tsx';
+import { parseMetrics, providerHealth } from '../metrics.ts';
+import { useQuery } from '../query.ts';
+
+export function HealthPage() {
+  const ready = useQuery('readyz', async (signal) => {
+    const response = await fetch('/readyz', {
+      signal,
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+    });
+    const body = (await response.json().catch(() => ({}))) as { status?: string; detail?: string; code?: string };
+    return { ok: response.ok, status: response.status, body };
+  });
+  const metrics = useQuery('metrics', (signal) => api<string>('/metrics', { signal, accept: 'text/plain' }));
+  const providers = metrics.data ? providerHealth(parseMetrics(metrics.data)) : [];
+  return (
+    <>
+      <PageHeader title="Health">
+        <button
+          type="button"
+          onClick={() => {
+            ready.reload();
+            metrics.reload();
+          }}
+        >
+          Refresh
+        </button>
+      </PageHeader>
+      <section aria-labelledby="readiness">
+        <h2 id="readiness">Readiness</h2>
+        {ready.loading && !ready.data && <Loading />}
+        <ErrorBox error={ready.error} />
+        {ready.data && (
+          <p>
+            <span class={`badge ${ready.data.ok ? 'active' : 'suspended'}`} data-testid="readiness">
+              {ready.data.ok ? 'ready' : 'not ready'}
+            </span>{' '}
+            <code>GET /readyz</code> answered {ready.data.status}
+            {ready.data.body.code ? ` (${ready.data.body.code}: ${ready.data.body.detail ?? ''})` : ''}
+          </p>
+        )}
+      </section>
+      <section aria-labelledby="providers">
+        <h2 id="providers">Providers</h2>
+        <p class="muted">Circuit breakers and model-call outcomes of this process, from its metrics.</p>
+        {metrics.loading && !metrics.data && <Loading />}
+        <ErrorBox error={metrics.error} />
+        {metrics.data && providers.length === 0 && <Empty>No provider has been called yet.</Empty>}
+        {providers.length > 0 && (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Provider</th>
+                  <th scope="col">Circuit</th>
+                  <th scope="col">Model calls</th>
+                  <th scope="col">Failed</th>
+                  <th scope="col">Error rate</th>
+                </tr>
+              </thead>
+              <tbody>
+                {providers.map((provider) => (
+                  <tr key={provider.provider}>
+                    <td>{provider.provider}</td>
+                    <td>
+                      <span class={`badge circuit-${provider.circuit}`}>{provider.circuit}</span>
+                    </td>
+                    <td class="num">{formatNumber(provider.calls)}</td>
+                    <td class="num">{formatNumber(provider.errors)}</td>
+                    <td class="num">
+                      {provider.errorRate === null ? '—' : `${(provider.errorRate * 100).toFixed(1)} %`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
