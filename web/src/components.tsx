@@ -132,3 +132,13 @@ export function MoreButton({ hasMore, onMore }: { hasMore: boolean; onMore: () =
     </button>
   );
 }
+
+/** A table that scrolls sideways on a narrow screen; focusable so that the keyboard can scroll it. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+    <section class="table-wrap" aria-label={label} tabIndex={0}>
+      {children}
+    </section>
+  );
+}

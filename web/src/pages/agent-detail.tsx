@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { ApiError, api, enc, type Page } from '../api.ts';
-import { ConfirmButton, ErrorBox, formatDate, Loading, NotFound, PageHeader } from '../components.tsx';
+import { ConfirmButton, ErrorBox, formatDate, Loading, NotFound, PageHeader, TableWrap } from '../components.tsx';
 import { diffLines, stableJson } from '../diff.ts';
 import { useMutation, useQuery } from '../query.ts';
 import type { Agent } from './playground.tsx';
@@ -132,7 +132,7 @@ export function AgentDetailPage() {
         <h2 id="versions">Version history</h2>
         <ErrorBox error={versions.error ?? restore.error} />
         {versions.loading && !versions.data && <Loading />}
-        <div class="table-wrap">
+        <TableWrap label="Versions">
           <table>
             <thead>
               <tr>
@@ -171,7 +171,7 @@ export function AgentDetailPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         {list.length > 1 && leftVersion && rightVersion && (
           <div class="diff-box">
             <h3>Diff</h3>

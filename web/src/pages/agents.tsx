@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader } from '../components.tsx';
+import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
 import type { Agent } from './playground.tsx';
 
@@ -70,7 +70,7 @@ export function AgentsPage() {
         {agents.loading && !agents.data && <Loading />}
         {agents.data && agents.data.length === 0 && <Empty>No agents yet.</Empty>}
         {agents.data && agents.data.length > 0 && (
-          <div class="table-wrap">
+          <TableWrap label="Agents">
             <table>
               <thead>
                 <tr>
@@ -102,7 +102,7 @@ export function AgentsPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         <MoreButton hasMore={agents.hasMore} onMore={agents.more} />
       </section>

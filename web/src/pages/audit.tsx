@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader } from '../components.tsx';
+import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
 import { usePaged, useQuery } from '../query.ts';
 import type { Tenant } from './tenants.tsx';
 
@@ -24,7 +24,7 @@ export function AuditList({ tenantId }: { tenantId: string }) {
       {entries.loading && !entries.data && <Loading />}
       {entries.data && entries.data.length === 0 && <Empty>No audit entries.</Empty>}
       {entries.data && entries.data.length > 0 && (
-        <div class="table-wrap">
+        <TableWrap label="Audit entries">
           <table>
             <thead>
               <tr>
@@ -51,7 +51,7 @@ export function AuditList({ tenantId }: { tenantId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <MoreButton hasMore={entries.hasMore} onMore={entries.more} />
     </>

@@ -1,5 +1,5 @@
 import { api } from '../api.ts';
-import { Empty, ErrorBox, formatNumber, Loading, PageHeader } from '../components.tsx';
+import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '../components.tsx';
 import { parseMetrics, providerHealth } from '../metrics.ts';
 import { useQuery } from '../query.ts';
 
@@ -49,7 +49,7 @@ export function HealthPage() {
         <ErrorBox error={metrics.error} />
         {metrics.data && providers.length === 0 && <Empty>No provider has been called yet.</Empty>}
         {providers.length > 0 && (
-          <div class="table-wrap">
+          <TableWrap label="Providers">
             <table>
               <thead>
                 <tr>
@@ -76,7 +76,7 @@ export function HealthPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
     </>

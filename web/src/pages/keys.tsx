@@ -9,6 +9,7 @@ import {
   Loading,
   MoreButton,
   PageHeader,
+  TableWrap,
 } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
 
@@ -143,7 +144,7 @@ export function KeysPage() {
         {keys.loading && !keys.data && <Loading />}
         {keys.data && keys.data.length === 0 && <Empty>No keys.</Empty>}
         {keys.data && keys.data.length > 0 && (
-          <div class="table-wrap">
+          <TableWrap label="Keys">
             <table>
               <thead>
                 <tr>
@@ -185,7 +186,7 @@ export function KeysPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         <MoreButton hasMore={keys.hasMore} onMore={keys.more} />
       </section>

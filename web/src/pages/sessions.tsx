@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader } from '../components.tsx';
+import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
 import { usePaged } from '../query.ts';
 
 export interface Session {
@@ -46,7 +46,7 @@ export function SessionsPage() {
         <Empty>{needle ? 'No session matches the filter.' : 'No sessions yet.'}</Empty>
       )}
       {shown.length > 0 && (
-        <div class="table-wrap">
+        <TableWrap label="Sessions">
           <table>
             <thead>
               <tr>
@@ -72,7 +72,7 @@ export function SessionsPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <MoreButton hasMore={sessions.hasMore} onMore={sessions.more} />
     </>

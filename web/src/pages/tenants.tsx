@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader } from '../components.tsx';
+import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
 
 export interface Tenant {
@@ -63,7 +63,7 @@ export function TenantsPage() {
         {tenants.loading && !tenants.data && <Loading />}
         {tenants.data && tenants.data.length === 0 && <Empty>No tenants yet.</Empty>}
         {tenants.data && tenants.data.length > 0 && (
-          <div class="table-wrap">
+          <TableWrap label="Tenants">
             <table>
               <thead>
                 <tr>
@@ -89,7 +89,7 @@ export function TenantsPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         <MoreButton hasMore={tenants.hasMore} onMore={tenants.more} />
       </section>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Page, qs } from '../api.ts';
 import { UsageChart } from '../chart.tsx';
-import { Empty, ErrorBox, formatNumber, Loading, PageHeader } from '../components.tsx';
+import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '../components.tsx';
 import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
@@ -141,8 +141,8 @@ export function UsageResult(props: {
         <>
           <UsageChart series={series} label={`${props.metric} per ${props.groupLabel} over time`} />
           {props.capped && <p class="muted">Showing the newest {RECORD_CAP} records.</p>}
-          <div class="table-wrap">
-            <table aria-label="Usage totals">
+          <TableWrap label="Usage totals">
+            <table>
               <thead>
                 <tr>
                   <th scope="col">{props.groupLabel}</th>
@@ -164,7 +164,7 @@ export function UsageResult(props: {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </>
       )}
     </>
