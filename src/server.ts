@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { createConsoleSessions } from './auth/console-sessions.ts';
 import { generateApiKey, hashApiKey } from './auth/api-key.ts';
 import { createJwtVerifier, type JwtTrust } from './auth/jwt.ts';
 import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
@@ -84,6 +86,7 @@ export async function createEnclave(
     storage,
     admin,
     credentials,
+    consoleSessions: consoleSessionStore,
     idempotency: idempotencyStore,
     migration,
     poolStats,
@@ -246,6 +249,16 @@ export async function createEnclave(
     }),
     now: Date.now,
   });
+  const consoleSessions = createConsoleSessions({
+    store: consoleSessionStore,
+    resolveKey: resolver.resolve,
+    getApiKey: (tenantId, keyId) => storage.getApiKey(tenantId, keyId),
+    listAdminKeys: () => admin.listAdminKeys(),
+    tenant: (tenantId) => tenants.get(tenantId),
+    adminKeyHash: config.adminKey ? hashApiKey(config.adminKey) : null,
+    ttlMs: config.consoleSessionTtlMs,
+    now: Date.now,
+  });
   const authMode = authModeOf(config);
   const app = await buildApp({
     config: { ...config, authMode },
@@ -267,6 +280,11 @@ export async function createEnclave(
       metrics,
       resolvePrincipal: resolver.resolve,
       credentialsChanged: { key: resolver.forgetKey, tenant: resolver.forgetTenant },
+      consoleSessions,
+      console: {
+        sessionTtlMs: config.consoleSessionTtlMs,
+        dir: config.consoleDir || fileURLToPath(new URL('../web/dist', import.meta.url)),
+      },
       generateApiKey,
       admission,
       readinessChecks: redis

@@ -117,6 +117,10 @@ export const configSchema = z.object({
   idempotencyWaitMs: positiveInt(60_000),
   /** How long an Idempotency-Key claim lasts without renewal (ms); the holder renews it every third of this, and a retry takes over the key of a holder that died once it ends. */
   idempotencyLeaseMs: positiveInt(30_000),
+  /** How long a web console sign-in lasts (ms); signing in again starts a new one. */
+  consoleSessionTtlMs: positiveInt(28_800_000),
+  /** The built web console (`npm run build:console`); empty: `web/dist` in the installation. */
+  consoleDir: z.string().default(''),
   /** How long an enqueued turn waits for the turns before it on its session before 409 SESSION_BUSY (ms). */
   sessionQueueTimeoutMs: positiveInt(120_000),
   /** Fold a session's older turns into a rolling summary written by the tenant's model (docs/architecture.md). */
@@ -210,6 +214,8 @@ export const ENV_KEYS = {
   providerBreakerThreshold: 'PROVIDER_BREAKER_THRESHOLD',
   providerBreakerCooldownMs: 'PROVIDER_BREAKER_COOLDOWN_MS',
   idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS',
+  consoleSessionTtlMs: 'CONSOLE_SESSION_TTL_MS',
+  consoleDir: 'CONSOLE_DIR',
   idempotencyWaitMs: 'IDEMPOTENCY_WAIT_MS',
   idempotencyLeaseMs: 'IDEMPOTENCY_LEASE_MS',
   sessionQueueTimeoutMs: 'SESSION_QUEUE_TIMEOUT_MS',

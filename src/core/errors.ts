@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   TENANT_MISMATCH: { status: 403, title: 'The request names a different tenant than the credential', retryable: false },
   TENANT_SUSPENDED: { status: 403, title: 'Tenant is suspended', retryable: false },
   ADMIN_REQUIRED: { status: 403, title: 'An admin credential is required', retryable: false },
+  CSRF_REJECTED: { status: 403, title: 'The console request failed the CSRF check', retryable: false },
+  CONSOLE_NOT_BUILT: { status: 503, title: 'The web console is not built', retryable: false },
   KEY_NOT_FOUND: { status: 404, title: 'API key not found', retryable: false },
   CONFIG_VERSION_NOT_FOUND: { status: 404, title: 'Config version not found', retryable: false },
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },

@@ -275,3 +275,19 @@ export type CredentialMatch =
 export interface CredentialLookup {
   findByHash(hash: string): Promise<CredentialMatch | null>;
 }
+
+/** A web console sign-in: the SHA-256 of its cookie and the key that signed in (never the key). */
+export type ConsoleSessionRecord =
+  | { kind: 'tenant'; hash: string; tenantId: string; keyId: string; createdAt: string; expiresAt: string }
+  | { kind: 'operator'; hash: string; adminKeyId: string; createdAt: string; expiresAt: string };
+
+/**
+ * Web console sessions. `find` crosses tenants like `CredentialLookup` (a cookie names no tenant
+ * until it is found); only the authentication layer and the console sign-in routes receive this.
+ */
+export interface ConsoleSessionStore {
+  createConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  findConsoleSession(hash: string): Promise<ConsoleSessionRecord | null>;
+  /** Deletes the session; true when it existed. */
+  deleteConsoleSession(session: ConsoleSessionRecord): Promise<boolean>;
+}

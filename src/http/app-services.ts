@@ -1,3 +1,4 @@
+import type { ConsoleSessions } from '../auth/console-sessions.ts';
 import type { TurnRequest, TurnResult } from '../core/agents/run-agent.ts';
 import type { TurnAdmission } from '../core/agents/turn-admission.ts';
 import type { Principal } from '../core/auth/principal.ts';
@@ -30,6 +31,10 @@ export interface AppServices {
   admin: AdminStorage;
   /** Credential → principal (throws UNAUTHENTICATED). */
   resolvePrincipal(authorization: string | undefined): Promise<Principal>;
+  /** Web console sign-ins: key → session cookie, cookie → principal (docs/console.md). */
+  consoleSessions: ConsoleSessions;
+  /** The web console: session lifetime and the built files (`web/dist`). */
+  console: { sessionTtlMs: number; dir: string };
   /** Tells the credential cache that keys changed here (revoked key, deleted tenant). */
   credentialsChanged: { key(keyId: string): void; tenant(tenantId: string): void };
   /** New API key material: the key (shown once), its hash and display prefix. */

@@ -31,6 +31,7 @@ import { namedTenant } from './plugins/tenant-header.ts';
 import { registerTextGuard } from './plugins/text-guard.ts';
 import { registerWebSocketHandshakeCheck } from './plugins/websocket-handshake.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
+import { consoleSessionRoutes } from './routes/console/session-routes.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
@@ -170,6 +171,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     mode: config.authMode,
     resolve: services.resolvePrincipal,
     publicPrefixes: ['/docs', '/openapi.json', '/favicon.ico'],
+    resolveConsoleCookie: (cookie) => services.consoleSessions.resolve(cookie),
   });
   registerRequestRateLimit(app, { admission: services.admission, tenants: services.tenants });
   app.addHook('onRequest', (request, reply, done) => {
@@ -244,6 +246,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'users', description: "Erasure of one end user's data" },
         { name: 'admin', description: 'Operator API: tenants, their keys, config, usage, audit log and export' },
         { name: 'operations', description: 'Health and readiness' },
+        { name: 'console', description: 'Web console sign-in: a key exchanged for a session cookie' },
       ],
     },
     // operationIds (one rule, so new routes get one), security, servers: see openapi-document.ts.
@@ -278,6 +281,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const readiness = options.readiness ?? { accepting: () => true };
   await app.register(healthRoutes(services, readiness));
   await app.register(metricsRoute(services));
+  await app.register(consoleSessionRoutes(services));
   await app.register(legacyInteractRoute(services, config));
   await app.register(legacyHistoryRoute(services));
   await app.register(sessionsRoutes(services));

@@ -1,4 +1,4 @@
-import type { AdminStorage, CredentialLookup, Storage } from '../core/ports.ts';
+import type { AdminStorage, ConsoleSessionStore, CredentialLookup, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { type Migration, type MigrationResult, migrate } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations.ts';
@@ -30,6 +30,8 @@ export interface OpenedStorage {
   storage: Storage;
   admin: AdminStorage;
   credentials: CredentialLookup;
+  /** Web console sessions (crosses tenants to find a cookie, like `credentials`). */
+  consoleSessions: ConsoleSessionStore;
   /** Idempotency keys of turn requests (tenant-scoped, like `storage`). */
   idempotency: IdempotencyStore;
   migration: MigrationResult | null;
@@ -133,6 +135,7 @@ export async function createStorage(options: StorageOptions): Promise<OpenedStor
       storage,
       admin: storage,
       credentials: storage,
+      consoleSessions: storage,
       idempotency: storage,
       migration: migration ?? sqliteMigration,
       poolStats: () => database.poolStats(),

@@ -3,12 +3,13 @@ import { messageText } from '../core/conversations/message.ts';
 import { LEGACY_SESSION_ID, type NewSession } from '../core/conversations/session.ts';
 import { AppError } from '../core/errors.ts';
 import { createIds, type Ids, latestIdAt } from '../core/ids.ts';
-import type { AdminStorage, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
+import type { AdminStorage, ConsoleSessionStore, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
 import { createSqlAgents, lockAgent } from './sql-agents.ts';
 import { createSqlAudit } from './sql-audit.ts';
 import { createSqlConfig } from './sql-config.ts';
+import { createSqlConsoleSessions } from './sql-console-sessions.ts';
 import { createSqlContext } from './sql-context.ts';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts';
 import { commitTurnClaim, createSqlIdempotency } from './sql-idempotency.ts';
@@ -33,7 +34,7 @@ const INSERT_SESSION =
 export function createSqlStorage(
   database: SqlDatabase,
   options: { now?: () => Date; ids?: Ids; asOwner?: AsOwner } = {},
-): Storage & AdminStorage & CredentialLookup & IdempotencyStore {
+): Storage & AdminStorage & CredentialLookup & IdempotencyStore & ConsoleSessionStore {
   const now = options.now ?? (() => new Date());
   const ids = options.ids ?? createIds();
   const messageParams = (tenantId: string, sessionId: string, seq: number, message: NewMessage, createdAt: string) =>
@@ -125,6 +126,7 @@ export function createSqlStorage(
   return {
     ...createSqlTenants(database, now),
     ...createSqlIdentity(database, now, options.asOwner),
+    ...createSqlConsoleSessions(database, now),
     ...createSqlConfig(database, now),
     ...createSqlUsage(database),
     ...createSqlAudit(database, now, ids),

@@ -30,6 +30,9 @@ const IDEMPOTENCY_KEYS: TenantTable = { table: 'idempotency_keys', column: 'tena
 const AGENTS: TenantTable = { table: 'agents', column: 'tenant_id' };
 const AGENT_VERSIONS: TenantTable = { table: 'agent_versions', column: 'tenant_id' };
 
+/** Web console sessions of tenant keys (migration 16). */
+const CONSOLE_SESSIONS: TenantTable = { table: 'console_sessions', column: 'tenant_id' };
+
 /**
  * Every table that holds tenant rows, across all migrations. A new tenant table goes here and gets
  * `rowLevelSecurity(…)` in the migration that creates it; the RLS test fails for any table with a
@@ -41,6 +44,7 @@ export const RLS_TABLES: readonly TenantTable[] = [
   IDEMPOTENCY_KEYS,
   AGENTS,
   AGENT_VERSIONS,
+  CONSOLE_SESSIONS,
 ];
 
 /**
@@ -399,6 +403,42 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
       ${rowLevelSecurity(AGENTS)}
       ${rowLevelSecurity(AGENT_VERSIONS)}
+    `,
+  },
+  {
+    version: 16,
+    name: 'console-sessions',
+    // Web console sign-ins (docs/console.md). Only the SHA-256 of the cookie is stored, with the id of
+    // the key that signed in (never the key). Tenant sessions are a tenant table under RLS; a cookie
+    // names no tenant until it is found, so the lookup is a SECURITY DEFINER function over the hash
+    // index (as for API keys). Operator sessions belong to no tenant: a platform table.
+    sql: `
+      CREATE TABLE console_sessions (
+        tenant_id ${ID} NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        key_id ${ID} NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, hash)
+      );
+      CREATE INDEX console_sessions_hash ON console_sessions (hash);
+      CREATE TABLE operator_console_sessions (
+        hash TEXT PRIMARY KEY,
+        admin_key_id ${ID} NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      ${rowLevelSecurity(CONSOLE_SESSIONS)}
+      DO $do$
+      BEGIN
+        EXECUTE format($f$
+          CREATE FUNCTION enclave_find_console_session(p_hash text)
+            RETURNS TABLE (tenant_id text, key_id text, created_at text, expires_at text)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %1$I, pg_temp AS $body$
+              SELECT s.tenant_id, s.key_id, s.created_at, s.expires_at FROM console_sessions s WHERE s.hash = p_hash
+            $body$;
+        $f$, current_schema());
+      END $do$;
     `,
   },
 ];

@@ -295,4 +295,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_agent ON sessions (tenant_id, agent_id) WHERE agent_id IS NOT NULL;
     `,
   },
+  {
+    version: 16,
+    name: 'console-sessions',
+    // Web console sign-ins (docs/console.md). Only the SHA-256 of the cookie is stored, with the id of
+    // the key that signed in (never the key): every use re-checks that key and its tenant. Tenant
+    // sessions belong to the tenant (deleted with it); operator sessions belong to no tenant.
+    sql: `
+      CREATE TABLE console_sessions (
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, hash)
+      );
+      CREATE INDEX console_sessions_hash ON console_sessions (hash);
+      CREATE TABLE operator_console_sessions (
+        hash TEXT PRIMARY KEY,
+        admin_key_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
