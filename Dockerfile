@@ -14,6 +14,16 @@ COPY package.json package-lock.json ./
 # `node` devDependency has one, and the image brings its own Node 24), so scripts stay off.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
+# The web console (docs/console.md): built with the dev dependencies (Vite) in a stage of its own;
+# only its static files (web/dist) reach the runtime image.
+FROM ${NODE_IMAGE} AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY web ./web
+COPY scripts ./scripts
+RUN node scripts/build-console.mjs && test -f web/dist/index.html
+
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 # Code and dependencies belong to root and are read-only for the server's user; only ./data (the
@@ -21,6 +31,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY src ./src
+COPY --from=console /app/web/dist ./web/dist
 RUN mkdir -p /app/data && chown 1000:1000 /app/data
 
 # Beyond loopback, so authentication is required: every route but /healthz, /readyz, /docs and

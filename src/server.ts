@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createConsoleSessions } from './auth/console-sessions.ts';
 import { generateApiKey, hashApiKey } from './auth/api-key.ts';
+import { createConsoleSessions } from './auth/console-sessions.ts';
 import { createJwtVerifier, type JwtTrust } from './auth/jwt.ts';
 import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';

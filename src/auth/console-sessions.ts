@@ -137,7 +137,9 @@ export function createConsoleSessions(options: ConsoleSessionsOptions) {
         };
       } else {
         const adminKeyId =
-          principal.keyId === 'env' && options.adminKeyHash ? envAdminFingerprint(options.adminKeyHash) : principal.keyId;
+          principal.keyId === 'env' && options.adminKeyHash
+            ? envAdminFingerprint(options.adminKeyHash)
+            : principal.keyId;
         record = { kind: 'operator', hash: sha256(cookie), adminKeyId, createdAt, expiresAt };
       }
       await options.store.createConsoleSession(record);

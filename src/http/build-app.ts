@@ -32,6 +32,7 @@ import { registerTextGuard } from './plugins/text-guard.ts';
 import { registerWebSocketHandshakeCheck } from './plugins/websocket-handshake.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { consoleSessionRoutes } from './routes/console/session-routes.ts';
+import { CONSOLE_SECURITY_HEADERS, consoleStaticRoutes } from './routes/console/static-routes.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
@@ -176,6 +177,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerRequestRateLimit(app, { admission: services.admission, tenants: services.tenants });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // The console's pages, assets and sign-in API (and their errors) all get its strict headers.
+    if (request.url === '/console' || request.url.startsWith('/console/') || request.url.startsWith('/console?'))
+      reply.headers(CONSOLE_SECURITY_HEADERS);
     done();
   });
   // NUL and unpaired surrogates in any parameter, query or body text: 422 before a route sees them.
@@ -282,6 +286,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes(services, readiness));
   await app.register(metricsRoute(services));
   await app.register(consoleSessionRoutes(services));
+  await app.register(consoleStaticRoutes(services.console.dir));
   await app.register(legacyInteractRoute(services, config));
   await app.register(legacyHistoryRoute(services));
   await app.register(sessionsRoutes(services));

@@ -8,7 +8,6 @@ let base: string;
 let origin: string;
 let fullKey: string;
 let readKey: string;
-let readKeyId: string;
 
 async function api(method: string, path: string, options: { headers?: Record<string, string>; body?: unknown } = {}) {
   const response = await fetch(`${base}${path}`, {
@@ -58,7 +57,6 @@ beforeAll(async () => {
     body: { name: 'read', scopes: ['history:read'] },
   });
   readKey = read.body.key;
-  readKeyId = read.body.id;
 });
 afterAll(async () => {
   await t.dispose();
@@ -152,7 +150,7 @@ describe('the console cookie on the public API', () => {
     const session = await signIn(fullKey);
     const ok = await api('POST', '/v1/sessions', { headers: consoleHeaders(session, session.csrf), body: {} });
     expect(ok.status).toBe(201);
-    const refusals = [
+    const refusals: Record<string, string>[] = [
       { cookie: session.cookie, origin },
       { cookie: session.cookie, origin, 'x-csrf-token': `${session.csrf.slice(0, -2)}xx` },
       { cookie: session.cookie, origin: 'https://evil.example', 'x-csrf-token': session.csrf },

@@ -47,14 +47,20 @@ describe('the OpenAPI document', () => {
     );
   });
 
-  it('requires the bearer scheme everywhere but on the public health routes, and names a server', () => {
+  it('requires the bearer scheme everywhere but on the public health and console sign-in routes, and names a server', () => {
     expect(spec.servers).toEqual([{ url: '/', description: 'This server' }]);
     expect(spec.security).toEqual([{ bearerAuth: [] }]);
     expect((spec.components as Json).securitySchemes).toMatchObject({ bearerAuth: { type: 'http', scheme: 'bearer' } });
     const open = operations().filter(
       ({ operation }) => Array.isArray(operation.security) && operation.security.length === 0,
     );
-    expect(open.map(({ method, path }) => `${method} ${path}`).sort()).toEqual(['get /healthz', 'get /readyz']);
+    expect(open.map(({ method, path }) => `${method} ${path}`).sort()).toEqual([
+      'delete /console/api/session',
+      'get /console/api/session',
+      'get /healthz',
+      'get /readyz',
+      'post /console/api/session',
+    ]);
     expect(spec.info).toMatchObject({ license: { name: 'Apache-2.0' } });
   });
 

@@ -41,7 +41,9 @@ export function consoleSessionRoutes(services: AppServices): FastifyPluginAsyncZ
   async function current(request: FastifyRequest): Promise<ConsoleSessionView> {
     const cookie = consoleCookieOf(request);
     if (cookie === undefined) {
-      throw new AppError('UNAUTHENTICATED', 'Not signed in to the console', { details: { reason: 'console-no-cookie' } });
+      throw new AppError('UNAUTHENTICATED', 'Not signed in to the console', {
+        details: { reason: 'console-no-cookie' },
+      });
     }
     return (await services.consoleSessions.resolve(cookie)).session;
   }
