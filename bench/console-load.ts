@@ -69,8 +69,7 @@ const report = {
   first_load_event_ms_median: Math.round(median(loaded)),
   first_load_budget_ms: LOAD_BUDGET_MS,
   runs: RUNS,
-  load_average: (await import('node:os'))
-    .loadavg()
+  load_average: loadavg()
     .map((value) => value.toFixed(1))
     .join(' '),
 };
