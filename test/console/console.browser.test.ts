@@ -186,7 +186,7 @@ describe('the console in Chromium', () => {
     await context.close();
   }, 60_000);
 
-  it("security: another tenant's session and agent by URL show not-found; the key is never stored", async () => {
+  it("security: another tenant's session and agent by URL show not-found; CSRF refused; CSP header; sign-out ends the session", async () => {
     const { context, page } = await newContext();
     await signIn(page, server.baseUrl, acmeKey);
     await page.goto(`${server.baseUrl}/console/sessions/${otherSessionId}`);
@@ -200,6 +200,19 @@ describe('the console in Chromium', () => {
     const policy = response.headers.get('content-security-policy') ?? '';
     expect(policy).toContain("frame-ancestors 'none'");
     expect(policy).not.toContain('unsafe-inline');
+
+    // CSRF: the console's own cookie without the X-CSRF-Token is refused, and a cross-site page
+    // cannot use the session (the SameSite=Strict cookie is not sent, and there is no token).
+    const post = (origin: string) =>
+      `fetch('${server.baseUrl}/v1/agents', { method: 'POST', credentials: 'include', ${origin}
+        headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'csrf-agent' }) })
+        .then((response) => response.status, () => 'blocked')`;
+    expect(await page.evaluate<number | string>(post(''))).toBe(403);
+    const evil = await context.newPage();
+    await evil.goto(`${server.baseUrl.replace('127.0.0.1', 'localhost')}/healthz`);
+    await evil.evaluate<number | string>(post("mode: 'no-cors',"));
+    await evil.close();
+    expect((await server.asKey(acmeKey, 'GET', '/v1/agents/csrf-agent')).status).toBe(404);
 
     // Sign-out ends the session: the cookie no longer opens the API.
     await page.getByRole('button', { name: 'Sign out' }).click();
