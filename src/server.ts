@@ -281,6 +281,7 @@ export async function createEnclave(
       resolvePrincipal: resolver.resolve,
       credentialsChanged: { key: resolver.forgetKey, tenant: resolver.forgetTenant },
       consoleSessions,
+      providerHealth: async () => ({ circuits: models.breakerStates(), calls: await metrics.modelCallCounts() }),
       console: {
         sessionTtlMs: config.consoleSessionTtlMs,
         dir: config.consoleDir || fileURLToPath(new URL('../web/dist', import.meta.url)),

@@ -6,7 +6,7 @@ import type { NewSession, Session } from './conversations/session.ts';
 import type { Tenant, TenantStatus } from './tenants/tenant.ts';
 import type { TenantConfig, TenantConfigVersion } from './tenants/tenant-config.ts';
 import type { TurnClaim } from './turns/idempotency.ts';
-import type { NewUsageRecord, UsageAggregate, UsageRecord } from './usage/usage-record.ts';
+import type { NewUsageRecord, UsageAggregate, UsageGroup, UsageRecord } from './usage/usage-record.ts';
 
 /** One legacy interaction: a user message and the reply that completed its turn. */
 export interface Interaction {
@@ -205,12 +205,12 @@ export interface Storage extends AgentStore {
     options: { limit: number; beforeId: string | null; from: string; to: string },
   ): Promise<UsageRecord[]>;
   /**
-   * Sums over `[from, to]` (UTC days, inclusive) grouped by any of day, model and agent; with
+   * Sums over `[from, to]` (UTC days, inclusive) grouped by any of `USAGE_GROUPS`; with
    * `keyId`, only the records charged to that API key of the tenant.
    */
   aggregateUsage(
     tenantId: string,
-    options: { from: string; to: string; groupBy: readonly ('day' | 'model' | 'agent')[]; keyId?: string },
+    options: { from: string; to: string; groupBy: readonly UsageGroup[]; keyId?: string },
   ): Promise<UsageAggregate[]>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;

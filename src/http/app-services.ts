@@ -31,6 +31,14 @@ export interface AppServices {
   admin: AdminStorage;
   /** Credential → principal (throws UNAUTHENTICATED). */
   resolvePrincipal(authorization: string | undefined): Promise<Principal>;
+  /**
+   * Provider health in this process, for operators: each provider endpoint's circuit breaker, and
+   * model calls by provider label and outcome since the process started.
+   */
+  providerHealth(): Promise<{
+    circuits: { provider: string; state: 'closed' | 'half-open' | 'open' }[];
+    calls: { provider: string; completed: number; failed: number }[];
+  }>;
   /** Web console sign-ins: key → session cookie, cookie → principal (docs/console.md). */
   consoleSessions: ConsoleSessions;
   /** The web console: session lifetime and the built files (`web/dist`). */

@@ -30,6 +30,7 @@ import { registerRequestRateLimit } from './plugins/request-rate-limit.ts';
 import { namedTenant } from './plugins/tenant-header.ts';
 import { registerTextGuard } from './plugins/text-guard.ts';
 import { registerWebSocketHandshakeCheck } from './plugins/websocket-handshake.ts';
+import { adminProviderRoutes } from './routes/admin/providers.ts';
 import { adminTenantRoutes } from './routes/admin/tenants.ts';
 import { consoleSessionRoutes } from './routes/console/session-routes.ts';
 import { CONSOLE_SECURITY_HEADERS, consoleStaticRoutes } from './routes/console/static-routes.ts';
@@ -37,6 +38,7 @@ import { healthRoutes, type Readiness } from './routes/health.ts';
 import { legacyHistoryRoute } from './routes/legacy/history.ts';
 import { legacyInteractRoute } from './routes/legacy/interact.ts';
 import { metricsRoute } from './routes/metrics.ts';
+import { tenantAuditRoutes } from './routes/tenant-resources/audit-routes.ts';
 import { configRoutes } from './routes/tenant-resources/config-routes.ts';
 import { erasureRoutes } from './routes/tenant-resources/erasure-routes.ts';
 import { keyRoutes } from './routes/tenant-resources/key-routes.ts';
@@ -246,6 +248,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'config', description: "The calling tenant's versioned agent config" },
         { name: 'keys', description: "The calling tenant's API keys" },
         { name: 'usage', description: "The calling tenant's usage ledger" },
+        { name: 'audit', description: "The calling tenant's audit log" },
         { name: 'secrets', description: "The calling tenant's encrypted secrets (write-only)" },
         { name: 'users', description: "Erasure of one end user's data" },
         { name: 'admin', description: 'Operator API: tenants, their keys, config, usage, audit log and export' },
@@ -324,6 +327,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...toolNames,
   });
   await app.register(adminTenantRoutes(services, configs));
+  await app.register(adminProviderRoutes(services));
+  await app.register(tenantAuditRoutes(services, selfScope(services)));
   for (const scope of [selfScope(services), adminScope(services)]) {
     await app.register(configRoutes(services, configs, scope));
     await app.register(agentRoutes(services, agents, scope));

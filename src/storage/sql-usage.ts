@@ -1,5 +1,11 @@
 import type { Storage } from '../core/ports.ts';
-import type { NewUsageRecord, UsageAggregate, UsageRecord } from '../core/usage/usage-record.ts';
+import {
+  type NewUsageRecord,
+  USAGE_GROUPS,
+  type UsageAggregate,
+  type UsageGroup,
+  type UsageRecord,
+} from '../core/usage/usage-record.ts';
 import type { SqlClient, SqlDatabase, SqlRow } from './sql-database.ts';
 
 export const USAGE_COLUMNS =
@@ -78,21 +84,27 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
     },
 
     async aggregateUsage(tenantId, { from, to, groupBy, keyId }) {
-      const byDay = groupBy.includes('day');
-      const byModel = groupBy.includes('model');
-      const byAgent = groupBy.includes('agent');
+      const by = (group: UsageGroup) => groupBy.includes(group);
       // Records written before agents, and the default agent's, have no agent_id.
-      const agent = "coalesce(agent_id, 'default')";
-      const columns = [
-        byDay ? 'day' : 'NULL AS day',
-        byModel ? 'model' : 'NULL AS model',
-        byAgent ? `${agent} AS agent` : 'NULL AS agent',
-      ].join(', ');
-      const group = [byDay ? 'day' : null, byModel ? 'model' : null, byAgent ? agent : null].filter(Boolean).join(', ');
+      const expressions: Record<UsageGroup, string> = {
+        day: 'day',
+        month: 'substr(day, 1, 7)',
+        model: 'model',
+        agent: "coalesce(agent_id, 'default')",
+        key: 'key_id',
+        user: 'user_id',
+      };
+      const columns = USAGE_GROUPS.map((group) =>
+        by(group) ? `${expressions[group]} AS g_${group}` : `NULL AS g_${group}`,
+      );
+      const group = USAGE_GROUPS.filter(by)
+        .map((name) => expressions[name])
+        .join(', ');
       const rows = await database.forTenant(tenantId).all(
         // A `summary` record charges tokens but is no turn of its own.
-        `SELECT ${columns}, count(*) AS records, sum(CASE WHEN status = 'summary' THEN 0 ELSE 1 END) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-                sum(total_tokens) AS total_tokens, sum(tool_calls) AS tool_calls
+        `SELECT ${columns.join(', ')}, count(*) AS records, sum(CASE WHEN status = 'summary' THEN 0 ELSE 1 END) AS turns, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+                sum(total_tokens) AS total_tokens, sum(tool_calls) AS tool_calls,
+                avg(CASE WHEN status = 'summary' THEN NULL ELSE latency_ms END) AS latency_ms_avg
            FROM usage_records WHERE tenant_id = ? AND day >= ? AND day <= ?${keyId === undefined ? '' : ' AND key_id = ?'}
            ${group ? `GROUP BY ${group} ORDER BY ${group}` : ''}`,
         keyId === undefined ? [tenantId, from, to] : [tenantId, from, to, keyId],
@@ -101,14 +113,18 @@ export function createSqlUsage(database: SqlDatabase): UsageMethods {
         .filter((row) => Number(row.records) > 0)
         .map(
           (row): UsageAggregate => ({
-            day: nullable(row.day),
-            model: nullable(row.model),
-            ...(byAgent ? { agent: nullable(row.agent) } : {}),
+            day: nullable(row.g_day),
+            model: nullable(row.g_model),
+            ...(by('month') ? { month: nullable(row.g_month) } : {}),
+            ...(by('agent') ? { agent: nullable(row.g_agent) } : {}),
+            ...(by('key') ? { keyId: nullable(row.g_key) } : {}),
+            ...(by('user') ? { userId: nullable(row.g_user) } : {}),
             turns: Number(row.turns),
             inputTokens: Number(row.input_tokens ?? 0),
             outputTokens: Number(row.output_tokens ?? 0),
             totalTokens: Number(row.total_tokens ?? 0),
             toolCalls: Number(row.tool_calls ?? 0),
+            latencyMsAvg: row.latency_ms_avg == null ? null : Math.round(Number(row.latency_ms_avg)),
           }),
         );
     },

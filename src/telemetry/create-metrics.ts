@@ -18,6 +18,8 @@ export interface EnclaveMetrics extends HttpMetrics {
    * 1 half-open, 2 open), read on every scrape. Provider ids are the operator's, a bounded set. Call it once.
    */
   observeProviderBreakers(read: () => readonly { provider: string; state: 'closed' | 'half-open' | 'open' }[]): void;
+  /** Model calls in this process since it started, by provider label and outcome (from the histogram). */
+  modelCallCounts(): Promise<{ provider: string; completed: number; failed: number }[]>;
 }
 
 /** Latency buckets (seconds) from a cached SQLite read to a long streamed turn. */
@@ -141,6 +143,18 @@ export function createMetrics(): EnclaveMetrics {
           for (const { provider, state } of read()) this.set({ provider }, values[state]);
         },
       });
+    },
+    async modelCallCounts() {
+      const counts = new Map<string, { provider: string; completed: number; failed: number }>();
+      for (const value of (await modelCalls.get()).values) {
+        if (!value.metricName?.endsWith('_count')) continue;
+        const provider = String(value.labels.provider);
+        const entry = counts.get(provider) ?? { provider, completed: 0, failed: 0 };
+        if (value.labels.outcome === 'failed') entry.failed += value.value;
+        else entry.completed += value.value;
+        counts.set(provider, entry);
+      }
+      return [...counts.values()].sort((a, b) => a.provider.localeCompare(b.provider));
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -32,8 +32,20 @@ export type NewUsageRecord = Omit<UsageRecord, 'tenantId' | 'day' | 'createdAt' 
   estimated?: boolean;
 };
 
+/** What usage can be grouped by: UTC day or month, model, agent, API key, end user. */
+export const USAGE_GROUPS = ['day', 'month', 'model', 'agent', 'key', 'user'] as const;
+export type UsageGroup = (typeof USAGE_GROUPS)[number];
+
 export interface UsageAggregate {
   day: string | null;
+  /** Set when grouped by month (`YYYY-MM`). */
+  month?: string | null;
+  /** Set when grouped by key (null: turns of no API key, e.g. a JWT). */
+  keyId?: string | null;
+  /** Set when grouped by user (null: turns of no end user). */
+  userId?: string | null;
+  /** Mean latency of the turns (ms), or null when none recorded one. */
+  latencyMsAvg?: number | null;
   model: string | null;
   /** Set when grouped by agent (`default` for the default agent). */
   agent?: string | null;

@@ -126,7 +126,15 @@ export const usageAggregateSchema = z.object({
   model: z.string().nullable(),
   /** Present when grouped by agent. */
   agent: z.string().nullable().optional(),
+  /** Present when grouped by month (`YYYY-MM`). */
+  month: z.string().nullable().optional(),
+  /** Present when grouped by key; null for turns of no API key (a JWT). */
+  key_id: z.string().nullable().optional(),
+  /** Present when grouped by user; null for turns of no end user. */
+  user_id: z.string().nullable().optional(),
   turns: z.number().int(),
+  /** Mean turn latency in ms (null when no turn recorded one). */
+  latency_ms_avg: z.number().int().nullable(),
   input_tokens: z.number().int(),
   output_tokens: z.number().int(),
   total_tokens: z.number().int(),
@@ -137,7 +145,11 @@ export const toUsageAggregateJson = (row: UsageAggregate): z.infer<typeof usageA
   day: row.day,
   model: row.model,
   ...(row.agent !== undefined ? { agent: row.agent } : {}),
+  ...(row.month !== undefined ? { month: row.month } : {}),
+  ...(row.keyId !== undefined ? { key_id: row.keyId } : {}),
+  ...(row.userId !== undefined ? { user_id: row.userId } : {}),
   turns: row.turns,
+  latency_ms_avg: row.latencyMsAvg ?? null,
   input_tokens: row.inputTokens,
   output_tokens: row.outputTokens,
   total_tokens: row.totalTokens,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { decodeIdCursor } from '../../../core/conversations/cursor.ts';
 import { AppError } from '../../../core/errors.ts';
+import type { UsageGroup } from '../../../core/usage/usage-record.ts';
 import type { AppServices } from '../../app-services.ts';
 import { pageJson, pageQuerySchema, pageSchema } from '../../schemas/page.ts';
 import { problems } from '../../schemas/problem.ts';
@@ -38,16 +39,22 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
       {
         schema: {
           tags,
-          summary: 'Token usage aggregated by day, model and/or agent (UTC days, inclusive; default the last 30 days)',
+          summary:
+            'Token usage aggregated by day or month, model, agent, key and/or user (UTC days, inclusive; default the last 30 days)',
           params: scope.params,
           querystring: z.object({
             from: day.optional(),
             to: day.optional(),
             group_by: z
               .string()
-              .regex(/^(day|model|agent)(,(day|model|agent)){0,2}$/, 'must be day, model or agent, comma-separated')
+              .regex(
+                /^(day|month|model|agent|key|user)(,(day|month|model|agent|key|user)){0,5}$/,
+                'must be day, month, model, agent, key or user, comma-separated',
+              )
               .default('day')
-              .describe('Any of `day`, `model`, `agent`, comma-separated (for example `day,agent`)'),
+              .describe(
+                'Any of `day`, `month` (UTC `YYYY-MM`), `model`, `agent`, `key` (API key id), `user` (end user id), comma-separated (for example `month,agent`)',
+              ),
           }),
           response: {
             200: z.object({ from: z.string(), to: z.string(), data: z.array(usageAggregateSchema) }),
@@ -58,7 +65,7 @@ export function usageRoutes(services: AppServices, scope: TenantScope): FastifyP
       async (request) => {
         const { tenantId } = await scope.resolve(request, 'history:read');
         const { from, to } = range(request.query);
-        const groupBy = request.query.group_by.split(',') as ('day' | 'model' | 'agent')[];
+        const groupBy = request.query.group_by.split(',') as UsageGroup[];
         const rows = await services.storage.aggregateUsage(tenantId, { from, to, groupBy });
         return { from, to, data: rows.map(toUsageAggregateJson) };
       },
