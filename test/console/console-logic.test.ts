@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, stableJson } from '../../web/src/diff.ts';
-import { parseMetrics, providerHealth } from '../../web/src/metrics.ts';
 import { SseParser } from '../../web/src/sse.ts';
 import { bucketsBetween, fromRecords, toSeries, type UsageRecord } from '../../web/src/usage-data.ts';
 
@@ -72,25 +71,5 @@ describe('console logic', () => {
         'latency',
       ).values,
     ).toEqual([[200, 50]]);
-  });
-
-  it('reads circuit states and model-call error rates from Prometheus text', () => {
-    const text = [
-      '# HELP enclave_provider_circuit_state x',
-      'enclave_provider_circuit_state{provider="openai"} 2',
-      'enclave_provider_circuit_state{provider="simulated"} 0',
-      'enclave_model_call_duration_seconds_count{provider="openai",outcome="completed"} 3',
-      'enclave_model_call_duration_seconds_count{provider="openai",outcome="failed"} 1',
-      'enclave_model_call_duration_seconds_bucket{provider="openai",outcome="failed",le="1"} 1',
-    ].join('\n');
-    expect(parseMetrics(text)[0]).toEqual({
-      name: 'enclave_provider_circuit_state',
-      labels: { provider: 'openai' },
-      value: 2,
-    });
-    expect(providerHealth(parseMetrics(text))).toEqual([
-      { provider: 'openai', circuit: 'open', calls: 4, errors: 1, errorRate: 0.25 },
-      { provider: 'simulated', circuit: 'closed', calls: 0, errors: 0, errorRate: null },
-    ]);
   });
 });

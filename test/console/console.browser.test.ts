@@ -231,6 +231,7 @@ describe('the console in Chromium', () => {
       ['keys', '/console/keys', 'API keys'],
       ['usage', '/console/usage', 'Usage'],
       ['secrets', '/console/secrets', 'Secrets'],
+      ['tenant-audit', '/console/audit', 'Audit log'],
     ],
     operator: [
       ['tenants', '/console/tenants', 'Tenants'],

@@ -5,7 +5,7 @@ import { ApiError, setUnauthenticatedHandler } from './api.ts';
 import { ErrorBox, Loading, NotFound } from './components.tsx';
 import { AgentDetailPage } from './pages/agent-detail.tsx';
 import { AgentsPage } from './pages/agents.tsx';
-import { AuditPage } from './pages/audit.tsx';
+import { AuditPage, TenantAuditPage } from './pages/audit.tsx';
 import { HealthPage } from './pages/health.tsx';
 import { KeysPage } from './pages/keys.tsx';
 import { OperatorUsagePage } from './pages/operator-usage.tsx';
@@ -26,6 +26,7 @@ const TENANT_NAV = [
   ['/console/keys', 'Keys'],
   ['/console/usage', 'Usage'],
   ['/console/secrets', 'Secrets'],
+  ['/console/audit', 'Audit log'],
 ] as const;
 
 const OPERATOR_NAV = [
@@ -117,6 +118,7 @@ function Routes({ session }: { session: ConsoleSession }) {
       <Route path="/console/keys" component={KeysPage} />
       <Route path="/console/usage" component={UsagePage} />
       <Route path="/console/secrets" component={SecretsPage} />
+      <Route path="/console/audit" component={TenantAuditPage} />
       <Route path="/console" component={() => <Home session={session} />} />
       <Route path="/console/" component={() => <Home session={session} />} />
       <Route default component={() => <NotFound what="This page" />} />

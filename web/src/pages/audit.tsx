@@ -16,8 +16,9 @@ interface AuditEntry {
 
 const fetchAudit = (url: string, signal: AbortSignal) => api<Page<AuditEntry>>(url, { signal });
 
-export function AuditList({ tenantId }: { tenantId: string }) {
-  const entries = usePaged(`/v1/admin/tenants/${enc(tenantId)}/audit?limit=50`, fetchAudit);
+/** An audit log, newest first: the tenant's own (`/v1/audit`) or any tenant's for an operator. */
+export function AuditList({ path }: { path: string }) {
+  const entries = usePaged(`${path}?limit=50`, fetchAudit);
   return (
     <>
       <ErrorBox error={entries.error} />
@@ -80,9 +81,19 @@ export function AuditPage() {
               ))}
             </select>
           </div>
-          <AuditList key={chosen} tenantId={chosen} />
+          <AuditList key={chosen} path={`/v1/admin/tenants/${enc(chosen)}/audit`} />
         </>
       )}
+    </>
+  );
+}
+
+export function TenantAuditPage() {
+  return (
+    <>
+      <PageHeader title="Audit log" />
+      <p class="muted">What was done to this tenant (keys, config, agents, secrets), by whom, newest first.</p>
+      <AuditList path="/v1/audit" />
     </>
   );
 }

@@ -1,7 +1,37 @@
 import { api } from '../api.ts';
 import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '../components.tsx';
-import { parseMetrics, providerHealth } from '../metrics.ts';
 import { useQuery } from '../query.ts';
+
+interface ProviderHealth {
+  circuits: { provider: string; state: 'closed' | 'half-open' | 'open' }[];
+  calls: { provider: string; completed: number; failed: number; error_rate: number }[];
+}
+
+interface ProviderRow {
+  provider: string;
+  circuit: string;
+  calls: number;
+  errors: number;
+  errorRate: number | null;
+}
+
+/** One row per provider: its circuit (per endpoint id) or its calls (per provider kind), or both. */
+function mergeHealth(health: ProviderHealth): ProviderRow[] {
+  const rows = new Map<string, ProviderRow>();
+  const row = (provider: string) => {
+    const existing = rows.get(provider) ?? { provider, circuit: 'unknown', calls: 0, errors: 0, errorRate: null };
+    rows.set(provider, existing);
+    return existing;
+  };
+  for (const circuit of health.circuits) row(circuit.provider).circuit = circuit.state;
+  for (const call of health.calls) {
+    const entry = row(call.provider);
+    entry.calls = call.completed + call.failed;
+    entry.errors = call.failed;
+    entry.errorRate = entry.calls ? call.error_rate : null;
+  }
+  return [...rows.values()].sort((a, b) => a.provider.localeCompare(b.provider));
+}
 
 export function HealthPage() {
   const ready = useQuery('readyz', async (signal) => {
@@ -13,8 +43,10 @@ export function HealthPage() {
     const body = (await response.json().catch(() => ({}))) as { status?: string; detail?: string; code?: string };
     return { ok: response.ok, status: response.status, body };
   });
-  const metrics = useQuery('metrics', (signal) => api<string>('/metrics', { signal, accept: 'text/plain' }));
-  const providers = metrics.data ? providerHealth(parseMetrics(metrics.data)) : [];
+  const metrics = useQuery('provider-health', (signal) =>
+    api<ProviderHealth>('/v1/admin/providers/health', { signal }),
+  );
+  const providers = metrics.data ? mergeHealth(metrics.data) : [];
   return (
     <>
       <PageHeader title="Health">
@@ -44,7 +76,7 @@ export function HealthPage() {
       </section>
       <section aria-labelledby="providers">
         <h2 id="providers">Providers</h2>
-        <p class="muted">Circuit breakers and model-call outcomes of this process, from its metrics.</p>
+        <p class="muted">Circuit breakers and model-call outcomes in the process that answered.</p>
         {metrics.loading && !metrics.data && <Loading />}
         <ErrorBox error={metrics.error} />
         {metrics.data && providers.length === 0 && <Empty>No provider has been called yet.</Empty>}

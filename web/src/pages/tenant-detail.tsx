@@ -176,7 +176,7 @@ export function TenantDetailPage() {
       </section>
       <section aria-labelledby="tenant-audit">
         <h2 id="tenant-audit">Audit log</h2>
-        <AuditList tenantId={id} />
+        <AuditList path={`${base}/audit`} />
       </section>
     </>
   );
