@@ -12,9 +12,12 @@ export interface InProcessServer {
  * The real server (the composition root `serve` uses) listening on a loopback port in this
  * process: for tests about what another process sees, without paying a Node start per server.
  */
-export async function startInProcessServer(env: Record<string, string>): Promise<InProcessServer> {
+export async function startInProcessServer(
+  env: Record<string, string>,
+  options: { simulatedWordDelayMs?: number } = {},
+): Promise<InProcessServer> {
   const config = loadConfig({ ...env, HOST: '127.0.0.1' });
-  const enclave = await createEnclave(config, { logger: false });
+  const enclave = await createEnclave(config, { logger: false, ...options });
   await enclave.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = enclave.app.server.address() as AddressInfo;
   return { baseUrl: `http://127.0.0.1:${port}`, stop: () => enclave.close() };

@@ -1,0 +1,98 @@
+import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { api, enc, type Page } from '../api.ts';
+import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
+import { useMutation, usePaged } from '../query.ts';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+  config_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export const fetchTenants = (url: string, signal: AbortSignal) => api<Page<Tenant>>(url, { signal });
+
+export function TenantsPage() {
+  const { route } = useLocation();
+  const tenants = usePaged('/v1/admin/tenants?limit=100', fetchTenants);
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const create = useMutation(() =>
+    api<Tenant>('/v1/admin/tenants', {
+      method: 'POST',
+      body: { id: id.trim(), ...(name.trim() ? { name: name.trim() } : {}) },
+    }),
+  );
+  return (
+    <>
+      <PageHeader title="Tenants" />
+      <section aria-labelledby="create-tenant">
+        <h2 id="create-tenant">Create a tenant</h2>
+        <form
+          class="grid-form"
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const tenant = await create.run();
+            if (tenant) route(`/console/tenants/${enc(tenant.id)}`);
+          }}
+        >
+          <label for="tenant-id">Id</label>
+          <input
+            id="tenant-id"
+            required
+            value={id}
+            onInput={(event) => setId(event.currentTarget.value)}
+            placeholder="acme"
+          />
+          <label for="tenant-name">Name (optional)</label>
+          <input id="tenant-name" value={name} onInput={(event) => setName(event.currentTarget.value)} />
+          <div class="actions">
+            <button type="submit" class="primary" disabled={create.pending}>
+              Create tenant
+            </button>
+          </div>
+        </form>
+        <ErrorBox error={create.error} />
+      </section>
+      <section aria-labelledby="tenant-list">
+        <h2 id="tenant-list">All tenants</h2>
+        <ErrorBox error={tenants.error} />
+        {tenants.loading && !tenants.data && <Loading />}
+        {tenants.data && tenants.data.length === 0 && <Empty>No tenants yet.</Empty>}
+        {tenants.data && tenants.data.length > 0 && (
+          <TableWrap label="Tenants">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Tenant</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Config version</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {tenants.data.map((tenant) => (
+                  <tr key={tenant.id} data-tenant={tenant.id}>
+                    <td>
+                      <a href={`/console/tenants/${enc(tenant.id)}`}>{tenant.name || tenant.id}</a>
+                      <div class="muted small">{tenant.id}</div>
+                    </td>
+                    <td>
+                      <span class={`badge ${tenant.status}`}>{tenant.status}</span>
+                    </td>
+                    <td>{tenant.config_version}</td>
+                    <td>{formatDate(tenant.created_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+        <MoreButton hasMore={tenants.hasMore} onMore={tenants.more} />
+      </section>
+    </>
+  );
+}

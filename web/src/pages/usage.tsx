@@ -1,0 +1,176 @@
+import { useState } from 'preact/hooks';
+import { api, type Page, qs } from '../api.ts';
+import { UsageChart } from '../chart.tsx';
+import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '../components.tsx';
+import { useQuery } from '../query.ts';
+import {
+  bucketsBetween,
+  fromAggregates,
+  fromRecords,
+  isoDay,
+  type Metric,
+  type Period,
+  type Point,
+  toSeries,
+  type UsageAggregate,
+  type UsageRecord,
+} from '../usage-data.ts';
+
+type Dimension = 'agent' | 'model' | 'key' | 'user';
+const RECORD_CAP = 5000;
+
+async function loadRecords(prefix: string, from: string, to: string, signal: AbortSignal) {
+  const records: UsageRecord[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<UsageRecord> = await api<Page<UsageRecord>>(
+      `${prefix}/usage/records${qs({ from, to, limit: 1000, cursor })}`,
+      { signal },
+    );
+    records.push(...page.data);
+    cursor = page.has_more && records.length < RECORD_CAP ? page.next_cursor : null;
+  } while (cursor);
+  return records;
+}
+
+/**
+ * Points for a dimension: agent and model come from the server's aggregates; key, user and
+ * latency (which the aggregates do not carry) from the raw records.
+ */
+async function loadPoints(
+  prefix: string,
+  dimension: Dimension,
+  metric: Metric,
+  period: Period,
+  from: string,
+  to: string,
+  signal: AbortSignal,
+) {
+  if ((dimension === 'agent' || dimension === 'model') && metric !== 'latency') {
+    const rows = await api<{ data: UsageAggregate[] }>(
+      `${prefix}/usage${qs({ from, to, group_by: `day,${dimension}` })}`,
+      { signal },
+    );
+    return { points: fromAggregates(rows.data, (row) => String(row[dimension] ?? '—'), period), capped: false };
+  }
+  const records = await loadRecords(prefix, from, to, signal);
+  const groupOf = (record: UsageRecord) =>
+    String(
+      (dimension === 'key'
+        ? record.key_id
+        : dimension === 'user'
+          ? record.user_id
+          : dimension === 'model'
+            ? record.model
+            : record.agent_id) ?? '—',
+    );
+  return { points: fromRecords(records, groupOf, period), capped: records.length >= RECORD_CAP };
+}
+
+export function UsageView({ prefix, dimensions, title }: { prefix: string; dimensions: Dimension[]; title: string }) {
+  const [dimension, setDimension] = useState<Dimension>(dimensions[0] ?? 'agent');
+  const [metric, setMetric] = useState<Metric>('turns');
+  const [period, setPeriod] = useState<Period>('day');
+  const to = isoDay();
+  const from = period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`;
+  const data = useQuery(`${prefix}:${dimension}:${metric}:${period}:${from}`, (signal) =>
+    loadPoints(prefix, dimension, metric, period, from, to, signal),
+  );
+  return (
+    <UsageResult
+      title={title}
+      controls={
+        <fieldset class="inline-form plain">
+          <legend class="visually-hidden">Usage view</legend>
+          <label for="usage-dimension">Per</label>
+          <select
+            id="usage-dimension"
+            value={dimension}
+            onChange={(event) => setDimension(event.currentTarget.value as Dimension)}
+          >
+            {dimensions.map((item) => (
+              <option key={item} value={item}>
+                {item}
+              </option>
+            ))}
+          </select>
+          <label for="usage-metric">Metric</label>
+          <select id="usage-metric" value={metric} onChange={(event) => setMetric(event.currentTarget.value as Metric)}>
+            <option value="turns">turns</option>
+            <option value="tokens">tokens</option>
+            <option value="latency">latency (ms, average)</option>
+          </select>
+          <label for="usage-period">View</label>
+          <select id="usage-period" value={period} onChange={(event) => setPeriod(event.currentTarget.value as Period)}>
+            <option value="day">day (last 30 days)</option>
+            <option value="month">month (last 12 months)</option>
+          </select>
+        </fieldset>
+      }
+      loading={data.loading && !data.data}
+      error={data.error}
+      points={data.data?.points}
+      capped={data.data?.capped ?? false}
+      buckets={bucketsBetween(from, to, period)}
+      metric={metric}
+      groupLabel={dimension}
+    />
+  );
+}
+
+export function UsageResult(props: {
+  title: string;
+  controls: preact.ComponentChildren;
+  loading: boolean;
+  error: import('../api.ts').ApiError | null;
+  points: Point[] | undefined;
+  capped: boolean;
+  buckets: string[];
+  metric: Metric;
+  groupLabel: string;
+}) {
+  const series = props.points ? toSeries(props.points, props.buckets, props.metric) : null;
+  return (
+    <>
+      <PageHeader title={props.title} />
+      {props.controls}
+      <ErrorBox error={props.error} />
+      {props.loading && <Loading />}
+      {series && series.groups.length === 0 && <Empty>No usage in this period.</Empty>}
+      {series && series.groups.length > 0 && (
+        <>
+          <UsageChart series={series} label={`${props.metric} per ${props.groupLabel} over time`} />
+          {props.capped && <p class="muted">Showing the newest {RECORD_CAP} records.</p>}
+          <TableWrap label="Usage totals">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{props.groupLabel}</th>
+                  <th scope="col">Turns</th>
+                  <th scope="col">Tokens</th>
+                  <th scope="col">Average latency (ms)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {series.totals.map((total) => (
+                  <tr key={total.group} data-group={total.group}>
+                    <td>{total.group}</td>
+                    <td class="num" data-metric="turns">
+                      {formatNumber(total.turns)}
+                    </td>
+                    <td class="num">{formatNumber(total.tokens)}</td>
+                    <td class="num">{total.latency ? formatNumber(total.latency) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </>
+      )}
+    </>
+  );
+}
+
+export function UsagePage() {
+  return <UsageView prefix="/v1" dimensions={['agent', 'model', 'key', 'user']} title="Usage" />;
+}

@@ -1,0 +1,127 @@
+export interface UsageAggregate {
+  day: string | null;
+  model: string | null;
+  agent?: string | null;
+  turns: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  tool_calls: number;
+}
+
+export interface UsageRecord {
+  id: string;
+  session_id: string;
+  turn_id: string;
+  key_id: string | null;
+  user_id: string | null;
+  agent_id?: string | null;
+  model: string;
+  total_tokens: number;
+  latency_ms: number;
+  status: string;
+  created_at: string;
+}
+
+export type Metric = 'tokens' | 'turns' | 'latency';
+export type Period = 'day' | 'month';
+
+/** One point per (bucket, group): sums, and the latency sum with its count for an average. */
+export interface Point {
+  bucket: string;
+  group: string;
+  tokens: number;
+  turns: number;
+  latencySum: number;
+  latencyCount: number;
+}
+
+export const bucketOf = (day: string, period: Period) => (period === 'month' ? day.slice(0, 7) : day.slice(0, 10));
+
+export function fromAggregates(
+  rows: UsageAggregate[],
+  groupOf: (row: UsageAggregate) => string,
+  period: Period,
+): Point[] {
+  const points = new Map<string, Point>();
+  for (const row of rows) {
+    const bucket = bucketOf(row.day ?? '', period);
+    const group = groupOf(row);
+    const key = `${bucket}\u0000${group}`;
+    const point = points.get(key) ?? { bucket, group, tokens: 0, turns: 0, latencySum: 0, latencyCount: 0 };
+    point.tokens += row.total_tokens;
+    point.turns += row.turns;
+    points.set(key, point);
+  }
+  return [...points.values()];
+}
+
+export function fromRecords(records: UsageRecord[], groupOf: (record: UsageRecord) => string, period: Period): Point[] {
+  const points = new Map<string, Point>();
+  for (const record of records) {
+    const bucket = bucketOf(record.created_at, period);
+    const group = groupOf(record);
+    const key = `${bucket}\u0000${group}`;
+    const point = points.get(key) ?? { bucket, group, tokens: 0, turns: 0, latencySum: 0, latencyCount: 0 };
+    point.tokens += record.total_tokens;
+    if (record.status !== 'summary') {
+      point.turns += 1;
+      point.latencySum += record.latency_ms;
+      point.latencyCount += 1;
+    }
+    points.set(key, point);
+  }
+  return [...points.values()];
+}
+
+export function metricValue(point: Point, metric: Metric): number {
+  if (metric === 'tokens') return point.tokens;
+  if (metric === 'turns') return point.turns;
+  return point.latencyCount ? Math.round(point.latencySum / point.latencyCount) : 0;
+}
+
+/** Every bucket between from and to (inclusive), so that quiet days show as zero. */
+export function bucketsBetween(from: string, to: string, period: Period): string[] {
+  const out: string[] = [];
+  const date = new Date(`${from}T00:00:00Z`);
+  const end = new Date(`${to}T00:00:00Z`);
+  while (date <= end) {
+    const bucket = bucketOf(date.toISOString(), period);
+    if (out.at(-1) !== bucket) out.push(bucket);
+    date.setUTCDate(date.getUTCDate() + 1);
+  }
+  return out;
+}
+
+export interface Series {
+  buckets: string[];
+  groups: string[];
+  values: number[][];
+  totals: { group: string; tokens: number; turns: number; latency: number }[];
+}
+
+export function toSeries(points: Point[], buckets: string[], metric: Metric): Series {
+  const groups = [...new Set(points.map((point) => point.group))].sort();
+  const index = new Map(points.map((point) => [`${point.bucket}\u0000${point.group}`, point]));
+  const values = groups.map((group) =>
+    buckets.map((bucket) => {
+      const point = index.get(`${bucket}\u0000${group}`);
+      return point ? metricValue(point, metric) : 0;
+    }),
+  );
+  const totals = groups.map((group) => {
+    const mine = points.filter((point) => point.group === group);
+    const latencyCount = mine.reduce((sum, point) => sum + point.latencyCount, 0);
+    return {
+      group,
+      tokens: mine.reduce((sum, point) => sum + point.tokens, 0),
+      turns: mine.reduce((sum, point) => sum + point.turns, 0),
+      latency: latencyCount ? Math.round(mine.reduce((sum, point) => sum + point.latencySum, 0) / latencyCount) : 0,
+    };
+  });
+  return { buckets, groups, values, totals };
+}
+
+export function isoDay(offsetDays = 0): string {
+  return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+}
