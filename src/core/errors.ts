@@ -93,6 +93,7 @@ export const ERROR_CODES = {
     title: 'The OAuth state is unknown, expired or already used',
     retryable: false,
   },
+  MCP_OAUTH_DENIED: { status: 400, title: 'The OAuth authorization was denied or returned no code', retryable: false },
   MCP_OAUTH_FAILED: { status: 502, title: 'The OAuth authorization server refused or failed', retryable: true },
   MCP_OAUTH_NOT_APPLICABLE: {
     status: 409,

@@ -297,6 +297,9 @@ const ROW_KEY: Record<string, string> = {
   agents: 'id',
   // Versions count per agent: keyed by agent and version (see readExport).
   agent_versions: 'agent_id',
+  mcp_servers: 'id',
+  // Credentials count per server and user (see readExport).
+  mcp_user_credentials: 'server_id',
 };
 
 async function allPages(t: TestApp, url: string, headers: Record<string, string>): Promise<Json[]> {
@@ -326,7 +329,12 @@ export async function readState(t: TestApp, tenantId: string, exportFirst: boole
       const key = ROW_KEY[table];
       if (!key) throw new Error(`export has an unknown table ${table}: add it to ROW_KEY`);
       if (!rows.has(table)) rows.set(table, new Map());
-      const rowKey = table === 'agent_versions' ? `${String(row.agent_id)}:${String(row.version)}` : String(row[key]);
+      const rowKey =
+        table === 'agent_versions'
+          ? `${String(row.agent_id)}:${String(row.version)}`
+          : table === 'mcp_user_credentials'
+            ? `${String(row.server_id)}:${String(row.user_id)}`
+            : String(row[key]);
       rows.get(table)?.set(rowKey, row);
     }
     return rows;

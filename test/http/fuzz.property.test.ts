@@ -250,6 +250,8 @@ function describeRequest(fuzz: FuzzRequest): string {
   });
 }
 
+const OPENAI_ROUTE = /^\/v1\/(chat\/completions|models|responses|conversations)(\/|$)/;
+
 describe(`request fuzzing (FUZZ_SEED=${SEED})`, () => {
   it('answers every hostile request on every operation below 500, and every error as problem+json with a code', async () => {
     expect(operations.length).toBeGreaterThan(30);
@@ -269,6 +271,18 @@ describe(`request fuzzing (FUZZ_SEED=${SEED})`, () => {
             const message = JSON.parse(answer.body);
             expect(message.jsonrpc, context).toBe('2.0');
             expect(typeof message.error?.code, context).toBe('number');
+            return;
+          }
+          // The OpenAI-compatible routes answer in OpenAI's error shape (docs/openai-compatibility.md),
+          // with the Enclave code in lower case.
+          // Errors raised before routing (framing, HTTP parsing) are problem+json everywhere.
+          if (
+            OPENAI_ROUTE.test(fuzz.operation.path) &&
+            /^application\/json/.test(answer.headers['content-type'] ?? '')
+          ) {
+            const error = JSON.parse(answer.body).error;
+            expect(KNOWN_CODES.has(String(error?.code).toUpperCase()), context).toBe(true);
+            expect(typeof error.message, context).toBe('string');
             return;
           }
           expect(answer.headers['content-type'], context).toMatch(/^application\/problem\+json/);

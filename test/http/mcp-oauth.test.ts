@@ -151,8 +151,8 @@ describe('MCP server OAuth routes', () => {
     const missing = await call('GET', '/v1/mcp-servers/oauth/callback?code=x');
     expect(missing.status).toBe(422);
     const denied = await call('GET', '/v1/mcp-servers/oauth/callback?state=s&error=access_denied');
-    expect(denied.status).toBe(502);
-    expect(denied.json().code).toBe('MCP_OAUTH_FAILED');
+    expect(denied.status).toBe(400);
+    expect(denied.json().code).toBe('MCP_OAUTH_DENIED');
   });
 
   it('per-user grants: an end user authorizes only their own; an admin may name the user', async () => {

@@ -159,7 +159,7 @@ export function mcpOAuthCallbackRoute(services: AppServices, oauth: McpOAuthAcce
       async (request) => {
         const { state, code, iss, error } = request.query;
         if (error !== undefined || code === undefined) {
-          throw new AppError('MCP_OAUTH_FAILED', `The authorization server answered ${error ?? 'without a code'}`);
+          throw new AppError('MCP_OAUTH_DENIED', `The authorization server answered ${error ?? 'without a code'}`);
         }
         const done = await oauth.complete({ state, code, iss });
         await recordAudit(services, request, {
