@@ -31,7 +31,6 @@ import { createMemoryCounterStore } from './limits/counter-store.ts';
 import { createTurnAdmission } from './limits/create-turn-admission.ts';
 import { createRedisCounterStore } from './limits/redis-counter-store.ts';
 import { outboundFetchOptions } from './outbound/outbound-config.ts';
-import { closeOutboundFetch, createOutboundFetch } from './outbound/outbound-fetch.ts';
 import { loadProviderSdks } from './providers/create-provider-model.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
@@ -133,7 +132,14 @@ export async function createEnclave(
   });
   // Tenant MCP servers: every connection goes through the SSRF-guarded fetch (ENCLAVE_OUTBOUND_*),
   // which also caps each response body, with the tenant's own secrets or the end user's credential.
-  const outboundFetch = createOutboundFetch(outboundFetchOptions(config));
+  // Built on first use: undici and the guarded connector load only once a tenant's MCP server or
+  // OAuth endpoint is called (an idle server loads neither).
+  let guarded: Promise<typeof fetch> | undefined;
+  const loadOutbound = () => import('./outbound/outbound-fetch.ts');
+  const outboundFetch: typeof fetch = async (input, init) => {
+    guarded ??= loadOutbound().then(({ createOutboundFetch }) => createOutboundFetch(outboundFetchOptions(config)));
+    return (await guarded)(input, init);
+  };
   // OAuth of tenant MCP servers: grants sealed under each tenant's data key, refreshed single-flight.
   // Every discovery, registration and token request goes through the same guard.
   const mcpOAuth = createMcpOAuth({
@@ -416,7 +422,10 @@ export async function createEnclave(
           await redis?.quit().catch(() => redis.disconnect());
           await storage.close();
           // No turn runs any more: the connections to tenants' MCP servers can go.
-          await closeOutboundFetch(outboundFetch);
+          if (guarded) {
+            const [{ closeOutboundFetch }, opened] = await Promise.all([loadOutbound(), guarded]);
+            await closeOutboundFetch(opened);
+          }
           // Last, so the spans of requests that finished while draining are exported too.
           await tracing?.shutdown();
         }
