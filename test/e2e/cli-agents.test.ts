@@ -2,21 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, runCliInProcess } from '../helpers/run-cli.ts';
+import { cliAgainst } from '../helpers/run-cli.ts';
 
 let dir: string;
 let databaseUrl: string;
 
-/** Runs the CLI's code in process against the temporary database (cli.test.ts runs the binary). */
-const enclave = (...args: string[]): Promise<CliRun> =>
-  runCliInProcess(args, { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
-
-// biome-ignore lint/suspicious/noExplicitAny: parsed CLI JSON output, asserted field by field.
-async function enclaveJson(...args: string[]): Promise<any> {
-  const result = await enclave(...args, '--json');
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout);
-}
+const { enclave, enclaveJson } = cliAgainst(() => databaseUrl);
 
 describe('enclave agents', () => {
   beforeAll(async () => {

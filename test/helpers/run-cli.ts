@@ -28,3 +28,20 @@ export async function runCliInProcess(
   if (code === null) throw new Error(`enclave ${args.join(' ')} kept running; tests run no server in process`);
   return { code, ...collected };
 }
+
+/**
+ * The CLI against one database, run in process: `enclave(...args)`, and `enclaveJson(...args)`,
+ * which adds `--json`, expects exit code 0 and parses stdout. `databaseUrl` is read at each call,
+ * so a suite can set it in `beforeAll`.
+ */
+export function cliAgainst(databaseUrl: () => string) {
+  const enclave = (...args: string[]): Promise<CliRun> =>
+    runCliInProcess(args, { ...process.env, DATABASE_URL: databaseUrl(), LOG_LEVEL: 'silent' });
+  // biome-ignore lint/suspicious/noExplicitAny: parsed CLI JSON output, asserted field by field.
+  const enclaveJson = async (...args: string[]): Promise<any> => {
+    const result = await enclave(...args, '--json');
+    if (result.code !== 0) throw new Error(`enclave ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return JSON.parse(result.stdout);
+  };
+  return { enclave, enclaveJson };
+}
