@@ -11,6 +11,8 @@ export interface TurnBusLog {
 /** A cancel as published: the pair, nothing else. Anything else on the channel is ignored. */
 const cancelMessage = z.object({ tenantId: z.string().min(1).max(128), turnId: z.string().min(1).max(128) }).strict();
 
+const RESUBSCRIBE_DELAY_MS = 1_000;
+
 /**
  * The turn bus on Redis, shared by every replica. A running turn is the key
  * `<prefix>turn:<tenantId>:<turnId>` with a TTL (refreshed by its registry while it runs; tenant
@@ -55,6 +57,15 @@ export function createRedisTurnBus(redis: Redis, options: { prefix?: string; log
     for (const handler of handlers) handler(parsed.data.tenantId, parsed.data.turnId);
   }
 
+  let closed = false;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Subscribes on a connection of its own. SUBSCRIBE inherits the command timeout, so on a slow
+   * start (a loaded machine, Redis restarting) it can fail; then the connection is dropped and the
+   * subscription tried again a second later, until it holds or the bus closes. Without the retry a
+   * replica that started during a Redis hiccup stayed unready (and deaf to cancels) for good.
+   */
   function subscribe(): Promise<void> {
     // Queued until connected (instead of failing like the command connection), and resubscribed
     // by ioredis after every reconnect.
@@ -64,9 +75,27 @@ export function createRedisTurnBus(redis: Redis, options: { prefix?: string; log
     connection.on('message', (from: string, message: string) => {
       if (from === channel) deliver(message);
     });
-    return connection.subscribe(channel).then(() => {
-      subscribed = true;
-    });
+    return connection.subscribe(channel).then(
+      () => {
+        subscribed = true;
+      },
+      (error: unknown) => {
+        if (subscriber === connection) {
+          subscriber = null;
+          connection.disconnect();
+          if (!closed) {
+            options.log.warn({ err: error }, 'turn bus could not subscribe to cancels; trying again in 1 s');
+            retry = setTimeout(() => {
+              retry = null;
+              subscription = subscribe();
+              subscription.catch(() => {});
+            }, RESUBSCRIBE_DELAY_MS);
+            retry.unref();
+          }
+        }
+        throw redisUnavailable('turn event bus', error);
+      },
+    );
   }
 
   return {
@@ -92,6 +121,8 @@ export function createRedisTurnBus(redis: Redis, options: { prefix?: string; log
       await subscriber.ping();
     },
     async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
       handlers.clear();
       const connection = subscriber;
       subscriber = null;

@@ -47,8 +47,11 @@ export async function startReplicas(options: {
   }
   for (const { baseUrl } of replicas) {
     const deadline = Date.now() + 10_000;
-    while ((await fetch(`${baseUrl}/readyz`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error(`${baseUrl} did not become ready`);
+    for (;;) {
+      const answer = await fetch(`${baseUrl}/readyz`);
+      const body = await answer.text();
+      if (answer.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`${baseUrl} did not become ready: ${answer.status} ${body}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
