@@ -415,14 +415,4 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
-  {
-    version: 17,
-    name: 'drop-redundant-message-index',
-    // messages_turn (tenant_id, session_id, turn_id) is covered by messages_turn_id (tenant_id,
-    // turn_id): a turn id names one turn of one session. One index fewer to update per message
-    // written on the turn path (docs/operations.md, "Where a turn's time goes").
-    sql: `
-      DROP INDEX IF EXISTS messages_turn;
-    `,
-  },
 ];
