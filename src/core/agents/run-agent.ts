@@ -13,6 +13,7 @@ import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
 import { estimateMissingUsage, warnUsageEstimated } from './estimate-missing-usage.ts';
+import { NO_SDK_TELEMETRY } from './no-sdk-telemetry.ts';
 import { providerResponseOf } from './provider-response.ts';
 import { addUsage, fromSdkSteps, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import { hasClientCall, isClientTool, type ModelSettings, streamSteps } from './stream-steps.ts';
@@ -354,6 +355,7 @@ async function runTrackedTurn(
     ...modelSettings(config),
     stopWhen: isStepCount(settings.maxToolSteps),
     maxRetries: 0,
+    telemetry: NO_SDK_TELEMETRY,
     ...(request.signal ? { abortSignal: request.signal } : {}),
   };
   const started = deps.now();

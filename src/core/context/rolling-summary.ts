@@ -1,5 +1,6 @@
 import { generateText, type LanguageModel } from 'ai';
 import { isUsageMissing, withEstimatedUsage } from '../agents/estimate-missing-usage.ts';
+import { NO_SDK_TELEMETRY } from '../agents/no-sdk-telemetry.ts';
 import { toUsage } from '../agents/steps-to-messages.ts';
 import type { ContentPart, Usage } from '../conversations/message.ts';
 import type { Ids } from '../ids.ts';
@@ -128,6 +129,7 @@ export function createRollingSummaryWriter(options: RollingSummaryOptions): Roll
         messages: [{ role: 'user', content: request }],
         maxOutputTokens: maxTokens + SUMMARY_OUTPUT_HEADROOM,
         maxRetries: 0,
+        telemetry: NO_SDK_TELEMETRY,
         ...(options.signal ? { abortSignal: options.signal } : {}),
       });
       const text = capTokens(counter, result.text.trim(), maxTokens);
