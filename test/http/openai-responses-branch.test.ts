@@ -98,4 +98,21 @@ describe('branching from an older response', () => {
       param: 'previous_response_id',
     });
   });
+
+  it('removes the fork of a branch whose turn is refused', async () => {
+    // A daily quota of one token: the first turn is admitted and uses it up; the branch is refused.
+    const limited = (await createTenantWithKey(base, ADMIN, 'branch-q', { config: { limits: { tokensPerDay: 1 } } }))
+      .key;
+    const sdk = new OpenAI({ apiKey: limited, baseURL: `${base}/v1`, maxRetries: 0 });
+    const conversation = await sdk.conversations.create({});
+    const response = await sdk.responses.create({ model: 'default', input: 'once', conversation: conversation.id });
+    // An item added after it makes the response an older one: chaining from it branches.
+    await sdk.conversations.items.create(conversation.id, { items: [{ role: 'user', content: 'later' }] });
+    const refused = await sdk.responses
+      .create({ model: 'default', input: 'branch', previous_response_id: response.id })
+      .catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    const sessions = await request(base, 'GET', '/v1/sessions', { authorization: `Bearer ${limited}` });
+    expect(sessions.json.data.map((session: { id: string }) => session.id)).toEqual([conversation.id]);
+  });
 });
