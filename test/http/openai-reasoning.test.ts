@@ -144,6 +144,48 @@ describe('reasoning through the Responses API', () => {
   });
 });
 
+describe("reasoning through Enclave's own API", () => {
+  it('streams reasoning-delta events before the text, and stores the reasoning with the reply', async () => {
+    h.fake.script({ sse: upstreamReasoning(['Why ', 'not.'], ['Sure']) });
+    const turn = await h.turn(key, 'May I?', { stream: true });
+    const names = turn.events.map((event) => event.event);
+    expect(names).toEqual(['turn-start', 'reasoning-delta', 'reasoning-delta', 'text-delta', 'turn-end']);
+    expect(turn.events[1]?.data).toMatchObject({ seq: 2, delta: 'Why ' });
+    expect(turn.events.at(-1)?.data.messages.at(-1).content).toEqual([
+      { type: 'reasoning', text: 'Why not.' },
+      { type: 'text', text: 'Sure' },
+    ]);
+  });
+});
+
+describe('reasoning through a JSON turn', () => {
+  it('keeps the reasoning of a non-streamed model call too', async () => {
+    h.fake.script({
+      status: 200,
+      body: {
+        id: 'chatcmpl-up',
+        object: 'chat.completion',
+        created: 1,
+        model: MODEL,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'Sure', reasoning_content: 'Because.' },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+      },
+    });
+    const turn = await h.turn(key, 'Plain JSON?');
+    expect(turn.status).toBe(200);
+    expect(turn.body.reply.content).toEqual([
+      { type: 'reasoning', text: 'Because.' },
+      { type: 'text', text: 'Sure' },
+    ]);
+  });
+});
+
 describe('reasoning through Chat Completions', () => {
   it('gives reasoning_content on the message and on stream deltas', async () => {
     h.fake.script({ sse: upstreamReasoning(['Short ', 'thought.'], ['Yes']) });
