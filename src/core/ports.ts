@@ -153,6 +153,17 @@ export interface Storage extends AgentStore, ResponseStore {
    */
   deleteSession(tenantId: string, sessionId: string): Promise<{ turnIds: string[] } | null>;
 
+  /**
+   * Copies session `sourceSessionId` of the tenant into a new session `id` (same title, user,
+   * metadata and agent), with the messages up to and including the last one of turn
+   * `throughTurnId` (their `seq`, content and usage as they are; new message and turn ids), in one
+   * transaction; the new session records `forkedFrom`. Null when the tenant has no such session or
+   * no such turn in it (nothing is written). The caller authorises; the copy never leaves the tenant.
+   */
+  forkSession(
+    tenantId: string,
+    fork: { id: string; sourceSessionId: string; throughTurnId: string },
+  ): Promise<Session | null>;
   /** Replaces the session's metadata; false when the tenant has no such session. */
   setSessionMetadata(tenantId: string, sessionId: string, metadata: Record<string, string>): Promise<boolean>;
   /** One message of the session (a conversation item), or null. */

@@ -7,7 +7,8 @@ import type { SqlRow } from './sql-database.ts';
 export const MESSAGE_COLUMNS =
   'tenant_id, session_id, seq, id, turn_id, role, status, content, tool_calls, final, input_tokens, output_tokens, total_tokens, model, latency_ms, request_id, config_version, user_id, created_at, agent_id';
 
-export const SESSION_COLUMNS = 'tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at, agent_id';
+export const SESSION_COLUMNS =
+  'tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at, agent_id, forked_from_session_id, forked_from_turn_id';
 
 const text = (value: SqlRow[string]): string => String(value);
 const nullableText = (value: SqlRow[string]): string | null => (value === null ? null : String(value));
@@ -53,6 +54,10 @@ export function toSession(row: SqlRow): Session {
     metadata: JSON.parse(text(row.metadata ?? '{}')) as Record<string, string>,
     agentId: nullableText(row.agent_id ?? null),
     messageCount: Number(row.last_seq ?? 0),
+    forkedFrom:
+      row.forked_from_turn_id == null
+        ? null
+        : { sessionId: text(row.forked_from_session_id ?? null), turnId: text(row.forked_from_turn_id) },
     createdAt: text(row.created_at ?? null),
     updatedAt: text(row.updated_at ?? null),
   };

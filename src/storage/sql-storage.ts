@@ -15,6 +15,7 @@ import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from './sql-database.ts
 import { commitTurnClaim, createSqlIdempotency } from './sql-idempotency.ts';
 import { type AsOwner, createSqlIdentity } from './sql-identity.ts';
 import { createSqlResponses } from './sql-responses.ts';
+import { createSqlSessionFork } from './sql-session-fork.ts';
 import { createSqlTenantData } from './sql-tenant-data.ts';
 import { createSqlTenants } from './sql-tenants.ts';
 import { createSqlUsage, createSqlUsageAcrossTenants, insertUsage } from './sql-usage.ts';
@@ -146,6 +147,7 @@ export function createSqlStorage(
     ...createSqlContext(database, now),
     ...createSqlAgents(database, now),
     ...createSqlResponses(database, now),
+    ...createSqlSessionFork(database, now, ids),
 
     async completeTurn(tenantId, sessionId, messages, usage, claim) {
       return database.forTenant(tenantId).transaction(async (client) => {

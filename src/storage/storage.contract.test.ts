@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
 import { createConversationService } from '../core/conversations/conversation-service.ts';
-import type { NewMessage } from '../core/conversations/message.ts';
+import { messageText, type NewMessage } from '../core/conversations/message.ts';
 import { createIds } from '../core/ids.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import { DEFAULT_TENANT_CONFIG } from '../core/tenants/tenant-config.ts';
@@ -137,6 +137,51 @@ for (const dialect of DIALECTS) {
       expect(turn.map((stored) => stored.seq)).toEqual([1, 2, 5]);
       expect(await storage.getTurn('t2', first.turnId)).toEqual([]);
       expect(await storage.getTurn('t1', 'msg_unknown')).toEqual([]);
+    });
+
+    it('forkSession copies a session up to one turn within the tenant, with new ids, and records the origin', async () => {
+      const first = await interact('t1', 'ses_a', 'one');
+      await interact('t1', 'ses_a', 'two');
+      await interact('t2', 'ses_x', 'other tenant');
+      const fork = await storage.forkSession('t1', {
+        id: 'ses_fork',
+        sourceSessionId: 'ses_a',
+        throughTurnId: first.turnId,
+      });
+      expect(fork).toMatchObject({
+        id: 'ses_fork',
+        messageCount: 2,
+        forkedFrom: { sessionId: 'ses_a', turnId: first.turnId },
+      });
+      const copied = await storage.listMessages('t1', 'ses_fork', { limit: 10, cursorSeq: null, order: 'asc' });
+      expect(copied.map((stored) => [stored.seq, stored.role, messageText(stored.content)])).toEqual([
+        [1, 'user', 'one'],
+        [2, 'assistant', 'reply to one'],
+      ]);
+      // Its own ids: the copied turn is a turn of the fork, and the original turn is untouched.
+      const copiedTurn = copied[0]?.turnId ?? '';
+      expect(copiedTurn).not.toBe(first.turnId);
+      expect(copied[0]?.id).toBe(copiedTurn);
+      expect(copied[1]?.turnId).toBe(copiedTurn);
+      expect((await storage.getTurn('t1', first.turnId)).map((stored) => stored.sessionId)).toEqual(['ses_a', 'ses_a']);
+      expect((await storage.getSession('t1', 'ses_a'))?.messageCount).toBe(4);
+      // The fork goes on numbering after its copy.
+      const next = await storage.beginTurn('t1', {
+        sessionId: 'ses_fork',
+        createTenant: false,
+        createSession: null,
+        message: message('three'),
+      });
+      expect(next.seq).toBe(3);
+      // Another tenant's session or turn is none: nothing is written.
+      expect(
+        await storage.forkSession('t2', { id: 'ses_f2', sourceSessionId: 'ses_a', throughTurnId: first.turnId }),
+      ).toBeNull();
+      expect(
+        await storage.forkSession('t1', { id: 'ses_f3', sourceSessionId: 'ses_a', throughTurnId: 'msg_unknown' }),
+      ).toBeNull();
+      expect(await storage.getSession('t2', 'ses_f2')).toBeNull();
+      expect(await storage.getSession('t1', 'ses_f3')).toBeNull();
     });
 
     it('never returns another tenant rows, even with the same session id', async () => {

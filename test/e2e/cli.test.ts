@@ -127,7 +127,7 @@ describe('enclave CLI', () => {
 
     const sessions = await enclave('sessions', 'list', '--tenant', 'acme');
     expect(sessions.code).toBe(0);
-    expect(sessions.stdout).toMatch(/^id\s+title\s+messages\s+updated_at$/m);
+    expect(sessions.stdout).toMatch(/^id\s+title\s+messages\s+forked_from\s+updated_at$/m);
     expect(sessions.stdout).toContain('Legacy interactions');
 
     const missing = await enclave('history', 'nobody');

@@ -59,3 +59,20 @@ export function upstreamToolCall(id: string, name: string, args: string) {
     { data: '[DONE]' },
   ];
 }
+
+/**
+ * An upstream stream of a reasoning model as DeepSeek and vLLM send it: `reasoning_content` deltas
+ * first, then the answer as `content`, then usage.
+ */
+export function upstreamReasoning(thoughts: string[], pieces: string[]) {
+  const base = { id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model: MODEL };
+  const [first, ...rest] = upstreamText(pieces, { prompt: 12, completion: 9 });
+  if (!first) throw new Error('upstreamText starts with the role chunk');
+  return [
+    first,
+    ...thoughts.map((reasoning_content) => ({
+      data: { ...base, choices: [{ index: 0, delta: { reasoning_content }, finish_reason: null }] },
+    })),
+    ...rest,
+  ];
+}

@@ -27,6 +27,8 @@ export async function sessionsCommand(config: Config, args: ParsedArgs, out: Out
         id: session.id,
         title: session.title ?? '',
         messages: session.messageCount,
+        // A Responses API branch: the session it was forked from.
+        forked_from: session.forkedFrom?.sessionId ?? '',
         updated_at: session.updatedAt,
       })),
     );

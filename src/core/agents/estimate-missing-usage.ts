@@ -51,7 +51,7 @@ export function estimateMissingUsage(
 function countParts(counter: TokenCounter, content: readonly StepContent[], results: boolean): number {
   let total = 0;
   for (const part of content) {
-    if (part.type === 'text') {
+    if (part.type === 'text' || part.type === 'reasoning') {
       if (!results) total += counter.count(part.text);
     } else if (part.type === 'tool-call') {
       if (!results) total += counter.count(part.toolName) + counter.count(JSON.stringify(part.input) ?? '');

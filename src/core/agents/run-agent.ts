@@ -360,6 +360,7 @@ async function runTrackedTurn(
   };
   const started = deps.now();
   let partial = '';
+  let partialReasoning = '';
   let steps: Step[];
   try {
     // The caller's messages, client tools and call settings need the streamed loop (it passes them to the model as they are).
@@ -378,6 +379,9 @@ async function runTrackedTurn(
           if (part.type === 'text-delta') {
             partial += part.text;
             emit?.({ type: 'text-delta', turnId, delta: part.text });
+          } else if (part.type === 'reasoning-delta') {
+            partialReasoning += part.text;
+            emit?.({ type: 'reasoning-delta', turnId, delta: part.text });
           } else if (part.type === 'tool-call') {
             emit?.({
               type: 'tool-call',
@@ -415,6 +419,7 @@ async function runTrackedTurn(
         turnId,
         modelName,
         partial,
+        partialReasoning,
         latencyMs: deps.now() - started,
         configVersion,
         agentId,
@@ -566,6 +571,7 @@ async function storeFailure(
     turnId: string;
     modelName: string;
     partial: string;
+    partialReasoning: string;
     latencyMs: number;
     configVersion: number;
     agentId: string;
@@ -583,7 +589,10 @@ async function storeFailure(
         userId: request.actor.userId,
       },
       'assistant',
-      failure.partial ? [{ type: 'text', text: failure.partial }] : [],
+      [
+        ...(failure.partialReasoning ? [{ type: 'reasoning' as const, text: failure.partialReasoning }] : []),
+        ...(failure.partial ? [{ type: 'text' as const, text: failure.partial }] : []),
+      ],
       null,
       null,
     ),

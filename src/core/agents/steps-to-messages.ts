@@ -29,8 +29,9 @@ export interface StepMessageOptions {
   latencyMs: number;
 }
 
-/** The parts of one model step that a turn keeps: its text, tool calls and their outcomes. */
+/** The parts of one model step that a turn keeps: its reasoning, text, tool calls and their outcomes. */
 export type StepContent =
+  | { type: 'reasoning'; text: string }
   | { type: 'text'; text: string }
   | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
   | { type: 'tool-result'; toolCallId: string; toolName: string; input: unknown; output: unknown }
@@ -44,14 +45,19 @@ export interface Step {
   finishReason?: 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'interrupted' | 'other';
 }
 
-const KEPT = new Set(['text', 'tool-call', 'tool-result', 'tool-error']);
+const KEPT = new Set(['reasoning', 'text', 'tool-call', 'tool-result', 'tool-error']);
 
-/** `generateText`'s steps as `Step`s (reasoning, sources and files are not kept). */
+/** `generateText`'s steps as `Step`s (sources and files are not kept; reasoning keeps its text only). */
 export function fromSdkSteps(steps: readonly StepResult<ToolSet>[]): Step[] {
-  return steps.map((step) => ({
-    content: step.content.filter((part) => KEPT.has(part.type)) as StepContent[],
-    usage: step.usage,
-  }));
+  return steps.map((step) => {
+    const content: StepContent[] = [];
+    for (const part of step.content) {
+      if (!KEPT.has(part.type)) continue;
+      // Its provider metadata (a signature, an encrypted blob) is the provider's, not the conversation's.
+      content.push(part.type === 'reasoning' ? { type: 'reasoning', text: part.text } : (part as StepContent));
+    }
+    return { content, usage: step.usage };
+  });
 }
 
 /**
@@ -67,8 +73,8 @@ export function stepsToMessages(steps: readonly Step[], options: StepMessageOpti
     const toolCalls: ToolCall[] = [];
     const results: ContentPart[] = [];
     for (const part of step.content) {
-      if (part.type === 'text') {
-        if (part.text.length > 0) assistant.push({ type: 'text', text: part.text });
+      if (part.type === 'text' || part.type === 'reasoning') {
+        if (part.text.length > 0) assistant.push({ type: part.type, text: part.text });
       } else if (part.type === 'tool-call') {
         const call = { toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
         assistant.push({ type: 'tool-call', ...call });

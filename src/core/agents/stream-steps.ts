@@ -46,9 +46,10 @@ export interface StreamStepsCall {
   abortSignal?: AbortSignal | undefined;
 }
 
-/** What a turn streams as it happens: text as it arrives, each tool call, and its result. */
+/** What a turn streams as it happens: reasoning and text as they arrive, each tool call, and its result. */
 export type StepEvent =
   | { type: 'text-delta'; text: string }
+  | { type: 'reasoning-delta'; text: string }
   | Extract<StepContent, { type: 'tool-call' | 'tool-result' | 'tool-error' }>;
 
 /**
@@ -100,6 +101,8 @@ async function readStep(
   onEvent: (event: StepEvent) => void,
 ): Promise<Step> {
   const texts = new Map<string, string>();
+  // Made on the first reasoning delta: a model that yields none costs nothing here.
+  let reasoning: Map<string, string> | undefined;
   const calls: ToolCallPart[] = [];
   let usage: LanguageModelUsage | undefined;
   let finishReason: Step['finishReason'];
@@ -120,6 +123,11 @@ async function readStep(
         if (part.delta.length === 0) continue;
         texts.set(part.id, (texts.get(part.id) ?? '') + part.delta);
         onEvent({ type: 'text-delta', text: part.delta });
+      } else if (part.type === 'reasoning-delta') {
+        if (part.delta.length === 0) continue;
+        reasoning ??= new Map();
+        reasoning.set(part.id, (reasoning.get(part.id) ?? '') + part.delta);
+        onEvent({ type: 'reasoning-delta', text: part.delta });
       } else if (part.type === 'tool-call') {
         if (!part.providerExecuted) calls.push(part);
       } else if (part.type === 'finish') {
@@ -134,7 +142,10 @@ async function readStep(
     reader.releaseLock();
   }
   abort?.throwIfAborted();
-  const content: StepContent[] = [...texts.values()].map((text) => ({ type: 'text', text }));
+  const content: StepContent[] = [];
+  // Reasoning first: the model thought before it wrote (the stored order is the order shown).
+  if (reasoning) for (const text of reasoning.values()) content.push({ type: 'reasoning', text });
+  for (const text of texts.values()) content.push({ type: 'text', text });
   const parsed = await Promise.all(
     calls.map((toolCall) =>
       parseToolCall({
@@ -209,6 +220,8 @@ async function stepMessages(step: Step, tools: ToolSet): Promise<ModelMessage[]>
   const results: Extract<ModelMessage, { role: 'tool' }>['content'] = [];
   for (const part of step.content) {
     if (part.type === 'text') assistant.push({ type: 'text', text: part.text });
+    // Reasoning stays out of the next call, as it stays out of the stored history's context.
+    else if (part.type === 'reasoning') continue;
     else if (part.type === 'tool-call') assistant.push({ ...part });
     else {
       const isError = part.type === 'tool-error';

@@ -4,6 +4,8 @@ import type { Message, Usage } from '../conversations/message.ts';
 export type TurnEventBody =
   | { type: 'turn-start'; turnId: string; sessionId: string; userMessage: Message }
   | { type: 'text-delta'; turnId: string; delta: string }
+  /** The model's reasoning as it arrives, where the provider gives it (before the text it leads to). */
+  | { type: 'reasoning-delta'; turnId: string; delta: string }
   | {
       type: 'tool-call';
       turnId: string;
@@ -18,8 +20,8 @@ export type TurnEventBody =
   | { type: 'error'; turnId: string; code: string; message: string };
 
 /**
- * Events a turn emits while it runs, in order: one `turn-start`, any number of `text-delta`,
- * `tool-call` and `tool-result`, then exactly one `turn-end` or `error`. `seq` numbers the events
+ * Events a turn emits while it runs, in order: one `turn-start`, any number of `reasoning-delta`,
+ * `text-delta`, `tool-call` and `tool-result`, then exactly one `turn-end` or `error`. `seq` numbers the events
  * of one turn 1, 2, 3… without gaps, so a client that reconnects can say what it has seen.
  */
 export type TurnEvent = TurnEventBody & { seq: number };

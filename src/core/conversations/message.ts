@@ -6,6 +6,8 @@ export type MessageStatus = 'completed' | 'failed' | 'cancelled';
 
 export type ContentPart =
   | { type: 'text'; text: string }
+  /** The model's reasoning (thinking) text, where the provider gives it; kept with the assistant message, never sent back to a model. */
+  | { type: 'reasoning'; text: string }
   | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
   | { type: 'tool-result'; toolCallId: string; toolName: string; output: unknown; isError?: boolean };
 

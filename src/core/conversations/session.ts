@@ -9,6 +9,11 @@ export interface Session {
   agentId: string | null;
   /** Number of messages in the session (the last assigned sequence number). */
   messageCount: number;
+  /**
+   * The session and turn this one was forked from (a Responses API branch from an older response),
+   * whose history up to that turn it holds as its own copy; null or absent for any other session.
+   */
+  forkedFrom?: { sessionId: string; turnId: string } | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -15,6 +15,7 @@ export type Item =
       role: 'user' | 'assistant';
       content: ({ type: 'input_text'; text: string } | ReturnType<typeof outputText>)[];
     }
+  | { type: 'reasoning'; id: string; summary: never[]; content: { type: 'reasoning_text'; text: string }[] }
   | {
       type: 'function_call';
       id: string;
@@ -26,13 +27,14 @@ export type Item =
   | { type: 'function_call_output'; id: string; call_id: string; output: string; status: 'completed' };
 
 /**
- * A message yields one item per part kind: its text (a `message` item with the message's id), each
- * tool call (`function_call`) and each tool result (`function_call_output`), these two with the
- * id `<message id>-<part index>`. `messageIdOf` maps any of them back to the message.
+ * A message yields one item per part kind: its reasoning (`reasoning`, first), its text (a `message`
+ * item with the message's id), each tool call (`function_call`) and each tool result
+ * (`function_call_output`), all but the text with the id `<message id>-<part index>`. `messageIdOf` maps any of them back to the message.
  */
 export function messageToItems(message: Message): Item[] {
   const status = message.status === 'completed' ? 'completed' : 'incomplete';
   const items: Item[] = [];
+  const reasoning: Item[] = [];
   const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
   if (message.role === 'user') {
     return [
@@ -40,7 +42,10 @@ export function messageToItems(message: Message): Item[] {
     ];
   }
   for (const [index, part] of message.content.entries()) {
-    if (part.type === 'tool-call') {
+    if (part.type === 'reasoning') {
+      const content = [{ type: 'reasoning_text' as const, text: part.text }];
+      reasoning.push({ type: 'reasoning', id: `${message.id}-${index}`, summary: [], content });
+    } else if (part.type === 'tool-call') {
       items.push({
         type: 'function_call',
         id: `${message.id}-${index}`,
@@ -62,7 +67,7 @@ export function messageToItems(message: Message): Item[] {
   if (message.role === 'assistant' && (text.length > 0 || items.length === 0)) {
     items.unshift({ type: 'message', id: message.id, status, role: 'assistant', content: [outputText(text)] });
   }
-  return items;
+  return reasoning.length > 0 ? [...reasoning, ...items] : items;
 }
 
 /** The message an item id belongs to (message ids hold no `-`). */
@@ -91,6 +96,19 @@ const typedInputItemSchema = z.discriminatedUnion('type', [
       name: z.string().min(1).max(64),
       arguments: z.string(),
       status: z.string().nullish(),
+    })
+    .loose(),
+  // A reasoning item a client hands back with a response's output: accepted, and not sent to the model.
+  z
+    .object({
+      type: z.literal('reasoning'),
+      id: z.string().nullish(),
+      summary: z.array(z.looseObject({ type: z.string() })).max(100),
+      content: z
+        .array(z.looseObject({ type: z.string() }))
+        .max(100)
+        .nullish(),
+      encrypted_content: z.string().nullish(),
     })
     .loose(),
   z
@@ -176,6 +194,9 @@ export function itemsToMessages(
       }
       const content: ContentPart[] = [{ type: 'text', text: itemText(item.content, param) }];
       return { ...base, role: item.role, content, toolCalls: null, final: item.role === 'assistant' };
+    }
+    if (item.type === 'reasoning') {
+      throw unsupported(`${param}.type`, 'reasoning items cannot be added to a conversation');
     }
     if (item.type === 'function_call') {
       names.set(item.call_id, item.name);

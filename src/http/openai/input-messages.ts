@@ -41,6 +41,8 @@ export function inputMessages(
   let calls: AssistantModelMessage | null = null;
   for (const [index, item] of input.entries()) {
     const param = `input[${index}]`;
+    // A response's reasoning handed back with its output: the model does not get reasoning back (as from stored history).
+    if (item.type === 'reasoning') continue;
     if (item.type === 'function_call') {
       names.set(item.call_id, item.name);
       const part = {

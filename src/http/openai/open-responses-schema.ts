@@ -7,6 +7,11 @@ import { z } from 'zod';
  * (commit 2976c6b) and `schema/events.tsp` (commit 3533b21); spec version 2026-04-24 (the newest
  * `x-openresponses-added-in` there). Fields the spec requires are required here, so a test that
  * parses every streamed event with `responseStreamEventSchema` fails on a missing one.
+ *
+ * Reasoning events are named as the spec's published JSON schema names them
+ * (`schema/components/schemas/ResponseReasoningDeltaStreamingEvent.json`, commit cb2b1f8:
+ * `response.reasoning_text.delta` and `.done`), which is also OpenAI's name and what the `openai`
+ * SDK's stream accumulator reads; `events.tsp` still spells them `response.reasoning.delta`.
  */
 export const OPEN_RESPONSES_SPEC_VERSION = '2026-04-24';
 
@@ -18,6 +23,9 @@ export const outputTextContentSchema = z.object({
   annotations: z.array(z.unknown()),
   logprobs: z.array(z.unknown()).optional(),
 });
+
+/** `ReasoningTextContent`: a reasoning item's content part. */
+export const reasoningTextContentSchema = z.object({ type: z.literal('reasoning_text'), text: z.string() });
 
 const inputTextContentSchema = z.object({ type: z.literal('input_text'), text: z.string() });
 
@@ -51,7 +59,7 @@ export const functionCallOutputItemSchema = z.object({
 export const reasoningItemSchema = z.object({
   type: z.literal('reasoning'),
   id: z.string(),
-  content: z.array(z.unknown()).optional(),
+  content: z.array(reasoningTextContentSchema).optional(),
   summary: z.array(z.unknown()),
   encrypted_content: z.string().optional(),
 });
@@ -139,13 +147,13 @@ export const responseStreamEventSchema = z.discriminatedUnion('type', [
     type: z.literal('response.content_part.added'),
     ...itemPosition,
     content_index: integer,
-    part: outputTextContentSchema,
+    part: z.discriminatedUnion('type', [outputTextContentSchema, reasoningTextContentSchema]),
   }),
   z.object({
     type: z.literal('response.content_part.done'),
     ...itemPosition,
     content_index: integer,
-    part: outputTextContentSchema,
+    part: z.discriminatedUnion('type', [outputTextContentSchema, reasoningTextContentSchema]),
   }),
   z.object({
     type: z.literal('response.output_text.delta'),
@@ -160,6 +168,18 @@ export const responseStreamEventSchema = z.discriminatedUnion('type', [
     content_index: integer,
     text: z.string(),
     logprobs: z.array(z.unknown()).optional(),
+  }),
+  z.object({
+    type: z.literal('response.reasoning_text.delta'),
+    ...itemPosition,
+    content_index: integer,
+    delta: z.string(),
+  }),
+  z.object({
+    type: z.literal('response.reasoning_text.done'),
+    ...itemPosition,
+    content_index: integer,
+    text: z.string(),
   }),
   z.object({ type: z.literal('response.function_call_arguments.delta'), ...itemPosition, delta: z.string() }),
   z.object({

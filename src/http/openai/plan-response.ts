@@ -53,18 +53,30 @@ function callSettingsOf(body: CreateResponseBody): CallSettings {
   };
 }
 
-/** The session a response continues, and its recent messages; null for a response without one. */
+interface Continued {
+  sessionId: string;
+  previousTurnId: string | null;
+  conversation: boolean;
+  /** Set when the previous response is not the newest turn of its session: the turn runs in a fork of it. */
+  forkOf: { sessionId: string; turnId: string } | null;
+}
+
+/**
+ * The session a response continues; null for a response without one. A previous response that is
+ * the newest turn of its session continues that session; an older one branches: the turn runs in a
+ * fork of the session (made by `forkFor`, once everything else about the request is checked).
+ */
 async function continuedSession(
   services: AppServices,
   tenantId: string,
   body: CreateResponseBody,
-): Promise<{ sessionId: string; previousTurnId: string | null; conversation: boolean } | null> {
+): Promise<Continued | null> {
   const conversationId = typeof body.conversation === 'string' ? body.conversation : body.conversation?.id;
   if (conversationId) {
     if (!(await services.storage.getSession(tenantId, conversationId))) {
       throw new AppError('SESSION_NOT_FOUND', 'Conversation not found', { details: { param: 'conversation' } });
     }
-    return { sessionId: conversationId, previousTurnId: null, conversation: true };
+    return { sessionId: conversationId, previousTurnId: null, conversation: true, forkOf: null };
   }
   if (!body.previous_response_id) return null;
   const previousTurnId = turnIdOf(body.previous_response_id);
@@ -78,18 +90,39 @@ async function continuedSession(
     order: 'desc',
   });
   if (newest?.turnId !== previousTurnId) {
-    throw unsupported(
-      'previous_response_id',
-      'previous_response_id must name the newest response of its conversation (branching is not supported)',
-    );
+    const forkOf = { sessionId: previous.sessionId, turnId: previousTurnId as string };
+    return { sessionId: services.newId('ses'), previousTurnId, conversation: false, forkOf };
   }
-  return { sessionId: previous.sessionId, previousTurnId, conversation: previous.conversation };
+  return { sessionId: previous.sessionId, previousTurnId, conversation: previous.conversation, forkOf: null };
+}
+
+/**
+ * Makes the fork a branch runs in: the previous response's session up to and including its turn,
+ * copied within the tenant in one transaction. A previous response whose turn is gone meanwhile
+ * answers as missing.
+ */
+async function forkFor(
+  services: AppServices,
+  tenantId: string,
+  continued: Continued,
+): Promise<{ messageCount: number } | null> {
+  if (!continued.forkOf) return null;
+  const fork = await services.storage.forkSession(tenantId, {
+    id: continued.sessionId,
+    sourceSessionId: continued.forkOf.sessionId,
+    throughTurnId: continued.forkOf.turnId,
+  });
+  if (!fork) {
+    throw new AppError('RESPONSE_NOT_FOUND', 'Response not found', { details: { param: 'previous_response_id' } });
+  }
+  return { messageCount: fork.messageCount };
 }
 
 /**
  * Where and how a response runs. With `conversation` or `previous_response_id` the turn continues
- * that session (its stored history, then the caller's input items); a previous response must be the
- * newest turn there, as Enclave does not branch a conversation. Otherwise the input is the whole
+ * that session (its stored history, then the caller's input items); a previous response that is
+ * not the newest turn there branches: the turn runs in a new session forked at that response (see
+ * `forkFor`), and the original stays as it was. Otherwise the input is the whole
  * context: stored as a new session (`store`, the default) or not at all (`store: false`). Every id
  * is looked up in the credential's tenant only, so another tenant's conversation or response
  * answers exactly as a missing one; `model` names one of its agents or allowed models.
@@ -112,13 +145,16 @@ export async function planResponse(
     throw unsupported('store', 'store: false cannot continue a conversation or a previous response');
   }
   const model = await modelTurn(services, access, body.model ?? 'default');
-  const recent = continued
-    ? await services.storage.listMessages(tenantId, continued.sessionId, {
-        limit: RECENT_MESSAGES,
-        cursorSeq: null,
-        order: 'desc',
-      })
-    : [];
+  // A branch's tool outputs answer the calls of the response it branches from.
+  const recent = !continued
+    ? []
+    : continued.forkOf
+      ? await services.storage.getTurn(tenantId, continued.forkOf.turnId)
+      : await services.storage.listMessages(tenantId, continued.sessionId, {
+          limit: RECENT_MESSAGES,
+          cursorSeq: null,
+          order: 'desc',
+        });
   const { messages, text } = inputMessages(body.input, body.instructions ?? null, storedCallNames(recent));
   const input: TurnInput = {
     messages,
@@ -128,11 +164,14 @@ export async function planResponse(
   };
   const sessionId = continued?.sessionId ?? services.newId('ses');
   const clientTools = clientToolsOf(body);
+  // Last: a request refused above leaves no fork behind.
+  const fork = continued ? await forkFor(services, tenantId, continued) : null;
   return {
     tenantId,
     sessionId,
     conversation: continued?.conversation ?? false,
     previousTurnId: continued?.previousTurnId ?? null,
+    fork,
     settings: responseSettingsOf(body, body.model ?? 'default'),
     turn: {
       tenantId,

@@ -123,3 +123,53 @@ describe('the Responses encoder of the turn event log', () => {
     });
   });
 });
+
+describe('reasoning items', () => {
+  it('closes each item when the other kind arrives, and a stored turn replays to the same output', () => {
+    const encoder = createResponseEncoder(snapshot, tools);
+    const events = [
+      { type: 'turn-start' as const, turnId, sessionId: 's', userMessage: user },
+      { type: 'reasoning-delta' as const, turnId, delta: 'First I ' },
+      { type: 'reasoning-delta' as const, turnId, delta: 'look.' },
+      { type: 'text-delta' as const, turnId, delta: 'Checking. ' },
+      { type: 'reasoning-delta' as const, turnId, delta: 'Need the tool.' },
+      { type: 'tool-call' as const, turnId, toolCallId: 'call_1', toolName: 'get_weather', input: {} },
+      {
+        type: 'turn-end' as const,
+        turnId,
+        messages: [],
+        usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+        latencyMs: 1,
+      },
+    ].map((event, index) => ({ ...event, seq: index + 1 }));
+    const encoded = events.flatMap((event) => encoder.encode(event));
+    for (const event of encoded) responseStreamEventSchema.parse(event);
+    expect(encoder.output().map((item) => item.type)).toEqual(['reasoning', 'message', 'reasoning', 'function_call']);
+    expect(encoder.output()[0]).toEqual({
+      type: 'reasoning',
+      id: `${turnId}-r0`,
+      summary: [],
+      content: [{ type: 'reasoning_text', text: 'First I look.' }],
+    });
+    const replayed = outputOfMessages(
+      turnId,
+      snapshot,
+      [
+        message({
+          content: [
+            { type: 'reasoning', text: 'First I look.' },
+            { type: 'text', text: 'Checking. ' },
+          ],
+        }),
+        message({
+          content: [
+            { type: 'reasoning', text: 'Need the tool.' },
+            { type: 'tool-call', toolCallId: 'call_1', toolName: 'get_weather', input: {} },
+          ],
+        }),
+      ],
+      tools,
+    );
+    expect(replayed).toEqual(encoder.output());
+  });
+});

@@ -8,6 +8,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 type Snapshot = Omit<ResponseView, 'status' | 'output' | 'usage' | 'error' | 'completedAt' | 'createdAt'>;
 
 const outputText = (text: string) => ({ type: 'output_text' as const, text, annotations: [], logprobs: [] });
+const reasoningText = (text: string) => ({ type: 'reasoning_text' as const, text });
 
 export interface ResponseEncoder {
   /** The Responses events of one turn event, numbered from 0 across the whole turn. */
@@ -19,8 +20,9 @@ export interface ResponseEncoder {
 /**
  * The turn event log seen as an Open Responses stream. Pure and deterministic: the same turn events
  * give the same events with the same `sequence_number`s, so a stream resumed with `starting_after`
- * re-encodes the turn's log from its start and skips what the client has. Text goes into one
- * `message` item until a client-side function call closes it; a call of a tool in `clientTools`
+ * re-encodes the turn's log from its start and skips what the client has. Reasoning goes into one
+ * `reasoning` item and text into one `message` item, each until something else arrives (text closes
+ * the reasoning before it, reasoning the text, a client-side function call both); a call of a tool in `clientTools`
  * becomes a `function_call` item (the agent's own tools run inside the turn and are not shown).
  */
 export function createResponseEncoder(snapshot: Snapshot, clientTools: ReadonlySet<string>): ResponseEncoder {
@@ -28,6 +30,7 @@ export function createResponseEncoder(snapshot: Snapshot, clientTools: ReadonlyS
   let createdAt = 0;
   const output: ItemField[] = [];
   let open: { index: number; text: string } | null = null;
+  let thinking: { index: number; text: string } | null = null;
   const next = (event: DistributiveOmit<Event, 'sequence_number'>): Event =>
     ({ ...event, sequence_number: sequence++ }) as Event;
   const resource = (status: ResponseStatus, extra: Partial<ResponseView> = {}): ResponseResource =>
@@ -57,8 +60,59 @@ export function createResponseEncoder(snapshot: Snapshot, clientTools: ReadonlyS
     ];
   }
 
+  function closeReasoning(): Event[] {
+    if (!thinking) return [];
+    const { index, text } = thinking;
+    thinking = null;
+    const item_id = outputItemId(snapshot.turnId, index);
+    const item: ItemField = { type: 'reasoning', id: item_id, summary: [], content: [reasoningText(text)] };
+    output[index] = item;
+    const position = { item_id, output_index: index, content_index: 0 };
+    return [
+      next({ type: 'response.reasoning_text.done', ...position, text }),
+      next({ type: 'response.content_part.done', ...position, part: reasoningText(text) }),
+      next({ type: 'response.output_item.done', output_index: index, item: structuredClone(item) }),
+    ];
+  }
+
+  /** Closes whatever item is open (only one ever is). */
+  function closeOpen(status: 'completed' | 'incomplete'): Event[] {
+    return thinking ? closeReasoning() : closeText(status);
+  }
+
+  function reasoningDelta(delta: string): Event[] {
+    const events = closeText('completed');
+    if (!thinking) {
+      thinking = { index: output.length, text: '' };
+      const id = outputItemId(snapshot.turnId, thinking.index);
+      const item: ItemField = { type: 'reasoning', id, summary: [], content: [] };
+      output.push(item);
+      events.push(
+        next({ type: 'response.output_item.added', output_index: thinking.index, item: structuredClone(item) }),
+        next({
+          type: 'response.content_part.added',
+          item_id: id,
+          output_index: thinking.index,
+          content_index: 0,
+          part: reasoningText(''),
+        }),
+      );
+    }
+    thinking.text += delta;
+    events.push(
+      next({
+        type: 'response.reasoning_text.delta',
+        item_id: outputItemId(snapshot.turnId, thinking.index),
+        output_index: thinking.index,
+        content_index: 0,
+        delta,
+      }),
+    );
+    return events;
+  }
+
   function textDelta(delta: string): Event[] {
-    const events: Event[] = [];
+    const events = closeReasoning();
     if (!open) {
       open = { index: output.length, text: '' };
       const id = outputItemId(snapshot.turnId, open.index);
@@ -91,7 +145,7 @@ export function createResponseEncoder(snapshot: Snapshot, clientTools: ReadonlyS
   }
 
   function functionCall(callId: string, name: string, input: unknown): Event[] {
-    const events = closeText('completed');
+    const events = closeOpen('completed');
     const index = output.length;
     const id = outputItemId(snapshot.turnId, index);
     const args = JSON.stringify(input ?? {});
@@ -126,12 +180,14 @@ export function createResponseEncoder(snapshot: Snapshot, clientTools: ReadonlyS
           ];
         case 'text-delta':
           return textDelta(event.delta);
+        case 'reasoning-delta':
+          return reasoningDelta(event.delta);
         case 'tool-call':
           return clientTools.has(event.toolName) ? functionCall(event.toolCallId, event.toolName, event.input) : [];
         case 'tool-result':
           return [];
         case 'turn-end': {
-          const events = closeText('completed');
+          const events = closeOpen('completed');
           const last = event.messages.at(-1);
           const completedAt = last ? Date.parse(last.createdAt) : createdAt;
           events.push(
@@ -140,7 +196,7 @@ export function createResponseEncoder(snapshot: Snapshot, clientTools: ReadonlyS
           return events;
         }
         case 'error': {
-          const events = closeText('incomplete');
+          const events = closeOpen('incomplete');
           const status = event.code === 'TURN_CANCELLED' ? 'cancelled' : 'failed';
           const error = { code: event.code, message: event.message };
           events.push(next({ type: 'response.failed', response: resource(status, { error }) }));
@@ -171,6 +227,8 @@ export function outputOfMessages(
     for (const part of message.content) {
       if (part.type === 'text' && part.text.length > 0) {
         encoder.encode({ type: 'text-delta', turnId, delta: part.text, seq: 0 });
+      } else if (part.type === 'reasoning' && part.text.length > 0) {
+        encoder.encode({ type: 'reasoning-delta', turnId, delta: part.text, seq: 0 });
       } else if (part.type === 'tool-call') {
         encoder.encode({
           type: 'tool-call',

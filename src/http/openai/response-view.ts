@@ -1,30 +1,12 @@
-import type { Message, Usage } from '../../core/conversations/message.ts';
+import type { Message } from '../../core/conversations/message.ts';
 import { AppError } from '../../core/errors.ts';
 import type { StoredResponse } from '../../core/responses/stored-response.ts';
+import { turnOutcomeOf, turnUsageOf } from '../../core/turns/turn-outcome.ts';
 import type { AppServices } from '../app-services.ts';
 import { clientToolNames, type ResponseStatus, type ResponseView } from './response-resource.ts';
 import { outputOfMessages } from './response-stream-encoder.ts';
 
-function statusOf(outcome: readonly Message[], running: boolean): ResponseStatus {
-  if (outcome.some((message) => message.final && message.status === 'completed')) return 'completed';
-  if (outcome.some((message) => message.status === 'cancelled')) return 'cancelled';
-  if (outcome.some((message) => message.status === 'failed')) return 'failed';
-  // A turn that stored no outcome and runs nowhere was lost with its replica.
-  return running ? 'in_progress' : 'failed';
-}
-
-function usageOf(outcome: readonly Message[]): Usage | null {
-  const charged = outcome.filter((message) => message.usage !== null);
-  if (charged.length === 0) return null;
-  return charged.reduce<Usage>(
-    (total, message) => ({
-      inputTokens: total.inputTokens + (message.usage?.inputTokens ?? 0),
-      outputTokens: total.outputTokens + (message.usage?.outputTokens ?? 0),
-      totalTokens: total.totalTokens + (message.usage?.totalTokens ?? 0),
-    }),
-    { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
-  );
-}
+const STATUS = { completed: 'completed', cancelled: 'cancelled', failed: 'failed', open: 'in_progress' } as const;
 
 const ERRORS: Partial<Record<ResponseStatus, { code: string; message: string }>> = {
   failed: { code: 'PROVIDER_ERROR', message: 'The model call failed' },
@@ -48,7 +30,7 @@ export async function loadResponse(
   const user = messages.find((message) => message.role === 'user' && message.id === turnId);
   if (!user) throw new AppError('RESPONSE_NOT_FOUND');
   const outcome = messages.filter((message) => message !== user);
-  const status = statusOf(outcome, running);
+  const status: ResponseStatus = STATUS[turnOutcomeOf(outcome, running)];
   const snapshot = { turnId, settings: stored.settings, previousTurnId: stored.previousTurnId };
   const last = outcome.at(-1);
   return {
@@ -59,7 +41,7 @@ export async function loadResponse(
       createdAt: Date.parse(user.createdAt),
       status,
       output: outputOfMessages(turnId, snapshot, outcome, clientToolNames(stored.settings)),
-      usage: usageOf(outcome),
+      usage: turnUsageOf(outcome),
       error: ERRORS[status] ?? null,
       completedAt: status === 'completed' && last ? Date.parse(last.createdAt) : null,
     },

@@ -17,6 +17,11 @@ export interface ResponsePlan {
   sessionId: string;
   conversation: boolean;
   previousTurnId: string | null;
+  /**
+   * Set when the session was forked for this response (a branch from an older response), with its
+   * message count as forked: a fork in which no turn started is removed again.
+   */
+  fork: { messageCount: number } | null;
   settings: ResponseSettings;
   turn: TurnRequest;
 }

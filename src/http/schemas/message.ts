@@ -8,6 +8,7 @@ export const usageSchema = z
 
 const contentPartSchema = z.union([
   z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('reasoning'), text: z.string() }),
   z.object({ type: z.literal('tool-call'), toolCallId: z.string(), toolName: z.string(), input: z.unknown() }),
   z.object({
     type: z.literal('tool-result'),

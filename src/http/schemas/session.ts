@@ -15,6 +15,12 @@ export const sessionSchema = z
     metadata: z.record(z.string(), z.string()),
     agent_id: z.string().describe('The agent that runs its next turn (`default`: the default agent)'),
     message_count: z.number().int(),
+    forked_from: z
+      .object({ session_id: z.string(), turn_id: z.string() })
+      .nullable()
+      .describe(
+        'The session and turn this session was forked from (a Responses API branch from an older response); null otherwise',
+      ),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -41,6 +47,9 @@ export function toSessionJson(session: Session): z.infer<typeof sessionSchema> {
     metadata: session.metadata,
     agent_id: session.agentId ?? DEFAULT_AGENT_ID,
     message_count: session.messageCount,
+    forked_from: session.forkedFrom
+      ? { session_id: session.forkedFrom.sessionId, turn_id: session.forkedFrom.turnId }
+      : null,
     created_at: session.createdAt,
     updated_at: session.updatedAt,
   };

@@ -22,6 +22,7 @@ export function turnEventJson(event: TurnEvent): Record<string, unknown> {
     case 'turn-start':
       return { ...head, session_id: event.sessionId, user_message: toMessageJson(event.userMessage) };
     case 'text-delta':
+    case 'reasoning-delta':
       return { ...head, delta: event.delta };
     case 'tool-call':
       return { ...head, tool_call_id: event.toolCallId, tool_name: event.toolName, input: event.input };

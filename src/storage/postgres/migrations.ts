@@ -565,4 +565,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       END $do$;
     `,
   },
+  {
+    version: 18,
+    name: 'session-forks',
+    // A session forked from another at one of its turns (a Responses API branch from an older
+    // response) records where it came from; both are null on every other session. No foreign key:
+    // the origin may be deleted, and the fork keeps its own copy of the history.
+    sql: `
+      ALTER TABLE sessions ADD COLUMN forked_from_session_id ${ID};
+      ALTER TABLE sessions ADD COLUMN forked_from_turn_id ${ID};
+    `,
+  },
 ];

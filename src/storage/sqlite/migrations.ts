@@ -415,4 +415,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 18,
+    name: 'session-forks',
+    // A session forked from another at one of its turns (a Responses API branch from an older
+    // response) records where it came from; both are null on every other session. No foreign key:
+    // the origin may be deleted, and the fork keeps its own copy of the history.
+    sql: `
+      ALTER TABLE sessions ADD COLUMN forked_from_session_id TEXT;
+      ALTER TABLE sessions ADD COLUMN forked_from_turn_id TEXT;
+    `,
+  },
 ];

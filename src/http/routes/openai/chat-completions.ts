@@ -129,7 +129,7 @@ function actorOf(access: TenantAccess, user: ChatRequest['user']): TenantAccess[
 
 /**
  * Streams the turn as `chat.completion.chunk` SSE events: a first chunk with the role, one per text
- * delta and per client tool call, a last one with the finish reason, the usage chunk when asked,
+ * delta (`content`), reasoning delta (`reasoning_content`) and client tool call, a last one with the finish reason, the usage chunk when asked,
  * then `data: [DONE]`. The stream opens with the first output: a failure before it answers as an
  * OpenAI error response; one after it is an `error` event (the SDKs raise it), and no `[DONE]`. A client that goes away cancels
  * the turn: nothing can resume a chat completion stream.
@@ -171,6 +171,8 @@ async function streamCompletion(
     turnId ??= event.turnId;
     if (event.type === 'text-delta') {
       write(chunk(open(), { delta: { content: event.delta }, finish_reason: null }, usage));
+    } else if (event.type === 'reasoning-delta') {
+      write(chunk(open(), { delta: { reasoning_content: event.delta }, finish_reason: null }, usage));
     } else if (event.type === 'tool-call' && event.clientSide) {
       const call = { index: toolIndex++, ...toToolCallWire(event) };
       write(chunk(open(), { delta: { tool_calls: [call] }, finish_reason: null }, usage));

@@ -28,6 +28,10 @@ export const chatCompletionSchema = z
           role: z.literal('assistant'),
           content: z.string().nullable(),
           refusal: z.string().nullable(),
+          reasoning_content: z
+            .string()
+            .optional()
+            .describe("The model's reasoning, where it gives it (the DeepSeek and vLLM convention)"),
           tool_calls: z.array(toolCallSchema).optional(),
         }),
         logprobs: z.null(),
@@ -80,14 +84,18 @@ export function toToolCallWire(call: { toolCallId: string; toolName: string; inp
 
 /**
  * A turn as a `chat.completion`: the text the model wrote across the turn's steps (as the stream
- * sends it), the client tool calls it left for the caller, and the turn's usage (server tool steps included).
+ * sends it), its reasoning as `reasoning_content` when it gave any, the client tool calls it left for the caller, and the turn's usage (server tool steps included).
  */
 export function toChatCompletion(identity: CompletionIdentity, result: TurnResult): ChatCompletion {
-  const text = result.messages
-    .filter((message) => message.role === 'assistant')
-    .flatMap((message) => message.content)
-    .map((part) => (part.type === 'text' ? part.text : ''))
-    .join('');
+  let text = '';
+  let reasoning = '';
+  for (const message of result.messages) {
+    if (message.role !== 'assistant') continue;
+    for (const part of message.content) {
+      if (part.type === 'text') text += part.text;
+      else if (part.type === 'reasoning') reasoning += part.text;
+    }
+  }
   const toolCalls = result.pendingToolCalls.map(toToolCallWire);
   return {
     id: identity.id,
@@ -102,6 +110,7 @@ export function toChatCompletion(identity: CompletionIdentity, result: TurnResul
           role: 'assistant',
           content: text.length > 0 || toolCalls.length === 0 ? text : null,
           refusal: null,
+          ...(reasoning.length > 0 ? { reasoning_content: reasoning } : {}),
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
         logprobs: null,

@@ -10,7 +10,7 @@ import { planResponse } from '../../openai/plan-response.ts';
 import { createResponseBodySchema, refuseUnsupported } from '../../openai/response-request.ts';
 import { responseIdOf, toResponseResource, turnIdOf } from '../../openai/response-resource.ts';
 import { loadResponse } from '../../openai/response-view.ts';
-import { runResponse } from '../../openai/run-response.ts';
+import { type ResponsePlan, runResponse } from '../../openai/run-response.ts';
 import { streamStoredResponse } from '../../openai/stream-response.ts';
 import type { StreamSettings } from '../../sse/stream-turn.ts';
 import { openAiErrors } from './openai-error.ts';
@@ -60,11 +60,16 @@ export function responseRoutes(services: AppServices, streams: StreamSettings): 
       async (request, reply) => {
         refuseUnsupported(request.body);
         const plan = await planResponse(services, request, request.body);
-        return runResponse(services, request, reply, plan, {
-          stream: request.body.stream === true,
-          background: request.body.background === true,
-          streams,
-        });
+        try {
+          return await runResponse(services, request, reply, plan, {
+            stream: request.body.stream === true,
+            background: request.body.background === true,
+            streams,
+          });
+        } catch (error) {
+          await dropUnusedFork(services, plan);
+          throw error;
+        }
       },
     );
 
@@ -200,4 +205,19 @@ export function responseRoutes(services: AppServices, streams: StreamSettings): 
       },
     );
   };
+}
+
+/**
+ * A branch's fork in which no turn started (the turn was refused: a limit, a busy provider) is
+ * removed, so a refused request leaves nothing behind. Best effort: a fork that stays holds only a
+ * copy of history the tenant already has.
+ */
+async function dropUnusedFork(services: AppServices, plan: ResponsePlan): Promise<void> {
+  if (!plan.fork) return;
+  try {
+    const fork = await services.storage.getSession(plan.tenantId, plan.sessionId);
+    if (fork?.messageCount === plan.fork.messageCount) await services.storage.deleteSession(plan.tenantId, fork.id);
+  } catch {
+    // Left as it is (see above); the request's own error is the answer.
+  }
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Message, Usage } from '../../../core/conversations/message.ts';
 import { AppError } from '../../../core/errors.ts';
+import { turnOutcomeOf, turnUsageOf } from '../../../core/turns/turn-outcome.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
@@ -9,32 +9,7 @@ import { messageSchema, toMessageJson, toUsageJson, usageSchema } from '../../sc
 import { problems } from '../../schemas/problem.ts';
 import { turnIdSchema } from './turn-cancel.ts';
 
-type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-
-/**
- * A turn's status from what is stored, and whether it was running just before the read: storage
- * wins once it holds the outcome (the outcome is written before the running mark is removed). A
- * turn that stored no outcome and runs nowhere was lost with its replica: `failed`.
- */
-function statusOf(outcome: readonly Message[], running: boolean): TurnStatus {
-  if (outcome.some((message) => message.final && message.status === 'completed')) return 'completed';
-  if (outcome.some((message) => message.status === 'cancelled')) return 'cancelled';
-  if (outcome.some((message) => message.status === 'failed')) return 'failed';
-  return running ? 'running' : 'failed';
-}
-
-function usageOf(outcome: readonly Message[]): Usage | null {
-  const charged = outcome.filter((message) => message.usage !== null);
-  if (charged.length === 0) return null;
-  return charged.reduce<Usage>(
-    (total, message) => ({
-      inputTokens: total.inputTokens + (message.usage?.inputTokens ?? 0),
-      outputTokens: total.outputTokens + (message.usage?.outputTokens ?? 0),
-      totalTokens: total.totalTokens + (message.usage?.totalTokens ?? 0),
-    }),
-    { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
-  );
-}
+const STATUS = { completed: 'completed', cancelled: 'cancelled', failed: 'failed', open: 'running' } as const;
 
 /** `GET /v1/turns/{id}`: the status and result of one turn of the calling tenant, on any replica. */
 export function turnStatusRoutes(services: AppServices): FastifyPluginAsyncZod {
@@ -68,18 +43,18 @@ export function turnStatusRoutes(services: AppServices): FastifyPluginAsyncZod {
         // The scope that runs turns follows them: a client that started a turn can read its outcome.
         const access = await tenantAccess(request, services.tenants, { scope: 'chat', named: namedTenant(request) });
         const turnId = request.params.id;
-        // Running is asked first: see statusOf.
+        // Running is asked first: see turnOutcomeOf.
         const running = await services.turns.isRunning(access.tenantId, turnId);
         const messages = await services.storage.getTurn(access.tenantId, turnId);
         const user = messages.find((message) => message.role === 'user' && message.id === turnId);
         if (!user) throw new AppError('TURN_NOT_FOUND');
         const outcome = messages.filter((message) => message !== user);
         const reply = outcome.findLast((message) => message.final && message.status === 'completed') ?? null;
-        const usage = usageOf(outcome);
+        const usage = turnUsageOf(outcome);
         return {
           turn_id: turnId,
           session_id: user.sessionId,
-          status: statusOf(outcome, running),
+          status: STATUS[turnOutcomeOf(outcome, running)],
           user_message: toMessageJson(user),
           messages: outcome.map(toMessageJson),
           reply: reply ? toMessageJson(reply) : null,
