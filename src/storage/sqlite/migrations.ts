@@ -416,7 +416,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 18,
+    version: 17,
     name: 'session-forks',
     // A session forked from another at one of its turns (a Responses API branch from an older
     // response) records where it came from; both are null on every other session. No foreign key:
