@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, stableJson } from '../../web/src/diff.ts';
 import { SseParser } from '../../web/src/sse.ts';
-import { bucketsBetween, fromRecords, toSeries, type UsageRecord } from '../../web/src/usage-data.ts';
+import { bucketsBetween, fromAggregates, toSeries, type UsageAggregate } from '../../web/src/usage-data.ts';
 
 /** The console's pure logic (web/src), the parts the browser tests reach only indirectly. */
 describe('console logic', () => {
@@ -28,29 +28,24 @@ describe('console logic', () => {
     expect(diffLines('same', 'same')).toEqual([{ op: ' ', text: 'same' }]);
   });
 
-  it('groups usage records into day and month buckets, with zero-filled quiet days and average latency', () => {
-    const record = (created_at: string, key_id: string, latency_ms: number, status = 'completed'): UsageRecord => ({
-      id: created_at,
-      session_id: 's',
-      turn_id: 't',
+  it('turns server aggregates into day and month buckets, with zero-filled quiet days and turn-weighted latency', () => {
+    const row = (day: string, key_id: string, turns: number, latency: number | null): UsageAggregate => ({
+      day,
+      model: null,
       key_id,
-      user_id: null,
-      model: 'simulated-1',
-      total_tokens: 10,
-      latency_ms,
-      status,
-      created_at,
+      turns,
+      latency_ms_avg: latency,
+      input_tokens: 5 * turns,
+      output_tokens: 5 * turns,
+      total_tokens: 10 * turns,
+      tool_calls: 0,
     });
-    const records = [
-      record('2026-01-30T10:00:00Z', 'k1', 100),
-      record('2026-01-30T11:00:00Z', 'k1', 300),
-      record('2026-02-01T09:00:00Z', 'k2', 50),
-      record('2026-02-01T09:00:01Z', 'k2', 999, 'summary'),
-    ];
+    // A day of k2 with a summary only: tokens charged, no turn, no latency.
+    const rows = [row('2026-01-30', 'k1', 2, 200), row('2026-02-01', 'k2', 1, 50), row('2026-01-31', 'k2', 0, null)];
     const days = bucketsBetween('2026-01-30', '2026-02-01', 'day');
     expect(days).toEqual(['2026-01-30', '2026-01-31', '2026-02-01']);
     const turns = toSeries(
-      fromRecords(records, (item) => item.key_id ?? '-', 'day'),
+      fromAggregates(rows, (item) => item.key_id ?? '-', 'day'),
       days,
       'turns',
     );
@@ -61,15 +56,20 @@ describe('console logic', () => {
     ]);
     expect(turns.totals).toEqual([
       { group: 'k1', tokens: 20, turns: 2, latency: 200 },
-      { group: 'k2', tokens: 20, turns: 1, latency: 50 },
+      { group: 'k2', tokens: 10, turns: 1, latency: 50 },
     ]);
     const months = bucketsBetween('2026-01-30', '2026-02-01', 'month');
     expect(
       toSeries(
-        fromRecords(records, () => 'all', 'month'),
+        fromAggregates(rows, () => 'all', 'month'),
         months,
         'latency',
       ).values,
     ).toEqual([[200, 50]]);
+    // Grouped by month on the server, a row carries its month instead of a day.
+    const monthly = fromAggregates([{ ...row('', 'k1', 3, 100), day: null, month: '2026-02' }], () => 'all', 'month');
+    expect(monthly).toEqual([
+      { bucket: '2026-02', group: 'all', tokens: 30, turns: 3, latencySum: 300, latencyCount: 3 },
+    ]);
   });
 });

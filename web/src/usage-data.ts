@@ -1,26 +1,17 @@
+/** A row of `GET /v1/usage` (server-side sums, grouped by the period and one dimension). */
 export interface UsageAggregate {
   day: string | null;
+  month?: string | null;
   model: string | null;
   agent?: string | null;
+  key_id?: string | null;
+  user_id?: string | null;
   turns: number;
+  latency_ms_avg?: number | null;
   input_tokens: number;
   output_tokens: number;
   total_tokens: number;
   tool_calls: number;
-}
-
-export interface UsageRecord {
-  id: string;
-  session_id: string;
-  turn_id: string;
-  key_id: string | null;
-  user_id: string | null;
-  agent_id?: string | null;
-  model: string;
-  total_tokens: number;
-  latency_ms: number;
-  status: string;
-  created_at: string;
 }
 
 export type Metric = 'tokens' | 'turns' | 'latency';
@@ -38,6 +29,11 @@ export interface Point {
 
 export const bucketOf = (day: string, period: Period) => (period === 'month' ? day.slice(0, 7) : day.slice(0, 10));
 
+/**
+ * Points from the server's aggregates, one per (bucket, group). The bucket is the row's month or
+ * day; latency is kept as a turn-weighted sum, so that rows merged into one point (or one total)
+ * average correctly.
+ */
 export function fromAggregates(
   rows: UsageAggregate[],
   groupOf: (row: UsageAggregate) => string,
@@ -45,29 +41,15 @@ export function fromAggregates(
 ): Point[] {
   const points = new Map<string, Point>();
   for (const row of rows) {
-    const bucket = bucketOf(row.day ?? '', period);
+    const bucket = bucketOf(row.month ?? row.day ?? '', period);
     const group = groupOf(row);
     const key = `${bucket}\u0000${group}`;
     const point = points.get(key) ?? { bucket, group, tokens: 0, turns: 0, latencySum: 0, latencyCount: 0 };
     point.tokens += row.total_tokens;
     point.turns += row.turns;
-    points.set(key, point);
-  }
-  return [...points.values()];
-}
-
-export function fromRecords(records: UsageRecord[], groupOf: (record: UsageRecord) => string, period: Period): Point[] {
-  const points = new Map<string, Point>();
-  for (const record of records) {
-    const bucket = bucketOf(record.created_at, period);
-    const group = groupOf(record);
-    const key = `${bucket}\u0000${group}`;
-    const point = points.get(key) ?? { bucket, group, tokens: 0, turns: 0, latencySum: 0, latencyCount: 0 };
-    point.tokens += record.total_tokens;
-    if (record.status !== 'summary') {
-      point.turns += 1;
-      point.latencySum += record.latency_ms;
-      point.latencyCount += 1;
+    if (row.latency_ms_avg != null && row.turns > 0) {
+      point.latencySum += row.latency_ms_avg * row.turns;
+      point.latencyCount += row.turns;
     }
     points.set(key, point);
   }

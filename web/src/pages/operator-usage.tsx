@@ -67,7 +67,6 @@ export function OperatorUsagePage() {
       loading={data.loading && !data.data}
       error={data.error}
       points={data.data}
-      capped={false}
       buckets={bucketsBetween(from, to, period)}
       metric={metric}
       groupLabel="tenant"

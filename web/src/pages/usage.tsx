@@ -1,70 +1,37 @@
 import { useState } from 'preact/hooks';
-import { api, type Page, qs } from '../api.ts';
+import { api, qs } from '../api.ts';
 import { UsageChart } from '../chart.tsx';
 import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '../components.tsx';
 import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
   fromAggregates,
-  fromRecords,
   isoDay,
   type Metric,
   type Period,
   type Point,
   toSeries,
   type UsageAggregate,
-  type UsageRecord,
 } from '../usage-data.ts';
 
 type Dimension = 'agent' | 'model' | 'key' | 'user';
-const RECORD_CAP = 5000;
+/** The aggregate field that names a row's group for each dimension. */
+const GROUP_FIELD = { agent: 'agent', model: 'model', key: 'key_id', user: 'user_id' } as const;
 
-async function loadRecords(prefix: string, from: string, to: string, signal: AbortSignal) {
-  const records: UsageRecord[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<UsageRecord> = await api<Page<UsageRecord>>(
-      `${prefix}/usage/records${qs({ from, to, limit: 1000, cursor })}`,
-      { signal },
-    );
-    records.push(...page.data);
-    cursor = page.has_more && records.length < RECORD_CAP ? page.next_cursor : null;
-  } while (cursor);
-  return records;
-}
-
-/**
- * Points for a dimension: agent and model come from the server's aggregates; key, user and
- * latency (which the aggregates do not carry) from the raw records.
- */
+/** Points for a dimension over the period, summed by the server (any volume of records). */
 async function loadPoints(
   prefix: string,
   dimension: Dimension,
-  metric: Metric,
   period: Period,
   from: string,
   to: string,
   signal: AbortSignal,
 ) {
-  if ((dimension === 'agent' || dimension === 'model') && metric !== 'latency') {
-    const rows = await api<{ data: UsageAggregate[] }>(
-      `${prefix}/usage${qs({ from, to, group_by: `day,${dimension}` })}`,
-      { signal },
-    );
-    return { points: fromAggregates(rows.data, (row) => String(row[dimension] ?? '—'), period), capped: false };
-  }
-  const records = await loadRecords(prefix, from, to, signal);
-  const groupOf = (record: UsageRecord) =>
-    String(
-      (dimension === 'key'
-        ? record.key_id
-        : dimension === 'user'
-          ? record.user_id
-          : dimension === 'model'
-            ? record.model
-            : record.agent_id) ?? '—',
-    );
-  return { points: fromRecords(records, groupOf, period), capped: records.length >= RECORD_CAP };
+  const rows = await api<{ data: UsageAggregate[] }>(
+    `${prefix}/usage${qs({ from, to, group_by: `${period},${dimension}` })}`,
+    { signal },
+  );
+  return fromAggregates(rows.data, (row) => String(row[GROUP_FIELD[dimension]] ?? '—'), period);
 }
 
 export function UsageView({ prefix, dimensions, title }: { prefix: string; dimensions: Dimension[]; title: string }) {
@@ -73,8 +40,9 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
   const [period, setPeriod] = useState<Period>('day');
   const to = isoDay();
   const from = period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`;
-  const data = useQuery(`${prefix}:${dimension}:${metric}:${period}:${from}`, (signal) =>
-    loadPoints(prefix, dimension, metric, period, from, to, signal),
+  // Every metric comes from the same aggregates: switching it needs no new request.
+  const data = useQuery(`${prefix}:${dimension}:${period}:${from}`, (signal) =>
+    loadPoints(prefix, dimension, period, from, to, signal),
   );
   return (
     <UsageResult
@@ -109,8 +77,7 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
       }
       loading={data.loading && !data.data}
       error={data.error}
-      points={data.data?.points}
-      capped={data.data?.capped ?? false}
+      points={data.data ?? undefined}
       buckets={bucketsBetween(from, to, period)}
       metric={metric}
       groupLabel={dimension}
@@ -124,7 +91,6 @@ export function UsageResult(props: {
   loading: boolean;
   error: import('../api.ts').ApiError | null;
   points: Point[] | undefined;
-  capped: boolean;
   buckets: string[];
   metric: Metric;
   groupLabel: string;
@@ -140,7 +106,6 @@ export function UsageResult(props: {
       {series && series.groups.length > 0 && (
         <>
           <UsageChart series={series} label={`${props.metric} per ${props.groupLabel} over time`} />
-          {props.capped && <p class="muted">Showing the newest {RECORD_CAP} records.</p>}
           <TableWrap label="Usage totals">
             <table>
               <thead>
