@@ -6,6 +6,8 @@ export interface UsageAggregate {
   agent?: string | null;
   key_id?: string | null;
   user_id?: string | null;
+  /** Operator aggregates (`GET /v1/admin/usage`) grouped by tenant. */
+  tenant_id?: string | null;
   turns: number;
   latency_ms_avg?: number | null;
   input_tokens: number;

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, enc, type Page, qs } from '../api.ts';
+import { api, qs } from '../api.ts';
 import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
@@ -9,38 +9,21 @@ import {
   type Period,
   type UsageAggregate,
 } from '../usage-data.ts';
-import type { Tenant } from './tenants.tsx';
 import { UsageResult } from './usage.tsx';
 
-async function allTenants(signal: AbortSignal): Promise<Tenant[]> {
-  const tenants: Tenant[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<Tenant> = await api<Page<Tenant>>(`/v1/admin/tenants${qs({ limit: 100, cursor })}`, { signal });
-    tenants.push(...page.data);
-    cursor = page.has_more ? page.next_cursor : null;
-  } while (cursor && tenants.length < 500);
-  return tenants;
-}
-
-/** Usage across tenants: each tenant's daily aggregates, one series per tenant. */
+/** Usage across tenants: one series per tenant, from `GET /v1/admin/usage`. */
 export function OperatorUsagePage() {
   const [metric, setMetric] = useState<Exclude<Metric, 'latency'>>('turns');
   const [period, setPeriod] = useState<Period>('day');
   const to = isoDay();
   const from = period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`;
+  // One request, summed by the server across every tenant (no per-tenant fan-out, no tenant cap).
   const data = useQuery(`operator-usage:${period}`, async (signal) => {
-    const tenants = await allTenants(signal);
-    const perTenant = await Promise.all(
-      tenants.map(async (tenant) => {
-        const rows = await api<{ data: UsageAggregate[] }>(
-          `/v1/admin/tenants/${enc(tenant.id)}/usage${qs({ from, to, group_by: 'day' })}`,
-          { signal },
-        );
-        return fromAggregates(rows.data, () => tenant.id, period);
-      }),
+    const rows = await api<{ data: UsageAggregate[] }>(
+      `/v1/admin/usage${qs({ from, to, group_by: `${period},tenant` })}`,
+      { signal },
     );
-    return perTenant.flat();
+    return fromAggregates(rows.data, (row) => String(row.tenant_id ?? '—'), period);
   });
   return (
     <UsageResult
