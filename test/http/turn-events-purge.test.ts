@@ -31,7 +31,7 @@ for (const kind of KINDS) {
         count: 1,
         adminKey: ADMIN,
         env: kind.env,
-        simulatedWordDelayMs: 20,
+        simulatedWordDelayMs: 10,
       });
       baseUrl = (set.replicas[0] as { baseUrl: string }).baseUrl;
       if (kind.name === 'redis') redis = new Redis(redisUrl as string, { maxRetriesPerRequest: 1 });
