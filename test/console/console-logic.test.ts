@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, stableJson } from '../../web/src/diff.ts';
+import { groupLabelOf } from '../../web/src/pages/usage.tsx';
 import { SseParser } from '../../web/src/sse.ts';
-import { bucketsBetween, fromRecords, toSeries, type UsageRecord } from '../../web/src/usage-data.ts';
+import { bucketsBetween, fromAggregates, toSeries, totalsOf, type UsageAggregate } from '../../web/src/usage-data.ts';
 
 /** The console's pure logic (web/src), the parts the browser tests reach only indirectly. */
 describe('console logic', () => {
@@ -28,48 +29,51 @@ describe('console logic', () => {
     expect(diffLines('same', 'same')).toEqual([{ op: ' ', text: 'same' }]);
   });
 
-  it('groups usage records into day and month buckets, with zero-filled quiet days and average latency', () => {
-    const record = (created_at: string, key_id: string, latency_ms: number, status = 'completed'): UsageRecord => ({
-      id: created_at,
-      session_id: 's',
-      turn_id: 't',
-      key_id,
-      user_id: null,
-      model: 'simulated-1',
-      total_tokens: 10,
-      latency_ms,
-      status,
-      created_at,
+  it('charts server-grouped usage by day and month, with zero-filled quiet days, exact totals and average latency', () => {
+    const row = (bucket: Partial<UsageAggregate>, turns: number, latency: number | null): UsageAggregate => ({
+      day: null,
+      model: null,
+      turns,
+      latency_ms_avg: latency,
+      input_tokens: 0,
+      output_tokens: 0,
+      total_tokens: turns * 10,
+      tool_calls: 0,
+      ...bucket,
     });
-    const records = [
-      record('2026-01-30T10:00:00Z', 'k1', 100),
-      record('2026-01-30T11:00:00Z', 'k1', 300),
-      record('2026-02-01T09:00:00Z', 'k2', 50),
-      record('2026-02-01T09:00:01Z', 'k2', 999, 'summary'),
-    ];
+    const byKey = groupLabelOf('key');
     const days = bucketsBetween('2026-01-30', '2026-02-01', 'day');
     expect(days).toEqual(['2026-01-30', '2026-01-31', '2026-02-01']);
-    const turns = toSeries(
-      fromRecords(records, (item) => item.key_id ?? '-', 'day'),
-      days,
-      'turns',
-    );
-    expect(turns.groups).toEqual(['k1', 'k2']);
+    const daily = [
+      row({ day: '2026-01-30', key_id: 'k1' }, 2, 200),
+      row({ day: '2026-02-01', key_id: 'k2' }, 1, 50),
+      row({ day: '2026-02-01', key_id: null }, 3, null),
+    ];
+    const turns = toSeries(fromAggregates(daily, byKey, 'day'), days, 'turns');
+    expect(turns.groups).toEqual(['k1', 'k2', 'no key (JWT)']);
     expect(turns.values).toEqual([
       [2, 0, 0],
       [0, 0, 1],
+      [0, 0, 3],
     ]);
-    expect(turns.totals).toEqual([
-      { group: 'k1', tokens: 20, turns: 2, latency: 200 },
-      { group: 'k2', tokens: 20, turns: 1, latency: 50 },
-    ]);
+    // Day rows shown by month merge, the latency weighted by turns (rows without one do not count).
     const months = bucketsBetween('2026-01-30', '2026-02-01', 'month');
+    expect(months).toEqual(['2026-01', '2026-02']);
+    const all = [...daily, row({ day: '2026-02-01', key_id: 'k2' }, 3, 150)];
     expect(
       toSeries(
-        fromRecords(records, () => 'all', 'month'),
+        fromAggregates(all, () => 'all', 'month'),
         months,
         'latency',
       ).values,
-    ).toEqual([[200, 50]]);
+    ).toEqual([[200, 125]]);
+    // Month rows (group_by=month,…) carry their own bucket.
+    const monthly = [row({ month: '2026-02', key_id: 'k2' }, 4, 125)];
+    expect(toSeries(fromAggregates(monthly, byKey, 'month'), months, 'turns').values).toEqual([[0, 4]]);
+    // Totals are the server's rows grouped by the dimension alone, sorted by group.
+    expect(totalsOf([row({ key_id: 'k2' }, 4, 125), row({ key_id: 'k1' }, 2, 200)], byKey)).toEqual([
+      { group: 'k1', tokens: 20, turns: 2, latency: 200 },
+      { group: 'k2', tokens: 40, turns: 4, latency: 125 },
+    ]);
   });
 });

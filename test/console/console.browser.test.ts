@@ -158,6 +158,17 @@ describe('the console in Chromium', () => {
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.locator('tr[data-group="calc"] td[data-metric="turns"]', { hasText: /^1$/ }).waitFor();
     await page.locator('.chart canvas').waitFor();
+    // Per key by month: the server's grouping, shown as it answers.
+    await page.getByLabel('Per', { exact: true }).selectOption('key');
+    await page.getByLabel('View', { exact: true }).selectOption('month');
+    const byKey = (await (await server.asKey(acmeKey, 'GET', '/v1/usage?group_by=key')).json()) as {
+      data: { key_id: string; turns: number }[];
+    };
+    expect(byKey.data.length).toBeGreaterThan(0);
+    for (const row of byKey.data)
+      await page
+        .locator(`tr[data-group="${row.key_id}"] td[data-metric="turns"]`, { hasText: new RegExp(`^${row.turns}$`) })
+        .waitFor();
 
     expect(csp).toEqual([]);
     await context.close();

@@ -1,26 +1,17 @@
+/** A row of `GET /v1/usage` (grouped server-side: only the grouped fields are set). */
 export interface UsageAggregate {
   day: string | null;
+  month?: string | null;
   model: string | null;
   agent?: string | null;
+  key_id?: string | null;
+  user_id?: string | null;
   turns: number;
+  latency_ms_avg?: number | null;
   input_tokens: number;
   output_tokens: number;
   total_tokens: number;
   tool_calls: number;
-}
-
-export interface UsageRecord {
-  id: string;
-  session_id: string;
-  turn_id: string;
-  key_id: string | null;
-  user_id: string | null;
-  agent_id?: string | null;
-  model: string;
-  total_tokens: number;
-  latency_ms: number;
-  status: string;
-  created_at: string;
 }
 
 export type Metric = 'tokens' | 'turns' | 'latency';
@@ -38,6 +29,10 @@ export interface Point {
 
 export const bucketOf = (day: string, period: Period) => (period === 'month' ? day.slice(0, 7) : day.slice(0, 10));
 
+/**
+ * Points from server aggregates (`group_by=day,…` or `month,…`). Rows of one bucket and group are
+ * merged, the latency weighted by turns, so a day-grouped answer may also be shown by month.
+ */
 export function fromAggregates(
   rows: UsageAggregate[],
   groupOf: (row: UsageAggregate) => string,
@@ -45,33 +40,38 @@ export function fromAggregates(
 ): Point[] {
   const points = new Map<string, Point>();
   for (const row of rows) {
-    const bucket = bucketOf(row.day ?? '', period);
+    const bucket = row.month ?? bucketOf(row.day ?? '', period);
     const group = groupOf(row);
     const key = `${bucket}\u0000${group}`;
     const point = points.get(key) ?? { bucket, group, tokens: 0, turns: 0, latencySum: 0, latencyCount: 0 };
     point.tokens += row.total_tokens;
     point.turns += row.turns;
+    if (row.latency_ms_avg !== null && row.latency_ms_avg !== undefined) {
+      point.latencySum += row.latency_ms_avg * row.turns;
+      point.latencyCount += row.turns;
+    }
     points.set(key, point);
   }
   return [...points.values()];
 }
 
-export function fromRecords(records: UsageRecord[], groupOf: (record: UsageRecord) => string, period: Period): Point[] {
-  const points = new Map<string, Point>();
-  for (const record of records) {
-    const bucket = bucketOf(record.created_at, period);
-    const group = groupOf(record);
-    const key = `${bucket}\u0000${group}`;
-    const point = points.get(key) ?? { bucket, group, tokens: 0, turns: 0, latencySum: 0, latencyCount: 0 };
-    point.tokens += record.total_tokens;
-    if (record.status !== 'summary') {
-      point.turns += 1;
-      point.latencySum += record.latency_ms;
-      point.latencyCount += 1;
-    }
-    points.set(key, point);
-  }
-  return [...points.values()];
+export interface Total {
+  group: string;
+  tokens: number;
+  turns: number;
+  latency: number;
+}
+
+/** Totals per group from rows the server grouped by that dimension alone (exact averages). */
+export function totalsOf(rows: UsageAggregate[], groupOf: (row: UsageAggregate) => string): Total[] {
+  return rows
+    .map((row) => ({
+      group: groupOf(row),
+      tokens: row.total_tokens,
+      turns: row.turns,
+      latency: row.latency_ms_avg ?? 0,
+    }))
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
 }
 
 export function metricValue(point: Point, metric: Metric): number {
@@ -97,7 +97,7 @@ export interface Series {
   buckets: string[];
   groups: string[];
   values: number[][];
-  totals: { group: string; tokens: number; turns: number; latency: number }[];
+  totals: Total[];
 }
 
 export function toSeries(points: Point[], buckets: string[], metric: Metric): Series {

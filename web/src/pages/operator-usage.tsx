@@ -23,7 +23,7 @@ async function allTenants(signal: AbortSignal): Promise<Tenant[]> {
   return tenants;
 }
 
-/** Usage across tenants: each tenant's daily aggregates, one series per tenant. */
+/** Usage across tenants: each tenant's aggregates by day or month (grouped by the server), one series per tenant. */
 export function OperatorUsagePage() {
   const [metric, setMetric] = useState<Exclude<Metric, 'latency'>>('turns');
   const [period, setPeriod] = useState<Period>('day');
@@ -34,7 +34,7 @@ export function OperatorUsagePage() {
     const perTenant = await Promise.all(
       tenants.map(async (tenant) => {
         const rows = await api<{ data: UsageAggregate[] }>(
-          `/v1/admin/tenants/${enc(tenant.id)}/usage${qs({ from, to, group_by: 'day' })}`,
+          `/v1/admin/tenants/${enc(tenant.id)}/usage${qs({ from, to, group_by: period })}`,
           { signal },
         );
         return fromAggregates(rows.data, () => tenant.id, period);
@@ -67,7 +67,6 @@ export function OperatorUsagePage() {
       loading={data.loading && !data.data}
       error={data.error}
       points={data.data}
-      capped={false}
       buckets={bucketsBetween(from, to, period)}
       metric={metric}
       groupLabel="tenant"

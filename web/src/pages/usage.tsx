@@ -1,70 +1,52 @@
 import { useState } from 'preact/hooks';
-import { api, type Page, qs } from '../api.ts';
+import { api, qs } from '../api.ts';
 import { UsageChart } from '../chart.tsx';
 import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '../components.tsx';
 import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
   fromAggregates,
-  fromRecords,
   isoDay,
   type Metric,
   type Period,
   type Point,
+  type Total,
   toSeries,
+  totalsOf,
   type UsageAggregate,
-  type UsageRecord,
 } from '../usage-data.ts';
 
 type Dimension = 'agent' | 'model' | 'key' | 'user';
-const RECORD_CAP = 5000;
 
-async function loadRecords(prefix: string, from: string, to: string, signal: AbortSignal) {
-  const records: UsageRecord[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<UsageRecord> = await api<Page<UsageRecord>>(
-      `${prefix}/usage/records${qs({ from, to, limit: 1000, cursor })}`,
-      { signal },
-    );
-    records.push(...page.data);
-    cursor = page.has_more && records.length < RECORD_CAP ? page.next_cursor : null;
-  } while (cursor);
-  return records;
+const FIELD = { agent: 'agent', model: 'model', key: 'key_id', user: 'user_id' } as const;
+
+export function groupLabelOf(dimension: Dimension): (row: UsageAggregate) => string {
+  const field = FIELD[dimension];
+  const none = dimension === 'key' ? 'no key (JWT)' : dimension === 'user' ? 'no end user' : '—';
+  return (row) => String(row[field] ?? none);
 }
 
 /**
- * Points for a dimension: agent and model come from the server's aggregates; key, user and
- * latency (which the aggregates do not carry) from the raw records.
+ * Points and totals for a dimension, both grouped by the server (`GET /v1/usage`): one call by
+ * period and dimension for the chart, one by the dimension alone for exact totals and averages,
+ * so the page is right whatever the number of records.
  */
 async function loadPoints(
   prefix: string,
   dimension: Dimension,
-  metric: Metric,
   period: Period,
   from: string,
   to: string,
   signal: AbortSignal,
 ) {
-  if ((dimension === 'agent' || dimension === 'model') && metric !== 'latency') {
-    const rows = await api<{ data: UsageAggregate[] }>(
-      `${prefix}/usage${qs({ from, to, group_by: `day,${dimension}` })}`,
-      { signal },
-    );
-    return { points: fromAggregates(rows.data, (row) => String(row[dimension] ?? '—'), period), capped: false };
-  }
-  const records = await loadRecords(prefix, from, to, signal);
-  const groupOf = (record: UsageRecord) =>
-    String(
-      (dimension === 'key'
-        ? record.key_id
-        : dimension === 'user'
-          ? record.user_id
-          : dimension === 'model'
-            ? record.model
-            : record.agent_id) ?? '—',
-    );
-  return { points: fromRecords(records, groupOf, period), capped: records.length >= RECORD_CAP };
+  const groupOf = groupLabelOf(dimension);
+  const [series, totals] = await Promise.all([
+    api<{ data: UsageAggregate[] }>(`${prefix}/usage${qs({ from, to, group_by: `${period},${dimension}` })}`, {
+      signal,
+    }),
+    api<{ data: UsageAggregate[] }>(`${prefix}/usage${qs({ from, to, group_by: dimension })}`, { signal }),
+  ]);
+  return { points: fromAggregates(series.data, groupOf, period), totals: totalsOf(totals.data, groupOf) };
 }
 
 export function UsageView({ prefix, dimensions, title }: { prefix: string; dimensions: Dimension[]; title: string }) {
@@ -73,8 +55,9 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
   const [period, setPeriod] = useState<Period>('day');
   const to = isoDay();
   const from = period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`;
-  const data = useQuery(`${prefix}:${dimension}:${metric}:${period}:${from}`, (signal) =>
-    loadPoints(prefix, dimension, metric, period, from, to, signal),
+  // The metric only changes what is drawn: switching it asks the server nothing.
+  const data = useQuery(`${prefix}:${dimension}:${period}:${from}`, (signal) =>
+    loadPoints(prefix, dimension, period, from, to, signal),
   );
   return (
     <UsageResult
@@ -110,7 +93,7 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
       loading={data.loading && !data.data}
       error={data.error}
       points={data.data?.points}
-      capped={data.data?.capped ?? false}
+      totals={data.data?.totals}
       buckets={bucketsBetween(from, to, period)}
       metric={metric}
       groupLabel={dimension}
@@ -124,12 +107,14 @@ export function UsageResult(props: {
   loading: boolean;
   error: import('../api.ts').ApiError | null;
   points: Point[] | undefined;
-  capped: boolean;
+  /** Exact totals from the server; without them, the sums of the points. */
+  totals?: Total[] | undefined;
   buckets: string[];
   metric: Metric;
   groupLabel: string;
 }) {
   const series = props.points ? toSeries(props.points, props.buckets, props.metric) : null;
+  const totals = props.totals ?? series?.totals ?? [];
   return (
     <>
       <PageHeader title={props.title} />
@@ -140,7 +125,6 @@ export function UsageResult(props: {
       {series && series.groups.length > 0 && (
         <>
           <UsageChart series={series} label={`${props.metric} per ${props.groupLabel} over time`} />
-          {props.capped && <p class="muted">Showing the newest {RECORD_CAP} records.</p>}
           <TableWrap label="Usage totals">
             <table>
               <thead>
@@ -152,7 +136,7 @@ export function UsageResult(props: {
                 </tr>
               </thead>
               <tbody>
-                {series.totals.map((total) => (
+                {totals.map((total) => (
                   <tr key={total.group} data-group={total.group}>
                     <td>{total.group}</td>
                     <td class="num" data-metric="turns">
