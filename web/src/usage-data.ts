@@ -125,3 +125,8 @@ export function toSeries(points: Point[], buckets: string[], metric: Metric): Se
 export function isoDay(offsetDays = 0): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** The range a view shows: the last 30 days, or the last 12 months (from the 1st). */
+export function rangeOf(period: Period): { from: string; to: string } {
+  return { from: period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`, to: isoDay() };
+}

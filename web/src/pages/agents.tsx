@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
+import { ErrorBox, formatDate, ListState, MoreButton, PageHeader, TableWrap } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
 import type { Agent } from './playground.tsx';
 
@@ -66,9 +66,7 @@ export function AgentsPage() {
       </section>
       <section aria-labelledby="agent-list">
         <h2 id="agent-list">All agents</h2>
-        <ErrorBox error={agents.error} />
-        {agents.loading && !agents.data && <Loading />}
-        {agents.data && agents.data.length === 0 && <Empty>No agents yet.</Empty>}
+        <ListState error={agents.error} loading={agents.loading} items={agents.data} empty="No agents yet." />
         {agents.data && agents.data.length > 0 && (
           <TableWrap label="Agents">
             <table>

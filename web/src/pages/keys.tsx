@@ -3,10 +3,9 @@ import { api, enc, type Page } from '../api.ts';
 import {
   ConfirmButton,
   CopyButton,
-  Empty,
   ErrorBox,
   formatDate,
-  Loading,
+  ListState,
   MoreButton,
   PageHeader,
   TableWrap,
@@ -140,9 +139,7 @@ export function KeysPage() {
       </section>
       <section aria-labelledby="key-list">
         <h2 id="key-list">Keys</h2>
-        <ErrorBox error={keys.error ?? revoke.error} />
-        {keys.loading && !keys.data && <Loading />}
-        {keys.data && keys.data.length === 0 && <Empty>No keys.</Empty>}
+        <ListState error={keys.error ?? revoke.error} loading={keys.loading} items={keys.data} empty="No keys." />
         {keys.data && keys.data.length > 0 && (
           <TableWrap label="Keys">
             <table>

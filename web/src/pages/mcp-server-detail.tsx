@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { ApiError, api, enc, qs } from '../api.ts';
-import { ConfirmButton, Empty, ErrorBox, formatDate, Loading, NotFound, PageHeader } from '../components.tsx';
+import { ConfirmButton, ErrorBox, formatDate, ListState, Loading, NotFound, PageHeader } from '../components.tsx';
 import { authLabel, headerLines, type McpServer, type McpServerBody, McpServerForm } from '../mcp/mcp-server-form.tsx';
 import { useMutation, useQuery } from '../query.ts';
 
@@ -110,9 +110,13 @@ function ToolsSection({ server }: { server: McpServer }) {
     <section aria-labelledby="mcp-tools">
       <h2 id="mcp-tools">Tools</h2>
       <p class="muted small">Listed live from the server (cached 30 s).</p>
-      <ErrorBox error={tools.error} />
-      {tools.loading && !tools.data && <Loading label="Loading tools…" />}
-      {tools.data && tools.data.data.length === 0 && <Empty>The server lists no tools.</Empty>}
+      <ListState
+        error={tools.error}
+        loading={tools.loading}
+        items={tools.data?.data}
+        loadingLabel="Loading tools…"
+        empty="The server lists no tools."
+      />
       <ul class="plain-list tools">
         {(tools.data?.data ?? []).map((tool) => (
           <li key={tool.name} data-tool={tool.name}>

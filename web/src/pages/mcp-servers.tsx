@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, PageHeader, TableWrap } from '../components.tsx';
+import { formatDate, ListState, PageHeader, TableWrap } from '../components.tsx';
 import { authLabel, type McpServer, type McpServerBody, McpServerForm } from '../mcp/mcp-server-form.tsx';
 import { useMutation, useQuery } from '../query.ts';
 
@@ -42,9 +42,12 @@ export function McpServersPage() {
       )}
       <section aria-labelledby="mcp-list">
         <h2 id="mcp-list">Servers</h2>
-        <ErrorBox error={servers.error} />
-        {servers.loading && !servers.data && <Loading />}
-        {servers.data && servers.data.data.length === 0 && <Empty>No MCP servers yet.</Empty>}
+        <ListState
+          error={servers.error}
+          loading={servers.loading}
+          items={servers.data?.data}
+          empty="No MCP servers yet."
+        />
         {servers.data && servers.data.data.length > 0 && (
           <TableWrap label="MCP servers">
             <table>

@@ -1,5 +1,5 @@
 import { api } from '../api.ts';
-import { CopyButton, Empty, ErrorBox, Loading, PageHeader, TableWrap } from '../components.tsx';
+import { CopyButton, ListState, PageHeader, TableWrap } from '../components.tsx';
 import { useQuery } from '../query.ts';
 
 interface Model {
@@ -65,9 +65,7 @@ export function OpenAiPage() {
       </dl>
       <section aria-labelledby="models">
         <h2 id="models">Models</h2>
-        <ErrorBox error={models.error} />
-        {models.loading && !models.data && <Loading />}
-        {models.data && models.data.data.length === 0 && <Empty>No models.</Empty>}
+        <ListState error={models.error} loading={models.loading} items={models.data?.data} empty="No models." />
         {models.data && models.data.data.length > 0 && (
           <TableWrap label="Models">
             <table>

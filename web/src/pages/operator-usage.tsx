@@ -4,13 +4,13 @@ import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
   fromAggregates,
-  isoDay,
   type Metric,
   type Period,
+  rangeOf,
   type UsageAggregate,
 } from '../usage-data.ts';
 import type { Tenant } from './tenants.tsx';
-import { UsageResult } from './usage.tsx';
+import { MetricSelect, PeriodSelect, UsageResult } from './usage.tsx';
 
 async function allTenants(signal: AbortSignal): Promise<Tenant[]> {
   const tenants: Tenant[] = [];
@@ -27,8 +27,7 @@ async function allTenants(signal: AbortSignal): Promise<Tenant[]> {
 export function OperatorUsagePage() {
   const [metric, setMetric] = useState<Exclude<Metric, 'latency'>>('turns');
   const [period, setPeriod] = useState<Period>('day');
-  const to = isoDay();
-  const from = period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`;
+  const { from, to } = rangeOf(period);
   const data = useQuery(`operator-usage:${period}`, async (signal) => {
     const tenants = await allTenants(signal);
     const perTenant = await Promise.all(
@@ -48,20 +47,8 @@ export function OperatorUsagePage() {
       controls={
         <fieldset class="inline-form plain">
           <legend class="visually-hidden">Usage view</legend>
-          <label for="usage-metric">Metric</label>
-          <select
-            id="usage-metric"
-            value={metric}
-            onChange={(event) => setMetric(event.currentTarget.value as 'turns' | 'tokens')}
-          >
-            <option value="turns">turns</option>
-            <option value="tokens">tokens</option>
-          </select>
-          <label for="usage-period">View</label>
-          <select id="usage-period" value={period} onChange={(event) => setPeriod(event.currentTarget.value as Period)}>
-            <option value="day">day (last 30 days)</option>
-            <option value="month">month (last 12 months)</option>
-          </select>
+          <MetricSelect metric={metric} onChange={setMetric} metrics={['turns', 'tokens']} />
+          <PeriodSelect period={period} onChange={setPeriod} />
         </fieldset>
       }
       loading={data.loading && !data.data}

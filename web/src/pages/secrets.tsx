@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
-import { ConfirmButton, Empty, ErrorBox, Loading, PageHeader } from '../components.tsx';
+import { ConfirmButton, ErrorBox, ListState, PageHeader } from '../components.tsx';
 import { useMutation, useQuery } from '../query.ts';
 
 export function SecretsPage() {
@@ -72,9 +72,12 @@ export function SecretsPage() {
       </section>
       <section aria-labelledby="secret-list">
         <h2 id="secret-list">Stored secrets</h2>
-        <ErrorBox error={secrets.error ?? remove.error} />
-        {secrets.loading && !secrets.data && <Loading />}
-        {secrets.data && secrets.data.data.length === 0 && <Empty>No secrets.</Empty>}
+        <ListState
+          error={secrets.error ?? remove.error}
+          loading={secrets.loading}
+          items={secrets.data?.data}
+          empty="No secrets."
+        />
         <ul class="plain-list">
           {(secrets.data?.data ?? []).map((secret) => (
             <li key={secret.name}>

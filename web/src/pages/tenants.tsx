@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
+import { ErrorBox, formatDate, ListState, MoreButton, PageHeader, TableWrap } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
 
 export interface Tenant {
@@ -59,9 +59,7 @@ export function TenantsPage() {
       </section>
       <section aria-labelledby="tenant-list">
         <h2 id="tenant-list">All tenants</h2>
-        <ErrorBox error={tenants.error} />
-        {tenants.loading && !tenants.data && <Loading />}
-        {tenants.data && tenants.data.length === 0 && <Empty>No tenants yet.</Empty>}
+        <ListState error={tenants.error} loading={tenants.loading} items={tenants.data} empty="No tenants yet." />
         {tenants.data && tenants.data.length > 0 && (
           <TableWrap label="Tenants">
             <table>

@@ -6,10 +6,10 @@ import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
   fromAggregates,
-  isoDay,
   type Metric,
   type Period,
   type Point,
+  rangeOf,
   type Total,
   toSeries,
   totalsOf,
@@ -53,8 +53,7 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
   const [dimension, setDimension] = useState<Dimension>(dimensions[0] ?? 'agent');
   const [metric, setMetric] = useState<Metric>('turns');
   const [period, setPeriod] = useState<Period>('day');
-  const to = isoDay();
-  const from = period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`;
+  const { from, to } = rangeOf(period);
   // The metric only changes what is drawn: switching it asks the server nothing.
   const data = useQuery(`${prefix}:${dimension}:${period}:${from}`, (signal) =>
     loadPoints(prefix, dimension, period, from, to, signal),
@@ -77,17 +76,8 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
               </option>
             ))}
           </select>
-          <label for="usage-metric">Metric</label>
-          <select id="usage-metric" value={metric} onChange={(event) => setMetric(event.currentTarget.value as Metric)}>
-            <option value="turns">turns</option>
-            <option value="tokens">tokens</option>
-            <option value="latency">latency (ms, average)</option>
-          </select>
-          <label for="usage-period">View</label>
-          <select id="usage-period" value={period} onChange={(event) => setPeriod(event.currentTarget.value as Period)}>
-            <option value="day">day (last 30 days)</option>
-            <option value="month">month (last 12 months)</option>
-          </select>
+          <MetricSelect metric={metric} onChange={setMetric} metrics={['turns', 'tokens', 'latency']} />
+          <PeriodSelect period={period} onChange={setPeriod} />
         </fieldset>
       }
       loading={data.loading && !data.data}
@@ -98,6 +88,47 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
       metric={metric}
       groupLabel={dimension}
     />
+  );
+}
+
+const METRIC_LABELS: Record<Metric, string> = {
+  turns: 'turns',
+  tokens: 'tokens',
+  latency: 'latency (ms, average)',
+};
+
+export function MetricSelect<M extends Metric>({
+  metric,
+  metrics,
+  onChange,
+}: {
+  metric: M;
+  metrics: readonly M[];
+  onChange: (metric: M) => void;
+}) {
+  return (
+    <>
+      <label for="usage-metric">Metric</label>
+      <select id="usage-metric" value={metric} onChange={(event) => onChange(event.currentTarget.value as M)}>
+        {metrics.map((item) => (
+          <option key={item} value={item}>
+            {METRIC_LABELS[item]}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+export function PeriodSelect({ period, onChange }: { period: Period; onChange: (period: Period) => void }) {
+  return (
+    <>
+      <label for="usage-period">View</label>
+      <select id="usage-period" value={period} onChange={(event) => onChange(event.currentTarget.value as Period)}>
+        <option value="day">day (last 30 days)</option>
+        <option value="month">month (last 12 months)</option>
+      </select>
+    </>
   );
 }
 
