@@ -4,6 +4,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type McpEverything, startMcpEverything } from '../fakes/start-mcp-everything.ts';
+import { type OAuthMcpFixture, startOAuthMcpFixture } from '../helpers/oauth-mcp-fixture.ts';
 import {
   type ConsoleServer,
   ensureConsoleBuilt,
@@ -25,6 +26,9 @@ let browser: Browser;
 let acmeKey: string;
 let otherSessionId: string;
 let everything: McpEverything;
+let oauthServer: OAuthMcpFixture;
+/** Where the authorization server sends the browser back; routed to this Enclave by the test. */
+const PUBLIC_URL = 'https://enclave.example.test';
 let mcpServerId = '';
 
 async function createTenantWithKey(id: string): Promise<string> {
@@ -44,10 +48,14 @@ async function newContext(): Promise<{ context: BrowserContext; page: Page; csp:
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  everything = await startMcpEverything();
-  // The reference MCP server listens on loopback: allowed through the outbound guard like an operator would.
+  [everything, oauthServer] = await Promise.all([startMcpEverything(), startOAuthMcpFixture()]);
+  // The MCP servers listen on loopback: allowed through the outbound guard like an operator would.
   [server, browser] = await Promise.all([
-    startConsoleServer({ ENCLAVE_OUTBOUND_ALLOW: '127.0.0.1' }),
+    startConsoleServer({
+      ENCLAVE_OUTBOUND_ALLOW: '127.0.0.1',
+      ENCLAVE_PUBLIC_URL: PUBLIC_URL,
+      ENCLAVE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    }),
     launchChromium(),
   ]);
   acmeKey = await createTenantWithKey('acme');
@@ -62,6 +70,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await everything?.close();
+  await oauthServer?.close();
 });
 
 describe('the console in Chromium', () => {
@@ -174,7 +183,7 @@ describe('the console in Chromium', () => {
     await context.close();
   }, 90_000);
 
-  it('MCP servers: validation from the API, create, live tools, edit, delete; the OpenAI API page lists the models', async () => {
+  it('MCP servers: validation from the API, create, live tools, edit, end-user credentials, delete, OAuth connect; the OpenAI API page lists the models', async () => {
     const { context, page, csp } = await newContext();
     await signIn(page, server.baseUrl, acmeKey);
     await page.getByRole('link', { name: 'MCP servers' }).click();
@@ -209,16 +218,26 @@ describe('the console in Chromium', () => {
     await page.getByRole('link', { name: 'MCP servers' }).click();
     await page.locator('tr[data-server="everything"]', { hasText: 'all' }).waitFor();
 
-    // A second server, deleted after confirming.
+    // A second server, per end user: without an end user its tools are refused with the API's code;
+    // an end user's credential is set and checked (never shown); then the server is deleted after confirming.
     await page.getByRole('button', { name: 'Add a server' }).click();
     await page.getByLabel('Name').fill('doomed');
     await page.getByLabel('URL').fill(everything.url);
     await page.getByLabel('Headers from secrets').check();
-    await page.getByLabel('Headers (one per line)').fill('X-Team: platform');
+    await page.getByLabel('Headers (one per line)').fill('X-Team: platform\nAuthorization: Bearer {{user_credential}}');
+    await page.getByLabel('Each end user brings their own credential').check();
     await page.getByRole('button', { name: 'Create server' }).click();
     await page.getByRole('heading', { name: 'MCP server doomed' }).waitFor();
     await page.getByText('X-Team: platform').waitFor();
-    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alert').filter({ hasText: 'MCP_USER_CREDENTIAL_MISSING' }).waitFor();
+    await page.getByLabel('End user').fill('u-42');
+    await page.getByLabel('Credential', { exact: true }).fill('user-42-token');
+    await page.getByRole('button', { name: 'Set credential' }).click();
+    await page.getByText('Credential of u-42 set.').waitFor();
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.getByText('u-42 has a credential.').waitFor();
+    await expect(page.content()).resolves.not.toContain('user-42-token');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'MCP servers' }).waitFor();
     await page.locator('tr[data-server="everything"]').waitFor();
@@ -227,6 +246,34 @@ describe('the console in Chromium', () => {
       data: { name: string }[];
     };
     expect(listed.data.map((item) => item.name)).toEqual(['everything']);
+
+    // OAuth: Connect opens the authorization URL in a new tab; the person signs in there and the
+    // authorization server sends the browser to Enclave's callback (ENCLAVE_PUBLIC_URL, routed here).
+    await page.getByRole('button', { name: 'Add a server' }).click();
+    await page.getByLabel('Name').fill('crm');
+    await page.getByLabel('URL').fill(oauthServer.mcpUrl);
+    await page.getByLabel('OAuth', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create server' }).click();
+    await page.getByRole('heading', { name: 'MCP server crm' }).waitFor();
+    await page.getByTestId('oauth-status').filter({ hasText: 'Not connected.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'MCP_OAUTH_AUTHORIZATION_REQUIRED' }).waitFor();
+    await context.route(`${PUBLIC_URL}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      const answer = await fetch(`${server.baseUrl}${url.pathname}${url.search}`);
+      await route.fulfill({ status: answer.status, contentType: 'application/json', body: await answer.text() });
+    });
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Connect', exact: true }).click(),
+    ]);
+    await popup.getByText('"status":"authorized"').waitFor();
+    await popup.close();
+    await page.reload();
+    await page
+      .getByTestId('oauth-status')
+      .filter({ hasText: /^Connected/ })
+      .waitFor();
+    await page.locator('li[data-tool="whoami"]').waitFor();
 
     // The OpenAI-compatible API: the base URL, the agents as models, a snippet without a key.
     await page.getByRole('link', { name: 'OpenAI API' }).click();
