@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, stableJson } from '../../web/src/diff.ts';
-import { groupLabelOf } from '../../web/src/pages/usage.tsx';
 import { SseParser } from '../../web/src/sse.ts';
-import { bucketsBetween, fromAggregates, toSeries, totalsOf, type UsageAggregate } from '../../web/src/usage-data.ts';
+import {
+  bucketsBetween,
+  fromAggregates,
+  groupLabelOf,
+  toSeries,
+  totalsOf,
+  type UsageAggregate,
+} from '../../web/src/usage-data.ts';
 
 /** The console's pure logic (web/src), the parts the browser tests reach only indirectly. */
 describe('console logic', () => {

@@ -14,6 +14,17 @@ export interface UsageAggregate {
   tool_calls: number;
 }
 
+/** What usage is broken down by. */
+export type Dimension = 'agent' | 'model' | 'key' | 'user';
+
+const FIELD = { agent: 'agent', model: 'model', key: 'key_id', user: 'user_id' } as const;
+
+export function groupLabelOf(dimension: Dimension): (row: UsageAggregate) => string {
+  const field = FIELD[dimension];
+  const none = dimension === 'key' ? 'no key (JWT)' : dimension === 'user' ? 'no end user' : '—';
+  return (row) => String(row[field] ?? none);
+}
+
 export type Metric = 'tokens' | 'turns' | 'latency';
 export type Period = 'day' | 'month';
 

@@ -5,7 +5,9 @@ import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '.
 import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
+  type Dimension,
   fromAggregates,
+  groupLabelOf,
   type Metric,
   type Period,
   type Point,
@@ -15,16 +17,6 @@ import {
   totalsOf,
   type UsageAggregate,
 } from '../usage-data.ts';
-
-type Dimension = 'agent' | 'model' | 'key' | 'user';
-
-const FIELD = { agent: 'agent', model: 'model', key: 'key_id', user: 'user_id' } as const;
-
-export function groupLabelOf(dimension: Dimension): (row: UsageAggregate) => string {
-  const field = FIELD[dimension];
-  const none = dimension === 'key' ? 'no key (JWT)' : dimension === 'user' ? 'no end user' : '—';
-  return (row) => String(row[field] ?? none);
-}
 
 /**
  * Points and totals for a dimension, both grouped by the server (`GET /v1/usage`): one call by
