@@ -81,6 +81,24 @@ export function PageHeader({ title, children }: { title: string; children?: Comp
   );
 }
 
+/** A titled part of a page; its heading labels it for assistive technology. */
+export function Section({
+  id,
+  title,
+  children,
+}: {
+  id: string;
+  title: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
 /** A native modal dialog asking to confirm a destructive action. */
 export function ConfirmButton({
   label,

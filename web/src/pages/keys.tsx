@@ -8,6 +8,7 @@ import {
   ListState,
   MoreButton,
   PageHeader,
+  Section,
   TableWrap,
 } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
@@ -57,8 +58,7 @@ export function KeysPage() {
   return (
     <>
       <PageHeader title="API keys" />
-      <section aria-labelledby="create-key">
-        <h2 id="create-key">Create a key</h2>
+      <Section id="create-key" title="Create a key">
         <form
           class="grid-form"
           onSubmit={async (event) => {
@@ -136,9 +136,8 @@ export function KeysPage() {
             </div>
           </div>
         )}
-      </section>
-      <section aria-labelledby="key-list">
-        <h2 id="key-list">Keys</h2>
+      </Section>
+      <Section id="key-list" title="Keys">
         <ListState error={keys.error ?? revoke.error} loading={keys.loading} items={keys.data} empty="No keys." />
         {keys.data && keys.data.length > 0 && (
           <TableWrap label="Keys">
@@ -186,7 +185,7 @@ export function KeysPage() {
           </TableWrap>
         )}
         <MoreButton hasMore={keys.hasMore} onMore={keys.more} />
-      </section>
+      </Section>
     </>
   );
 }

@@ -1,7 +1,16 @@
 import { useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { ApiError, api, enc, qs } from '../api.ts';
-import { ConfirmButton, ErrorBox, formatDate, ListState, Loading, NotFound, PageHeader } from '../components.tsx';
+import {
+  ConfirmButton,
+  ErrorBox,
+  formatDate,
+  ListState,
+  Loading,
+  NotFound,
+  PageHeader,
+  Section,
+} from '../components.tsx';
 import { authLabel, headerLines, type McpServer, type McpServerBody, McpServerForm } from '../mcp/mcp-server-form.tsx';
 import { useMutation, useQuery } from '../query.ts';
 
@@ -49,8 +58,7 @@ export function McpServerDetailPage() {
       <ErrorBox error={remove.error} />
       <span role="status">{saved}</span>
       {editing ? (
-        <section aria-labelledby="edit-mcp">
-          <h2 id="edit-mcp">Edit</h2>
+        <Section id="edit-mcp" title="Edit">
           <McpServerForm
             initial={data}
             submitLabel="Save"
@@ -68,7 +76,7 @@ export function McpServerDetailPage() {
               }
             }}
           />
-        </section>
+        </Section>
       ) : (
         <dl class="facts">
           <dt>Id</dt>
@@ -107,8 +115,7 @@ function ToolsSection({ server }: { server: McpServer }) {
     api<{ data: McpTool[] }>(`/v1/mcp-servers/${enc(server.id)}/tools`, { signal }),
   );
   return (
-    <section aria-labelledby="mcp-tools">
-      <h2 id="mcp-tools">Tools</h2>
+    <Section id="mcp-tools" title="Tools">
       <p class="muted small">Listed live from the server (cached 30 s).</p>
       <ListState
         error={tools.error}
@@ -131,7 +138,7 @@ function ToolsSection({ server }: { server: McpServer }) {
           </li>
         ))}
       </ul>
-    </section>
+    </Section>
   );
 }
 
@@ -162,8 +169,7 @@ function OAuthSection({ server }: { server: McpServer }) {
     return true;
   });
   return (
-    <section aria-labelledby="mcp-oauth">
-      <h2 id="mcp-oauth">OAuth</h2>
+    <Section id="mcp-oauth" title="OAuth">
       {server.per_user_credentials && (
         <form
           class="inline-form"
@@ -205,7 +211,7 @@ function OAuthSection({ server }: { server: McpServer }) {
         </p>
       )}
       <ErrorBox error={connect.error} />
-    </section>
+    </Section>
   );
 }
 
@@ -230,8 +236,7 @@ function CredentialSection({ server }: { server: McpServer }) {
     return true;
   });
   return (
-    <section aria-labelledby="mcp-credentials">
-      <h2 id="mcp-credentials">End-user credentials</h2>
+    <Section id="mcp-credentials" title="End-user credentials">
       <p class="muted small">Write-only: the console shows whether a user has one, never its value.</p>
       <form
         class="grid-form"
@@ -264,6 +269,6 @@ function CredentialSection({ server }: { server: McpServer }) {
         </div>
       </form>
       <ErrorBox error={act.error} />
-    </section>
+    </Section>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc } from '../api.ts';
-import { formatDate, ListState, PageHeader, TableWrap } from '../components.tsx';
+import { formatDate, ListState, PageHeader, Section, TableWrap } from '../components.tsx';
 import { authLabel, type McpServer, type McpServerBody, McpServerForm } from '../mcp/mcp-server-form.tsx';
 import { useMutation, useQuery } from '../query.ts';
 
@@ -23,8 +23,7 @@ export function McpServersPage() {
         Remote MCP servers whose tools this tenant's agents may use (name them in an agent's <code>mcp_servers</code>).
       </p>
       {adding && (
-        <section aria-labelledby="add-mcp">
-          <h2 id="add-mcp">Add an MCP server</h2>
+        <Section id="add-mcp" title="Add an MCP server">
           <McpServerForm
             submitLabel="Create server"
             pending={create.pending}
@@ -38,10 +37,9 @@ export function McpServersPage() {
               if (server) route(`/console/mcp-servers/${enc(server.id)}`);
             }}
           />
-        </section>
+        </Section>
       )}
-      <section aria-labelledby="mcp-list">
-        <h2 id="mcp-list">Servers</h2>
+      <Section id="mcp-list" title="Servers">
         <ListState
           error={servers.error}
           loading={servers.loading}
@@ -82,7 +80,7 @@ export function McpServersPage() {
             </table>
           </TableWrap>
         )}
-      </section>
+      </Section>
     </>
   );
 }

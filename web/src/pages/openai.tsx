@@ -1,5 +1,5 @@
 import { api } from '../api.ts';
-import { CopyButton, ListState, PageHeader, TableWrap } from '../components.tsx';
+import { CopyButton, ListState, PageHeader, Section, TableWrap } from '../components.tsx';
 import { useQuery } from '../query.ts';
 
 interface Model {
@@ -63,8 +63,7 @@ export function OpenAiPage() {
           Create one on the <a href="/console/keys">Keys</a> page and export it as <code>ENCLAVE_API_KEY</code>.
         </dd>
       </dl>
-      <section aria-labelledby="models">
-        <h2 id="models">Models</h2>
+      <Section id="models" title="Models">
         <ListState error={models.error} loading={models.loading} items={models.data?.data} empty="No models." />
         {models.data && models.data.data.length > 0 && (
           <TableWrap label="Models">
@@ -88,15 +87,14 @@ export function OpenAiPage() {
             </table>
           </TableWrap>
         )}
-      </section>
-      <section aria-labelledby="examples">
-        <h2 id="examples">Examples</h2>
+      </Section>
+      <Section id="examples" title="Examples">
         <Snippet id="snippet-node" title="Node (openai SDK)" text={nodeSnippet(baseUrl, first)} />
         <Snippet id="snippet-curl" title="curl" text={curlSnippet(baseUrl, first)} />
         <p class="muted small">
           Details: <code>docs/openai-compatibility.md</code> (Chat Completions, Responses, Conversations).
         </p>
-      </section>
+      </Section>
     </>
   );
 }
