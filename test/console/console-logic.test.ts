@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, stableJson } from '../../web/src/diff.ts';
+import { httpUrlOrNull } from '../../web/src/safe-url.ts';
 import { SseParser } from '../../web/src/sse.ts';
 import {
   bucketsBetween,
@@ -81,5 +82,12 @@ describe('console logic', () => {
       { group: 'k1', tokens: 20, turns: 2, latency: 200 },
       { group: 'k2', tokens: 40, turns: 4, latency: 125 },
     ]);
+  });
+
+  it('opens only http(s) authorization URLs', () => {
+    expect(httpUrlOrNull('https://as.example/authorize?state=1')).toBe('https://as.example/authorize?state=1');
+    expect(httpUrlOrNull('http://127.0.0.1:9/authorize')).toBe('http://127.0.0.1:9/authorize');
+    for (const bad of ['javascript:alert(1)', 'data:text/html,<script>1</script>', 'JAVASCRIPT:x', 'not a url', ''])
+      expect(httpUrlOrNull(bad)).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '../components.tsx';
 import { authLabel, headerLines, type McpServer, type McpServerBody, McpServerForm } from '../mcp/mcp-server-form.tsx';
 import { useMutation, useQuery } from '../query.ts';
+import { httpUrlOrNull } from '../safe-url.ts';
 
 interface McpTool {
   name: string;
@@ -157,8 +158,15 @@ function OAuthSection({ server }: { server: McpServer }) {
       method: 'POST',
       body: user.trim() ? { user_id: user.trim() } : {},
     });
-    setUrl(started.authorization_url);
-    window.open(started.authorization_url, '_blank', 'noopener');
+    const safe = httpUrlOrNull(started.authorization_url);
+    if (!safe)
+      throw new ApiError({
+        status: 0,
+        code: 'MCP_OAUTH_FAILED',
+        message: 'The authorization server gave an authorization URL that is not http(s); it was not opened.',
+      });
+    setUrl(safe);
+    window.open(safe, '_blank', 'noopener');
     return started;
   });
   const forget = useMutation(async () => {
