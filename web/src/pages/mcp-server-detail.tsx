@@ -15,6 +15,14 @@ import { authLabel, headerLines, type McpServer, type McpServerBody, McpServerFo
 import { useMutation, useQuery } from '../query.ts';
 import { httpUrlOrNull } from '../safe-url.ts';
 
+/** Only the fields the form changed: PATCH replaces each given field, so unchanged ones stay out. */
+function changedFields(current: McpServer, body: McpServerBody): Partial<McpServerBody> {
+  const changed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body))
+    if (JSON.stringify(value) !== JSON.stringify(current[key as keyof McpServerBody])) changed[key] = value;
+  return changed as Partial<McpServerBody>;
+}
+
 interface McpTool {
   name: string;
   model_name: string;
@@ -29,7 +37,7 @@ export function McpServerDetailPage() {
   const server = useQuery(`mcp:${id}`, (signal) => api<McpServer>(`/v1/mcp-servers/${enc(id)}`, { signal }));
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState('');
-  const save = useMutation((body: McpServerBody) =>
+  const save = useMutation((body: Partial<McpServerBody>) =>
     api<McpServer>(`/v1/mcp-servers/${enc(id)}`, { method: 'PATCH', body }),
   );
   const remove = useMutation(async () => {
@@ -70,7 +78,7 @@ export function McpServerDetailPage() {
               save.reset();
             }}
             onSubmit={async (body) => {
-              if (await save.run(body)) {
+              if (await save.run(changedFields(data, body))) {
                 setEditing(false);
                 setSaved('Saved.');
                 server.reload();
