@@ -60,7 +60,7 @@ export interface ConsoleServer {
  * The real Enclave (composition root) on a loopback port with auth required, a fresh SQLite
  * file, and the simulated model slowed to 120 ms a word so that a turn can be reloaded mid-stream.
  */
-export async function startConsoleServer(): Promise<ConsoleServer> {
+export async function startConsoleServer(env: Record<string, string> = {}): Promise<ConsoleServer> {
   const dir = mkdtempSync(join(tmpdir(), 'enclave-console-'));
   const adminKey = randomBytes(32).toString('hex');
   const server: InProcessServer = await startInProcessServer(
@@ -69,6 +69,7 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
       ENCLAVE_AUTH: 'required',
       ENCLAVE_ADMIN_KEY: adminKey,
       STREAM_DISCONNECT_GRACE_MS: '15000',
+      ...env,
     },
     { simulatedWordDelayMs: 120 },
   );

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, stableJson } from '../../web/src/diff.ts';
+import { httpUrlOrNull } from '../../web/src/safe-url.ts';
 import { SseParser } from '../../web/src/sse.ts';
-import { bucketsBetween, fromAggregates, toSeries, type UsageAggregate } from '../../web/src/usage-data.ts';
+import {
+  bucketsBetween,
+  fromAggregates,
+  groupLabelOf,
+  toSeries,
+  totalsOf,
+  type UsageAggregate,
+} from '../../web/src/usage-data.ts';
 
 /** The console's pure logic (web/src), the parts the browser tests reach only indirectly. */
 describe('console logic', () => {
@@ -28,48 +36,58 @@ describe('console logic', () => {
     expect(diffLines('same', 'same')).toEqual([{ op: ' ', text: 'same' }]);
   });
 
-  it('turns server aggregates into day and month buckets, with zero-filled quiet days and turn-weighted latency', () => {
-    const row = (day: string, key_id: string, turns: number, latency: number | null): UsageAggregate => ({
-      day,
+  it('charts server-grouped usage by day and month, with zero-filled quiet days, exact totals and average latency', () => {
+    const row = (bucket: Partial<UsageAggregate>, turns: number, latency: number | null): UsageAggregate => ({
+      day: null,
       model: null,
-      key_id,
       turns,
       latency_ms_avg: latency,
-      input_tokens: 5 * turns,
-      output_tokens: 5 * turns,
-      total_tokens: 10 * turns,
+      input_tokens: 0,
+      output_tokens: 0,
+      total_tokens: turns * 10,
       tool_calls: 0,
+      ...bucket,
     });
-    // A day of k2 with a summary only: tokens charged, no turn, no latency.
-    const rows = [row('2026-01-30', 'k1', 2, 200), row('2026-02-01', 'k2', 1, 50), row('2026-01-31', 'k2', 0, null)];
+    const byKey = groupLabelOf('key');
     const days = bucketsBetween('2026-01-30', '2026-02-01', 'day');
     expect(days).toEqual(['2026-01-30', '2026-01-31', '2026-02-01']);
-    const turns = toSeries(
-      fromAggregates(rows, (item) => item.key_id ?? '-', 'day'),
-      days,
-      'turns',
-    );
-    expect(turns.groups).toEqual(['k1', 'k2']);
+    const daily = [
+      row({ day: '2026-01-30', key_id: 'k1' }, 2, 200),
+      row({ day: '2026-02-01', key_id: 'k2' }, 1, 50),
+      row({ day: '2026-02-01', key_id: null }, 3, null),
+    ];
+    const turns = toSeries(fromAggregates(daily, byKey, 'day'), days, 'turns');
+    expect(turns.groups).toEqual(['k1', 'k2', 'no key (JWT)']);
     expect(turns.values).toEqual([
       [2, 0, 0],
       [0, 0, 1],
+      [0, 0, 3],
     ]);
-    expect(turns.totals).toEqual([
-      { group: 'k1', tokens: 20, turns: 2, latency: 200 },
-      { group: 'k2', tokens: 10, turns: 1, latency: 50 },
-    ]);
+    // Day rows shown by month merge, the latency weighted by turns (rows without one do not count).
     const months = bucketsBetween('2026-01-30', '2026-02-01', 'month');
+    expect(months).toEqual(['2026-01', '2026-02']);
+    const all = [...daily, row({ day: '2026-02-01', key_id: 'k2' }, 3, 150)];
     expect(
       toSeries(
-        fromAggregates(rows, () => 'all', 'month'),
+        fromAggregates(all, () => 'all', 'month'),
         months,
         'latency',
       ).values,
-    ).toEqual([[200, 50]]);
-    // Grouped by month on the server, a row carries its month instead of a day.
-    const monthly = fromAggregates([{ ...row('', 'k1', 3, 100), day: null, month: '2026-02' }], () => 'all', 'month');
-    expect(monthly).toEqual([
-      { bucket: '2026-02', group: 'all', tokens: 30, turns: 3, latencySum: 300, latencyCount: 3 },
+    ).toEqual([[200, 125]]);
+    // Month rows (group_by=month,…) carry their own bucket.
+    const monthly = [row({ month: '2026-02', key_id: 'k2' }, 4, 125)];
+    expect(toSeries(fromAggregates(monthly, byKey, 'month'), months, 'turns').values).toEqual([[0, 4]]);
+    // Totals are the server's rows grouped by the dimension alone, sorted by group.
+    expect(totalsOf([row({ key_id: 'k2' }, 4, 125), row({ key_id: 'k1' }, 2, 200)], byKey)).toEqual([
+      { group: 'k1', tokens: 20, turns: 2, latency: 200 },
+      { group: 'k2', tokens: 40, turns: 4, latency: 125 },
     ]);
+  });
+
+  it('opens only http(s) authorization URLs', () => {
+    expect(httpUrlOrNull('https://as.example/authorize?state=1')).toBe('https://as.example/authorize?state=1');
+    expect(httpUrlOrNull('http://127.0.0.1:9/authorize')).toBe('http://127.0.0.1:9/authorize');
+    for (const bad of ['javascript:alert(1)', 'data:text/html,<script>1</script>', 'JAVASCRIPT:x', 'not a url', ''])
+      expect(httpUrlOrNull(bad)).toBeNull();
   });
 });

@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type McpEverything, startMcpEverything } from '../fakes/start-mcp-everything.ts';
+import { type OAuthMcpFixture, startOAuthMcpFixture } from '../helpers/oauth-mcp-fixture.ts';
 import {
   type ConsoleServer,
   ensureConsoleBuilt,
@@ -23,6 +25,11 @@ let server: ConsoleServer;
 let browser: Browser;
 let acmeKey: string;
 let otherSessionId: string;
+let everything: McpEverything;
+let oauthServer: OAuthMcpFixture;
+/** Where the authorization server sends the browser back; routed to this Enclave by the test. */
+const PUBLIC_URL = 'https://enclave.example.test';
+let mcpServerId = '';
 
 async function createTenantWithKey(id: string): Promise<string> {
   expect((await server.admin('POST', '/v1/admin/tenants', { id })).status).toBe(201);
@@ -41,7 +48,16 @@ async function newContext(): Promise<{ context: BrowserContext; page: Page; csp:
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  [server, browser] = await Promise.all([startConsoleServer(), launchChromium()]);
+  [everything, oauthServer] = await Promise.all([startMcpEverything(), startOAuthMcpFixture()]);
+  // The MCP servers listen on loopback: allowed through the outbound guard like an operator would.
+  [server, browser] = await Promise.all([
+    startConsoleServer({
+      ENCLAVE_OUTBOUND_ALLOW: '127.0.0.1',
+      ENCLAVE_PUBLIC_URL: PUBLIC_URL,
+      ENCLAVE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    }),
+    launchChromium(),
+  ]);
   acmeKey = await createTenantWithKey('acme');
   // Another tenant with an agent and a session, which acme must not be able to open.
   const otherKey = await createTenantWithKey('other');
@@ -53,6 +69,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await everything?.close();
+  await oauthServer?.close();
 });
 
 describe('the console in Chromium', () => {
@@ -149,10 +167,129 @@ describe('the console in Chromium', () => {
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.locator('tr[data-group="calc"] td[data-metric="turns"]', { hasText: /^1$/ }).waitFor();
     await page.locator('.chart canvas').waitFor();
+    // Per key by month: the server's grouping, shown as it answers.
+    await page.getByLabel('Per', { exact: true }).selectOption('key');
+    await page.getByLabel('View', { exact: true }).selectOption('month');
+    const byKey = (await (await server.asKey(acmeKey, 'GET', '/v1/usage?group_by=key')).json()) as {
+      data: { key_id: string; turns: number }[];
+    };
+    expect(byKey.data.length).toBeGreaterThan(0);
+    for (const row of byKey.data)
+      await page
+        .locator(`tr[data-group="${row.key_id}"] td[data-metric="turns"]`, { hasText: new RegExp(`^${row.turns}$`) })
+        .waitFor();
 
     expect(csp).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('MCP servers: validation from the API, create, live tools, edit, end-user credentials, delete, OAuth connect; the OpenAI API page lists the models', async () => {
+    const { context, page, csp } = await newContext();
+    await signIn(page, server.baseUrl, acmeKey);
+    await page.getByRole('link', { name: 'MCP servers' }).click();
+    await page.getByText('No MCP servers yet.').waitFor();
+
+    // The API's validation message first: a name with an underscore.
+    await page.getByRole('button', { name: 'Add a server' }).click();
+    await page.getByLabel('Name').fill('bad_name');
+    await page.getByLabel('URL').fill(everything.url);
+    await page.getByRole('button', { name: 'Create server' }).click();
+    await page.getByRole('alert').filter({ hasText: 'VALIDATION_FAILED' }).waitFor();
+
+    await page.getByLabel('Name').fill('everything');
+    await page.getByLabel('Tool allowlist (optional)').fill('echo, get-sum');
+    await page.getByRole('button', { name: 'Create server' }).click();
+    await page.getByRole('heading', { name: 'MCP server everything' }).waitFor();
+    mcpServerId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    expect(mcpServerId).toMatch(/^mcp_/);
+    // Its live tools, narrowed by the allowlist, with their input schemas.
+    await page.locator('li[data-tool="echo"]', { hasText: 'everything__echo' }).waitFor();
+    await page.locator('li[data-tool="get-sum"]').getByText('Input schema').click();
+    await page.locator('li[data-tool="get-sum"] pre', { hasText: '"a"' }).waitFor();
+    await expect(page.locator('li[data-tool]').count()).resolves.toBe(2);
+
+    // Edit: the whole tool list; then it is in the list page.
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Tool allowlist (optional)').fill('');
+    await page.getByLabel('Call timeout, ms (optional)').fill('5000');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('5000 ms').waitFor();
+    await expect.poll(() => page.locator('li[data-tool]').count()).toBeGreaterThan(2);
+    await page.getByRole('link', { name: 'MCP servers' }).click();
+    await page.locator('tr[data-server="everything"]', { hasText: 'all' }).waitFor();
+
+    // A second server, per end user: without an end user its tools are refused with the API's code;
+    // an end user's credential is set and checked (never shown); then the server is deleted after confirming.
+    await page.getByRole('button', { name: 'Add a server' }).click();
+    await page.getByLabel('Name').fill('doomed');
+    await page.getByLabel('URL').fill(everything.url);
+    await page.getByLabel('Headers from secrets').check();
+    await page.getByLabel('Headers (one per line)').fill('X-Team: platform\nAuthorization: Bearer {{user_credential}}');
+    await page.getByLabel('Each end user brings their own credential').check();
+    await page.getByRole('button', { name: 'Create server' }).click();
+    await page.getByRole('heading', { name: 'MCP server doomed' }).waitFor();
+    await page.getByText('X-Team: platform').waitFor();
+    await page.getByRole('alert').filter({ hasText: 'MCP_USER_CREDENTIAL_MISSING' }).waitFor();
+    await page.getByLabel('End user').fill('u-42');
+    await page.getByLabel('Credential', { exact: true }).fill('user-42-token');
+    await page.getByRole('button', { name: 'Set credential' }).click();
+    await page.getByText('Credential of u-42 set.').waitFor();
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.getByText('u-42 has a credential.').waitFor();
+    await expect(page.content()).resolves.not.toContain('user-42-token');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'MCP servers' }).waitFor();
+    await page.locator('tr[data-server="everything"]').waitFor();
+    await expect(page.locator('tr[data-server="doomed"]').count()).resolves.toBe(0);
+    const listed = (await (await server.asKey(acmeKey, 'GET', '/v1/mcp-servers')).json()) as {
+      data: { name: string }[];
+    };
+    expect(listed.data.map((item) => item.name)).toEqual(['everything']);
+
+    // OAuth: Connect opens the authorization URL in a new tab; the person signs in there and the
+    // authorization server sends the browser to Enclave's callback (ENCLAVE_PUBLIC_URL, routed here).
+    await page.getByRole('button', { name: 'Add a server' }).click();
+    await page.getByLabel('Name').fill('crm');
+    await page.getByLabel('URL').fill(oauthServer.mcpUrl);
+    await page.getByLabel('OAuth', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create server' }).click();
+    await page.getByRole('heading', { name: 'MCP server crm' }).waitFor();
+    await page.getByTestId('oauth-status').filter({ hasText: 'Not connected.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'MCP_OAUTH_AUTHORIZATION_REQUIRED' }).waitFor();
+    await context.route(`${PUBLIC_URL}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      const answer = await fetch(`${server.baseUrl}${url.pathname}${url.search}`);
+      await route.fulfill({ status: answer.status, contentType: 'application/json', body: await answer.text() });
+    });
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Connect', exact: true }).click(),
+    ]);
+    await popup.getByText('"status":"authorized"').waitFor();
+    await popup.close();
+    await page.reload();
+    await page
+      .getByTestId('oauth-status')
+      .filter({ hasText: /^Connected/ })
+      .waitFor();
+    await page.locator('li[data-tool="whoami"]').waitFor();
+
+    // The OpenAI-compatible API: the base URL, the agents as models, a snippet without a key.
+    await page.getByRole('link', { name: 'OpenAI API' }).click();
+    await page
+      .getByTestId('base-url')
+      .filter({ hasText: `${server.baseUrl}/v1` })
+      .waitFor();
+    await page.locator('tr[data-model="calc"]').waitFor();
+    const snippet = (await page.getByTestId('snippet-curl-code').textContent()) ?? '';
+    expect(snippet).toContain('Bearer $ENCLAVE_API_KEY');
+    expect(snippet).toContain(`${server.baseUrl}/v1/chat/completions`);
+    expect(snippet).not.toContain(acmeKey);
+
+    expect(csp).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('operator flow: create a tenant, suspend it (its key is refused), resume it', async () => {
     const { context, page, csp } = await newContext();
@@ -231,6 +368,9 @@ describe('the console in Chromium', () => {
       ['keys', '/console/keys', 'API keys'],
       ['usage', '/console/usage', 'Usage'],
       ['secrets', '/console/secrets', 'Secrets'],
+      ['mcp-servers', '/console/mcp-servers', 'MCP servers'],
+      ['mcp-server', '/console/mcp-servers/:mcp', 'MCP server everything'],
+      ['openai', '/console/openai', 'OpenAI-compatible API'],
       ['tenant-audit', '/console/audit', 'Audit log'],
     ],
     operator: [
@@ -241,7 +381,18 @@ describe('the console in Chromium', () => {
       ['health', '/console/operator/health', 'Health'],
     ],
   } as const;
-  const SCREENSHOT_PAGES = new Set(['playground', 'sessions', 'agent', 'keys', 'usage', 'tenants', 'health']);
+  const SCREENSHOT_PAGES = new Set([
+    'playground',
+    'sessions',
+    'agent',
+    'keys',
+    'usage',
+    'tenants',
+    'health',
+    'mcp-servers',
+    'mcp-server',
+    'openai',
+  ]);
 
   type Violation = { id: string; impact?: string | null; nodes: { target: unknown[] }[] };
   const serious = (where: string, violations: Violation[]) =>
@@ -252,7 +403,8 @@ describe('the console in Chromium', () => {
       );
 
   /** Client-side navigation (the app is one document): axe, injected once, stays in the page. */
-  async function visit(page: Page, path: string, heading: string) {
+  async function visit(page: Page, template: string, heading: string) {
+    const path = template.replace(':mcp', encodeURIComponent(mcpServerId));
     await page.evaluate(
       `history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`,
     );

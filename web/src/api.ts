@@ -63,6 +63,10 @@ export async function toApiError(response: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the status text
   }
+  // The OpenAI-compatible routes answer OpenAI's shape: {"error": {"message", "code"}}.
+  const nested = body.error && typeof body.error === 'object' ? (body.error as Record<string, unknown>) : null;
+  if (nested)
+    body = { message: nested.message, code: typeof nested.code === 'string' ? nested.code.toUpperCase() : undefined };
   const message =
     (typeof body.detail === 'string' && body.detail) ||
     (typeof body.message === 'string' && body.message) ||

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
+import { LocationProvider, lazy, Route, Router, useLocation } from 'preact-iso';
 import { ApiError, setUnauthenticatedHandler } from './api.ts';
 import { ErrorBox, Loading, NotFound } from './components.tsx';
 import { AgentDetailPage } from './pages/agent-detail.tsx';
@@ -19,13 +19,22 @@ import { TenantsPage } from './pages/tenants.tsx';
 import { UsagePage } from './pages/usage.tsx';
 import { type ConsoleSession, loadSession, SessionContext, signOut } from './session.ts';
 
+// Pages loaded on first visit, so that the initial bundle stays small.
+const McpServersPage = lazy(() => import('./pages/mcp-servers.tsx').then((module) => module.McpServersPage));
+const McpServerDetailPage = lazy(() =>
+  import('./pages/mcp-server-detail.tsx').then((module) => module.McpServerDetailPage),
+);
+const OpenAiPage = lazy(() => import('./pages/openai.tsx').then((module) => module.OpenAiPage));
+
 const TENANT_NAV = [
   ['/console/playground', 'Playground'],
   ['/console/sessions', 'Sessions'],
   ['/console/agents', 'Agents'],
   ['/console/keys', 'Keys'],
   ['/console/usage', 'Usage'],
+  ['/console/mcp-servers', 'MCP servers'],
   ['/console/secrets', 'Secrets'],
+  ['/console/openai', 'OpenAI API'],
   ['/console/audit', 'Audit log'],
 ] as const;
 
@@ -117,6 +126,9 @@ function Routes({ session }: { session: ConsoleSession }) {
       <Route path="/console/agents/:id" component={AgentDetailPage} />
       <Route path="/console/keys" component={KeysPage} />
       <Route path="/console/usage" component={UsagePage} />
+      <Route path="/console/mcp-servers" component={McpServersPage} />
+      <Route path="/console/mcp-servers/:id" component={McpServerDetailPage} />
+      <Route path="/console/openai" component={OpenAiPage} />
       <Route path="/console/secrets" component={SecretsPage} />
       <Route path="/console/audit" component={TenantAuditPage} />
       <Route path="/console" component={() => <Home session={session} />} />

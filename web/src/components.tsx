@@ -33,6 +33,32 @@ export function ErrorBox({ error }: { error: ApiError | null | undefined }) {
   );
 }
 
+/**
+ * The states of a list around its content: the API's error, loading (only before the first
+ * answer, so a reload keeps the list on screen) and empty.
+ */
+export function ListState({
+  error,
+  loading,
+  items,
+  empty,
+  loadingLabel,
+}: {
+  error: ApiError | null | undefined;
+  loading: boolean;
+  items: readonly unknown[] | undefined;
+  empty: ComponentChildren;
+  loadingLabel?: string;
+}) {
+  return (
+    <>
+      <ErrorBox error={error} />
+      {loading && !items && <Loading {...(loadingLabel ? { label: loadingLabel } : {})} />}
+      {items && items.length === 0 && <Empty>{empty}</Empty>}
+    </>
+  );
+}
+
 export function NotFound({ what }: { what: string }) {
   return (
     <section class="notfound" aria-labelledby="nf-title">
@@ -52,6 +78,24 @@ export function PageHeader({ title, children }: { title: string; children?: Comp
       <h1>{title}</h1>
       {children && <div class="actions">{children}</div>}
     </header>
+  );
+}
+
+/** A titled part of a page; its heading labels it for assistive technology. */
+export function Section({
+  id,
+  title,
+  children,
+}: {
+  id: string;
+  title: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
   );
 }
 

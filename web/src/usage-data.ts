@@ -1,4 +1,4 @@
-/** A row of `GET /v1/usage` (server-side sums, grouped by the period and one dimension). */
+/** A row of `GET /v1/usage` (grouped server-side: only the grouped fields are set). */
 export interface UsageAggregate {
   day: string | null;
   month?: string | null;
@@ -14,6 +14,17 @@ export interface UsageAggregate {
   output_tokens: number;
   total_tokens: number;
   tool_calls: number;
+}
+
+/** What usage is broken down by. */
+export type Dimension = 'agent' | 'model' | 'key' | 'user';
+
+const FIELD = { agent: 'agent', model: 'model', key: 'key_id', user: 'user_id' } as const;
+
+export function groupLabelOf(dimension: Dimension): (row: UsageAggregate) => string {
+  const field = FIELD[dimension];
+  const none = dimension === 'key' ? 'no key (JWT)' : dimension === 'user' ? 'no end user' : '—';
+  return (row) => String(row[field] ?? none);
 }
 
 export type Metric = 'tokens' | 'turns' | 'latency';
@@ -32,9 +43,8 @@ export interface Point {
 export const bucketOf = (day: string, period: Period) => (period === 'month' ? day.slice(0, 7) : day.slice(0, 10));
 
 /**
- * Points from the server's aggregates, one per (bucket, group). The bucket is the row's month or
- * day; latency is kept as a turn-weighted sum, so that rows merged into one point (or one total)
- * average correctly.
+ * Points from server aggregates (`group_by=day,…` or `month,…`). Rows of one bucket and group are
+ * merged, the latency weighted by turns, so a day-grouped answer may also be shown by month.
  */
 export function fromAggregates(
   rows: UsageAggregate[],
@@ -43,19 +53,38 @@ export function fromAggregates(
 ): Point[] {
   const points = new Map<string, Point>();
   for (const row of rows) {
-    const bucket = bucketOf(row.month ?? row.day ?? '', period);
+    const bucket = row.month ?? bucketOf(row.day ?? '', period);
     const group = groupOf(row);
     const key = `${bucket}\u0000${group}`;
     const point = points.get(key) ?? { bucket, group, tokens: 0, turns: 0, latencySum: 0, latencyCount: 0 };
     point.tokens += row.total_tokens;
     point.turns += row.turns;
-    if (row.latency_ms_avg != null && row.turns > 0) {
+    if (row.latency_ms_avg !== null && row.latency_ms_avg !== undefined) {
       point.latencySum += row.latency_ms_avg * row.turns;
       point.latencyCount += row.turns;
     }
     points.set(key, point);
   }
   return [...points.values()];
+}
+
+export interface Total {
+  group: string;
+  tokens: number;
+  turns: number;
+  latency: number;
+}
+
+/** Totals per group from rows the server grouped by that dimension alone (exact averages). */
+export function totalsOf(rows: UsageAggregate[], groupOf: (row: UsageAggregate) => string): Total[] {
+  return rows
+    .map((row) => ({
+      group: groupOf(row),
+      tokens: row.total_tokens,
+      turns: row.turns,
+      latency: row.latency_ms_avg ?? 0,
+    }))
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
 }
 
 export function metricValue(point: Point, metric: Metric): number {
@@ -81,7 +110,7 @@ export interface Series {
   buckets: string[];
   groups: string[];
   values: number[][];
-  totals: { group: string; tokens: number; turns: number; latency: number }[];
+  totals: Total[];
 }
 
 export function toSeries(points: Point[], buckets: string[], metric: Metric): Series {
@@ -108,4 +137,9 @@ export function toSeries(points: Point[], buckets: string[], metric: Metric): Se
 
 export function isoDay(offsetDays = 0): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The range a view shows: the last 30 days, or the last 12 months (from the 1st). */
+export function rangeOf(period: Period): { from: string; to: string } {
+  return { from: period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`, to: isoDay() };
 }

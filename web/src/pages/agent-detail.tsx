@@ -1,7 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { ApiError, api, enc, type Page } from '../api.ts';
-import { ConfirmButton, ErrorBox, formatDate, Loading, NotFound, PageHeader, TableWrap } from '../components.tsx';
+import {
+  ConfirmButton,
+  ErrorBox,
+  formatDate,
+  Loading,
+  NotFound,
+  PageHeader,
+  Section,
+  TableWrap,
+} from '../components.tsx';
 import { diffLines, stableJson } from '../diff.ts';
 import { useMutation, useQuery } from '../query.ts';
 import type { Agent } from './playground.tsx';
@@ -88,8 +97,7 @@ export function AgentDetailPage() {
       <p class="muted">
         {id} · version {agent.data.version} · updated {formatDate(agent.data.updated_at)}
       </p>
-      <section aria-labelledby="edit-agent">
-        <h2 id="edit-agent">Edit</h2>
+      <Section id="edit-agent" title="Edit">
         <form
           class="grid-form"
           onSubmit={async (event) => {
@@ -127,9 +135,8 @@ export function AgentDetailPage() {
           </div>
         </form>
         <ErrorBox error={save.error} />
-      </section>
-      <section aria-labelledby="versions">
-        <h2 id="versions">Version history</h2>
+      </Section>
+      <Section id="versions" title="Version history">
         <ErrorBox error={versions.error ?? restore.error} />
         {versions.loading && !versions.data && <Loading />}
         <TableWrap label="Versions">
@@ -211,7 +218,7 @@ export function AgentDetailPage() {
             </pre>
           </div>
         )}
-      </section>
+      </Section>
     </>
   );
 }

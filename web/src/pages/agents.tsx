@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
+import { ErrorBox, formatDate, ListState, MoreButton, PageHeader, Section, TableWrap } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
 import type { Agent } from './playground.tsx';
 
@@ -33,8 +33,7 @@ export function AgentsPage() {
   return (
     <>
       <PageHeader title="Agents" />
-      <section aria-labelledby="create-agent">
-        <h2 id="create-agent">Create an agent</h2>
+      <Section id="create-agent" title="Create an agent">
         <form
           class="grid-form"
           onSubmit={async (event) => {
@@ -63,12 +62,9 @@ export function AgentsPage() {
           </div>
         </form>
         <ErrorBox error={create.error} />
-      </section>
-      <section aria-labelledby="agent-list">
-        <h2 id="agent-list">All agents</h2>
-        <ErrorBox error={agents.error} />
-        {agents.loading && !agents.data && <Loading />}
-        {agents.data && agents.data.length === 0 && <Empty>No agents yet.</Empty>}
+      </Section>
+      <Section id="agent-list" title="All agents">
+        <ListState error={agents.error} loading={agents.loading} items={agents.data} empty="No agents yet." />
         {agents.data && agents.data.length > 0 && (
           <TableWrap label="Agents">
             <table>
@@ -105,7 +101,7 @@ export function AgentsPage() {
           </TableWrap>
         )}
         <MoreButton hasMore={agents.hasMore} onMore={agents.more} />
-      </section>
+      </Section>
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
+import { formatDate, ListState, MoreButton, PageHeader, TableWrap } from '../components.tsx';
 import { usePaged, useQuery } from '../query.ts';
 import type { Tenant } from './tenants.tsx';
 
@@ -21,9 +21,7 @@ export function AuditList({ path }: { path: string }) {
   const entries = usePaged(`${path}?limit=50`, fetchAudit);
   return (
     <>
-      <ErrorBox error={entries.error} />
-      {entries.loading && !entries.data && <Loading />}
-      {entries.data && entries.data.length === 0 && <Empty>No audit entries.</Empty>}
+      <ListState error={entries.error} loading={entries.loading} items={entries.data} empty="No audit entries." />
       {entries.data && entries.data.length > 0 && (
         <TableWrap label="Audit entries">
           <table>
@@ -66,9 +64,7 @@ export function AuditPage() {
   return (
     <>
       <PageHeader title="Audit log" />
-      <ErrorBox error={tenants.error} />
-      {tenants.loading && !tenants.data && <Loading />}
-      {tenants.data && tenants.data.data.length === 0 && <Empty>No tenants yet.</Empty>}
+      <ListState error={tenants.error} loading={tenants.loading} items={tenants.data?.data} empty="No tenants yet." />
       {chosen && (
         <>
           <div class="inline-form">

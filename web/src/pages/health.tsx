@@ -1,5 +1,5 @@
 import { api } from '../api.ts';
-import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '../components.tsx';
+import { Empty, ErrorBox, formatNumber, Loading, PageHeader, Section, TableWrap } from '../components.tsx';
 import { useQuery } from '../query.ts';
 
 interface ProviderHealth {
@@ -60,8 +60,7 @@ export function HealthPage() {
           Refresh
         </button>
       </PageHeader>
-      <section aria-labelledby="readiness">
-        <h2 id="readiness">Readiness</h2>
+      <Section id="readiness" title="Readiness">
         {ready.loading && !ready.data && <Loading />}
         <ErrorBox error={ready.error} />
         {ready.data && (
@@ -73,9 +72,8 @@ export function HealthPage() {
             {ready.data.body.code ? ` (${ready.data.body.code}: ${ready.data.body.detail ?? ''})` : ''}
           </p>
         )}
-      </section>
-      <section aria-labelledby="providers">
-        <h2 id="providers">Providers</h2>
+      </Section>
+      <Section id="providers" title="Providers">
         <p class="muted">Circuit breakers and model-call outcomes in the process that answered.</p>
         {metrics.loading && !metrics.data && <Loading />}
         <ErrorBox error={metrics.error} />
@@ -110,7 +108,7 @@ export function HealthPage() {
             </table>
           </TableWrap>
         )}
-      </section>
+      </Section>
     </>
   );
 }

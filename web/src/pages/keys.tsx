@@ -3,12 +3,12 @@ import { api, enc, type Page } from '../api.ts';
 import {
   ConfirmButton,
   CopyButton,
-  Empty,
   ErrorBox,
   formatDate,
-  Loading,
+  ListState,
   MoreButton,
   PageHeader,
+  Section,
   TableWrap,
 } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
@@ -58,8 +58,7 @@ export function KeysPage() {
   return (
     <>
       <PageHeader title="API keys" />
-      <section aria-labelledby="create-key">
-        <h2 id="create-key">Create a key</h2>
+      <Section id="create-key" title="Create a key">
         <form
           class="grid-form"
           onSubmit={async (event) => {
@@ -137,12 +136,9 @@ export function KeysPage() {
             </div>
           </div>
         )}
-      </section>
-      <section aria-labelledby="key-list">
-        <h2 id="key-list">Keys</h2>
-        <ErrorBox error={keys.error ?? revoke.error} />
-        {keys.loading && !keys.data && <Loading />}
-        {keys.data && keys.data.length === 0 && <Empty>No keys.</Empty>}
+      </Section>
+      <Section id="key-list" title="Keys">
+        <ListState error={keys.error ?? revoke.error} loading={keys.loading} items={keys.data} empty="No keys." />
         {keys.data && keys.data.length > 0 && (
           <TableWrap label="Keys">
             <table>
@@ -189,7 +185,7 @@ export function KeysPage() {
           </TableWrap>
         )}
         <MoreButton hasMore={keys.hasMore} onMore={keys.more} />
-      </section>
+      </Section>
     </>
   );
 }

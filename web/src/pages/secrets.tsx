@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
-import { ConfirmButton, Empty, ErrorBox, Loading, PageHeader } from '../components.tsx';
+import { ConfirmButton, ErrorBox, ListState, PageHeader, Section } from '../components.tsx';
 import { useMutation, useQuery } from '../query.ts';
 
 export function SecretsPage() {
@@ -32,8 +32,7 @@ export function SecretsPage() {
     <>
       <PageHeader title="Secrets" />
       <p class="muted">Values are write-only: the console shows names, never values.</p>
-      <section aria-labelledby="set-secret">
-        <h2 id="set-secret">{rotating ? `Rotate ${rotating}` : 'Set a secret'}</h2>
+      <Section id="set-secret" title={rotating ? `Rotate ${rotating}` : 'Set a secret'}>
         <form class="grid-form" onSubmit={submit}>
           {!rotating && (
             <>
@@ -69,12 +68,14 @@ export function SecretsPage() {
           </div>
         </form>
         <ErrorBox error={put.error} />
-      </section>
-      <section aria-labelledby="secret-list">
-        <h2 id="secret-list">Stored secrets</h2>
-        <ErrorBox error={secrets.error ?? remove.error} />
-        {secrets.loading && !secrets.data && <Loading />}
-        {secrets.data && secrets.data.data.length === 0 && <Empty>No secrets.</Empty>}
+      </Section>
+      <Section id="secret-list" title="Stored secrets">
+        <ListState
+          error={secrets.error ?? remove.error}
+          loading={secrets.loading}
+          items={secrets.data?.data}
+          empty="No secrets."
+        />
         <ul class="plain-list">
           {(secrets.data?.data ?? []).map((secret) => (
             <li key={secret.name}>
@@ -95,7 +96,7 @@ export function SecretsPage() {
             </li>
           ))}
         </ul>
-      </section>
+      </Section>
     </>
   );
 }

@@ -2,7 +2,16 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { api, enc } from '../api.ts';
-import { ConfirmButton, CopyButton, ErrorBox, formatDate, Loading, NotFound, PageHeader } from '../components.tsx';
+import {
+  ConfirmButton,
+  CopyButton,
+  ErrorBox,
+  formatDate,
+  Loading,
+  NotFound,
+  PageHeader,
+  Section,
+} from '../components.tsx';
 import { useMutation, useQuery } from '../query.ts';
 import { AuditList } from './audit.tsx';
 import type { Tenant } from './tenants.tsx';
@@ -108,8 +117,7 @@ export function TenantDetailPage() {
         <dt>Created</dt>
         <dd>{formatDate(tenant.data.created_at)}</dd>
       </dl>
-      <section aria-labelledby="tenant-limits">
-        <h2 id="tenant-limits">Limits and allowed models</h2>
+      <Section id="tenant-limits" title="Limits and allowed models">
         <ErrorBox error={config.error} />
         <form
           class="grid-form"
@@ -148,9 +156,8 @@ export function TenantDetailPage() {
           </div>
         </form>
         <ErrorBox error={save.error} />
-      </section>
-      <section aria-labelledby="tenant-keys">
-        <h2 id="tenant-keys">Keys</h2>
+      </Section>
+      <Section id="tenant-keys" title="Keys">
         <p class="muted">Mint a key for this tenant (all scopes), to hand to its administrator.</p>
         <button
           type="button"
@@ -173,11 +180,10 @@ export function TenantDetailPage() {
             </div>
           </div>
         )}
-      </section>
-      <section aria-labelledby="tenant-audit">
-        <h2 id="tenant-audit">Audit log</h2>
+      </Section>
+      <Section id="tenant-audit" title="Audit log">
         <AuditList path={`${base}/audit`} />
-      </section>
+      </Section>
     </>
   );
 }

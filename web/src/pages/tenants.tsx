@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, enc, type Page } from '../api.ts';
-import { Empty, ErrorBox, formatDate, Loading, MoreButton, PageHeader, TableWrap } from '../components.tsx';
+import { ErrorBox, formatDate, ListState, MoreButton, PageHeader, Section, TableWrap } from '../components.tsx';
 import { useMutation, usePaged } from '../query.ts';
 
 export interface Tenant {
@@ -29,8 +29,7 @@ export function TenantsPage() {
   return (
     <>
       <PageHeader title="Tenants" />
-      <section aria-labelledby="create-tenant">
-        <h2 id="create-tenant">Create a tenant</h2>
+      <Section id="create-tenant" title="Create a tenant">
         <form
           class="grid-form"
           onSubmit={async (event) => {
@@ -56,12 +55,9 @@ export function TenantsPage() {
           </div>
         </form>
         <ErrorBox error={create.error} />
-      </section>
-      <section aria-labelledby="tenant-list">
-        <h2 id="tenant-list">All tenants</h2>
-        <ErrorBox error={tenants.error} />
-        {tenants.loading && !tenants.data && <Loading />}
-        {tenants.data && tenants.data.length === 0 && <Empty>No tenants yet.</Empty>}
+      </Section>
+      <Section id="tenant-list" title="All tenants">
+        <ListState error={tenants.error} loading={tenants.loading} items={tenants.data} empty="No tenants yet." />
         {tenants.data && tenants.data.length > 0 && (
           <TableWrap label="Tenants">
             <table>
@@ -92,7 +88,7 @@ export function TenantsPage() {
           </TableWrap>
         )}
         <MoreButton hasMore={tenants.hasMore} onMore={tenants.more} />
-      </section>
+      </Section>
     </>
   );
 }

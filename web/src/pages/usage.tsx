@@ -5,20 +5,24 @@ import { Empty, ErrorBox, formatNumber, Loading, PageHeader, TableWrap } from '.
 import { useQuery } from '../query.ts';
 import {
   bucketsBetween,
+  type Dimension,
   fromAggregates,
-  isoDay,
+  groupLabelOf,
   type Metric,
   type Period,
   type Point,
+  rangeOf,
+  type Total,
   toSeries,
+  totalsOf,
   type UsageAggregate,
 } from '../usage-data.ts';
 
-type Dimension = 'agent' | 'model' | 'key' | 'user';
-/** The aggregate field that names a row's group for each dimension. */
-const GROUP_FIELD = { agent: 'agent', model: 'model', key: 'key_id', user: 'user_id' } as const;
-
-/** Points for a dimension over the period, summed by the server (any volume of records). */
+/**
+ * Points and totals for a dimension, both grouped by the server (`GET /v1/usage`): one call by
+ * period and dimension for the chart, one by the dimension alone for exact totals and averages,
+ * so the page is right whatever the number of records.
+ */
 async function loadPoints(
   prefix: string,
   dimension: Dimension,
@@ -27,20 +31,22 @@ async function loadPoints(
   to: string,
   signal: AbortSignal,
 ) {
-  const rows = await api<{ data: UsageAggregate[] }>(
-    `${prefix}/usage${qs({ from, to, group_by: `${period},${dimension}` })}`,
-    { signal },
-  );
-  return fromAggregates(rows.data, (row) => String(row[GROUP_FIELD[dimension]] ?? '—'), period);
+  const groupOf = groupLabelOf(dimension);
+  const [series, totals] = await Promise.all([
+    api<{ data: UsageAggregate[] }>(`${prefix}/usage${qs({ from, to, group_by: `${period},${dimension}` })}`, {
+      signal,
+    }),
+    api<{ data: UsageAggregate[] }>(`${prefix}/usage${qs({ from, to, group_by: dimension })}`, { signal }),
+  ]);
+  return { points: fromAggregates(series.data, groupOf, period), totals: totalsOf(totals.data, groupOf) };
 }
 
 export function UsageView({ prefix, dimensions, title }: { prefix: string; dimensions: Dimension[]; title: string }) {
   const [dimension, setDimension] = useState<Dimension>(dimensions[0] ?? 'agent');
   const [metric, setMetric] = useState<Metric>('turns');
   const [period, setPeriod] = useState<Period>('day');
-  const to = isoDay();
-  const from = period === 'day' ? isoDay(-29) : `${isoDay(-334).slice(0, 7)}-01`;
-  // Every metric comes from the same aggregates: switching it needs no new request.
+  const { from, to } = rangeOf(period);
+  // The metric only changes what is drawn: switching it asks the server nothing.
   const data = useQuery(`${prefix}:${dimension}:${period}:${from}`, (signal) =>
     loadPoints(prefix, dimension, period, from, to, signal),
   );
@@ -62,26 +68,59 @@ export function UsageView({ prefix, dimensions, title }: { prefix: string; dimen
               </option>
             ))}
           </select>
-          <label for="usage-metric">Metric</label>
-          <select id="usage-metric" value={metric} onChange={(event) => setMetric(event.currentTarget.value as Metric)}>
-            <option value="turns">turns</option>
-            <option value="tokens">tokens</option>
-            <option value="latency">latency (ms, average)</option>
-          </select>
-          <label for="usage-period">View</label>
-          <select id="usage-period" value={period} onChange={(event) => setPeriod(event.currentTarget.value as Period)}>
-            <option value="day">day (last 30 days)</option>
-            <option value="month">month (last 12 months)</option>
-          </select>
+          <MetricSelect metric={metric} onChange={setMetric} metrics={['turns', 'tokens', 'latency']} />
+          <PeriodSelect period={period} onChange={setPeriod} />
         </fieldset>
       }
       loading={data.loading && !data.data}
       error={data.error}
-      points={data.data ?? undefined}
+      points={data.data?.points}
+      totals={data.data?.totals}
       buckets={bucketsBetween(from, to, period)}
       metric={metric}
       groupLabel={dimension}
     />
+  );
+}
+
+const METRIC_LABELS: Record<Metric, string> = {
+  turns: 'turns',
+  tokens: 'tokens',
+  latency: 'latency (ms, average)',
+};
+
+export function MetricSelect<M extends Metric>({
+  metric,
+  metrics,
+  onChange,
+}: {
+  metric: M;
+  metrics: readonly M[];
+  onChange: (metric: M) => void;
+}) {
+  return (
+    <>
+      <label for="usage-metric">Metric</label>
+      <select id="usage-metric" value={metric} onChange={(event) => onChange(event.currentTarget.value as M)}>
+        {metrics.map((item) => (
+          <option key={item} value={item}>
+            {METRIC_LABELS[item]}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+export function PeriodSelect({ period, onChange }: { period: Period; onChange: (period: Period) => void }) {
+  return (
+    <>
+      <label for="usage-period">View</label>
+      <select id="usage-period" value={period} onChange={(event) => onChange(event.currentTarget.value as Period)}>
+        <option value="day">day (last 30 days)</option>
+        <option value="month">month (last 12 months)</option>
+      </select>
+    </>
   );
 }
 
@@ -91,11 +130,14 @@ export function UsageResult(props: {
   loading: boolean;
   error: import('../api.ts').ApiError | null;
   points: Point[] | undefined;
+  /** Exact totals from the server; without them, the sums of the points. */
+  totals?: Total[] | undefined;
   buckets: string[];
   metric: Metric;
   groupLabel: string;
 }) {
   const series = props.points ? toSeries(props.points, props.buckets, props.metric) : null;
+  const totals = props.totals ?? series?.totals ?? [];
   return (
     <>
       <PageHeader title={props.title} />
@@ -117,7 +159,7 @@ export function UsageResult(props: {
                 </tr>
               </thead>
               <tbody>
-                {series.totals.map((total) => (
+                {totals.map((total) => (
                   <tr key={total.group} data-group={total.group}>
                     <td>{total.group}</td>
                     <td class="num" data-metric="turns">
