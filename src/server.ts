@@ -44,6 +44,7 @@ import { createMcpTools } from './tools/mcp/mcp-tools.ts';
 import { createMcpOAuth } from './tools/mcp/oauth/mcp-oauth.ts';
 import { createMcpOAuthAccess } from './tools/mcp/oauth/mcp-oauth-access.ts';
 import { findOAuthServerIn, mcpOAuthProvider } from './tools/mcp/oauth/mcp-oauth-records.ts';
+import { toolCatalog } from './tools/mcp/platform/platform-tool-names.ts';
 import { createToolRegistry } from './tools/tool-registry.ts';
 
 export interface Enclave {
@@ -166,6 +167,17 @@ export async function createEnclave(
     fetch: outboundFetch,
     limits: { timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars },
   });
+  // Operator-declared MCP servers (stdio processes or HTTP endpoints), enabled by tenants like
+  // built-in tools. Loaded (MCP SDK included) only when some are declared.
+  const platformServers = config.platformMcpServers ?? [];
+  const platformMcp =
+    platformServers.length > 0
+      ? (await import('./tools/mcp/platform/platform-mcp-servers.ts')).createPlatformMcp({
+          servers: platformServers,
+          limits: { timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars },
+          log: { warn: (details, message) => log?.warn(details, message) },
+        })
+      : null;
   const tenants = createTenantDirectory({ storage });
   const metrics = createMetrics();
   // PostgreSQL pool figures on every scrape (SQLite has no pool: nothing is registered).
@@ -267,10 +279,16 @@ export async function createEnclave(
         sessionId: turn?.sessionId ?? null,
         turnId: turn?.turnId ?? null,
       });
+      const platform = platformMcp ? await platformMcp.toolSet(names, turn?.signal) : {};
       const chosen = turn?.mcpServers ?? [];
-      if (chosen.length === 0 || !mcpTools) return builtin;
-      // Namespaced `server__tool`, so they never clash with a built-in (whose names hold no `__`).
-      return { ...builtin, ...(await mcpTools.toolSet(tenantId, chosen, turn?.userId ?? null, turn?.signal)) };
+      if (chosen.length === 0 || !mcpTools) return { ...builtin, ...platform };
+      // Namespaced `server__tool`, so they never clash with a built-in (whose names hold no `__`);
+      // a tenant's own server wins over a platform server of the same name.
+      return {
+        ...builtin,
+        ...platform,
+        ...(await mcpTools.toolSet(tenantId, chosen, turn?.userId ?? null, turn?.signal)),
+      };
     },
     tokenCounter: tokenCounterFor,
     log: { warn: (details: Record<string, unknown>, message: string) => log?.warn(details, message) },
@@ -355,7 +373,8 @@ export async function createEnclave(
       secrets,
       checkModel: models.check,
       offeredModels: models.offered,
-      toolNames: () => tools.names(),
+      ...toolCatalog(platformServers, () => tools.names()),
+      ...(platformMcp ? { platformMcp } : {}),
       mcpServers,
       listMcpTools: (tenantId, server, userId, signal) =>
         (mcpTools as NonNullable<typeof mcpTools>).listTools(tenantId, server, userId, signal),
@@ -426,6 +445,8 @@ export async function createEnclave(
             const [{ closeOutboundFetch }, opened] = await Promise.all([loadOutbound(), guarded]);
             await closeOutboundFetch(opened);
           }
+          // And the platform MCP servers' processes this instance started.
+          await platformMcp?.close();
           // Last, so the spans of requests that finished while draining are exported too.
           await tracing?.shutdown();
         }

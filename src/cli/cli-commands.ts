@@ -101,6 +101,13 @@ enclave mcp-servers update <id> --tenant <id> --config JSON   Each given field r
 enclave mcp-servers delete <id> --tenant <id> --yes          Its users' credentials go too`,
     load: async () => (await import('./commands/mcp-servers.ts')).mcpServersCommand,
   },
+  'platform-mcp-servers': {
+    summary: "List the operator's platform MCP servers (ENCLAVE_PLATFORM_MCP_SERVERS) and their tools",
+    usage: `enclave platform-mcp-servers list          As declared: name, transport, tool allowlist
+enclave platform-mcp-servers tools <name>  Its tools, listed live (a stdio server runs for the listing);
+  enable one in an agent's tools as <name>__<tool>, or all as <name>__*`,
+    load: async () => (await import('./commands/platform-mcp-servers.ts')).platformMcpServersCommand,
+  },
   'admin-key': {
     summary: 'Create, list or revoke platform admin keys',
     usage: `enclave admin-key create [--name N]      Printed once

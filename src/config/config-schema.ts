@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OutboundAllowSyntaxError, parseOutboundAllow } from '../outbound/outbound-policy.ts';
+import { type PlatformMcpServer, platformMcpServersSchema } from './platform-mcp-settings.ts';
 import { providersFileSchema, providersJsonSchema } from './provider-settings.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -176,6 +177,11 @@ export const configSchema = z.object({
         context.addIssue({ code: 'custom', message: error.message });
       }
     }),
+  /**
+   * Platform MCP servers (docs/tools.md), a JSON list the operator writes: stdio processes Enclave
+   * starts itself, or HTTP endpoints. Tenants enable their tools like built-in tools (`name__tool`).
+   */
+  platformMcpServers: platformMcpServersSchema.optional(),
   /** An egress proxy for those calls (`http://host:port`), tunnelled with CONNECT. */
   outboundProxy: z.url({ protocol: /^https?$/ }).optional(),
   /** Longest wait for an outbound response's headers, connects and redirects included (ms). */
@@ -200,7 +206,10 @@ export const configSchema = z.object({
     ),
 });
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+/** The settings after `loadConfig`: platform MCP servers have their `{ "env": NAME }` values read. */
+export type Config = Readonly<
+  Omit<z.infer<typeof configSchema>, 'platformMcpServers'> & { platformMcpServers?: PlatformMcpServer[] | undefined }
+>;
 
 /** Loopback binds only: the addresses where disabled auth is a development convenience, not an exposure. */
 export function isLoopbackHost(host: string): boolean {
@@ -279,6 +288,7 @@ export const ENV_KEYS = {
   wsMaxBufferedBytes: 'WS_MAX_BUFFERED_BYTES',
   outboundAllow: 'ENCLAVE_OUTBOUND_ALLOW',
   outboundProxy: 'ENCLAVE_OUTBOUND_PROXY',
+  platformMcpServers: 'ENCLAVE_PLATFORM_MCP_SERVERS',
   outboundTimeoutMs: 'ENCLAVE_OUTBOUND_TIMEOUT_MS',
   outboundMaxResponseBytes: 'ENCLAVE_OUTBOUND_MAX_RESPONSE_BYTES',
   outboundMaxRedirects: 'ENCLAVE_OUTBOUND_MAX_REDIRECTS',

@@ -1,4 +1,5 @@
 import { type Config, configSchema, ENV_KEYS, isLoopbackHost } from './config-schema.ts';
+import { resolvePlatformMcpServers } from './platform-mcp-settings.ts';
 import { resolveProviderCredentials } from './provider-settings.ts';
 
 export class ConfigError extends Error {
@@ -73,5 +74,16 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
       `Invalid configuration:\n${platform.problems.map((problem) => `  ENCLAVE_PROVIDERS: ${problem}`).join('\n')}`,
     );
   }
-  return Object.freeze({ ...config, providers: platform.providers, providersFile: undefined });
+  const mcp = resolvePlatformMcpServers(config.platformMcpServers ?? [], env);
+  if (mcp.problems.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${mcp.problems.map((problem) => `  ENCLAVE_PLATFORM_MCP_SERVERS: ${problem}`).join('\n')}`,
+    );
+  }
+  return Object.freeze({
+    ...config,
+    providers: platform.providers,
+    providersFile: undefined,
+    platformMcpServers: mcp.servers,
+  });
 }

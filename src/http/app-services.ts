@@ -6,6 +6,7 @@ import type { ConversationService } from '../core/conversations/conversation-ser
 import type { McpOAuthAccess } from '../core/mcp/mcp-oauth-access.ts';
 import type { ListMcpTools } from '../core/mcp/mcp-server.ts';
 import type { McpServerService } from '../core/mcp/mcp-server-service.ts';
+import type { PlatformMcpCatalog } from '../core/mcp/platform-mcp-server.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import type { SecretService } from '../core/secrets/secret-service.ts';
 import type { TenantConfig } from '../core/tenants/tenant-config.ts';
@@ -64,6 +65,10 @@ export interface AppServices {
   offeredModels?(config: TenantConfig): string[];
   /** The tool names a config may enable (UNKNOWN_TOOL otherwise); absent accepts any name. */
   toolNames?(): readonly string[];
+  /** Also accepts a tool name no list holds in advance (a platform MCP server's tool, `files__read_file`). */
+  acceptsTool?(name: string): boolean;
+  /** The operator's platform MCP servers (`/v1/platform-mcp-servers`); absent: none are declared. */
+  platformMcp?: PlatformMcpCatalog;
   /** Tenant MCP servers (`/v1/mcp-servers`); absent: those routes are not served. */
   mcpServers?: McpServerService;
   /** A server's tools, listed live through the guarded fetch (briefly cached per tenant). */

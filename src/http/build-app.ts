@@ -57,6 +57,7 @@ import { secretRoutes } from './routes/tenant-resources/secret-routes.ts';
 import { adminScope, selfScope } from './routes/tenant-resources/tenant-scope.ts';
 import { usageRoutes } from './routes/tenant-resources/usage-routes.ts';
 import { agentRoutes } from './routes/v1/agents.ts';
+import { platformMcpRoutes } from './routes/v1/platform-mcp-servers.ts';
 import { sessionsRoutes } from './routes/v1/sessions.ts';
 import { turnCancelRoutes } from './routes/v1/turn-cancel.ts';
 import { turnEventRoutes } from './routes/v1/turn-events.ts';
@@ -360,7 +361,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }),
   );
   const checkModel = services.checkModel ? { checkModel: services.checkModel } : {};
-  const toolNames = services.toolNames ? { toolNames: services.toolNames } : {};
+  const toolNames = {
+    ...(services.toolNames ? { toolNames: services.toolNames } : {}),
+    ...(services.acceptsTool ? { acceptsTool: services.acceptsTool } : {}),
+  };
   const configs = createConfigService({
     storage: services.storage,
     tenants: services.tenants,
@@ -398,5 +402,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (services.mcpServers) await app.register(mcpServerRoutes(services, services.mcpServers, scope));
   }
   if (services.mcpOAuth) await app.register(mcpOAuthCallbackRoute(services, services.mcpOAuth));
+  await app.register(platformMcpRoutes(services));
   return app;
 }

@@ -5,6 +5,7 @@ import { createIds } from '../../core/ids.ts';
 import type { Storage } from '../../core/ports.ts';
 import { camelCaseKeys, createConfigService } from '../../core/tenants/config-service.ts';
 import { createTenantDirectory } from '../../core/tenants/tenant-directory.ts';
+import { toolCatalog } from '../../tools/mcp/platform/platform-tool-names.ts';
 import { createToolRegistry } from '../../tools/tool-registry.ts';
 import { requiredArg, tenantIdArg } from '../cli-args.ts';
 import { auditCli, requireTenant, withStorage } from '../cli-storage.ts';
@@ -60,18 +61,14 @@ function parseConfig(value: string | undefined): Record<string, unknown> | undef
   return camelCaseKeys(parsed as Record<string, unknown>);
 }
 
-function agentService(storage: Storage) {
-  const configs = createConfigService({
-    storage,
-    tenants: createTenantDirectory({ storage }),
-    toolNames: () => createToolRegistry().names(),
+function agentService(storage: Storage, config: Config) {
+  // The same tools the server accepts: the built-ins (search_history included) and the platform MCP servers'.
+  const registry = createToolRegistry({
+    searchHistory: (tenantId, search) => storage.searchMessages(tenantId, search),
   });
-  return createAgentService({
-    storage,
-    configs,
-    ids: createIds(),
-    toolNames: () => createToolRegistry().names(),
-  });
+  const catalog = toolCatalog(config.platformMcpServers ?? [], () => registry.names());
+  const configs = createConfigService({ storage, tenants: createTenantDirectory({ storage }), ...catalog });
+  return createAgentService({ storage, configs, ids: createIds(), ...catalog });
 }
 
 /** `enclave agents list|create|show|update|versions|restore|delete --tenant T`: a tenant's agents. */
@@ -91,7 +88,7 @@ export async function agentsCommand(config: Config, args: ParsedArgs, out: Outpu
 
   await withStorage(config, async ({ storage }) => {
     await requireTenant(storage, tenantId);
-    const agents = agentService(storage);
+    const agents = agentService(storage, config);
     switch (action) {
       case 'list': {
         const all: Agent[] = [];

@@ -34,6 +34,7 @@ export function createAgentService({
   ids,
   checkModel,
   toolNames,
+  acceptsTool,
 }: {
   storage: Storage;
   configs: ConfigService;
@@ -42,11 +43,13 @@ export function createAgentService({
   checkModel?: (config: TenantConfig) => void;
   /** The tools a config may name; absent accepts any name. */
   toolNames?: () => readonly string[];
+  /** Also accepts a name no list holds in advance (a platform MCP server's tool). */
+  acceptsTool?: (name: string) => boolean;
 }) {
   /** Validates a whole agent config and checks its tools and (when it changed) its model. */
   async function validate(tenantId: string, candidate: Record<string, unknown>, previous: AgentConfig | null) {
     const config = parseAgentConfig(candidate);
-    checkTools(config.tools, toolNames?.());
+    checkTools(config.tools, toolNames?.(), acceptsTool);
     if (!previous || JSON.stringify(previous.model) !== JSON.stringify(config.model)) {
       // The tenant's allowlist decides, so the check runs against the tenant's settings.
       const { config: tenant } = await storage.getTenantConfig(tenantId);

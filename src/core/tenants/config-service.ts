@@ -22,6 +22,7 @@ export function createConfigService({
   checkModel,
   secrets,
   toolNames,
+  acceptsTool,
 }: {
   storage: Storage;
   tenants: TenantDirectory;
@@ -37,6 +38,8 @@ export function createConfigService({
   checkModel?: (config: TenantConfig) => void;
   /** The tools a config may name (UNKNOWN_TOOL otherwise); absent accepts any name. */
   toolNames?: () => readonly string[];
+  /** Also accepts a name no list holds in advance (a platform MCP server's tool). */
+  acceptsTool?: (name: string) => boolean;
 }) {
   async function save(
     tenantId: string,
@@ -49,7 +52,7 @@ export function createConfigService({
     if (!previous || !sameModel(previous, config)) checkModel?.(config);
     // Checked only when the tools change, for the same reason.
     if (!previous || JSON.stringify(previous.tools) !== JSON.stringify(config.tools)) {
-      checkTools(config.tools, toolNames?.());
+      checkTools(config.tools, toolNames?.(), acceptsTool);
     }
     const saved = await storage.appendTenantConfig(tenantId, await sealJwtSecret(tenantId, config, previous), actor);
     tenants.invalidate(tenantId);
@@ -112,7 +115,7 @@ export function createConfigService({
       checkModel?.(config);
       // Refused before the tenant exists, not after: an inline JWT secret needs the secrets store.
       if (config.jwt?.secret !== undefined && !secrets?.configured) throw new AppError('SECRETS_NOT_CONFIGURED');
-      checkTools(config.tools, toolNames?.());
+      checkTools(config.tools, toolNames?.(), acceptsTool);
       return config;
     },
 

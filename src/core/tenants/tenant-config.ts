@@ -108,8 +108,16 @@ export const tenantConfigSchema = z
       })
       .nullable()
       .default(null),
+    // A built-in's name (`current_time`), or a platform MCP server's tool: `<server>__<tool>` or `<server>__*`.
     tools: z
-      .array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/))
+      .array(
+        z
+          .string()
+          .regex(
+            /^([a-z][a-z0-9_]{0,63}|[a-z][a-z0-9-]{0,31}__([A-Za-z0-9_-]{1,64}|\*))$/,
+            'must be a tool name (current_time, or <server>__<tool> of a platform MCP server)',
+          ),
+      )
       .max(64)
       .default(['current_time']),
     contextBudgetTokens: z.number().int().min(100).max(1_000_000).nullable().default(null),

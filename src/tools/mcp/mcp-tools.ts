@@ -1,6 +1,6 @@
 import type { AuthProvider, OAuthClientProvider } from '@modelcontextprotocol/client';
-import { jsonSchema, type Tool, type ToolSet, tool } from 'ai';
-import { AppError, isAppError } from '../../core/errors.ts';
+import type { Tool, ToolSet } from 'ai';
+import { AppError } from '../../core/errors.ts';
 import {
   MCP_TOOL_NAME_PATTERN,
   type McpServer,
@@ -10,7 +10,7 @@ import {
 } from '../../core/mcp/mcp-server.ts';
 import { JWT_SECRET_PREFIX } from '../../core/tenants/tenant-config.ts';
 import { limitTool, type ToolLimits } from '../limit-tool.ts';
-import { mcpResultText } from './mcp-result-text.ts';
+import { mcpAiTool } from './mcp-ai-tool.ts';
 import { type McpEndpoint, withMcpSession } from './mcp-session.ts';
 import { createMcpToolCache } from './mcp-tool-cache.ts';
 
@@ -158,31 +158,12 @@ export function createMcpTools(deps: McpToolsDeps) {
 
   function asTool(tenantId: string, server: McpServer, userId: string | null, info: McpToolInfo): Tool {
     const callTimeoutMs = Math.min(server.callTimeoutMs ?? deps.limits.timeoutMs, deps.limits.timeoutMs);
-    return tool({
-      description: (info.description ?? '').slice(0, 2_000),
-      inputSchema: jsonSchema({ ...info.inputSchema, type: 'object' }),
-      async execute(input, options) {
-        try {
-          // Credentials are resolved per call: a credential deleted meanwhile is not used again.
-          const endpoint = await endpointOf(tenantId, server, userId);
-          const result = await withMcpSession(
-            endpoint,
-            { fetch: deps.fetch, timeoutMs: callTimeoutMs, signal: options.abortSignal },
-            (client, signal) =>
-              client.callTool(
-                { name: info.name, arguments: (input ?? {}) as Record<string, unknown> },
-                { signal, timeout: callTimeoutMs },
-              ),
-          );
-          const text = mcpResultText(result as { content?: unknown; structuredContent?: unknown });
-          if (result.isError) throw new AppError('MCP_SERVER_UNAVAILABLE', `MCP tool error: ${text}`);
-          return text;
-        } catch (error) {
-          // The model (and the stored tool result) sees the documented code and a short message.
-          if (isAppError(error)) throw new Error(`${error.code}: ${error.message}`, { cause: error });
-          throw error;
-        }
-      },
+    return mcpAiTool(info, async (input, signal) => {
+      // Credentials are resolved per call: a credential deleted meanwhile is not used again.
+      const endpoint = await endpointOf(tenantId, server, userId);
+      return withMcpSession(endpoint, { fetch: deps.fetch, timeoutMs: callTimeoutMs, signal }, (client, session) =>
+        client.callTool({ name: info.name, arguments: input }, { signal: session, timeout: callTimeoutMs }),
+      );
     });
   }
 
