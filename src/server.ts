@@ -7,6 +7,7 @@ import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import { createTenantJwtTrust } from './auth/tenant-jwt-trust.ts';
 import { authModeOf, type Config } from './config/config-schema.ts';
+import { mcpOAuthRedirectUrl } from './config/public-url.ts';
 import { runAgentTurn, type ToolTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
 import { createIds } from './core/ids.ts';
@@ -40,8 +41,8 @@ import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
 import { observeTurns } from './telemetry/observe-turns.ts';
-import { createMcpTools } from './tools/mcp/mcp-tools.ts';
-import { createMcpOAuth } from './tools/mcp/oauth/mcp-oauth.ts';
+import type { McpTools } from './tools/mcp/mcp-tools.ts';
+import type { McpOAuth } from './tools/mcp/oauth/mcp-oauth.ts';
 import { createMcpOAuthAccess } from './tools/mcp/oauth/mcp-oauth-access.ts';
 import { findOAuthServerIn, mcpOAuthProvider } from './tools/mcp/oauth/mcp-oauth-records.ts';
 import { toolCatalog } from './tools/mcp/platform/platform-tool-names.ts';
@@ -142,31 +143,48 @@ export async function createEnclave(
     return (await guarded)(input, init);
   };
   // OAuth of tenant MCP servers: grants sealed under each tenant's data key, refreshed single-flight.
-  // Every discovery, registration and token request goes through the same guard.
-  const mcpOAuth = createMcpOAuth({
-    store: mcpOAuthStore,
-    secrets,
-    fetch: outboundFetch,
-    redirectUrl: `${(config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/$/, '')}/v1/mcp-servers/oauth/callback`,
-  });
-  const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, findOAuthServerIn(mcpServerStore));
-  let mcpTools: ReturnType<typeof createMcpTools> | null = null;
+  // Every discovery, registration and token request goes through the same guard. Like the tenant
+  // MCP tools below, built on first use: the MCP client SDK loads only once a tenant's MCP server
+  // is listed or called, or an OAuth route is used (an idle server loads none of it).
+  let mcpOAuth: Promise<McpOAuth> | undefined;
+  const loadMcpOAuth = () =>
+    (mcpOAuth ??= import('./tools/mcp/oauth/mcp-oauth.ts').then(({ createMcpOAuth }) =>
+      createMcpOAuth({ store: mcpOAuthStore, secrets, fetch: outboundFetch, redirectUrl: mcpOAuthRedirectUrl(config) }),
+    ));
+  const mcpOAuthAccess = createMcpOAuthAccess(
+    {
+      startAuthorization: async (...args) => (await loadMcpOAuth()).startAuthorization(...args),
+      completeAuthorization: async (...args) => (await loadMcpOAuth()).completeAuthorization(...args),
+      status: async (...args) => (await loadMcpOAuth()).status(...args),
+      revoke: async (...args) => (await loadMcpOAuth()).revoke(...args),
+    },
+    findOAuthServerIn(mcpServerStore),
+  );
+  let mcpToolsLoaded: McpTools | null = null;
   const mcpServers = createMcpServerService({
     store: mcpServerStore,
     secrets,
     ids,
     now: () => new Date(),
-    onChange: (tenantId, serverId) => mcpTools?.invalidate(tenantId, serverId),
+    // Nothing is cached before the tools are first built.
+    onChange: (tenantId, serverId) => mcpToolsLoaded?.invalidate(tenantId, serverId),
   });
-  mcpTools = createMcpTools({
-    findServer: (tenantId, name) => mcpServers.getByName(tenantId, name),
-    revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
-    revealUserCredential: (tenantId, serverId, userId) => mcpServers.revealUserCredential(tenantId, serverId, userId),
-    // `oauth` servers: the single-flight SDK auth provider of the turn's tenant (and end user).
-    oauthProvider: mcpOAuthProvider(mcpOAuth),
-    fetch: outboundFetch,
-    limits: { timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars },
-  });
+  let mcpTools: Promise<McpTools> | undefined;
+  const loadMcpTools = () =>
+    (mcpTools ??= import('./tools/mcp/mcp-tools.ts').then(({ createMcpTools }) => {
+      mcpToolsLoaded = createMcpTools({
+        findServer: (tenantId, name) => mcpServers.getByName(tenantId, name),
+        revealSecret: (tenantId, name) => secrets.reveal(tenantId, name),
+        revealUserCredential: (tenantId, serverId, userId) =>
+          mcpServers.revealUserCredential(tenantId, serverId, userId),
+        // `oauth` servers: the single-flight SDK auth provider of the turn's tenant (and end user).
+        oauthProvider: async (tenantId, server, userId) =>
+          mcpOAuthProvider(await loadMcpOAuth())(tenantId, server, userId),
+        fetch: outboundFetch,
+        limits: { timeoutMs: config.toolTimeoutMs, outputMaxChars: config.toolOutputMaxChars },
+      });
+      return mcpToolsLoaded;
+    }));
   // Operator-declared MCP servers (stdio processes or HTTP endpoints), enabled by tenants like
   // built-in tools. Loaded (MCP SDK included) only when some are declared.
   const platformServers = config.platformMcpServers ?? [];
@@ -281,13 +299,13 @@ export async function createEnclave(
       });
       const platform = platformMcp ? await platformMcp.toolSet(names, turn?.signal) : {};
       const chosen = turn?.mcpServers ?? [];
-      if (chosen.length === 0 || !mcpTools) return { ...builtin, ...platform };
+      if (chosen.length === 0) return { ...builtin, ...platform };
       // Namespaced `server__tool`, so they never clash with a built-in (whose names hold no `__`);
       // a tenant's own server wins over a platform server of the same name.
       return {
         ...builtin,
         ...platform,
-        ...(await mcpTools.toolSet(tenantId, chosen, turn?.userId ?? null, turn?.signal)),
+        ...(await (await loadMcpTools()).toolSet(tenantId, chosen, turn?.userId ?? null, turn?.signal)),
       };
     },
     tokenCounter: tokenCounterFor,
@@ -376,8 +394,8 @@ export async function createEnclave(
       ...toolCatalog(platformServers, () => tools.names()),
       ...(platformMcp ? { platformMcp } : {}),
       mcpServers,
-      listMcpTools: (tenantId, server, userId, signal) =>
-        (mcpTools as NonNullable<typeof mcpTools>).listTools(tenantId, server, userId, signal),
+      listMcpTools: async (tenantId, server, userId, signal) =>
+        (await loadMcpTools()).listTools(tenantId, server, userId, signal),
       newId: (prefix) => ids.next(prefix),
       idempotency,
       mcpOAuth: mcpOAuthAccess,

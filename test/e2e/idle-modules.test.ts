@@ -14,6 +14,7 @@ const OPTIONAL_PACKAGES = [
   'undici',
   '@scalar/fastify-api-reference',
   '@modelcontextprotocol/server',
+  '@modelcontextprotocol/client',
 ];
 
 /** The optional services' variables, unset (a developer's shell may hold them). */

@@ -11,7 +11,10 @@ import type { McpOAuthServer } from './mcp-oauth-server.ts';
 export type FindOAuthServer = (tenantId: string, serverId: string) => Promise<McpOAuthServer | 'not-oauth' | null>;
 
 /** Binds the OAuth service to the server records, for the HTTP routes. */
-export function createMcpOAuthAccess(oauth: McpOAuth, findServer: FindOAuthServer): McpOAuthAccess {
+export function createMcpOAuthAccess(
+  oauth: Pick<McpOAuth, 'startAuthorization' | 'completeAuthorization' | 'status' | 'revoke'>,
+  findServer: FindOAuthServer,
+): McpOAuthAccess {
   async function server(tenantId: string, serverId: string, ref: McpOAuthCallerRef): Promise<McpOAuthServer> {
     const found = await findServer(tenantId, serverId);
     if (found === null) throw new AppError('MCP_SERVER_NOT_FOUND');
