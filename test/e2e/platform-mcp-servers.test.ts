@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { injector } from '../helpers/request.ts';
 import { cliAgainst } from '../helpers/run-cli.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
@@ -42,15 +43,7 @@ describe('platform MCP servers (operator-declared, stdio)', () => {
     },
     { name: 'broken', transport: 'stdio', command: '/nonexistent/enclave-test-mcp-server' },
   ]);
-  const call = async (method: string, url: string, headers: Record<string, string>, payload?: unknown) => {
-    const response = await t.app.inject({
-      method: method as 'GET',
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-    return { status: response.statusCode, text: response.body, json: (): Json => response.json() };
-  };
+  const call = (...args: Parameters<ReturnType<typeof injector>>) => injector(t.app)(...args);
   const admin = { authorization: `Bearer ${ADMIN}` };
 
   beforeAll(async () => {

@@ -70,3 +70,26 @@ export async function createTenantWithKey(
   if (created.status !== 201) throw new Error(`tenant ${id}: ${created.status} ${created.text}`);
   return createKey(options.keyBaseUrl ?? baseUrl, adminKey, id, options.key);
 }
+
+/**
+ * `call(method, url, headers, body?)` through Fastify's `inject` (no socket): the status, the text,
+ * and `json()` to parse it.
+ */
+export function injector(app: {
+  inject(options: { method: 'GET'; url: string; headers: Record<string, string>; payload?: object }): Promise<{
+    statusCode: number;
+    body: string;
+    json(): unknown;
+  }>;
+}) {
+  return async (method: string, url: string, headers: Record<string, string>, payload?: unknown) => {
+    const response = await app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: parsed JSON bodies, asserted field by field.
+    return { status: response.statusCode, text: response.body, json: (): any => response.json() };
+  };
+}

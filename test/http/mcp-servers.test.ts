@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BearerMcpServer, startBearerMcpServer } from '../fakes/bearer-mcp-server.ts';
 import { type McpEverything, startMcpEverything } from '../fakes/start-mcp-everything.ts';
+import { injector } from '../helpers/request.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON bodies, asserted field by field.
@@ -25,15 +26,7 @@ describe('MCP servers as tools', () => {
   let everything: McpEverything;
   let bearer: BearerMcpServer;
 
-  const call = async (method: string, url: string, headers: Record<string, string>, payload?: unknown) => {
-    const response = await t.app.inject({
-      method: method as 'GET',
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-    return { status: response.statusCode, text: response.body, json: (): Json => response.json() };
-  };
+  const call = (...args: Parameters<ReturnType<typeof injector>>) => injector(t.app)(...args);
   const admin = { authorization: `Bearer ${ADMIN}` };
   const keys: Record<string, Record<string, string>> = {};
   const userToken = (tenantId: string, sub: string) =>
