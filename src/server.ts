@@ -7,6 +7,7 @@ import { createKeyUsageRecorder } from './auth/key-usage-recorder.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import { createTenantJwtTrust } from './auth/tenant-jwt-trust.ts';
 import { authModeOf, type Config } from './config/config-schema.ts';
+import { mcpOAuthRedirectUrl } from './config/public-url.ts';
 import { runAgentTurn, type ToolTurn } from './core/agents/run-agent.ts';
 import { createConversationService } from './core/conversations/conversation-service.ts';
 import { createIds } from './core/ids.ts';
@@ -147,7 +148,7 @@ export async function createEnclave(
     store: mcpOAuthStore,
     secrets,
     fetch: outboundFetch,
-    redirectUrl: `${(config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`).replace(/\/$/, '')}/v1/mcp-servers/oauth/callback`,
+    redirectUrl: mcpOAuthRedirectUrl(config),
   });
   const mcpOAuthAccess = createMcpOAuthAccess(mcpOAuth, findOAuthServerIn(mcpServerStore));
   let mcpTools: ReturnType<typeof createMcpTools> | null = null;
