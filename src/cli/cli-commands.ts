@@ -91,14 +91,20 @@ enclave agents delete <id> --tenant <id> --yes [--cascade]
     load: async () => (await import('./commands/agents.ts')).agentsCommand,
   },
   'mcp-servers': {
-    summary: "List, register, show, update or delete a tenant's MCP servers (tools for its agents)",
+    summary: "List, register, show, update or delete a tenant's MCP servers (tools for its agents); their OAuth grants",
     usage: `enclave mcp-servers list --tenant <id>
 enclave mcp-servers create --tenant <id> --config JSON
   --config takes snake_case fields as over HTTP, e.g.
   '{"name":"github","url":"https://mcp.example.com/mcp","auth":{"type":"headers","headers":{"Authorization":"Bearer {{secret:github.token}}"}}}'
 enclave mcp-servers show <id> --tenant <id>
 enclave mcp-servers update <id> --tenant <id> --config JSON   Each given field replaces the current one
-enclave mcp-servers delete <id> --tenant <id> --yes          Its users' credentials go too`,
+enclave mcp-servers delete <id> --tenant <id> --yes          Its users' credentials go too
+enclave mcp-servers oauth-authorize <id> --tenant <id> [--user <id>]
+  Starts the authorization-code grant (PKCE): prints the URL to open and until when it works; the browser
+  comes back to the running server's <ENCLAVE_PUBLIC_URL>/v1/mcp-servers/oauth/callback, which stores the grant.
+  --user: the end user of a per-user server. Discovery and registration go through ENCLAVE_OUTBOUND_*
+enclave mcp-servers oauth-status <id> --tenant <id> [--user <id>]   Whether a grant is stored (never the token)
+enclave mcp-servers oauth-revoke <id> --tenant <id> [--user <id>]   Deletes the grant; idempotent`,
     load: async () => (await import('./commands/mcp-servers.ts')).mcpServersCommand,
   },
   'platform-mcp-servers': {

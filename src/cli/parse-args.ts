@@ -12,6 +12,7 @@ const COMMAND_OPTIONS = {
   name: { type: 'string' },
   limit: { type: 'string' },
   tenant: { type: 'string' },
+  user: { type: 'string' },
   before: { type: 'string' },
   scopes: { type: 'string' },
   expires: { type: 'string' },

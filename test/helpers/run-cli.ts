@@ -32,11 +32,11 @@ export async function runCliInProcess(
 /**
  * The CLI against one database, run in process: `enclave(...args)`, and `enclaveJson(...args)`,
  * which adds `--json`, expects exit code 0 and parses stdout. `databaseUrl` is read at each call,
- * so a suite can set it in `beforeAll`.
+ * so a suite can set it in `beforeAll`; `env` adds settings (ENCLAVE_MASTER_KEY, …).
  */
-export function cliAgainst(databaseUrl: () => string) {
+export function cliAgainst(databaseUrl: () => string, env: Record<string, string> = {}) {
   const enclave = (...args: string[]): Promise<CliRun> =>
-    runCliInProcess(args, { ...process.env, DATABASE_URL: databaseUrl(), LOG_LEVEL: 'silent' });
+    runCliInProcess(args, { ...process.env, ...env, DATABASE_URL: databaseUrl(), LOG_LEVEL: 'silent' });
   // biome-ignore lint/suspicious/noExplicitAny: parsed CLI JSON output, asserted field by field.
   const enclaveJson = async (...args: string[]): Promise<any> => {
     const result = await enclave(...args, '--json');

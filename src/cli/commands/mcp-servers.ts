@@ -1,4 +1,5 @@
 import type { Config } from '../../config/config-schema.ts';
+import { isUserId } from '../../core/auth/user-id.ts';
 import { createIds } from '../../core/ids.ts';
 import { createMcpServerService } from '../../core/mcp/mcp-server-service.ts';
 import { createSecretService } from '../../core/secrets/secret-service.ts';
@@ -9,9 +10,20 @@ import type { Output } from '../output.ts';
 import type { ParsedArgs } from '../parse-args.ts';
 import { UsageError } from '../usage-error.ts';
 
-const ACTIONS = ['list', 'create', 'show', 'update', 'delete'] as const;
+const OAUTH_ACTIONS = ['oauth-authorize', 'oauth-status', 'oauth-revoke'] as const;
+const ACTIONS = ['list', 'create', 'show', 'update', 'delete', ...OAUTH_ACTIONS] as const;
 const USAGE =
-  'mcp-servers needs one of: list, create --config JSON, show <id>, update <id> --config JSON, delete <id> --yes; each with --tenant <id>';
+  'mcp-servers needs one of: list, create --config JSON, show <id>, update <id> --config JSON, delete <id> --yes, oauth-authorize|oauth-status|oauth-revoke <id> [--user <id>]; each with --tenant <id>';
+
+const isOAuthAction = (action: string): action is (typeof OAUTH_ACTIONS)[number] =>
+  OAUTH_ACTIONS.includes(action as (typeof OAUTH_ACTIONS)[number]);
+
+/** `--user U`: the end user whose grant an OAuth action is about (a per-user server needs one). */
+function userArg(value: string | undefined, action: string): string | null {
+  if (value === undefined) return null;
+  if (!isUserId(value)) throw new UsageError(`mcp-servers ${action} --user needs a valid user id`);
+  return value;
+}
 
 /** `--config '{"name":"github","url":"https://…"}'`: the record's fields, snake_case as over HTTP. */
 function parseServer(value: string | undefined, action: string): Record<string, unknown> {
@@ -28,17 +40,31 @@ function parseServer(value: string | undefined, action: string): Record<string, 
   return fromMcpServerBody(parsed as Record<string, unknown>);
 }
 
-/** `enclave mcp-servers list|create|show|update|delete --tenant T`: a tenant's MCP servers (docs/tools.md). */
+/**
+ * `enclave mcp-servers list|create|show|update|delete --tenant T`: a tenant's MCP servers
+ * (docs/tools.md); `oauth-authorize|oauth-status|oauth-revoke <id> --tenant T [--user U]`: their
+ * OAuth grants (docs/tools-oauth.md).
+ */
 export async function mcpServersCommand(config: Config, args: ParsedArgs, out: Output): Promise<void> {
-  const [, action, idArg] = args.positionals;
-  if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) throw new UsageError(USAGE);
+  const [, actionArg = '', idArg] = args.positionals;
+  if (!ACTIONS.includes(actionArg as (typeof ACTIONS)[number])) throw new UsageError(USAGE);
+  const action = actionArg as (typeof ACTIONS)[number];
   const tenantId = tenantIdArg(args.options.tenant, `mcp-servers ${action} --tenant`);
   const id = () => requiredArg(idArg, `mcp-servers ${action} needs a server id`);
   if (action === 'delete' && !args.flags.has('--yes')) {
     throw new UsageError('mcp-servers delete removes the server and its users’ credentials: add --yes');
   }
-  await withStorage(config, async ({ storage, mcpServers: store }) => {
+  const userId = userArg(args.options.user, action);
+  const serverId = isOAuthAction(action) ? id() : null;
+  await withStorage(config, async (opened) => {
+    const { storage, mcpServers: store } = opened;
     await requireTenant(storage, tenantId);
+    if (isOAuthAction(action) && serverId !== null) {
+      // Loaded only here: the OAuth code brings the MCP SDK and the outbound client.
+      const { mcpServerOAuth } = await import('./mcp-servers-oauth.ts');
+      await mcpServerOAuth(config, opened, out, { action, tenantId, serverId, userId });
+      return;
+    }
     const servers = createMcpServerService({
       store,
       secrets: createSecretService({
