@@ -2,8 +2,9 @@
 # Enclave server image. Build: docker build -t enclave:0.1.0 .   (docs/deployment.md)
 #
 # Two stages: `build` installs the production dependencies from the lockfile, `runtime` copies them
-# with the source onto a clean Node 24 slim image and runs as an unprivileged user. Node 24 runs the
-# TypeScript sources directly (type stripping), so there is no compile step.
+# with the built server onto a clean Node 24 slim image and runs as an unprivileged user. The server
+# runs as bundled JavaScript (dist/, `npm run build:server`: about 40 MiB less memory than the
+# TypeScript sources through Node's type stripping); the CLI runs the sources, which are copied too.
 
 ARG NODE_IMAGE=node:24-slim
 
@@ -14,15 +15,17 @@ COPY package.json package-lock.json ./
 # `node` devDependency has one, and the image brings its own Node 24), so scripts stay off.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# The web console (docs/console.md): built with the dev dependencies (Vite) in a stage of its own;
-# only its static files (web/dist) reach the runtime image.
-FROM ${NODE_IMAGE} AS console
+# The web console (docs/console.md) and the bundled server: built with the dev dependencies (Vite,
+# rolldown) in a stage of their own; only their output (web/dist, dist) reaches the runtime image.
+FROM ${NODE_IMAGE} AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY web ./web
 COPY scripts ./scripts
-RUN node scripts/build-console.mjs && test -f web/dist/index.html
+COPY src ./src
+RUN node scripts/build-console.mjs && test -f web/dist/index.html \
+ && node scripts/build-server.mjs && test -f dist/enclave.mjs
 
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
@@ -31,7 +34,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY src ./src
-COPY --from=console /app/web/dist ./web/dist
+COPY --from=assets /app/web/dist ./web/dist
+COPY --from=assets /app/dist ./dist
 RUN mkdir -p /app/data && chown 1000:1000 /app/data
 
 # Beyond loopback, so authentication is required: every route but /healthz, /readyz, /docs and
@@ -54,4 +58,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # SHUTDOWN_TIMEOUT_MS. Give the container at least their sum before it is killed.
 STOPSIGNAL SIGTERM
 # Exec form: node is PID 1 and receives the signal itself (no shell, no npm in between).
-CMD ["node", "src/cli/main.ts", "serve"]
+CMD ["node", "dist/enclave.mjs", "serve"]

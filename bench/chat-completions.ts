@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
-import { killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import { builtServerArgs, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { loadSettings } from './settings.ts';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   });
   const server = await startChildServer({
     name: 'enclave-chat',
-    args: ['src/cli/main.ts', 'serve'],
+    args: builtServerArgs(),
     env: {
       DATABASE_URL: `sqlite:${join(tempDir, 'bench.db')}`,
       LOG_LEVEL: 'warn',

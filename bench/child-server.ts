@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/spawn-server.ts';
@@ -92,4 +92,19 @@ export async function startChildServer(options: StartOptions): Promise<ChildServ
 /** Kills every child server still running (used on failure and on Ctrl-C). */
 export function killAllChildServers(): void {
   for (const child of running) child.kill('SIGKILL');
+}
+
+let built = false;
+/**
+ * The arguments that start the server as `npm start` does: the built bundle (`dist/enclave.mjs`),
+ * rebuilt from the sources once per bench process. Benches that compare commits (bench:turns) or
+ * read profiles run the sources instead.
+ */
+export function builtServerArgs(): string[] {
+  if (!built) {
+    const result = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error('npm run build:server failed');
+    built = true;
+  }
+  return ['dist/enclave.mjs', 'serve'];
 }

@@ -5,10 +5,11 @@
  * prints the medians; `--packages` also lists the packages loaded. The optional services'
  * variables are unset unless `--as-is` is given (to measure this shell's configuration).
  *
- *   npm run bench:memory [-- --packages] [-- --as-is]
+ *   npm run bench:memory [-- --packages] [-- --as-is] [-- --source]
  */
-import type { ProbeReport } from '../test/helpers/module-probe.ts';
+import { spawnSync } from 'node:child_process';
 import { probeIdleServer } from '../test/helpers/probe-idle-server.ts';
+import type { ProbeReport } from '../test/helpers/probe-report.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 /** The embedded default: none of the optional services, whatever this shell holds (`--as-is` keeps them). */
@@ -25,9 +26,17 @@ const median = (values: number[]) => {
 };
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
+// What `npm start` runs: the built server (dist/), rebuilt from the sources first. `-- --source`
+// measures the sources run directly (with Node's TypeScript stripper), as tests and the CLI run.
+const fromSource = process.argv.includes('--source');
+if (!fromSource && spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' }).status !== 0) {
+  throw new Error('npm run build:server failed');
+}
+const entry = fromSource ? 'src/cli/main.ts' : 'dist/enclave.mjs';
+console.log(`measuring ${entry} serve`);
 const reports: ProbeReport[] = [];
 for (let run = 1; run <= RUNS; run++) {
-  const report = await probeIdleServer(process.argv.includes('--as-is') ? {} : DEFAULT_ENV);
+  const report = await probeIdleServer(process.argv.includes('--as-is') ? {} : DEFAULT_ENV, 1_000, entry);
   reports.push(report);
   console.log(
     `run ${run}: RSS ${mib(report.rss)} MiB, heapUsed ${mib(report.heapUsed)} MiB, heapTotal ${mib(report.heapTotal)} MiB, ` +

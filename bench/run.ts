@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: autocannon against the real server (`node src/cli/main.ts serve`, a child
+ * `npm run bench`: autocannon against the real server (`node dist/enclave.mjs serve`, as `npm start` runs it; a child
  * process on a scratch SQLite file) and against a bare node:http echo server as the ceiling.
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 3),
  * BENCH_QUICK=1 (2 s runs and small seeds, a smoke test), BENCH_CPU_PROF=<dir> (--cpu-prof the server).
@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey, interactWith } from './auth-overhead.ts';
-import { type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import { builtServerArgs, type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import type { LoadResult } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { createBenchDatabase, postgresReachable, rawInteractions } from './postgres-mode.ts';
@@ -64,7 +64,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function startEnclave(env: Record<string, string> = {}): Promise<ChildServer> {
   return startChildServer({
     name: 'enclave',
-    args: ['src/cli/main.ts', 'serve'],
+    args: builtServerArgs(),
     env: { DATABASE_URL: `sqlite:${databasePath}`, LOG_LEVEL: 'warn', ...env },
     readyPath: '/readyz',
     nodeOptions: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],

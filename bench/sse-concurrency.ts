@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY } from './auth-overhead.ts';
-import { type ChildServer, ROOT, startChildServer } from './child-server.ts';
+import { builtServerArgs, type ChildServer, ROOT, startChildServer } from './child-server.ts';
 import { type ClientJob, type ClientMessage, openStream } from './sse-client.ts';
 
 export interface SseSettings {
@@ -286,7 +286,7 @@ export async function measureSseConcurrency(
   try {
     const server = await startChildServer({
       name: 'enclave-sse',
-      args: ['src/cli/main.ts', 'serve'],
+      args: builtServerArgs(),
       env: {
         DATABASE_URL: `sqlite:${databasePath}`,
         LOG_LEVEL: 'warn',

@@ -177,7 +177,7 @@ describe('Dockerfile', () => {
     expect(env).toMatch(/\bHOST=0\.0\.0\.0\b/);
     expect(env).toMatch(/\bENCLAVE_AUTH=required\b/);
     expect(argument('HEALTHCHECK').at(-1)?.argument).toMatch(/\/healthz/);
-    expect(JSON.parse(argument('CMD').at(-1)?.argument ?? '[]')).toEqual(['node', 'src/cli/main.ts', 'serve']);
+    expect(JSON.parse(argument('CMD').at(-1)?.argument ?? '[]')).toEqual(['node', 'dist/enclave.mjs', 'serve']);
   });
 
   it('keeps local secrets, databases and node_modules out of the build context', () => {

@@ -3,11 +3,12 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProbeReport } from './module-probe.ts';
+import type { ProbeReport } from './probe-report.ts';
 import { freePort, ROOT } from './spawn-server.ts';
 
 /**
- * Starts the server as `npm start` does (`node src/cli/main.ts serve`) on a fresh SQLite file with
+ * Starts the server (`entry`: the sources, `src/cli/main.ts`, by default; `dist/enclave.mjs` is what
+ * `npm start` runs, built by `npm run build:server`) with `serve` on a fresh SQLite file with
  * the module probe preloaded, waits until /readyz answers and `settleMs` more, and returns what
  * the probe reports (memory and loaded packages). `env` adds to (and overrides) this process's;
  * an undefined value removes the variable.
@@ -15,6 +16,7 @@ import { freePort, ROOT } from './spawn-server.ts';
 export async function probeIdleServer(
   env: Record<string, string | undefined> = {},
   settleMs = 1_000,
+  entry = 'src/cli/main.ts',
 ): Promise<ProbeReport> {
   const dir = mkdtempSync(join(tmpdir(), 'enclave-idle-'));
   const port = await freePort();
@@ -27,7 +29,7 @@ export async function probeIdleServer(
     if (value === undefined) delete childEnv[name];
     else childEnv[name] = value;
   }
-  const child = spawn(process.execPath, ['--import', './test/helpers/module-probe.ts', 'src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, ['--import', './test/helpers/module-probe.mjs', entry, 'serve'], {
     cwd: ROOT,
     env: { ...childEnv, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

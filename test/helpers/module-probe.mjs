@@ -1,24 +1,15 @@
 /**
- * A preload (`node --import ./test/helpers/module-probe.ts src/cli/main.ts serve`) that records
+ * A preload (`node --import ./test/helpers/module-probe.mjs src/cli/main.ts serve`) that records
  * every module the process loads, through a synchronous resolve hook. The parent asks over the IPC
  * channel (spawn with an `ipc` stdio entry) and gets back the process's memory and the packages
- * loaded so far; the server itself is not changed and serves no debug endpoint.
+ * loaded so far; the server itself is not changed and serves no debug endpoint. Plain JavaScript,
+ * so that probing the built server (dist/) does not load Node's TypeScript stripper by itself.
+ * Its answer is a `ProbeReport` (probe-report.ts).
  */
 import { registerHooks } from 'node:module';
 
-/** What the probe answers to the message `'probe'`. */
-export interface ProbeReport {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  /** Distinct modules loaded (file and builtin URLs). */
-  modules: number;
-  /** npm packages with at least one module loaded, by name (`@scope/name` or `name`). */
-  packages: string[];
-}
-
-const loaded = new Set<string>();
+/** @type {Set<string>} */
+const loaded = new Set();
 registerHooks({
   resolve(specifier, context, nextResolve) {
     const result = nextResolve(specifier, context);
@@ -27,8 +18,12 @@ registerHooks({
   },
 });
 
-/** The package a `file:` URL under node_modules belongs to (the innermost one), or null. */
-export function packageOf(url: string): string | null {
+/**
+ * The package a `file:` URL under node_modules belongs to (the innermost one), or null.
+ * @param {string} url
+ * @returns {string | null}
+ */
+function packageOf(url) {
   const at = url.lastIndexOf('/node_modules/');
   if (at < 0) return null;
   const [first, second] = url.slice(at + '/node_modules/'.length).split('/');
@@ -40,12 +35,12 @@ if (process.send) {
   process.on('message', (message) => {
     if (message !== 'probe') return;
     const memory = process.memoryUsage();
-    const packages = new Set<string>();
+    const packages = new Set();
     for (const url of loaded) {
       const name = packageOf(url);
       if (name) packages.add(name);
     }
-    const report: ProbeReport = {
+    const report = {
       rss: memory.rss,
       heapUsed: memory.heapUsed,
       heapTotal: memory.heapTotal,
