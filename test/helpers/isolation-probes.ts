@@ -127,6 +127,8 @@ export const OPERATIONS = [
   'POST /v1/chat/completions',
   'GET /v1/models',
   'GET /v1/models/{model}',
+  'GET /v1/platform-mcp-servers',
+  'GET /v1/platform-mcp-servers/{name}/tools',
   'POST /v1/agents',
   'GET /v1/agents',
   'POST /v1/mcp-servers',
@@ -666,6 +668,14 @@ export function buildProbe(spec: ProbeSpec, own: TenantFixture, victim: TenantFi
       return probe;
     }
     case 'GET /v1/models':
+      return probe;
+    // The operator's platform servers are the same for every tenant and hold no tenant data: the
+    // list answers alike for all, and a name (this suite's app declares none) is missing for all.
+    case 'GET /v1/platform-mcp-servers':
+      return probe;
+    case 'GET /v1/platform-mcp-servers/{name}/tools':
+      probe.url = `/v1/platform-mcp-servers/${pick(['everything', 'files', 'github'], variant)}/tools`;
+      probe.expect = NOT_FOUND('MCP_SERVER_NOT_FOUND');
       return probe;
     case 'GET /v1/models/{model}':
       probe.url = probe.url.replace('{model}', segment(agent));

@@ -38,6 +38,8 @@ describe('operations endpoints', () => {
         '/v1/mcp-servers/{id}/oauth/authorize',
         '/v1/models',
         '/v1/models/{model}',
+        '/v1/platform-mcp-servers',
+        '/v1/platform-mcp-servers/{name}/tools',
         '/v1/responses',
         '/v1/responses/{id}',
         '/v1/responses/{id}/cancel',
