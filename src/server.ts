@@ -297,9 +297,10 @@ export async function createEnclave(
         sessionId: turn?.sessionId ?? null,
         turnId: turn?.turnId ?? null,
       });
-      const platform = platformMcp ? await platformMcp.toolSet(names, turn?.signal) : {};
+      // Without platform servers (the common case) the built-ins go back as they are, uncopied.
+      const platform = platformMcp ? await platformMcp.toolSet(names, turn?.signal) : null;
       const chosen = turn?.mcpServers ?? [];
-      if (chosen.length === 0) return { ...builtin, ...platform };
+      if (chosen.length === 0) return platform ? { ...builtin, ...platform } : builtin;
       // Namespaced `server__tool`, so they never clash with a built-in (whose names hold no `__`);
       // a tenant's own server wins over a platform server of the same name.
       return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonList } from './json-list.ts';
 
 /** As a tenant's MCP server name (src/core/mcp/mcp-server.ts): lowercase, no `_`, so `__` stays the separator. */
 const SERVER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -76,24 +77,9 @@ export type PlatformMcpServer =
     });
 
 /** `ENCLAVE_PLATFORM_MCP_SERVERS`: a JSON array of server declarations. */
-export const platformMcpServersSchema = z.string().transform((text, context) => {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    context.addIssue({ code: 'custom', message: 'is not valid JSON (expected an array of MCP servers)' });
-    return z.NEVER;
-  }
-  const parsed = platformMcpListSchema.safeParse(json);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
-      context.addIssue({ code: 'custom', message: `${path || 'servers'}: ${issue.message}` });
-    }
-    return z.NEVER;
-  }
-  return parsed.data;
-});
+export const platformMcpServersSchema = z
+  .string()
+  .transform((text, context) => parseJsonList(text, context, platformMcpListSchema, 'MCP servers'));
 
 /**
  * Reads every `{ "env": NAME }` of the declarations from `env`. Returns the servers, or the

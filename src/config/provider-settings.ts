@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseJsonList } from './json-list.ts';
 
 /** A provider id: what tenant configs name in `model.provider` (`openai`, `anthropic-eu`). */
 export const PROVIDER_ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -147,23 +148,9 @@ const providerListSchema = z.array(providerDefinitionSchema).superRefine((list, 
 
 /** Parses and validates a JSON provider list; issues name the entry and field, never a value. */
 function parseProviderList(text: string, context: z.RefinementCtx): PlatformProvider[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    context.addIssue({ code: 'custom', message: 'is not valid JSON (expected an array of providers)' });
-    return z.NEVER;
-  }
-  const parsed = providerListSchema.safeParse(json);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
-      context.addIssue({ code: 'custom', message: `${path || 'providers'}: ${issue.message}` });
-    }
-    return z.NEVER;
-  }
+  const definitions = parseJsonList(text, context, providerListSchema, 'providers');
   // Credentials are read from the environment by loadConfig (the only reader of process.env).
-  return parsed.data.map((definition) => ({ ...definition, credentials: null }));
+  return definitions === z.NEVER ? z.NEVER : definitions.map((definition) => ({ ...definition, credentials: null }));
 }
 
 /** `ENCLAVE_PROVIDERS`: the JSON list itself. */

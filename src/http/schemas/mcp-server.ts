@@ -113,7 +113,7 @@ export const toMcpServerJson = (server: McpServer): z.infer<typeof mcpServerSche
   updated_at: server.updatedAt,
 });
 
-export const toMcpToolJson = (server: McpServer, tool: McpToolInfo): z.infer<typeof mcpToolSchema> => ({
+export const toMcpToolJson = (server: Pick<McpServer, 'name'>, tool: McpToolInfo): z.infer<typeof mcpToolSchema> => ({
   name: tool.name,
   model_name: `${server.name}__${tool.name}`,
   description: tool.description,

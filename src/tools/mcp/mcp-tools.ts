@@ -10,6 +10,7 @@ import {
 } from '../../core/mcp/mcp-server.ts';
 import { JWT_SECRET_PREFIX } from '../../core/tenants/tenant-config.ts';
 import { limitTool, type ToolLimits } from '../limit-tool.ts';
+import { listAllTools } from './list-all-tools.ts';
 import { mcpAiTool } from './mcp-ai-tool.ts';
 import { type McpEndpoint, withMcpSession } from './mcp-session.ts';
 import { createMcpToolCache } from './mcp-tool-cache.ts';
@@ -129,27 +130,7 @@ export function createMcpTools(deps: McpToolsDeps) {
     const tools = await withMcpSession(
       endpoint,
       { fetch: deps.fetch, timeoutMs: listTimeoutMs, signal },
-      async (client, sessionSignal) => {
-        const found: McpToolInfo[] = [];
-        let cursor: string | undefined;
-        // At most 10 pages: a server that pages forever cannot hold the turn.
-        for (let page = 0; page < 10; page++) {
-          const result = await client.listTools(cursor ? { cursor } : undefined, {
-            signal: sessionSignal,
-            timeout: listTimeoutMs,
-          });
-          for (const item of result.tools) {
-            found.push({
-              name: item.name,
-              description: item.description ?? null,
-              inputSchema: item.inputSchema as Record<string, unknown>,
-            });
-          }
-          cursor = result.nextCursor;
-          if (!cursor) break;
-        }
-        return found;
-      },
+      (client, sessionSignal) => listAllTools(client, sessionSignal, listTimeoutMs),
     );
     const allowed = server.tools ? tools.filter((item) => server.tools?.includes(item.name)) : tools;
     cache.set(tenantId, server.id, key, allowed);

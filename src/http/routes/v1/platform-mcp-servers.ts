@@ -5,6 +5,7 @@ import { MCP_SERVER_NAME_PATTERN } from '../../../core/mcp/mcp-server.ts';
 import { tenantAccess } from '../../access.ts';
 import type { AppServices } from '../../app-services.ts';
 import { namedTenant } from '../../plugins/tenant-header.ts';
+import { mcpToolSchema, toMcpToolJson } from '../../schemas/mcp-server.ts';
 import { problems } from '../../schemas/problem.ts';
 
 const platformServerSchema = z
@@ -19,15 +20,6 @@ const platformServerSchema = z
       .meta({ description: 'The operator’s allowlist of its tools; null: every tool the server lists' }),
   })
   .meta({ id: 'PlatformMcpServer' });
-
-const platformToolSchema = z
-  .object({
-    name: z.string().meta({ description: 'The tool’s name on the server' }),
-    model_name: z.string().meta({ description: 'The name to enable in an agent’s `tools`, as the model sees it' }),
-    description: z.string().nullable(),
-    input_schema: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: 'PlatformMcpTool' });
 
 /**
  * The operator's platform MCP servers (docs/tools.md), which every tenant may enable like built-in
@@ -65,7 +57,7 @@ export function platformMcpRoutes(services: AppServices): FastifyPluginAsyncZod 
           summary: 'A platform MCP server’s tools, listed live (starting a stdio server if it is not running)',
           params: z.object({ name: z.string().regex(MCP_SERVER_NAME_PATTERN, 'must be a server name') }),
           response: {
-            200: z.object({ data: z.array(platformToolSchema) }),
+            200: z.object({ data: z.array(mcpToolSchema) }),
             ...problems(401, 403, 404, 502, 504),
           },
         },
@@ -75,14 +67,7 @@ export function platformMcpRoutes(services: AppServices): FastifyPluginAsyncZod 
         const { name } = request.params;
         if (!services.platformMcp) throw new AppError('MCP_SERVER_NOT_FOUND');
         const tools = await services.platformMcp.listTools(name);
-        return {
-          data: tools.map((tool) => ({
-            name: tool.name,
-            model_name: `${name}__${tool.name}`,
-            description: tool.description,
-            input_schema: tool.inputSchema,
-          })),
-        };
+        return { data: tools.map((tool) => toMcpToolJson({ name }, tool)) };
       },
     );
   };

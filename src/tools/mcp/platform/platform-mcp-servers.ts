@@ -4,6 +4,7 @@ import { AppError } from '../../../core/errors.ts';
 import { MCP_TOOL_NAME_PATTERN, type McpToolInfo } from '../../../core/mcp/mcp-server.ts';
 import type { PlatformMcpServer } from '../../../core/mcp/platform-mcp-server.ts';
 import { limitTool, type ToolLimits } from '../../limit-tool.ts';
+import { listAllTools } from '../list-all-tools.ts';
 import { type McpCallResult, mcpAiTool } from '../mcp-ai-tool.ts';
 import { mcpFailure, withMcpSession } from '../mcp-session.ts';
 import { PLATFORM_TOOL_SEPARATOR, parsePlatformToolName } from './platform-tool-names.ts';
@@ -105,29 +106,12 @@ export function createPlatformMcp(deps: PlatformMcpDeps) {
   }
 
   async function listFresh(server: PlatformMcpServer, signal?: AbortSignal): Promise<McpToolInfo[]> {
-    const found: McpToolInfo[] = [];
-    await withServer(server, listTimeoutMs, signal, async (client, callSignal) => {
-      let cursor: string | undefined;
-      // At most 10 pages: a server that pages forever cannot hold the turn.
-      for (let page = 0; page < 10; page++) {
-        const result = await client.listTools(cursor ? { cursor } : undefined, {
-          ...(callSignal ? { signal: callSignal } : {}),
-          timeout: listTimeoutMs,
-        });
-        for (const item of result.tools) {
-          if (!MCP_TOOL_NAME_PATTERN.test(item.name)) continue;
-          if (server.tools && !server.tools.includes(item.name)) continue;
-          found.push({
-            name: item.name,
-            description: item.description ?? null,
-            inputSchema: item.inputSchema as Record<string, unknown>,
-          });
-        }
-        cursor = result.nextCursor;
-        if (!cursor) break;
-      }
-    });
-    return found;
+    const tools = await withServer(server, listTimeoutMs, signal, (client, callSignal) =>
+      listAllTools(client, callSignal, listTimeoutMs),
+    );
+    return tools.filter(
+      (item) => MCP_TOOL_NAME_PATTERN.test(item.name) && (!server.tools || server.tools.includes(item.name)),
+    );
   }
 
   /** The server's tools (within the operator's allowlist), listed live and reused for a while. */
