@@ -35,10 +35,24 @@ for (const dialect of DIALECTS) {
       await opened.cleanup();
     });
 
+    it('finds agents by exact name, ordered by id, at most the limit', async () => {
+      await storage.createAgent('acme', agent('b-twin', 'Help.'), { maxAgents: 10 });
+      await storage.createAgent('acme', agent('a-twin', 'Help.'), { maxAgents: 10 });
+      await storage.createAgent('acme', agent('other', 'Help.'), { maxAgents: 10 });
+      await storage.updateAgent('acme', 'b-twin', { name: 'Twin', createdBy: 't' });
+      await storage.updateAgent('acme', 'a-twin', { name: 'Twin', createdBy: 't' });
+      const twins = await storage.findAgentsByName('acme', 'Twin', 2);
+      expect(twins.map((found) => found.id)).toEqual(['a-twin', 'b-twin']);
+      expect(twins[0]).toEqual(await storage.getAgent('acme', 'a-twin'));
+      expect(await storage.findAgentsByName('acme', 'Twin', 1)).toHaveLength(1);
+      expect(await storage.findAgentsByName('acme', 'twin', 2)).toEqual([]);
+    });
+
     it("another tenant's agent answers exactly like a missing one", async () => {
       await storage.createAgent('acme', agent('support', 'Help.'), { maxAgents: 10 });
       expect(await storage.getAgent('globex', 'support')).toBeNull();
       expect(await storage.listAgents('globex', { limit: 10, afterId: null })).toEqual([]);
+      expect(await storage.findAgentsByName('globex', 'support', 2)).toEqual([]);
       expect(await storage.listAgentVersions('globex', 'support', { limit: 10, beforeVersion: null })).toEqual([]);
       expect(await storage.getAgentVersion('globex', 'support', 1)).toBeNull();
       expect(await storage.updateAgent('globex', 'support', { name: 'x', createdBy: 't' })).toBeNull();

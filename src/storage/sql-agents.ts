@@ -103,6 +103,17 @@ export function createSqlAgents(database: SqlDatabase, now: () => Date): AgentSt
       return rows.map(toAgent);
     },
 
+    async findAgentsByName(tenantId, name, limit) {
+      const rows = await database
+        .forTenant(tenantId)
+        .all(`SELECT ${AGENT_COLUMNS} FROM ${AGENT_FROM} WHERE a.tenant_id = ? AND a.name = ? ORDER BY a.id LIMIT ?`, [
+          tenantId,
+          name,
+          limit,
+        ]);
+      return rows.map(toAgent);
+    },
+
     async updateAgent(tenantId, agentId, changes) {
       return database.forTenant(tenantId).transaction(async (client) => {
         const at = now().toISOString();

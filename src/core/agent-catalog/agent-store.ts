@@ -16,6 +16,11 @@ export interface AgentStore {
   /** Agents ordered by id, with their current config; `afterId` is exclusive. */
   listAgents(tenantId: string, options: { limit: number; afterId: string | null }): Promise<Agent[]>;
   /**
+   * Up to `limit` agents named exactly `name`, ordered by id (names are not unique). One query that
+   * reads only the matching rows: an OpenAI `model` naming an agent is looked up on every call.
+   */
+  findAgentsByName(tenantId: string, name: string, limit: number): Promise<Agent[]>;
+  /**
    * Changes the labels and, when `nextConfig` is given, stores a new version. The agent row is
    * locked first and the version allocated by incrementing it, so concurrent updates each get their
    * own version, each merged over the one before. `nextConfig` may throw (validation): nothing is

@@ -30,9 +30,9 @@ function store(tenantId: string, agents: Agent[]) {
     async getAgent(asked: string, id: string) {
       return asked === tenantId ? (agents.find((entry) => entry.id === id) ?? null) : null;
     },
-    async listAgents(asked: string, { limit, afterId }: { limit: number; afterId: string | null }) {
+    async findAgentsByName(asked: string, name: string, limit: number) {
       if (asked !== tenantId) return [];
-      return agents.filter((entry) => afterId === null || entry.id > afterId).slice(0, limit);
+      return agents.filter((entry) => entry.name === name).slice(0, limit);
     },
   };
 }

@@ -12,13 +12,10 @@ export type ModelTarget =
   | { kind: 'model'; id: string; provider: string; modelId: string };
 
 export interface ModelNameDeps {
-  agents: Pick<AgentStore, 'getAgent' | 'listAgents'>;
+  agents: Pick<AgentStore, 'getAgent' | 'findAgentsByName'>;
   /** Throws MODEL_NOT_ALLOWED (or PROVIDER_KEY_MISSING) when the tenant may not call this config's model. */
   checkModel?(config: TenantConfig): void;
 }
-
-/** Agents read per page while looking one up by name (a tenant has at most `maxAgents`). */
-const PAGE = 100;
 
 /**
  * Resolves `name` in `tenantId` only: an agent id, then an agent name (unique), then
@@ -90,23 +87,15 @@ function allows(deps: ModelNameDeps, tenant: TenantConfig, model: { provider: st
 }
 
 async function findByName(agents: ModelNameDeps['agents'], tenantId: string, name: string): Promise<Agent | null> {
-  let found: Agent | null = null;
-  let afterId: string | null = null;
-  for (;;) {
-    const page: Agent[] = await agents.listAgents(tenantId, { limit: PAGE, afterId });
-    for (const agent of page) {
-      if (agent.name !== name) continue;
-      // Two agents with one name: neither is meant more than the other; the caller uses an id.
-      if (found)
-        throw new AppError(
-          'MODEL_NOT_FOUND',
-          `More than one agent is named '${name.slice(0, 200)}': use the agent's id as the model.`,
-        );
-      found = agent;
-    }
-    if (page.length < PAGE) return found;
-    afterId = page.at(-1)?.id ?? null;
+  const [found, other] = await agents.findAgentsByName(tenantId, name, 2);
+  // Two agents with one name: neither is meant more than the other; the caller uses an id.
+  if (other) {
+    throw new AppError(
+      'MODEL_NOT_FOUND',
+      `More than one agent is named '${name.slice(0, 200)}': use the agent's id as the model.`,
+    );
   }
+  return found ?? null;
 }
 
 function agentTarget(agent: Agent): ModelTarget {
