@@ -1,9 +1,10 @@
 import type { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
 import type { createAnthropic } from '@ai-sdk/anthropic';
 import type { createOpenAI } from '@ai-sdk/openai';
-import type { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { createOpenAICompatible, OpenAICompatibleChatLanguageModel } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import type { createProviderFetch, ProviderFetch } from './create-provider-fetch.ts';
+import type { LeanChat } from './openai-compatible/lean-chat.ts';
 import type { ProviderCredentials, ProviderSpec } from './provider-spec.ts';
 import { createSimulatedModel } from './simulated/simulated-model.ts';
 import { withQueryParams } from './with-query-params.ts';
@@ -20,6 +21,8 @@ export interface ProviderSdks {
   bedrock?: typeof createAmazonBedrock;
   /** Present when any provider makes HTTP calls (every type but simulated). */
   createFetch?: typeof createProviderFetch;
+  /** With `openai-compatible`: its chat models stream without the package's stream stages. */
+  leanChat?: LeanChat;
 }
 
 type VendorType = Exclude<ProviderSpec['type'], 'simulated'>;
@@ -27,6 +30,7 @@ type VendorType = Exclude<ProviderSpec['type'], 'simulated'>;
 /** How each SDK is imported; a test passes its own to see which are asked for. */
 export type ProviderSdkImporters = { [Type in VendorType]: () => Promise<NonNullable<ProviderSdks[Type]>> } & {
   createFetch: () => Promise<NonNullable<ProviderSdks['createFetch']>>;
+  leanChat?: () => Promise<LeanChat>;
 };
 
 export const PROVIDER_SDK_IMPORTERS: ProviderSdkImporters = {
@@ -35,6 +39,7 @@ export const PROVIDER_SDK_IMPORTERS: ProviderSdkImporters = {
   anthropic: async () => (await import('@ai-sdk/anthropic')).createAnthropic,
   bedrock: async () => (await import('@ai-sdk/amazon-bedrock')).createAmazonBedrock,
   createFetch: async () => (await import('./create-provider-fetch.ts')).createProviderFetch,
+  leanChat: async () => (await import('./openai-compatible/lean-chat.ts')).loadLeanChat(),
 };
 
 /** Imports the SDKs of the given provider types (duplicates and `simulated` are fine), and nothing else. */
@@ -49,6 +54,9 @@ export async function loadProviderSdks(
       Object.assign(sdks, { [type]: await importers[type]() });
     }),
     ...(vendors.size > 0 ? [importers.createFetch().then((createFetch) => Object.assign(sdks, { createFetch }))] : []),
+    ...(vendors.has('openai-compatible') && importers.leanChat
+      ? [importers.leanChat().then((leanChat) => Object.assign(sdks, { leanChat }))]
+      : []),
   ]);
   return sdks;
 }
@@ -92,9 +100,9 @@ export function createProviderModel(
       const openai = sdkOf(sdks, 'openai')({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), ...withFetch });
       return spec.api === 'chat' ? openai.chat(modelId) : openai.responses(modelId);
     }
-    case 'openai-compatible':
+    case 'openai-compatible': {
       // A local server (vLLM, Ollama) may need no key: then no Authorization header is sent.
-      return sdkOf(
+      const model = sdkOf(
         sdks,
         'openai-compatible',
       )({
@@ -104,6 +112,8 @@ export function createProviderModel(
         ...withFetch,
         ...(apiKey ? { apiKey } : {}),
       }).chatModel(modelId);
+      return sdks.leanChat ? sdks.leanChat(model as OpenAICompatibleChatLanguageModel) : model;
+    }
     case 'anthropic':
       return sdkOf(sdks, 'anthropic')({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), ...withFetch })(modelId);
     case 'bedrock':
