@@ -25,20 +25,37 @@ export function inputContext(
   systemPrompt: string | null,
   messages: readonly ModelMessage[],
 ): InputContext {
-  const added = messages.reduce((total, message) => total + messageTokens(counter, message), 0);
+  // Counted only when read: the count is for usage estimates, which only a provider that reports
+  // no usage needs, and tokenizing every caller message of every call costs CPU on the turn path.
+  const added = () => messages.reduce((total, message) => total + messageTokens(counter, message), 0);
   if (stored) {
     const current = stored.messages.at(-1);
-    const currentTokens = current ? messageTokens(stored.counter, current) : 0;
-    return {
-      instructions: stored.instructions,
-      messages: [...stored.messages.slice(0, -1), ...messages],
-      tokens: stored.tokens - currentTokens + added,
-      counter: stored.counter,
-    };
+    return withLazyTokens(
+      {
+        instructions: stored.instructions,
+        messages: [...stored.messages.slice(0, -1), ...messages],
+        counter: stored.counter,
+      },
+      () => stored.tokens - (current ? messageTokens(stored.counter, current) : 0) + added(),
+    );
   }
   const instructions: SystemModelMessage[] = systemPrompt ? [{ role: 'system', content: systemPrompt }] : [];
-  const fixed = instructions.reduce((total, message) => total + messageTokens(counter, message), 0);
-  return { instructions, messages: [...messages], tokens: fixed + added + REPLY_PRIMING_TOKENS, counter };
+  return withLazyTokens({ instructions, messages: [...messages], counter }, () => {
+    const fixed = instructions.reduce((total, message) => total + messageTokens(counter, message), 0);
+    return fixed + added() + REPLY_PRIMING_TOKENS;
+  });
+}
+
+/** The context with `tokens` counted on first read, once. */
+function withLazyTokens(context: Omit<InputContext, 'tokens'>, count: () => number): InputContext {
+  let tokens: number | undefined;
+  return {
+    ...context,
+    get tokens() {
+      tokens ??= count();
+      return tokens;
+    },
+  };
 }
 
 /** A message of a stateless turn that is not stored: as it would be, without a place in a session (`seq` 0). */
