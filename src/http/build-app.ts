@@ -253,7 +253,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Every request log line carries tenant_id from here on (the body is parsed, validation not yet run).
   const tenantLogged = new WeakSet<FastifyRequest>();
   app.addHook('preValidation', (request, _reply, done) => {
-    request.log = request.log.child({ tenant_id: requestTenantId(request) });
+    // The request's own child logger (Fastify makes one per request) takes the binding: a second
+    // child per request would cost a logger allocation and its serialized bindings on every call.
+    const bindings = { tenant_id: requestTenantId(request) };
+    const log = request.log as typeof request.log & { setBindings?(bindings: Record<string, unknown>): void };
+    if (log.setBindings) log.setBindings(bindings);
+    else request.log = request.log.child(bindings);
     tenantLogged.add(request);
     done();
   });
