@@ -298,7 +298,7 @@ function formatSse(sse: SseConcurrencySummary): string[] {
   const side = (name: string, ttfb: { p50: number; p99: number }) => `${name} p50 ${ttfb.p50} ms, p99 ${ttfb.p99} ms`;
   const { sequential, concurrent } = sse;
   return [
-    `SSE: ${sse.streamsRun} streams (asked ${sse.settings.streams}${sse.limitedBy ? `, limited by ${sse.limitedBy}` : ''}), ${sse.peakOpenStreams} open at once, ${concurrent.enclave.completed} completed, ${concurrent.enclave.failed} failed; memory per stream ${Math.round(sse.memoryPerStreamBytes / 1024)} KiB (RSS ${Math.round(sse.rssBytes.before / 2 ** 20)} → ${Math.round(sse.rssBytes.peak / 2 ** 20)} MiB)`,
+    `SSE: ${sse.streamsRun} streams (asked ${sse.settings.streams}${sse.limitedBy ? `, limited by ${sse.limitedBy}` : ''}), ${sse.peakOpenStreams} open at once, ${concurrent.enclave.completed} completed, ${concurrent.enclave.failed} failed; memory per stream ${Math.round(sse.memoryPerStreamBytes / 1024)} KiB (RSS ${Math.round(sse.rssBytes.before / 2 ** 20)} → ${Math.round(sse.rssBytes.peak / 2 ** 20)} MiB), ${Math.round(sse.settled.perStreamBytes.rss / 1024)} KiB settled (after a full GC: ${Math.round(sse.settled.before.rss / 2 ** 20)} → ${Math.round(sse.settled.peak.rss / 2 ** 20)} MiB)`,
     `SSE TTFB one at a time: ${side('enclave', sequential.enclave.ttfbMs)}; ${side('provider', sequential.direct.ttfbMs)}; added p50 ${sequential.overheadMs.p50} ms, p99 ${sequential.overheadMs.p99} ms`,
     `SSE TTFB ${sse.streamsRun} open: ${side('enclave', concurrent.enclave.ttfbMs)}; ${side('provider', concurrent.direct.ttfbMs)}; added p50 ${concurrent.overheadMs.p50} ms, p99 ${concurrent.overheadMs.p99} ms — ${mark(sse.targets)}`,
   ];

@@ -20,6 +20,7 @@ export interface ClientJob {
 }
 
 export type ClientMessage =
+  | { type: 'half-open' }
   | { type: 'all-open' }
   | { type: 'done'; ttfbMs: number[]; completed: number; failed: number; errors: string[] };
 
@@ -80,7 +81,9 @@ async function run(job: ClientJob, send: (message: ClientMessage) => void): Prom
   // Streams that ended without a first byte count as settled too, or a failing run would never peak.
   let settled = 0;
   const settle = () => {
-    if (++settled === job.targets.length) send({ type: 'all-open' });
+    ++settled;
+    if (settled === Math.ceil(job.targets.length / 2)) send({ type: 'half-open' });
+    if (settled === job.targets.length) send({ type: 'all-open' });
   };
   for (const [index, target] of job.targets.entries()) {
     const due = started + index * gapMs;

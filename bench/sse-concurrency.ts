@@ -29,6 +29,19 @@ export interface SseSettings {
   /** Streams in the one-at-a-time comparison (after as many unmeasured ones). */
   sequential: number;
   clientProcesses: number;
+  /** Run the N streams straight to the provider too (false: only through Enclave, as `bench/sse-memory.ts` does). */
+  direct: boolean;
+  /**
+   * A directory for two heap snapshots of the server (`--heapsnapshot-signal`): before the streams
+   * and with all open. Writing them grows the server's RSS, so the memory figures of such a run
+   * are not comparable.
+   */
+  heapSnapshotDir?: string;
+  /**
+   * Also read settled memory at half open, for the marginal cost per stream. That full GC stalls the
+   * server while streams are still opening, so the TTFB of such a run is not comparable.
+   */
+  marginal?: boolean;
 }
 
 /** BENCH_SSE_STREAMS overrides the number of streams. */
@@ -40,12 +53,28 @@ export function sseSettings(quick: boolean, env: NodeJS.ProcessEnv = {}): SseSet
 
 function sseDefaults(quick: boolean): SseSettings {
   return quick
-    ? { streams: 500, ratePerSecond: 250, chunks: 10, chunkIntervalMs: 500, sequential: 50, clientProcesses: 2 }
+    ? {
+        streams: 500,
+        ratePerSecond: 250,
+        chunks: 10,
+        chunkIntervalMs: 500,
+        sequential: 50,
+        clientProcesses: 2,
+        direct: true,
+      }
     : // Streams last 160 s, longer than the 100 s ramp, so all are open at once for a minute. One
       // chunk per 4 s per stream: 2,500 events/s at the peak. At one a second (10,000 events/s) one
       // process on this 2-core machine, shared with the clients and the provider, saturates at
       // about 5,000 streams (see docs/operations.md).
-      { streams: 10_000, ratePerSecond: 100, chunks: 40, chunkIntervalMs: 4_000, sequential: 300, clientProcesses: 2 };
+      {
+        streams: 10_000,
+        ratePerSecond: 100,
+        chunks: 40,
+        chunkIntervalMs: 4_000,
+        sequential: 300,
+        clientProcesses: 2,
+        direct: true,
+      };
 }
 
 interface Percentiles {
@@ -63,6 +92,12 @@ interface Side {
   ttfbMs: Percentiles;
 }
 
+interface SettledReading {
+  rss: number;
+  heapUsed: number;
+  streams: number;
+}
+
 export interface SseConcurrencySummary {
   description: string;
   settings: SseSettings;
@@ -71,7 +106,24 @@ export interface SseConcurrencySummary {
   limitedBy: string | null;
   peakOpenStreams: number;
   rssBytes: { before: number; peak: number; after: number };
+  /** V8's used heap and external memory (`/metrics`) before the streams and with all open. */
+  heapUsedBytes: { before: number; peak: number };
+  externalBytes: { before: number; peak: number };
   memoryPerStreamBytes: number;
+  /**
+   * The same, read right after a full GC in the server (through its inspector), so that garbage
+   * not yet collected is not counted as the streams': from before the streams to all open
+   * (`perStreamBytes`), and with `marginal`, from half open to all open (`marginalPerStreamBytes`: what one more
+   * stream adds, without the one-off growth of the first streams, such as V8's young generation
+   * growing to its maximum under the ramp's allocation rate).
+   */
+  settled: {
+    before: SettledReading;
+    half: SettledReading;
+    peak: SettledReading;
+    perStreamBytes: { rss: number; heapUsed: number };
+    marginalPerStreamBytes: { rss: number; heapUsed: number };
+  };
   sequential: { enclave: Side; direct: Side; overheadMs: { p50: number; p99: number } };
   concurrent: { enclave: Side; direct: Side; overheadMs: { p50: number; p99: number } };
   targets: Record<string, { target: string; actual: number; pass: boolean }>;
@@ -204,18 +256,24 @@ async function sequential(
   return { enclave: side('enclave'), direct: side('direct') };
 }
 
-/** Runs `targets` from forked client processes at `rate`; `onAllOpen` runs once every stream has its first byte. */
+/**
+ * Runs `targets` from forked client processes at `rate`; `onHalfOpen` runs once half the streams have
+ * their first byte (the others still opening), `onAllOpen` once every stream has.
+ */
 async function concurrent(
   job: Omit<ClientJob, 'targets' | 'ratePerSecond'>,
   targets: ClientJob['targets'],
   settings: SseSettings,
   onAllOpen: () => Promise<void>,
+  onHalfOpen: () => Promise<void> = async () => {},
 ): Promise<Side> {
   const clients: ChildProcess[] = [];
   const shares = Array.from({ length: settings.clientProcesses }, (_, index) =>
     targets.filter((_, at) => at % settings.clientProcesses === index),
   );
   let open = 0;
+  let halfOpen = 0;
+  let halfDone: Promise<void> | null = null;
   let peakDone: Promise<void> | null = null;
   const results = await Promise.all(
     shares.map(async (share) => {
@@ -223,7 +281,9 @@ async function concurrent(
       clients.push(client);
       const done = new Promise<Extract<ClientMessage, { type: 'done' }>>((resolve, reject) => {
         client.on('message', (message: ClientMessage) => {
-          if (message.type === 'all-open' && ++open === shares.length) peakDone = onAllOpen();
+          if (message.type === 'half-open' && ++halfOpen === shares.length) halfDone = onHalfOpen();
+          if (message.type === 'all-open' && ++open === shares.length)
+            peakDone = (halfDone ?? Promise.resolve()).then(onAllOpen);
           if (message.type === 'done') resolve(message);
         });
         client.once('exit', (code) => reject(new Error(`SSE client exited (${code})`)));
@@ -250,12 +310,55 @@ async function concurrent(
   };
 }
 
-async function scrapeActiveStreams(server: ChildServer): Promise<number> {
+/** Gauges from the server's `/metrics`: open streams, and where its memory is (for the diagnosis). */
+async function scrapeGauges(
+  server: ChildServer,
+): Promise<{ activeStreams: number; heapUsed: number; external: number }> {
   const response = await fetch(`${server.baseUrl}/metrics`, {
     headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` },
   });
-  const line = (await response.text()).split('\n').find((entry) => entry.startsWith('enclave_active_streams '));
-  return Number(line?.split(' ')[1] ?? 0);
+  const lines = (await response.text()).split('\n');
+  const gauge = (name: string) => Number(lines.find((entry) => entry.startsWith(`${name} `))?.split(' ')[1] ?? 0);
+  return {
+    activeStreams: gauge('enclave_active_streams'),
+    heapUsed: gauge('enclave_nodejs_heap_size_used_bytes'),
+    external: gauge('enclave_nodejs_external_memory_bytes'),
+  };
+}
+
+/** The server's inspector WebSocket URL (it started with `--inspect=127.0.0.1:0`), from its output. */
+function inspectorUrl(server: ChildServer): string {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(server.output())?.[1];
+  if (!url) throw new Error(`no inspector URL in the output of ${server.name}`);
+  return url;
+}
+
+/**
+ * A full garbage collection in the server (`HeapProfiler.collectGarbage` over the inspector), so
+ * that RSS read next holds what is live, not what the last collection has not reached yet.
+ */
+async function collectGarbage(url: string): Promise<void> {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = () => reject(new Error('inspector connection failed'));
+  });
+  await new Promise<void>((resolve) => {
+    socket.onmessage = (message) => {
+      if ((JSON.parse(String(message.data)) as { id?: number }).id === 1) resolve();
+    };
+    socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+  });
+  socket.close();
+}
+
+/** Has the server write a heap snapshot (it started with `--heapsnapshot-signal=SIGUSR2`); resolves once written. */
+async function heapSnapshot(server: ChildServer): Promise<void> {
+  if (server.pid === undefined) return;
+  process.kill(server.pid, 'SIGUSR2');
+  // The snapshot is written on the event loop: the server answers again once it is done.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await fetch(`${server.baseUrl}/health`).then((response) => response.arrayBuffer());
 }
 
 const overhead = (enclave: Side, direct: Side) => ({
@@ -305,7 +408,15 @@ export async function measureSseConcurrency(
         HTTP_HEADERS_TIMEOUT_MS: '600000',
       },
       readyPath: '/readyz',
-      nodeOptions: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+      nodeOptions: [
+        // Only for the full collections before the settled readings (see `collectGarbage`); no
+        // session is attached otherwise.
+        '--inspect=127.0.0.1:0',
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...(settings.heapSnapshotDir
+          ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${settings.heapSnapshotDir}`]
+          : []),
+      ],
     });
     try {
       const longModel = `bench-${settings.chunks}x${settings.chunkIntervalMs}`;
@@ -326,17 +437,33 @@ export async function measureSseConcurrency(
         settings.sequential,
       );
 
-      log(`  ${streamsRun} streams straight to the provider at ${settings.ratePerSecond}/s`);
-      const direct = await concurrent(
-        { ...directJob(provider) },
-        Array.from({ length: streamsRun }, () => ({ path: '/v1/chat/completions', body: directBody(longModel) })),
-        settings,
-        async () => {},
-      );
+      const skipped: Side = { streams: 0, completed: 0, failed: 0, errors: [], ttfbMs: percentiles([]) };
+      let direct = skipped;
+      if (settings.direct) {
+        log(`  ${streamsRun} streams straight to the provider at ${settings.ratePerSecond}/s`);
+        direct = await concurrent(
+          { ...directJob(provider) },
+          Array.from({ length: streamsRun }, () => ({ path: '/v1/chat/completions', body: directBody(longModel) })),
+          settings,
+          async () => {},
+        );
+      }
 
+      const inspector = inspectorUrl(server);
       const before = rssOf(server.pid);
+      const gaugesBefore = await scrapeGauges(server);
+      /** RSS and gauges right after a full collection. */
+      const settledReading = async () => {
+        await collectGarbage(inspector);
+        return { rss: rssOf(server.pid), ...(await scrapeGauges(server)) };
+      };
+      const settledBefore = await settledReading();
+      if (settings.heapSnapshotDir) await heapSnapshot(server);
       let peak = 0;
       let peakOpenStreams = 0;
+      let gaugesPeak = gaugesBefore;
+      let settledHalf = settledBefore;
+      let settledPeak = settledBefore;
       log(
         `  ${streamsRun} streams through Enclave at ${settings.ratePerSecond}/s (RSS before ${Math.round(before / 2 ** 20)} MiB)`,
       );
@@ -349,12 +476,43 @@ export async function measureSseConcurrency(
         settings,
         async () => {
           peak = rssOf(server.pid);
-          peakOpenStreams = await scrapeActiveStreams(server);
-          log(`  all open: ${peakOpenStreams} active streams, RSS ${Math.round(peak / 2 ** 20)} MiB`);
+          gaugesPeak = await scrapeGauges(server);
+          peakOpenStreams = gaugesPeak.activeStreams;
+          const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+          log(
+            `  all open: ${peakOpenStreams} active streams, RSS ${mib(peak)} MiB (heap used ${mib(gaugesBefore.heapUsed)} -> ${mib(gaugesPeak.heapUsed)} MiB, external ${mib(gaugesBefore.external)} -> ${mib(gaugesPeak.external)} MiB)`,
+          );
+          settledPeak = await settledReading();
+          log(
+            `  settled (after a full GC): ${settledPeak.activeStreams} streams, RSS ${mib(settledPeak.rss)} MiB, heap used ${mib(settledPeak.heapUsed)} MiB`,
+          );
+          if (settings.heapSnapshotDir) await heapSnapshot(server);
         },
+        settings.marginal
+          ? async () => {
+              settledHalf = await settledReading();
+              log(
+                `  half open, settled: ${settledHalf.activeStreams} streams, RSS ${Math.round(settledHalf.rss / 2 ** 20)} MiB`,
+              );
+            }
+          : undefined,
       );
       const after = rssOf(server.pid);
       const memoryPerStreamBytes = peakOpenStreams > 0 ? Math.round((peak - before) / peakOpenStreams) : 0;
+      const perStream = (from: { rss: number; heapUsed: number; activeStreams: number }) => {
+        const streams = settledPeak.activeStreams - from.activeStreams;
+        return {
+          rss: streams > 0 ? Math.round((settledPeak.rss - from.rss) / streams) : 0,
+          heapUsed: streams > 0 ? Math.round((settledPeak.heapUsed - from.heapUsed) / streams) : 0,
+        };
+      };
+      const settled = {
+        before: { rss: settledBefore.rss, heapUsed: settledBefore.heapUsed, streams: settledBefore.activeStreams },
+        half: { rss: settledHalf.rss, heapUsed: settledHalf.heapUsed, streams: settledHalf.activeStreams },
+        peak: { rss: settledPeak.rss, heapUsed: settledPeak.heapUsed, streams: settledPeak.activeStreams },
+        perStreamBytes: perStream(settledBefore),
+        marginalPerStreamBytes: settings.marginal ? perStream(settledHalf) : { rss: 0, heapUsed: 0 },
+      };
       const sequentialOverhead = overhead(oneAtATime.enclave, oneAtATime.direct);
       const concurrentOverhead = overhead(enclave, direct);
       return {
@@ -365,7 +523,10 @@ export async function measureSseConcurrency(
         limitedBy,
         peakOpenStreams,
         rssBytes: { before, peak, after },
+        heapUsedBytes: { before: gaugesBefore.heapUsed, peak: gaugesPeak.heapUsed },
+        externalBytes: { before: gaugesBefore.external, peak: gaugesPeak.external },
         memoryPerStreamBytes,
+        settled,
         sequential: { ...oneAtATime, overheadMs: sequentialOverhead },
         concurrent: { enclave, direct, overheadMs: concurrentOverhead },
         targets: {
