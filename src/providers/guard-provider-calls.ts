@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import type { LanguageModelV3StreamPart, LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { type LanguageModel, wrapLanguageModel } from 'ai';
 import type { BreakerPermit, CircuitBreaker } from './circuit-breaker.ts';
 import { toProviderError } from './provider-error.ts';
@@ -10,6 +10,7 @@ import {
   retryDelay,
   unavailableError,
 } from './retry-policy.ts';
+import { isLanguageModelV3, streamV3Model, toV4StreamPart } from './stream-v3-model.ts';
 
 export interface GuardOptions {
   /** The platform provider id; the model reports it as its `provider` (stored as `provider:model`). */
@@ -27,7 +28,12 @@ export interface GuardOptions {
 }
 
 type GuardableModel = Exclude<LanguageModel, string>;
-type StreamResult = Awaited<ReturnType<LanguageModelV4['doStream']>>;
+/** An attempt's stream: v4 parts, or a v3 model's parts that `guardStream` maps as it reads them. */
+type StreamResult = Omit<Awaited<ReturnType<LanguageModelV4['doStream']>>, 'stream'> & {
+  stream: ReadableStream<LanguageModelV4StreamPart> | ReadableStream<LanguageModelV3StreamPart>;
+};
+type PartMapper = (part: LanguageModelV4StreamPart | LanguageModelV3StreamPart) => LanguageModelV4StreamPart;
+const AS_IS: PartMapper = (part) => part as LanguageModelV4StreamPart;
 
 /** Stream parts that carry no output: held back, so a failure right after them can still be retried. */
 const PREAMBLE = new Set<LanguageModelV4StreamPart['type']>(['stream-start', 'response-metadata', 'raw']);
@@ -139,11 +145,20 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
       },
       async wrapStream({ params, model: inner }) {
         const call = start(params.abortSignal);
-        const connect = (lastError?: unknown) =>
-          withRetries(call, () => inner.doStream({ ...params, abortSignal: call.signal }), lastError);
+        // A v3 model (every vendor SDK's today) is called directly and its parts mapped to v4 as
+        // the guard reads them: through `inner`, the SDK's adapter would add a transform stage.
+        const direct = isLanguageModelV3(model) ? model : null;
+        const attempt = (): PromiseLike<StreamResult> =>
+          direct
+            ? streamV3Model(direct, { ...params, abortSignal: call.signal })
+            : inner.doStream({ ...params, abortSignal: call.signal });
+        const connect = (lastError?: unknown) => withRetries(call, attempt, lastError);
         const first = await connect();
         // The request and response metadata are those of the first attempt that answered.
-        return { ...first.value, stream: guardStream(first, connect, call) };
+        return {
+          ...first.value,
+          stream: guardStream(first, connect, call, direct ? (toV4StreamPart as PartMapper) : AS_IS),
+        };
       },
     },
   });
@@ -158,8 +173,11 @@ function guardStream(
   first: { value: StreamResult; permit: BreakerPermit },
   connect: (lastError: unknown) => Promise<{ value: StreamResult; permit: BreakerPermit }>,
   call: { fail(error: unknown): unknown; recover(error: unknown, permit: BreakerPermit): Promise<void> },
+  toV4: PartMapper,
 ): ReadableStream<LanguageModelV4StreamPart> {
-  let reader = first.value.stream.getReader();
+  const readerOf = (result: StreamResult) =>
+    (result.stream as ReadableStream<LanguageModelV4StreamPart | LanguageModelV3StreamPart>).getReader();
+  let reader = readerOf(first.value);
   let permit = first.permit;
   let committed = false;
   const held: LanguageModelV4StreamPart[] = [];
@@ -170,7 +188,7 @@ function guardStream(
     await call.recover(error, permit);
     held.length = 0;
     const next = await connect(error);
-    reader = next.value.stream.getReader();
+    reader = readerOf(next.value);
     permit = next.permit;
   }
 
@@ -201,7 +219,7 @@ function guardStream(
           if (!committed) commit(controller);
           return controller.close();
         }
-        const part = next.value;
+        const part = toV4(next.value);
         if (part.type === 'error') {
           if (!committed) {
             try {
