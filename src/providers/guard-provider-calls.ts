@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LanguageModelV3StreamPart, LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { type LanguageModel, wrapLanguageModel } from 'ai';
+import { createCallDeadline } from './call-deadline.ts';
 import type { BreakerPermit, CircuitBreaker } from './circuit-breaker.ts';
 import { toProviderError } from './provider-error.ts';
 import {
@@ -56,15 +57,15 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
 
   function start(callerSignal: AbortSignal | undefined) {
     const deadline = performance.now() + timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    const timeout = createCallDeadline(callerSignal, timeoutMs);
+    const signal = timeout.signal;
     let retries = 0;
     const fail = (error: unknown, failure?: ProviderFailure): unknown =>
       callerSignal?.aborted
         ? error
         : toProviderError(error, {
             provider,
-            timedOut: timeout.aborted,
+            timedOut: timeout.timedOut,
             timeoutMs,
             failure: failure ?? classifyFailure(error),
             ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
@@ -72,6 +73,8 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
     return {
       signal,
       fail,
+      /** The call is over (answered, failed for good, or its stream ended): its deadline timer goes. */
+      end: timeout.end,
       /** A permit for the next attempt; throws PROVIDER_UNAVAILABLE (first attempt) or `lastError`. */
       admit(lastError: unknown): BreakerPermit {
         if (!breaker) return NO_PERMIT;
@@ -89,10 +92,10 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
           throw error;
         }
         const failure = classifyFailure(error);
-        if (timeout.aborted || isEndpointFailure(failure)) permit.failure();
+        if (timeout.timedOut || isEndpointFailure(failure)) permit.failure();
         else if (failure.kind === 'rate-limited' || failure.kind === 'rejected') permit.success();
         else permit.release();
-        const wait = timeout.aborted
+        const wait = timeout.timedOut
           ? null
           : retryDelay(failure, retries, {
               maxRetries: options.maxRetries,
@@ -137,11 +140,15 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
     middleware: {
       async wrapGenerate({ params, model: inner }) {
         const call = start(params.abortSignal);
-        const { value, permit } = await withRetries(call, () =>
-          inner.doGenerate({ ...params, abortSignal: call.signal }),
-        );
-        permit.success();
-        return value;
+        try {
+          const { value, permit } = await withRetries(call, () =>
+            inner.doGenerate({ ...params, abortSignal: call.signal }),
+          );
+          permit.success();
+          return value;
+        } finally {
+          call.end();
+        }
       },
       async wrapStream({ params, model: inner }) {
         const call = start(params.abortSignal);
@@ -153,7 +160,13 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
             ? streamV3Model(direct, { ...params, abortSignal: call.signal })
             : inner.doStream({ ...params, abortSignal: call.signal });
         const connect = (lastError?: unknown) => withRetries(call, attempt, lastError);
-        const first = await connect();
+        let first: Awaited<ReturnType<typeof connect>>;
+        try {
+          first = await connect();
+        } catch (error) {
+          call.end();
+          throw error;
+        }
         // The request and response metadata are those of the first attempt that answered.
         return {
           ...first.value,
@@ -172,7 +185,11 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
 function guardStream(
   first: { value: StreamResult; permit: BreakerPermit },
   connect: (lastError: unknown) => Promise<{ value: StreamResult; permit: BreakerPermit }>,
-  call: { fail(error: unknown): unknown; recover(error: unknown, permit: BreakerPermit): Promise<void> },
+  call: {
+    fail(error: unknown): unknown;
+    recover(error: unknown, permit: BreakerPermit): Promise<void>;
+    end(): void;
+  },
   toV4: PartMapper,
 ): ReadableStream<LanguageModelV4StreamPart> {
   const readerOf = (result: StreamResult) =>
@@ -207,15 +224,22 @@ function guardStream(
         try {
           next = await reader.read();
         } catch (error) {
-          if (committed) return controller.error(call.fail(error));
-          try {
-            await reconnect(error);
-            continue;
-          } catch (final) {
-            return controller.error(final);
+          let final: unknown;
+          if (committed) final = call.fail(error);
+          else {
+            try {
+              await reconnect(error);
+              continue;
+            } catch (failure) {
+              final = failure;
+            }
           }
+          // Failed for good; ended only now, as the mapping above asks whether the deadline passed.
+          call.end();
+          return controller.error(final);
         }
         if (next.done) {
+          call.end();
           if (!committed) commit(controller);
           return controller.close();
         }
@@ -245,6 +269,7 @@ function guardStream(
     },
     cancel(reason) {
       permit.release();
+      call.end();
       return reader.cancel(reason);
     },
   });
