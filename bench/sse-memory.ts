@@ -3,8 +3,8 @@
  * `node bench/sse-memory.ts`. The same server, provider, clients and measure as
  * `bench/sse-concurrency.ts` (VmRSS with all streams open minus before, per open stream), without
  * the N streams straight to the provider, with a short warm-up (20 streams one at a time, so the
- * first stream's one-off costs are in "before") and shorter streams (opened at 250/s, 8 chunks 2 s
- * apart: 2,000 streams take about 25 s). It also reads RSS right after a full GC in the server
+ * first stream's one-off costs are in "before") and shorter streams (opened at 250/s, 15 chunks 2 s
+ * apart, 30 s: all stay open through the readings even when a loaded machine delays first bytes by seconds; 2,000 streams take about 45 s). It also reads RSS right after a full GC in the server
  * (through its inspector) before the streams, at half open and at all open: see `SseConcurrencySummary.settled`.
  * Env: BENCH_SSE_STREAMS (default 2,000), BENCH_SSE_HEAP_SNAPSHOT=<dir> (two heap snapshots of the
  * server, before and with all streams open; that run's memory figures are not comparable).
@@ -21,7 +21,7 @@ if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
 const settings: SseSettings = {
   streams: Number.isInteger(streams) && streams > 0 ? streams : 2_000,
   ratePerSecond: 250,
-  chunks: 8,
+  chunks: 15,
   chunkIntervalMs: 2_000,
   sequential: 10,
   clientProcesses: 2,
