@@ -31,6 +31,13 @@ const settings: SseSettings = {
 };
 const tempDir = mkdtempSync(join(tmpdir(), 'enclave-sse-memory-'));
 const log = (line: string) => process.stderr.write(`[sse-memory] ${line}\n`);
+// An interrupted run (Ctrl-C, `timeout`) takes its servers with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killAllChildServers();
+    rmSync(tempDir, { recursive: true, force: true });
+    process.exit(130);
+  });
 try {
   const summary = await measureSseConcurrency(settings, join(tempDir, 'sse.db'), log);
   const kib = (bytes: number) => Math.round(bytes / 1024);
