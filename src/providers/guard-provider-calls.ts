@@ -152,8 +152,9 @@ export function guardProviderCalls(model: GuardableModel, options: GuardOptions)
       },
       async wrapStream({ params, model: inner }) {
         const call = start(params.abortSignal);
-        // A v3 model (every vendor SDK's today) is called directly and its parts mapped to v4 as
-        // the guard reads them: through `inner`, the SDK's adapter would add a transform stage.
+        // A v3 model (the vendor packages' own models; the lean openai-compatible one is v4) is
+        // called directly and its parts mapped to v4 as the guard reads them: through `inner`, the
+        // SDK's adapter would add a transform stage to the stream.
         const direct = isLanguageModelV3(model) ? model : null;
         const attempt = (): PromiseLike<StreamResult> =>
           direct

@@ -10,8 +10,10 @@ import type {
 } from '@ai-sdk/provider';
 
 /**
- * Whether a model speaks the previous model spec (v3): every vendor SDK we load does today
- * (`@ai-sdk/openai`, `-compatible`, `anthropic`, `amazon-bedrock`); `ai@7` speaks v4.
+ * Whether a model speaks the previous model spec (v3): the models of every vendor package we load
+ * do today (`@ai-sdk/openai`, `-compatible`, `anthropic`, `amazon-bedrock`; our lean
+ * openai-compatible model is v4 and falls back to the package's for the calls it does not cover);
+ * `ai@7` speaks v4.
  */
 export function isLanguageModelV3(model: { specificationVersion: string }): model is LanguageModelV3 {
   return model.specificationVersion === 'v3';
