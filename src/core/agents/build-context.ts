@@ -77,11 +77,17 @@ export async function buildContext(
   const fixed = messageTokens(counter, system) + messageTokens(counter, currentMessage) + REPLY_PRIMING_TOKENS;
 
   // One read (one round of the tenant scope on PostgreSQL) for the summary and the turns after it.
-  const start = await storage.contextWindow(tenantId, current.sessionId, {
-    beforeSeq: current.seq,
-    limit: CONTEXT_MESSAGE_LIMIT,
-    withSummary: options.summaries != null,
-  });
+  // None for a session's first message (sequence numbers start at 1): nothing came before it, and a
+  // summary only folds earlier turns. Every new session's first turn, and every legacy turn of a new
+  // tenant, skips two reads so.
+  const start =
+    current.seq <= 1
+      ? { summary: null, messages: [] }
+      : await storage.contextWindow(tenantId, current.sessionId, {
+          beforeSeq: current.seq,
+          limit: CONTEXT_MESSAGE_LIMIT,
+          withSummary: options.summaries != null,
+        });
   let summary = start.summary;
   const rows = start.messages;
 
