@@ -27,15 +27,18 @@ async function breakdown(): Promise<string> {
   const text = await fetch(`${server.baseUrl}/metrics`).then((response) => response.text());
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
   let anon = Number.NaN;
+  let peak = Number.NaN;
   try {
-    anon = Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) * 1024;
+    const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+    anon = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1]) * 1024;
+    peak = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) * 1024;
   } catch {}
   const spaces = [...text.matchAll(/^enclave_nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)/gm)]
     .filter((match) => Number(match[2]) > 1024 * 1024)
     .map((match) => `${match[1]} ${mib(Number(match[2]))}`)
     .join(' ');
   return (
-    `[${spaces}] anon ${mib(anon)}, heapUsed ${mib(metric('enclave_nodejs_heap_size_used_bytes'))}, ` +
+    `peak ${mib(peak)}, [${spaces}] anon ${mib(anon)}, heapUsed ${mib(metric('enclave_nodejs_heap_size_used_bytes'))}, ` +
     `heapTotal ${mib(metric('enclave_nodejs_heap_size_total_bytes'))}, external ${mib(metric('enclave_nodejs_external_memory_bytes'))}`
   );
 }
