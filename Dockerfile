@@ -58,4 +58,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # SHUTDOWN_TIMEOUT_MS. Give the container at least their sum before it is killed.
 STOPSIGNAL SIGTERM
 # Exec form: node is PID 1 and receives the signal itself (no shell, no npm in between).
-CMD ["node", "dist/enclave.mjs", "serve"]
+# --max-semi-space-size=16: V8's young generation stays at 2 x 16 MiB instead of growing to
+# 2 x 64 MiB under load (docs/operations.md, "Memory"); keep it in step with deploy/ and npm start.
+CMD ["node", "--max-semi-space-size=16", "dist/enclave.mjs", "serve"]

@@ -94,6 +94,12 @@ export function killAllChildServers(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
+/**
+ * The V8 flags `npm start`, the image and the manifests give the server: a young generation of at
+ * most 2 × 16 MiB (V8 grows it to 2 × 64 MiB under load on a large host; docs/operations.md, Memory).
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'];
+
 let built = false;
 /**
  * The arguments that start the server as `npm start` does: the built bundle (`dist/enclave.mjs`),
@@ -106,5 +112,5 @@ export function builtServerArgs(): string[] {
     if (result.status !== 0) throw new Error('npm run build:server failed');
     built = true;
   }
-  return ['dist/enclave.mjs', 'serve'];
+  return [...SERVER_NODE_FLAGS, 'dist/enclave.mjs', 'serve'];
 }

@@ -36,6 +36,7 @@ import { loadProviderSdks } from './providers/create-provider-model.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
 import { encodingsToPreload, preloadTokenizers, tokenCounterFor } from './providers/token-counting.ts';
+import { releaseStartupHeap } from './runtime/release-startup-heap.ts';
 import { createStorage } from './storage/create-storage.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
@@ -479,12 +480,17 @@ export async function createEnclave(
 export async function serve(config: Config): Promise<Enclave> {
   const enclave = await createEnclave(config);
   const { app } = enclave;
+  // Everything is loaded and compiled: return what start-up left behind before traffic comes.
+  const collectedMs = releaseStartupHeap();
   await app.listen({ port: config.port, host: config.host });
   if (enclave.metricsApp) {
     await enclave.metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
     app.log.info({ host: config.metricsHost, port: config.metricsPort }, 'serving /metrics without credentials');
   }
-  app.log.info({ database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') }, 'Enclave is serving');
+  app.log.info(
+    { database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), startupGcMs: collectedMs },
+    'Enclave is serving',
+  );
   const shutdown = async (signal: string) => {
     // Readiness fails first; the listener stays open for the drain delay so that connections a load
     // balancer already routed here are still accepted, then in-flight work finishes before the database closes.

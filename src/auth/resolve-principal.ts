@@ -1,6 +1,7 @@
 import type { Principal } from '../core/auth/principal.ts';
 import { AppError } from '../core/errors.ts';
 import type { CredentialLookup, CredentialMatch } from '../core/ports.ts';
+import { createTtlCache } from '../core/ttl-cache.ts';
 import { hashApiKey, isWellFormedApiKey, sameHash } from './api-key.ts';
 import { DEFAULT_TENANT_CLAIM, type JwtTrust, JwtVerificationError, type JwtVerifier } from './jwt.ts';
 
@@ -45,25 +46,23 @@ function unauthenticated(reason: string, cause?: unknown): AppError {
  * key can never mint a token for B.
  */
 export function createPrincipalResolver(options: PrincipalResolverOptions) {
-  const ttlMs = options.cacheTtlMs ?? 2_000;
-  const maxEntries = options.cacheMaxEntries ?? 10_000;
-  const cache = new Map<string, { match: CredentialMatch; expires: number }>();
+  const cache = createTtlCache<string, CredentialMatch>({
+    ttlMs: options.cacheTtlMs ?? 2_000,
+    maxEntries: options.cacheMaxEntries ?? 10_000,
+    now: options.now,
+  });
 
   async function lookup(hash: string): Promise<CredentialMatch | null> {
     const hit = cache.get(hash);
-    if (hit && hit.expires > options.now()) return hit.match;
+    if (hit) return hit;
     const match = await options.credentials.findByHash(hash);
-    if (match) {
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(hash, { match, expires: options.now() + ttlMs });
-    } else {
-      cache.delete(hash);
-    }
+    if (match) cache.set(hash, match);
+    else cache.delete(hash);
     return match;
   }
 
   function forget(test: (match: CredentialMatch) => boolean): void {
-    for (const [hash, entry] of cache) if (test(entry.match)) cache.delete(hash);
+    cache.deleteWhere(test);
   }
 
   async function fromKey(token: string): Promise<Principal> {

@@ -1,5 +1,6 @@
 import { isAppError } from '../core/errors.ts';
 import type { TenantConfigVersion } from '../core/tenants/tenant-config.ts';
+import { createTtlCache } from '../core/ttl-cache.ts';
 import type { JwtTrust } from './jwt.ts';
 
 /**
@@ -16,9 +17,11 @@ export function createTenantJwtTrust(options: {
   ttlMs?: number;
   maxEntries?: number;
 }): (tenantId: string) => Promise<JwtTrust | 'unusable' | null> {
-  const ttlMs = options.ttlMs ?? 2_000;
-  const maxEntries = options.maxEntries ?? 10_000;
-  const cache = new Map<string, { version: number; trust: JwtTrust | 'unusable'; expires: number }>();
+  const cache = createTtlCache<string, { version: number; trust: JwtTrust | 'unusable' }>({
+    ttlMs: options.ttlMs ?? 2_000,
+    maxEntries: options.maxEntries ?? 10_000,
+    now: options.now,
+  });
 
   async function reveal(tenantId: string, name: string): Promise<string | null> {
     try {
@@ -39,12 +42,10 @@ export function createTenantJwtTrust(options: {
     // A legacy inline secret (not yet moved into the secrets store) works as it is.
     if (secretName === undefined) return trust;
     const hit = cache.get(tenantId);
-    if (hit && hit.version === version && hit.expires > options.now()) return hit.trust;
+    if (hit && hit.version === version) return hit.trust;
     const secret = await reveal(tenantId, secretName);
     const resolved: JwtTrust | 'unusable' = secret === null ? 'unusable' : { ...trust, secret };
-    cache.delete(tenantId);
-    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-    cache.set(tenantId, { version, trust: resolved, expires: options.now() + ttlMs });
+    cache.set(tenantId, { version, trust: resolved });
     return resolved;
   };
 }

@@ -48,7 +48,7 @@ export function createTurnAdmission(
   };
   return {
     admit: (scope, limits) => translate(() => limiter.admitTurn(scope, limits)),
-    recordTokens: (scope, tokens) => limiter.recordTokens(scope, tokens),
+    recordTokens: (scope, tokens, limits) => limiter.recordTokens(scope, tokens, limits),
     countRequest: (scope, limits) =>
       translate(async () => {
         const at = now();

@@ -149,6 +149,21 @@ describe('limiter: tokens per minute', () => {
     const none = await limiter.admitTurn(ACME, { tenant: UNLIMITED, key: null });
     expect(none.tightest).toBeNull();
   });
+
+  it('keeps a minute counter only for a level with a tokens-per-minute limit, given the turn’s settings', async () => {
+    const { limiter } = setup(T0);
+    const minute = async (key: string) => (await store.get(key, 60_000, T0)).total;
+    await limiter.recordTokens(GLOBEX, 500, { tenant: UNLIMITED, key: null });
+    expect(await minute('t:globex:tpm')).toBe(0);
+    const settings = { tenant: limits({ tokensPerMinute: 1000 }), key: UNLIMITED };
+    await limiter.recordTokens(ACME_K1, 400, settings);
+    await limiter.recordTokens(ACME, 200, settings);
+    expect(await minute('t:acme:tpm')).toBe(600);
+    expect(await minute('t:acme:k:key_01:tpm')).toBe(0);
+    const turn = await limiter.admitTurn(ACME, settings);
+    expect(turn.tightest).toMatchObject({ limit: 1000, remaining: 400 });
+    await turn.release();
+  });
 });
 
 describe('limiter: daily and monthly quotas', () => {

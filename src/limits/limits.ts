@@ -67,8 +67,16 @@ export interface Limiter {
   /**
    * Adds `tokens` to the minute, day and month counters of the tenant and, if any, of the key and
    * the agent. With a ledger, day and month counters that do not exist are left missing, to be rebuilt.
+   * Given the turn's `settings`, a level's minute counter is written only when that level has a
+   * tokens-per-minute limit: a tenant without one costs no counter (one per tenant active in the
+   * last minute or two otherwise, about 280 bytes each in memory, a key each in Redis). A limit set
+   * later then starts from the turns after it, at most one minute's tokens short.
    */
-  recordTokens(scope: LimitScope, tokens: number): Promise<void>;
+  recordTokens(
+    scope: LimitScope,
+    tokens: number,
+    settings?: { tenant: LimitSettings; key: LimitSettings | null; agent?: LimitSettings | null },
+  ): Promise<void>;
 }
 
 const MINUTE_MS = 60_000;
@@ -141,7 +149,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       };
     },
 
-    async recordTokens(scope, tokens) {
+    async recordTokens(scope, tokens, settings) {
       if (!Number.isFinite(tokens) || tokens < 0)
         throw new RangeError(`tokens must be a non-negative number, got ${tokens}`);
       if (tokens === 0) return;
@@ -154,14 +162,17 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const addUntil = options.ledger
         ? (key: string, resetAt: number) => store.addIfPresent(key, tokens, resetAt, at)
         : (key: string, resetAt: number) => store.incrementUntil(key, tokens, resetAt, at);
+      const levels = [
+        { keys: keys.tenant, limits: settings?.tenant },
+        { keys: keys.key, limits: settings?.key },
+        { keys: keys.agent, limits: settings?.agent },
+      ];
       const writes: Promise<unknown>[] = [];
-      for (const level of [keys.tenant, keys.key, keys.agent]) {
+      for (const { keys: level, limits } of levels) {
         if (level === null) continue;
-        writes.push(
-          store.increment(level.tpm, tokens, MINUTE_MS, at),
-          addUntil(level.day, day),
-          addUntil(level.month, month),
-        );
+        writes.push(addUntil(level.day, day), addUntil(level.month, month));
+        if (settings === undefined || (limits?.tokensPerMinute ?? null) !== null)
+          writes.push(store.increment(level.tpm, tokens, MINUTE_MS, at));
       }
       await Promise.all(writes);
     },

@@ -177,7 +177,22 @@ describe('Dockerfile', () => {
     expect(env).toMatch(/\bHOST=0\.0\.0\.0\b/);
     expect(env).toMatch(/\bENCLAVE_AUTH=required\b/);
     expect(argument('HEALTHCHECK').at(-1)?.argument).toMatch(/\/healthz/);
-    expect(JSON.parse(argument('CMD').at(-1)?.argument ?? '[]')).toEqual(['node', 'dist/enclave.mjs', 'serve']);
+    expect(JSON.parse(argument('CMD').at(-1)?.argument ?? '[]')).toEqual([
+      'node',
+      '--max-semi-space-size=16',
+      'dist/enclave.mjs',
+      'serve',
+    ]);
+  });
+
+  it('starts the server with the same V8 flags as npm start and the manifests', () => {
+    const command = JSON.parse(argument('CMD').at(-1)?.argument ?? '[]') as string[];
+    const flags = command.filter((part) => part.startsWith('--'));
+    expect(flags).toEqual(['--max-semi-space-size=16']);
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start ?? '';
+    expect(start).toContain(`exec node ${flags.join(' ')} `);
+    for (const manifest of ['deploy/kubernetes/deployment.yaml', 'deploy/helm/enclave/templates/deployment.yaml'])
+      expect(read(manifest)).toContain(`args: ${JSON.stringify(command).replaceAll(',', ', ')}`);
   });
 
   it('keeps local secrets, databases and node_modules out of the build context', () => {

@@ -217,7 +217,7 @@ async function chargeTokens(
   result: TurnResult,
 ): Promise<void> {
   try {
-    await deps.admission?.recordTokens(scope, result.usage.totalTokens);
+    if (request.limits) await deps.admission?.recordTokens(scope, result.usage.totalTokens, request.limits);
   } catch (error) {
     warnAfterTurn(deps, request, error, 'could not charge a stored turn to token limits', result.turnId);
   }

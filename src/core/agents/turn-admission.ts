@@ -23,8 +23,11 @@ export interface AdmissionLimits {
 export interface TurnAdmission {
   /** Takes a concurrent-turn slot and checks token limits; `release` gives the slot back. */
   admit(scope: AdmissionScope, limits: AdmissionLimits): Promise<{ release(): Promise<void> }>;
-  /** Charges the turn's tokens to the minute, day and month counters. */
-  recordTokens(scope: AdmissionScope, tokens: number): Promise<void>;
+  /**
+   * Charges the turn's tokens to the minute, day and month counters; a minute counter only at the
+   * levels whose `limits` have a tokens-per-minute limit (no per-tenant state for the others).
+   */
+  recordTokens(scope: AdmissionScope, tokens: number, limits: AdmissionLimits): Promise<void>;
   /**
    * Counts one request against requests per minute (RATE_LIMITED past it). Resolves to the
    * `RateLimit` and `RateLimit-Policy` headers of the limit with the least left, for the response;

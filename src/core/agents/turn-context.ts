@@ -81,7 +81,7 @@ export async function buildTurnContext(
           onUsage: async (usage) => {
             if (!admission || !request.limits) return;
             await admission
-              .recordTokens(scope, usage.totalTokens)
+              .recordTokens(scope, usage.totalTokens, request.limits)
               .catch((error: unknown) => log?.warn({ err: error }, 'could not charge the summary to token limits'));
           },
         });

@@ -1,4 +1,5 @@
 import type { Storage } from '../ports.ts';
+import { createTtlCache } from '../ttl-cache.ts';
 import type { Tenant } from './tenant.ts';
 import type { TenantConfigVersion } from './tenant-config.ts';
 
@@ -17,7 +18,9 @@ export interface TenantDirectory {
 /**
  * A bounded, short-lived cache of tenant status and config, so a turn does not pay two extra
  * queries. Changes made through this process are visible at once (`invalidate`); changes made by
- * another replica are visible within `ttlMs`.
+ * another replica are visible within `ttlMs`. It holds the tenants of the last `ttlMs` (at most
+ * `maxEntries`): a view is about 360 bytes with the default config, up to 40 kB with the longest
+ * system prompt.
  */
 export function createTenantDirectory(options: {
   storage: Storage;
@@ -26,21 +29,18 @@ export function createTenantDirectory(options: {
   maxEntries?: number;
 }): TenantDirectory {
   const { storage } = options;
-  const now = options.now ?? Date.now;
-  const ttlMs = options.ttlMs ?? 2_000;
-  const maxEntries = options.maxEntries ?? 10_000;
-  const cache = new Map<string, { view: TenantView; expires: number }>();
+  const cache = createTtlCache<string, TenantView>({
+    ttlMs: options.ttlMs ?? 2_000,
+    maxEntries: options.maxEntries ?? 10_000,
+    now: options.now ?? Date.now,
+  });
   return {
     async get(tenantId) {
       const hit = cache.get(tenantId);
-      if (hit && hit.expires > now()) return hit.view;
+      if (hit) return hit;
       const view = await storage.getTenantView(tenantId);
-      const { tenant } = view;
       // A tenant that does not exist yet is not cached: it may be created by its first turn.
-      if (tenant) {
-        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-        cache.set(tenantId, { view, expires: now() + ttlMs });
-      }
+      if (view.tenant) cache.set(tenantId, view);
       return view;
     },
     invalidate(tenantId) {
