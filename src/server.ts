@@ -22,6 +22,7 @@ import { createTurnRegistry } from './core/turns/turn-registry.ts';
 import { createMemorySessionLock } from './events/memory-session-lock.ts';
 import { createMemoryTurnBus } from './events/memory-turn-bus.ts';
 import { createMemoryTurnEventLog } from './events/memory-turn-event-log.ts';
+import { whenRedisReady } from './events/redis-ready.ts';
 import { createRedisSessionLock } from './events/redis-session-lock.ts';
 import { createRedisTurnBus } from './events/redis-turn-bus.ts';
 import { createRedisTurnEventLog } from './events/redis-turn-event-log.ts';
@@ -234,6 +235,9 @@ export async function createEnclave(
     redisDown = false;
     log?.info({}, 'Redis answers again');
   });
+  // The first requests must not race the first connection (see whenRedisReady); bounded like one
+  // command. A Redis that is away is logged by the error listener above.
+  if (redis) await whenRedisReady(redis, config.redisCommandTimeoutMs);
   const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore();
   // Day and month quotas are rebuilt from the usage ledger (the truth) when their counter is
   // missing: after a Redis restart, or in a new process without Redis.
