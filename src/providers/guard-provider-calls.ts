@@ -3,6 +3,7 @@ import type { LanguageModelV3StreamPart, LanguageModelV4, LanguageModelV4StreamP
 import { type LanguageModel, wrapLanguageModel } from 'ai';
 import { createCallDeadline } from './call-deadline.ts';
 import type { BreakerPermit, CircuitBreaker } from './circuit-breaker.ts';
+import { observableStream, observedController, type PartObserver } from './part-observer.ts';
 import { toProviderError } from './provider-error.ts';
 import {
   classifyFailure,
@@ -210,7 +211,8 @@ function guardStream(
     permit = next.permit;
   }
 
-  function commit(controller: ReadableStreamDefaultController<LanguageModelV4StreamPart>): void {
+  type Out = ReturnType<typeof observedController>;
+  function commit(controller: Out): void {
     committed = true;
     // The endpoint answered with output: that is the success the breaker counts.
     permit.success();
@@ -218,8 +220,14 @@ function guardStream(
     held.length = 0;
   }
 
-  return new ReadableStream<LanguageModelV4StreamPart>({
-    async pull(controller) {
+  // Telemetry observes the parts here (observeParts) rather than through a stream stage of its own.
+  const observers: PartObserver[] = [];
+  let controller: Out;
+  const stream = new ReadableStream<LanguageModelV4StreamPart>({
+    start(source) {
+      controller = observedController(source, observers);
+    },
+    async pull() {
       for (;;) {
         let next: Awaited<ReturnType<typeof reader.read>>;
         try {
@@ -271,7 +279,9 @@ function guardStream(
     cancel(reason) {
       permit.release();
       call.end();
+      for (const observer of observers) observer.cancelled(reason);
       return reader.cancel(reason);
     },
   });
+  return observableStream(stream, observers);
 }

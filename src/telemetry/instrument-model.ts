@@ -7,6 +7,7 @@ import type {
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { wrapLanguageModel } from 'ai';
+import { observeParts } from '../providers/part-observer.ts';
 import type { EnclaveMetrics } from './create-metrics.ts';
 
 /** AI SDK provider ids (`openai.chat`, `amazon-bedrock`) → GenAI semantic-convention provider names. */
@@ -122,10 +123,29 @@ export function instrumentModel(model: WrappableModel, options: InstrumentModelO
           done = true;
           finish(call, error === undefined ? outcome : { ...outcome, error });
         };
-        // A pulled stream rather than a TransformStream: every part of every streamed call passes
-        // here, and a transform stage (its writable side and pipe) costs several times a read.
+        const observe = (part: LanguageModelV4StreamPart) => {
+          if (part.type === 'response-metadata') {
+            outcome.modelId = part.modelId ?? outcome.modelId;
+            outcome.responseId = part.id ?? outcome.responseId;
+          } else if (part.type === 'finish') {
+            outcome.usage = part.usage;
+            outcome.finishReason = part.finishReason;
+          } else if (part.type === 'error') {
+            outcome.error = part.error;
+          }
+        };
+        // A provider's guarded stream reports its parts: no stream stage of our own (see observeParts).
+        const observed = observeParts(result.stream, {
+          part: observe,
+          done: () => end(outcome.error),
+          failed: (error) => end(error),
+          cancelled: (reason) => end(reason ?? new Error('stream cancelled')),
+        });
+        if (observed) return result;
+        // Any other model's stream: a pulled stream rather than a TransformStream, since every part
+        // of every streamed call passes here, and a transform stage costs several times a read.
         const reader = result.stream.getReader();
-        const observed = new ReadableStream<LanguageModelV4StreamPart>({
+        const wrapped = new ReadableStream<LanguageModelV4StreamPart>({
           async pull(controller) {
             let next: Awaited<ReturnType<typeof reader.read>>;
             try {
@@ -139,24 +159,15 @@ export function instrumentModel(model: WrappableModel, options: InstrumentModelO
               controller.close();
               return;
             }
-            const part = next.value;
-            if (part.type === 'response-metadata') {
-              outcome.modelId = part.modelId ?? outcome.modelId;
-              outcome.responseId = part.id ?? outcome.responseId;
-            } else if (part.type === 'finish') {
-              outcome.usage = part.usage;
-              outcome.finishReason = part.finishReason;
-            } else if (part.type === 'error') {
-              outcome.error = part.error;
-            }
-            controller.enqueue(part);
+            observe(next.value);
+            controller.enqueue(next.value);
           },
           cancel(reason) {
             end(reason ?? new Error('stream cancelled'));
             return reader.cancel(reason);
           },
         });
-        return { ...result, stream: observed };
+        return { ...result, stream: wrapped };
       },
     },
   });
