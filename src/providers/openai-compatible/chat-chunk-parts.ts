@@ -69,8 +69,6 @@ export function chatChunkParts(options: ChatChunkPartsOptions, enqueue: Enqueue)
   let rawFinishReason: string | undefined;
   let usage: Record<string, unknown> | undefined;
   let isFirstChunk = true;
-  let isActiveReasoning = false;
-  let isActiveText = false;
   let hasRefusal = false;
 
   const processToolCallDelta = (delta: ToolCallDelta): void => {
@@ -101,28 +99,23 @@ export function chatChunkParts(options: ChatChunkPartsOptions, enqueue: Enqueue)
       forwardedToolCallIndices.add(index);
     }
   };
-  const reasoningDelta = (delta: string): void => {
-    if (isActiveText) {
-      enqueue({ type: 'text-end', id: 'txt-0' });
-      isActiveText = false;
-    }
-    if (!isActiveReasoning) {
-      enqueue({ type: 'reasoning-start', id: 'reasoning-0' });
-      isActiveReasoning = true;
-    }
-    enqueue({ type: 'reasoning-delta', id: 'reasoning-0', delta });
+  // Text and reasoning take turns: the open one of the other kind ends before a delta starts its own.
+  let active: 'text' | 'reasoning' | null = null;
+  const BLOCK = { text: 'txt-0', reasoning: 'reasoning-0' } as const;
+  const endActive = (): void => {
+    if (active) enqueue({ type: `${active}-end`, id: BLOCK[active] });
+    active = null;
   };
-  const textDelta = (delta: string): void => {
-    if (isActiveReasoning) {
-      enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-      isActiveReasoning = false;
+  const delta = (kind: 'text' | 'reasoning', text: string): void => {
+    if (active !== kind) {
+      endActive();
+      enqueue({ type: `${kind}-start`, id: BLOCK[kind] });
+      active = kind;
     }
-    if (!isActiveText) {
-      enqueue({ type: 'text-start', id: 'txt-0' });
-      isActiveText = true;
-    }
-    enqueue({ type: 'text-delta', id: 'txt-0', delta });
+    enqueue({ type: `${kind}-delta`, id: BLOCK[kind], delta: text });
   };
+  const reasoningDelta = (text: string): void => delta('reasoning', text);
+  const textDelta = (text: string): void => delta('text', text);
 
   return {
     start(warnings: Extract<Part, { type: 'stream-start' }>['warnings']): void {
@@ -162,16 +155,12 @@ export function chatChunkParts(options: ChatChunkPartsOptions, enqueue: Enqueue)
         textDelta(refusal);
       }
       if (delta.tool_calls != null && delta.tool_calls.length > 0) {
-        if (isActiveReasoning) {
-          enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-          isActiveReasoning = false;
-        }
+        if (active === 'reasoning') endActive();
         for (const toolCallDelta of delta.tool_calls) processToolCallDelta(toolCallDelta);
       }
     },
     finish(): void {
-      if (isActiveReasoning) enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-      if (isActiveText) enqueue({ type: 'text-end', id: 'txt-0' });
+      endActive();
       for (const [index, pending] of pendingToolCalls) {
         tracker.processDelta({ index, id: pending.id, function: { arguments: pending.bufferedArguments } } as never);
       }

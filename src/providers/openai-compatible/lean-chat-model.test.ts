@@ -215,7 +215,7 @@ describe('the lean OpenAI-compatible chat stream', () => {
     expect(await streamed(lean)).toEqual(expected);
   });
 
-  it('leaves calls with file parts to the package', async () => {
+  it('sends file parts as the package does', async () => {
     const { standard, lean, sent } = models(pkg, CASES.text as string);
     const withFile: LanguageModelV4CallOptions = {
       prompt: [

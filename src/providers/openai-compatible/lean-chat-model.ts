@@ -1,6 +1,7 @@
 import type { OpenAICompatibleChatLanguageModel } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { resolveLanguageModel } from 'ai/internal';
+import { toV3Prompt } from '../stream-v3-model.ts';
 import { type BodyContext, bodyReadError } from './body-read-error.ts';
 import { chatChunkParts, type ParsedChunk } from './chat-chunk-parts.ts';
 import { isPlainChatChunk } from './plain-chat-chunk.ts';
@@ -38,8 +39,8 @@ interface ChatModelInternals {
  * parts, in the same order, as the package's transform gives. The package runs five web-stream
  * stages per chunk (text decoding, SSE parsing, JSON and schema, its transform, then the AI SDK's
  * V3 → V4 conversion): they were the largest share of a streamed turn's CPU after socket writes.
- * `doGenerate`, and the calls the lean path does not cover (raw chunks, a metadata extractor, file
- * parts), go to the package's model unchanged.
+ * `doGenerate`, and the calls the lean path does not cover (raw chunks, a metadata extractor), go
+ * to the package's model unchanged.
  */
 export function leanChatModel(model: OpenAICompatibleChatLanguageModel, pkg: ProviderPackage): LanguageModelV4 {
   const standard = resolveLanguageModel(model) as LanguageModelV4;
@@ -70,20 +71,9 @@ function hasInternals(model: ChatModelInternals): boolean {
   );
 }
 
-/**
- * Calls whose prompt reads the same in the V3 interface the package implements: no file parts and
- * no tool output with content parts (the AI SDK converts those between V4 and V3). No raw chunks
- * and no metadata extractor either.
- */
+/** Calls the lean path covers: any, but those asking for raw chunks or with a metadata extractor. */
 function coversCall(model: ChatModelInternals, options: LanguageModelV4CallOptions): boolean {
-  if (options.includeRawChunks || model.config.metadataExtractor) return false;
-  return options.prompt.every(
-    (message) =>
-      message.role === 'system' ||
-      message.content.every(
-        (part) => part.type !== 'file' && !(part.type === 'tool-result' && part.output.type === 'content'),
-      ),
-  );
+  return !options.includeRawChunks && !model.config.metadataExtractor;
 }
 
 async function leanStream(
@@ -92,7 +82,8 @@ async function leanStream(
   options: LanguageModelV4CallOptions,
 ): Promise<StreamResult> {
   const { utils } = pkg;
-  const { args, warnings, metadataKey } = await model.getArgs({ ...options });
+  // The package implements the v3 interface: the prompt in its v3 form, as `ai`'s adapter would pass it.
+  const { args, warnings, metadataKey } = await model.getArgs({ ...options, prompt: toV3Prompt(options.prompt) });
   const body = model.transformRequestBody(
     {
       ...args,
