@@ -34,4 +34,27 @@ describe('openSqlite', () => {
       await database.close();
     }
   });
+
+  it('keeps the statement journal in memory, and a large failed transaction still rolls back alone', async () => {
+    const database = openSqlite({
+      path: join(mkdtempSync(join(tmpdir(), 'sqlite-')), 'journal.db'),
+      synchronous: 'NORMAL',
+    });
+    try {
+      expect(await database.get('PRAGMA temp_store')).toEqual({ temp_store: 2 });
+      await database.transaction((client) => client.run('CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT)'));
+      const row = 'x'.repeat(2_000);
+      // Two transactions in one group commit: the first changes far more than 64 KiB of pages, then fails.
+      const failing = database.transaction(async (client) => {
+        for (let k = 0; k < 200; k++) await client.run('INSERT INTO t (k, v) VALUES (?, ?)', [`a${k}`, row]);
+        throw new Error('boom');
+      });
+      const committed = database.transaction((client) => client.run('INSERT INTO t (k, v) VALUES (?, ?)', ['b', row]));
+      await expect(failing).rejects.toThrow('boom');
+      await committed;
+      expect(await database.all('SELECT k FROM t')).toEqual([{ k: 'b' }]);
+    } finally {
+      await database.close();
+    }
+  });
 });
