@@ -11,12 +11,13 @@
  * (BENCH_CHAT_CEILING_MODEL, default `bench-3x0`: as fast as the fake's timer allows, so the
  * machine saturates and the figure is the req/s ceiling; its added latency is mostly queueing).
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 3),
- * BENCH_QUICK=1 (2 s runs: a smoke test).
+ * BENCH_QUICK=1 (2 s runs: a smoke test), BENCH_CPU_PROF=<dir> (--cpu-prof the server; the profile is
+ * written when it stops, and covers every scenario).
  * Writes bench/results/chat-completions-<timestamp>.json and prints a table.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
 import { builtServerArgs, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import { type LoadResult, runLoad } from './load.ts';
@@ -54,6 +55,8 @@ interface Scenario {
   result: LoadResult;
 }
 
+const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
+
 async function main(): Promise<void> {
   const provider = await startChildServer({
     name: 'fake-provider',
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
   const server = await startChildServer({
     name: 'enclave-chat',
     args: builtServerArgs(),
+    nodeOptions: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],
     env: {
       DATABASE_URL: `sqlite:${join(tempDir, 'bench.db')}`,
       LOG_LEVEL: 'warn',
