@@ -17,7 +17,7 @@ interface Pending {
  * Contract for `work`: it must only await the client it is given (node:sqlite answers
  * synchronously); awaiting other I/O would hold the write lock for every transaction in the batch.
  */
-export function createGroupCommit(database: DatabaseSync, client: SqlClient, onCommit: () => void = () => {}) {
+export function createGroupCommit(database: DatabaseSync, client: SqlClient) {
   // Prepared once: exec() would parse these statements again for every transaction.
   const savepoint = database.prepare('SAVEPOINT work');
   const release = database.prepare('RELEASE work');
@@ -53,7 +53,6 @@ export function createGroupCommit(database: DatabaseSync, client: SqlClient, onC
         }
       }
       database.exec('COMMIT');
-      onCommit();
     } catch (error) {
       // BEGIN or COMMIT failed (disk full, I/O error): nothing in the batch is durable.
       if (database.isTransaction) database.exec('ROLLBACK');

@@ -3,12 +3,6 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from '../sql-database.ts';
 import { createGroupCommit } from './group-commit.ts';
-import { createWalCheckpointer } from './wal-checkpointer.ts';
-
-/** SQLite's default automatic checkpoint threshold, in pages. */
-const DEFAULT_AUTOCHECKPOINT = 1_000;
-/** The writing connection's threshold while the checkpoint thread runs: reached only if the thread falls behind. */
-const BACKSTOP_AUTOCHECKPOINT = 10000;
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. Parent folders are created. */
@@ -34,21 +28,6 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
   // calls per turn and more than half of a turn's storage CPU. In memory it costs neither; the
   // journal only lives until the savepoint is released. See docs/operations.md.
   database.exec('PRAGMA temp_store = MEMORY');
-  // The WAL is copied into the database file on a thread of its own (wal-checkpointer.ts), not in
-  // the COMMIT that crosses SQLite's threshold on the event loop; this connection's own automatic
-  // checkpoint stays as a backstop, at 10,000 pages instead of 1,000.
-  const checkpointer =
-    options.path === ':memory:'
-      ? null
-      : createWalCheckpointer({
-          path: options.path,
-          synchronous: options.synchronous,
-          onFailure(error) {
-            if (database.isOpen) database.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
-            process.emitWarning(`${error.message}; checkpoints run on the writing connection again`, 'EnclaveWarning');
-          },
-        });
-  if (checkpointer) database.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT}`);
 
   const statements = new Map<string, StatementSync>();
   const prepare = (sql: string): StatementSync => {
@@ -72,7 +51,7 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
     },
   };
 
-  const transaction = createGroupCommit(database, client, () => checkpointer?.committed());
+  const transaction = createGroupCommit(database, client);
 
   // One process and no row-level security: a tenant scope is the database itself.
   const scope = { ...client, transaction, read: <T>(work: (reader: SqlClient) => Promise<T>) => work(client) };
@@ -83,8 +62,6 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
     poolStats: () => null,
     async close() {
       if (!database.isOpen) return;
-      // The thread closes its connection first, so this one is the last and removes the WAL.
-      await checkpointer?.close();
       statements.clear();
       database.close();
     },
