@@ -42,6 +42,7 @@ describe('openSqlite', () => {
     });
     try {
       expect(await database.get('PRAGMA temp_store')).toEqual({ temp_store: 2 });
+      expect(await database.get('PRAGMA wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 4_000 });
       await database.transaction((client) => client.run('CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT)'));
       const row = 'x'.repeat(2_000);
       // Two transactions in one group commit: the first changes far more than 64 KiB of pages, then fails.
