@@ -17,9 +17,9 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
-import { builtServerArgs, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import { builtServerArgs, cpuProfileArgs, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { loadSettings } from './settings.ts';
@@ -55,8 +55,6 @@ interface Scenario {
   result: LoadResult;
 }
 
-const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
-
 async function main(): Promise<void> {
   const provider = await startChildServer({
     name: 'fake-provider',
@@ -67,7 +65,7 @@ async function main(): Promise<void> {
   const server = await startChildServer({
     name: 'enclave-chat',
     args: builtServerArgs(),
-    nodeOptions: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],
+    nodeOptions: cpuProfileArgs(),
     env: {
       DATABASE_URL: `sqlite:${join(tempDir, 'bench.db')}`,
       LOG_LEVEL: 'warn',

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/spawn-server.ts';
 
@@ -113,4 +114,10 @@ export function builtServerArgs(): string[] {
     built = true;
   }
   return [...SERVER_NODE_FLAGS, 'dist/enclave.mjs', 'serve'];
+}
+
+/** `--cpu-prof` flags for a server when BENCH_CPU_PROF names a folder (the profile is written when it stops). */
+export function cpuProfileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`] : [];
 }

@@ -7,9 +7,16 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey, interactWith } from './auth-overhead.ts';
-import { builtServerArgs, type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import {
+  builtServerArgs,
+  type ChildServer,
+  cpuProfileArgs,
+  killAllChildServers,
+  ROOT,
+  startChildServer,
+} from './child-server.ts';
 import type { LoadResult } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { createBenchDatabase, postgresReachable, rawInteractions } from './postgres-mode.ts';
@@ -39,7 +46,6 @@ import { countLabel, loadSettings } from './settings.ts';
 import { measureSseConcurrency, sseSettings } from './sse-concurrency.ts';
 
 const settings = loadSettings(process.env);
-const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 const tempDir = mkdtempSync(join(tmpdir(), 'enclave-bench-'));
 const databasePath = join(tempDir, 'bench.db');
 const seedSeconds: Record<string, number> = {};
@@ -67,7 +73,7 @@ function startEnclave(env: Record<string, string> = {}): Promise<ChildServer> {
     args: builtServerArgs(),
     env: { DATABASE_URL: `sqlite:${databasePath}`, LOG_LEVEL: 'warn', ...env },
     readyPath: '/readyz',
-    nodeOptions: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],
+    nodeOptions: cpuProfileArgs(),
   });
 }
 

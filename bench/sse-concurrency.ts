@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY } from './auth-overhead.ts';
-import { builtServerArgs, type ChildServer, ROOT, startChildServer } from './child-server.ts';
+import { builtServerArgs, type ChildServer, cpuProfileArgs, ROOT, startChildServer } from './child-server.ts';
 import { type ClientJob, type ClientMessage, openStream } from './sse-client.ts';
 
 export interface SseSettings {
@@ -412,7 +412,7 @@ export async function measureSseConcurrency(
         // Only for the full collections before the settled readings (see `collectGarbage`); no
         // session is attached otherwise.
         '--inspect=127.0.0.1:0',
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...cpuProfileArgs(),
         ...(settings.heapSnapshotDir
           ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${settings.heapSnapshotDir}`]
           : []),

@@ -35,7 +35,7 @@ describe('openSqlite', () => {
     }
   });
 
-  it('keeps the statement journal in memory, and a large failed transaction still rolls back alone', async () => {
+  it('keeps the statement journal in memory and checkpoints at 4,000 pages, and a large failed transaction still rolls back alone', async () => {
     const database = openSqlite({
       path: join(mkdtempSync(join(tmpdir(), 'sqlite-')), 'journal.db'),
       synchronous: 'NORMAL',
