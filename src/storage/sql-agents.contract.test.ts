@@ -1,8 +1,10 @@
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenedDatabase, storageDialects } from '../../test/helpers/storage-dialects.ts';
 import { agentConfigSchema, type NewAgent } from '../core/agent-catalog/agent.ts';
 import type { AdminStorage, Storage } from '../core/ports.ts';
 import { createStorage } from './create-storage.ts';
+import { FIND_AGENTS_BY_NAME } from './sql-agents.ts';
 
 /** The agent methods on every dialect (PostgreSQL as the runtime role, under RLS). */
 const DIALECTS = storageDialects('agents');
@@ -46,6 +48,19 @@ for (const dialect of DIALECTS) {
       expect(twins[0]).toEqual(await storage.getAgent('acme', 'a-twin'));
       expect(await storage.findAgentsByName('acme', 'Twin', 1)).toHaveLength(1);
       expect(await storage.findAgentsByName('acme', 'twin', 2)).toEqual([]);
+    });
+
+    it('looks a name up through the agents_name index, not a scan of the tenant', async (context) => {
+      if (dialect.name !== 'sqlite' || !opened) return context.skip();
+      const file = new DatabaseSync(opened.databaseUrl.slice('sqlite:'.length), { readOnly: true });
+      try {
+        const plan = file.prepare(`EXPLAIN QUERY PLAN ${FIND_AGENTS_BY_NAME}`).all('acme', 'Twin', 2);
+        expect(plan.map((step) => String(step.detail))).toContainEqual(
+          expect.stringMatching(/^SEARCH a USING INDEX agents_name \(tenant_id=\? AND name=\?\)/),
+        );
+      } finally {
+        file.close();
+      }
     });
 
     it("another tenant's agent answers exactly like a missing one", async () => {

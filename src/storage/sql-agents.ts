@@ -5,6 +5,8 @@ import type { SqlClient, SqlDatabase, SqlRow } from './sql-database.ts';
 
 const AGENT_COLUMNS = `a.id, a.name, a.description, a.metadata, a.current_version, a.created_at, a.updated_at, v.config`;
 const AGENT_FROM = `agents a JOIN agent_versions v ON v.tenant_id = a.tenant_id AND v.agent_id = a.id AND v.version = a.current_version`;
+/** The agents of a tenant with this exact name (an index probe on `agents_name`), by id. */
+export const FIND_AGENTS_BY_NAME = `SELECT ${AGENT_COLUMNS} FROM ${AGENT_FROM} WHERE a.tenant_id = ? AND a.name = ? ORDER BY a.id LIMIT ?`;
 
 function toAgent(row: SqlRow): Agent {
   return {
@@ -106,11 +108,7 @@ export function createSqlAgents(database: SqlDatabase, now: () => Date): AgentSt
     async findAgentsByName(tenantId, name, limit) {
       const rows = await database
         .forTenant(tenantId)
-        .all(`SELECT ${AGENT_COLUMNS} FROM ${AGENT_FROM} WHERE a.tenant_id = ? AND a.name = ? ORDER BY a.id LIMIT ?`, [
-          tenantId,
-          name,
-          limit,
-        ]);
+        .all(FIND_AGENTS_BY_NAME, [tenantId, name, limit]);
       return rows.map(toAgent);
     },
 

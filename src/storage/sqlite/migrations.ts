@@ -426,4 +426,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN forked_from_turn_id TEXT;
     `,
   },
+  {
+    version: 18,
+    name: 'agents-by-name',
+    // An OpenAI `model` names an agent by id or by name (docs/openai-compatibility.md), so every
+    // chat completion or response that is not `default` looks the name up in its tenant: one index
+    // probe, not a scan of the tenant's agents, already in id order. Names are not unique (the
+    // lookup reports a clash).
+    sql: `
+      CREATE INDEX agents_name ON agents (tenant_id, name, id);
+    `,
+  },
 ];
