@@ -106,9 +106,7 @@ export function createSqlAgents(database: SqlDatabase, now: () => Date): AgentSt
     },
 
     async findAgentsByName(tenantId, name, limit) {
-      const rows = await database
-        .forTenant(tenantId)
-        .all(FIND_AGENTS_BY_NAME, [tenantId, name, limit]);
+      const rows = await database.forTenant(tenantId).all(FIND_AGENTS_BY_NAME, [tenantId, name, limit]);
       return rows.map(toAgent);
     },
 
