@@ -3,7 +3,8 @@
  * turns (spread over one session per connection), measured on two checkouts of Enclave in
  * alternating rounds on this machine: the baseline (a git ref, checked out into a scratch worktree
  * that shares this checkout's node_modules) and this checkout. Alternating puts drift in the
- * machine's speed on both sides alike; each side reports its median round.
+ * machine's speed on both sides alike; each side reports its median round, by req/s and by the
+ * server's CPU per response (from /proc: steadier than req/s when other work shares the machine).
  * Env: BENCH_BASELINE_REF (default `HEAD~1`), BENCH_ROUNDS (default 3), BENCH_DURATION (s per
  * scenario per round, default 5), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 2).
  * Writes bench/results/turn-ab-<timestamp>.json and prints a table.
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
+import { withCpuPerResponse } from './process-stats.ts';
 import { INTERACT_MESSAGE, interactFreshTenants } from './scenarios.ts';
 import { loadSettings } from './settings.ts';
 
@@ -48,8 +50,16 @@ interface Side {
   commit: string;
   server: ChildServer;
   sessionPaths: string[];
-  legacy: LoadResult[];
-  v1: LoadResult[];
+  legacy: Measured[];
+  v1: Measured[];
+}
+
+/** A round's load, with the server's CPU microseconds per response over it (null without /proc). */
+type Measured = LoadResult & { cpuMicrosPerResponse: number | null };
+
+async function measured(side: Side, work: () => Promise<LoadResult>): Promise<Measured> {
+  const { load, cpuMicrosPerResponse } = await withCpuPerResponse(side.server.pid, work);
+  return { ...load, cpuMicrosPerResponse };
 }
 
 const V1_TENANT = 'bench-v1';
@@ -94,12 +104,18 @@ function v1Turns(side: Side, durationSeconds: number): Promise<LoadResult> {
   });
 }
 
-const median = (loads: LoadResult[]): LoadResult =>
-  [...loads].sort((a, b) => a.reqPerSec - b.reqPerSec)[Math.floor(loads.length / 2)] as LoadResult;
-const brief = (load: LoadResult) => ({
+const median = (loads: Measured[]): Measured =>
+  [...loads].sort((a, b) => a.reqPerSec - b.reqPerSec)[Math.floor(loads.length / 2)] as Measured;
+/** The median of the rounds' CPU per response, taken on its own (not the req/s median's round). */
+const medianCpu = (loads: Measured[]): number | null => {
+  const values = loads.map((load) => load.cpuMicrosPerResponse).filter((value) => value !== null);
+  return values.length === 0 ? null : ([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number);
+};
+const brief = (load: Measured) => ({
   reqPerSec: load.reqPerSec,
   p50Ms: load.latencyMs.p50,
   p99Ms: load.latencyMs.p99,
+  cpuMicrosPerResponse: load.cpuMicrosPerResponse,
   non2xx: load.non2xx,
   errors: load.errors,
 });
@@ -119,12 +135,14 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
-        const legacy = await interactFreshTenants(side.server.baseUrl, settings, settings.durationSeconds, `r${round}`);
-        const v1 = await v1Turns(side, settings.durationSeconds);
+        const legacy = await measured(side, () =>
+          interactFreshTenants(side.server.baseUrl, settings, settings.durationSeconds, `r${round}`),
+        );
+        const v1 = await measured(side, () => v1Turns(side, settings.durationSeconds));
         side.legacy.push(legacy);
         side.v1.push(v1);
         log(
-          `round ${round + 1} ${side.name}: legacy ${legacy.reqPerSec} req/s p50 ${legacy.latencyMs.p50} ms; v1 ${v1.reqPerSec} req/s p50 ${v1.latencyMs.p50} ms`,
+          `round ${round + 1} ${side.name}: legacy ${legacy.reqPerSec} req/s p50 ${legacy.latencyMs.p50} ms ${legacy.cpuMicrosPerResponse} us CPU; v1 ${v1.reqPerSec} req/s p50 ${v1.latencyMs.p50} ms ${v1.cpuMicrosPerResponse} us CPU`,
         );
       }
     }
@@ -133,8 +151,8 @@ async function main(): Promise<void> {
   }
   const summarise = (side: Side) => ({
     commit: side.commit,
-    legacyInteract: brief(median(side.legacy)),
-    v1Turn: brief(median(side.v1)),
+    legacyInteract: { ...brief(median(side.legacy)), medianCpuMicrosPerResponse: medianCpu(side.legacy) },
+    v1Turn: { ...brief(median(side.v1)), medianCpuMicrosPerResponse: medianCpu(side.v1) },
     rounds: { legacy: side.legacy.map(brief), v1: side.v1.map(brief) },
   });
   const [baselineSide, headSide] = sides as [Side, Side];
@@ -154,7 +172,7 @@ async function main(): Promise<void> {
   for (const key of ['legacyInteract', 'v1Turn'] as const) {
     const [base, head] = [summary.baseline[key], summary.head[key]];
     console.log(
-      `${key.padEnd(15)} baseline ${base.reqPerSec} req/s (p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms) | head ${head.reqPerSec} req/s (p50 ${head.p50Ms} ms, p99 ${head.p99Ms} ms) | head/baseline ${ratio(key)}`,
+      `${key.padEnd(15)} baseline ${base.reqPerSec} req/s (p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms, ${base.medianCpuMicrosPerResponse} us CPU) | head ${head.reqPerSec} req/s (p50 ${head.p50Ms} ms, p99 ${head.p99Ms} ms, ${head.medianCpuMicrosPerResponse} us CPU) | head/baseline ${ratio(key)}`,
     );
   }
   console.log(`results: ${file}`);
