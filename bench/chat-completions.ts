@@ -12,15 +12,16 @@
  * machine saturates and the figure is the req/s ceiling; its added latency is mostly queueing).
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 3),
  * BENCH_QUICK=1 (2 s runs: a smoke test), BENCH_CPU_PROF=<dir> (--cpu-prof the server; the profile is
- * written when it stops, and covers every scenario).
+ * written when it stops, and covers every scenario), BENCH_STAGES=1 (bench/stage-trace.ts in the
+ * server: where each Enclave scenario's time to first byte goes, stage by stage, p50/p90/p99).
  * Writes bench/results/chat-completions-<timestamp>.json and prints a table.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
 import { builtServerArgs, cpuProfileArgs, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
-import { type LoadResult, runLoad } from './load.ts';
+import { type LatencyStats, type LoadResult, latencyStats, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { loadSettings } from './settings.ts';
 
@@ -30,6 +31,7 @@ const paces = [
   { pace: 'ceiling', model: process.env.BENCH_CHAT_CEILING_MODEL || 'bench-3x0' },
 ];
 const tempDir = mkdtempSync(join(tmpdir(), 'enclave-bench-chat-'));
+const stagesFile = process.env.BENCH_STAGES === '1' ? join(tempDir, 'stages.jsonl') : null;
 const log = (line: string): void => void process.stderr.write(`[bench:chat] ${line}\n`);
 
 function cleanUp(): void {
@@ -53,6 +55,20 @@ interface Scenario {
   model: string;
   name: string;
   result: LoadResult;
+  /** Epoch ms the measured run began and ended (to find its requests among the stage traces). */
+  window: [number, number];
+}
+
+const STAGES = ['pre', 'queue', 'wire', 'post'] as const;
+type StageName = (typeof STAGES)[number];
+
+/** Each stage's latency over the requests that began within `window` (bench/stage-trace.ts). */
+function stagesIn(lines: Record<StageName | 'at', number>[], window: [number, number]) {
+  const inside = lines.filter((line) => line.at >= window[0] && line.at <= window[1]);
+  if (inside.length === 0) return null;
+  const stats = {} as Record<StageName, LatencyStats>;
+  for (const stage of STAGES) stats[stage] = latencyStats(inside.map((line) => line[stage]));
+  return { requests: inside.length, stats };
 }
 
 async function main(): Promise<void> {
@@ -65,8 +81,9 @@ async function main(): Promise<void> {
   const server = await startChildServer({
     name: 'enclave-chat',
     args: builtServerArgs(),
-    nodeOptions: cpuProfileArgs(),
+    nodeOptions: [...cpuProfileArgs(), ...(stagesFile ? ['--import', join(ROOT, 'bench/stage-trace.ts')] : [])],
     env: {
+      ...(stagesFile ? { BENCH_STAGES_FILE: stagesFile } : {}),
       DATABASE_URL: `sqlite:${join(tempDir, 'bench.db')}`,
       LOG_LEVEL: 'warn',
       ENCLAVE_AUTH: 'required',
@@ -112,19 +129,31 @@ async function main(): Promise<void> {
       for (const entry of cases)
         await load(`${entry.name} warm-up`, entry.url, entry.headers, entry.body, settings.warmupSeconds);
       for (const entry of cases) {
+        const began = Date.now();
         const result = await load(entry.name, entry.url, entry.headers, entry.body, settings.durationSeconds);
+        const window: [number, number] = [began, Date.now()];
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(
             `${entry.name}: ${result.non2xx} non-2xx, ${result.errors} errors (${JSON.stringify(result.statusCodes)})`,
           );
         }
-        scenarios.push({ pace, model, name: entry.name, result });
+        scenarios.push({ pace, model, name: entry.name, result, window });
       }
     }
   } finally {
     await server.stop();
     await provider.stop();
   }
+  const traced =
+    stagesFile && existsSync(stagesFile)
+      ? readFileSync(stagesFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<StageName | 'at', number>)
+      : [];
+  const stages = scenarios
+    .filter((scenario) => scenario.name.startsWith('enclave'))
+    .map((scenario) => ({ pace: scenario.pace, scenario: scenario.name, ...stagesIn(traced, scenario.window) }));
   const rows = scenarios.map(({ pace, model, name, result }) => {
     const base = scenarios.find((scenario) => scenario.pace === pace)?.result;
     return {
@@ -138,10 +167,34 @@ async function main(): Promise<void> {
     };
   });
   console.table(rows);
+  if (stagesFile) {
+    log('time to first byte inside the server, ms (p50 / p90 / p99), from bench/stage-trace.ts:');
+    console.table(
+      stages.map(({ pace, scenario, requests, stats }) => ({
+        pace,
+        scenario,
+        requests,
+        ...Object.fromEntries(
+          STAGES.map((stage) => [
+            stage,
+            stats ? `${stats[stage].p50} / ${stats[stage].p90} / ${stats[stage].p99}` : '-',
+          ]),
+        ),
+      })),
+    );
+  }
   const paced = rows.filter((row) => row.pace.startsWith('paced') && row.scenario !== 'direct (streamed)');
   const worst = Math.max(...paced.map((row) => row['added p50 ms']));
   log(`target (paced, added p50 < 1 ms): ${worst < 1 ? 'PASS' : 'MISS'} (worst ${worst} ms)`);
-  const report = { at: new Date().toISOString(), machine: machineInfo(), settings, paces, rows, scenarios };
+  const report = {
+    at: new Date().toISOString(),
+    machine: machineInfo(),
+    settings,
+    paces,
+    rows,
+    scenarios,
+    ...(stagesFile ? { stages } : {}),
+  };
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `chat-completions-${report.at.replaceAll(':', '-')}.json`);
