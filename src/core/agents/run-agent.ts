@@ -1,4 +1,4 @@
-import { generateText, isStepCount, type LanguageModel, type ToolSet } from 'ai';
+import type { LanguageModel, ToolSet } from 'ai';
 import { DEFAULT_AGENT_ID } from '../agent-catalog/agent.ts';
 import type { TokenCounterFor } from '../context/token-counter.ts';
 import type { Message, NewMessage, Usage } from '../conversations/message.ts';
@@ -13,9 +13,9 @@ import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
 import { estimateMissingUsage, warnUsageEstimated } from './estimate-missing-usage.ts';
-import { NO_SDK_TELEMETRY } from './no-sdk-telemetry.ts';
+import { generateSteps } from './generate-steps.ts';
 import { providerResponseOf } from './provider-response.ts';
-import { addUsage, fromSdkSteps, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
+import { addUsage, newMessage, type Step, stepsToMessages, toUsage } from './steps-to-messages.ts';
 import { hasClientCall, isClientTool, type ModelSettings, streamSteps } from './stream-steps.ts';
 import type { AdmissionLimits, TurnAdmission } from './turn-admission.ts';
 import { buildTurnContext, counterFor } from './turn-context.ts';
@@ -352,66 +352,55 @@ async function runTrackedTurn(
     instructions: context.instructions,
     messages: context.messages,
     tools,
-    ...modelSettings(config),
-    stopWhen: isStepCount(settings.maxToolSteps),
-    maxRetries: 0,
-    telemetry: NO_SDK_TELEMETRY,
-    ...(request.signal ? { abortSignal: request.signal } : {}),
+    settings: settingsOfCall,
+    maxSteps: settings.maxToolSteps,
+    abortSignal: request.signal,
   };
   const started = deps.now();
   let partial = '';
   let partialReasoning = '';
   let steps: Step[];
   try {
-    // The caller's messages, client tools and call settings need the streamed loop (it passes them to the model as they are).
+    // A turn someone watches as it is made streams from the model, and so do the OpenAI-compatible
+    // calls (the caller's messages, client tools, call settings), whose usage the stream reports.
+    // Any other turn (a legacy interact, a JSON `/v1` turn) is one `doGenerate` per step.
     if (emit || input || request.clientTools?.length || request.callSettings) {
-      steps = await streamSteps(
-        {
-          model,
-          instructions: context.instructions,
-          messages: context.messages,
-          tools,
-          settings: settingsOfCall,
-          maxSteps: settings.maxToolSteps,
-          abortSignal: request.signal,
-        },
-        (part) => {
-          if (part.type === 'text-delta') {
-            partial += part.text;
-            emit?.({ type: 'text-delta', turnId, delta: part.text });
-          } else if (part.type === 'reasoning-delta') {
-            partialReasoning += part.text;
-            emit?.({ type: 'reasoning-delta', turnId, delta: part.text });
-          } else if (part.type === 'tool-call') {
-            emit?.({
-              type: 'tool-call',
-              turnId,
-              toolCallId: part.toolCallId,
-              toolName: part.toolName,
-              input: part.input,
-              ...(isClientTool(tools, part.toolName) ? { clientSide: true as const } : {}),
-            });
-          } else {
-            const isError = part.type === 'tool-error';
-            // The message alone, as `stepsToMessages` stores it, so the event and the stored result agree.
-            const output = isError
-              ? part.error instanceof Error
-                ? part.error.message
-                : String(part.error)
-              : part.output;
-            emit?.({
-              type: 'tool-result',
-              turnId,
-              toolCallId: part.toolCallId,
-              toolName: part.toolName,
-              output,
-              isError,
-            });
-          }
-        },
-      );
+      steps = await streamSteps(call, (part) => {
+        if (part.type === 'text-delta') {
+          partial += part.text;
+          emit?.({ type: 'text-delta', turnId, delta: part.text });
+        } else if (part.type === 'reasoning-delta') {
+          partialReasoning += part.text;
+          emit?.({ type: 'reasoning-delta', turnId, delta: part.text });
+        } else if (part.type === 'tool-call') {
+          emit?.({
+            type: 'tool-call',
+            turnId,
+            toolCallId: part.toolCallId,
+            toolName: part.toolName,
+            input: part.input,
+            ...(isClientTool(tools, part.toolName) ? { clientSide: true as const } : {}),
+          });
+        } else {
+          const isError = part.type === 'tool-error';
+          // The message alone, as `stepsToMessages` stores it, so the event and the stored result agree.
+          const output = isError
+            ? part.error instanceof Error
+              ? part.error.message
+              : String(part.error)
+            : part.output;
+          emit?.({
+            type: 'tool-result',
+            turnId,
+            toolCallId: part.toolCallId,
+            toolName: part.toolName,
+            output,
+            isError,
+          });
+        }
+      });
     } else {
-      steps = fromSdkSteps((await generateText(call)).steps);
+      steps = await generateSteps(call);
     }
   } catch (error) {
     if (stores) {

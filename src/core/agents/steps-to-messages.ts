@@ -1,4 +1,4 @@
-import type { LanguageModelUsage, StepResult, ToolSet } from 'ai';
+import type { LanguageModelUsage } from 'ai';
 import type { ContentPart, NewMessage, ToolCall, Usage } from '../conversations/message.ts';
 import type { Ids } from '../ids.ts';
 
@@ -37,27 +37,12 @@ export type StepContent =
   | { type: 'tool-result'; toolCallId: string; toolName: string; input: unknown; output: unknown }
   | { type: 'tool-error'; toolCallId: string; toolName: string; input: unknown; error: unknown };
 
-/** One model call of a turn (the streamed loop's, or the AI SDK's `generateText` step). */
+/** One model call of a turn (a step of `streamSteps` or `generateSteps`). */
 export interface Step {
   content: readonly StepContent[];
   usage: LanguageModelUsage | undefined;
   /** Why the model call ended, when the provider said (`stop`, `length`, `tool-calls`, …). */
   finishReason?: 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'interrupted' | 'other';
-}
-
-const KEPT = new Set(['reasoning', 'text', 'tool-call', 'tool-result', 'tool-error']);
-
-/** `generateText`'s steps as `Step`s (sources and files are not kept; reasoning keeps its text only). */
-export function fromSdkSteps(steps: readonly StepResult<ToolSet>[]): Step[] {
-  return steps.map((step) => {
-    const content: StepContent[] = [];
-    for (const part of step.content) {
-      if (!KEPT.has(part.type)) continue;
-      // Its provider metadata (a signature, an encrypted blob) is the provider's, not the conversation's.
-      content.push(part.type === 'reasoning' ? { type: 'reasoning', text: part.text } : (part as StepContent));
-    }
-    return { content, usage: step.usage };
-  });
 }
 
 /**

@@ -13,7 +13,8 @@ import type { Step, StepContent } from './steps-to-messages.ts';
 // The model port's own types, as `ai` resolves them (the core imports no provider package).
 type ModelV4 = ReturnType<typeof resolveLanguageModel>;
 type StreamPart = Awaited<ReturnType<ModelV4['doStream']>>['stream'] extends ReadableStream<infer Part> ? Part : never;
-type ToolCallPart = Extract<StreamPart, { type: 'tool-call' }>;
+/** A tool call as the model gave it (`input` is its JSON text), from a stream or a generate result. */
+export type ToolCallPart = Extract<StreamPart, { type: 'tool-call' }>;
 
 /**
  * Settings of each model call: the agent's sampling settings and, over them, those a caller sent
@@ -62,6 +63,21 @@ export type StepEvent =
  * breaks off, rejects; an aborted `abortSignal` rejects with its reason.
  */
 export async function streamSteps(call: StreamStepsCall, onEvent: (event: StepEvent) => void): Promise<Step[]> {
+  return runSteps(call, async (model, options, messages) => {
+    const { stream } = await model.doStream(options);
+    return readStep(stream, call, messages, onEvent);
+  });
+}
+
+/** One model call of the loop: calls `model` with `options` and returns the finished step. */
+export type StepCall = (model: ModelV4, options: ModelCallOptions, messages: ModelMessage[]) => Promise<Step>;
+
+/**
+ * The tool loop both `streamSteps` and `generateSteps` run: per step, the prompt in the model's
+ * form, one model call (`callStep`), then on to the next step while the model called tools that ran
+ * here and steps remain.
+ */
+export async function runSteps(call: StreamStepsCall, callStep: StepCall): Promise<Step[]> {
   const model = resolveLanguageModel(call.model);
   const tools = (await prepareTools({ tools: call.tools })) ?? [];
   const hasTools = tools.length > 0;
@@ -77,13 +93,16 @@ export async function streamSteps(call: StreamStepsCall, onEvent: (event: StepEv
       download: undefined,
       ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
     });
-    const { stream } = await model.doStream({
-      prompt,
-      ...settings,
-      ...(hasTools ? { tools, toolChoice: toolChoice ?? { type: 'auto' } } : {}),
-      ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
-    });
-    const step = await readStep(stream, call, messages, onEvent);
+    const step = await callStep(
+      model,
+      {
+        prompt,
+        ...settings,
+        ...(hasTools ? { tools, toolChoice: toolChoice ?? { type: 'auto' } } : {}),
+        ...(call.abortSignal ? { abortSignal: call.abortSignal } : {}),
+      },
+      messages,
+    );
     steps.push(step);
     const toolCalls = step.content.filter((part) => part.type === 'tool-call');
     // A call of a client-side tool (one without `execute`) goes back to the caller, who runs it.
@@ -142,12 +161,38 @@ async function readStep(
     reader.releaseLock();
   }
   abort?.throwIfAborted();
+  return finishStep(
+    { reasoning: reasoning ? [...reasoning.values()] : [], texts: [...texts.values()], calls, usage, finishReason },
+    call,
+    messages,
+    onEvent,
+  );
+}
+
+/** What one model call answered: its reasoning and text, its tool calls (not yet parsed), how it ended. */
+export interface ModelAnswer {
+  reasoning: string[];
+  texts: string[];
+  calls: ToolCallPart[];
+  usage: LanguageModelUsage | undefined;
+  finishReason: Step['finishReason'];
+}
+
+/** Parses the answer's tool calls, runs those of server-side tools, and returns the step. */
+export async function finishStep(
+  answer: ModelAnswer,
+  call: StreamStepsCall,
+  messages: ModelMessage[],
+  onEvent: (event: StepEvent) => void,
+): Promise<Step> {
+  const abort = call.abortSignal;
+  const { usage, finishReason } = answer;
   const content: StepContent[] = [];
   // Reasoning first: the model thought before it wrote (the stored order is the order shown).
-  if (reasoning) for (const text of reasoning.values()) content.push({ type: 'reasoning', text });
-  for (const text of texts.values()) content.push({ type: 'text', text });
+  for (const text of answer.reasoning) content.push({ type: 'reasoning', text });
+  for (const text of answer.texts) content.push({ type: 'text', text });
   const parsed = await Promise.all(
-    calls.map((toolCall) =>
+    answer.calls.map((toolCall) =>
       parseToolCall({
         toolCall,
         tools: call.tools,
