@@ -9,7 +9,10 @@ import { finishStep, runSteps, type StreamStepsCall, type ToolCallPart } from '.
  * and retry machinery and copies every message on the way: about a quarter of what a legacy
  * interaction allocated. Text and reasoning are kept in the model's order, reasoning before text
  * (as the streamed loop stores them); calls of tools the provider ran itself are left out, as the
- * streamed loop leaves them. A failed call rejects; an aborted `abortSignal` rejects with its reason.
+ * streamed loop leaves them. The next step gets the calls and their results without the provider's
+ * metadata and without the reasoning, as in the streamed loop: with its item ids, OpenAI's Responses
+ * API would be sent the calls as references, which it refuses without their reasoning items. A
+ * failed call rejects; an aborted `abortSignal` rejects with its reason.
  */
 export function generateSteps(call: StreamStepsCall): Promise<Step[]> {
   return runSteps(call, async (model, options, messages) => {
