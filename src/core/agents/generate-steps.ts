@@ -10,9 +10,9 @@ import { finishStep, runSteps, type StreamStepsCall, type ToolCallPart } from '.
  * interaction allocated. Text and reasoning are kept in the model's order, reasoning before text
  * (as the streamed loop stores them); calls of tools the provider ran itself are left out, as the
  * streamed loop leaves them. The next step gets the calls and their results without the provider's
- * metadata and without the reasoning, as in the streamed loop: with its item ids, OpenAI's Responses
- * API would be sent the calls as references, which it refuses without their reasoning items. A
- * failed call rejects; an aborted `abortSignal` rejects with its reason.
+ * metadata and without the reasoning, exactly as in the streamed loop, so a turn's model calls do
+ * not depend on whether anyone watched it (`generateText` sent both back). A failed call rejects;
+ * an aborted `abortSignal` rejects with its reason.
  */
 export function generateSteps(call: StreamStepsCall): Promise<Step[]> {
   return runSteps(call, async (model, options, messages) => {
