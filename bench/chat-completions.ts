@@ -3,7 +3,8 @@
  * completions from the fake OpenAI-compatible provider (bench/fake-stream-provider.ts, its own
  * process), called directly and through Enclave (a child `serve` process on a scratch SQLite file,
  * auth on, a tenant API key, the model `bench/<model>`: a gateway call, no agent prompt). Reports
- * p50 and p99 latency (request sent → whole response received) and req/s of each, and the latency
+ * p50 and p99 latency (request sent → whole response received), req/s and the answering server's
+ * CPU per response (from /proc: the fake's for `direct`, Enclave's otherwise) of each, and the latency
  * Enclave adds (through minus direct) for a streamed and a JSON completion. Target: under 1 ms at p50.
  * Two upstream paces, each measured in full: `paced` (BENCH_CHAT_MODEL, default `bench-10x20`: ten
  * content chunks 20 ms apart, a short reply at a real model's pace, so 50 connections ask ~250 req/s
@@ -23,6 +24,7 @@ import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
 import { builtServerArgs, cpuProfileArgs, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
 import { type LatencyStats, type LoadResult, latencyStats, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
+import { withCpuPerResponse } from './process-stats.ts';
 import { loadSettings } from './settings.ts';
 
 const settings = loadSettings(process.env);
@@ -55,6 +57,8 @@ interface Scenario {
   model: string;
   name: string;
   result: LoadResult;
+  /** CPU microseconds per response of the server answering the client (the provider for `direct`). */
+  cpuMicrosPerResponse: number | null;
   /** Epoch ms the measured run began and ended (to find its requests among the stage traces). */
   window: [number, number];
 }
@@ -130,14 +134,17 @@ async function main(): Promise<void> {
         await load(`${entry.name} warm-up`, entry.url, entry.headers, entry.body, settings.warmupSeconds);
       for (const entry of cases) {
         const began = Date.now();
-        const result = await load(entry.name, entry.url, entry.headers, entry.body, settings.durationSeconds);
+        const answering = entry.url === server.baseUrl ? server : provider;
+        const { load: result, cpuMicrosPerResponse } = await withCpuPerResponse(answering.pid, () =>
+          load(entry.name, entry.url, entry.headers, entry.body, settings.durationSeconds),
+        );
         const window: [number, number] = [began, Date.now()];
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(
             `${entry.name}: ${result.non2xx} non-2xx, ${result.errors} errors (${JSON.stringify(result.statusCodes)})`,
           );
         }
-        scenarios.push({ pace, model, name: entry.name, result, window });
+        scenarios.push({ pace, model, name: entry.name, result, cpuMicrosPerResponse, window });
       }
     }
   } finally {
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
   const stages = scenarios
     .filter((scenario) => scenario.name.startsWith('enclave'))
     .map((scenario) => ({ pace: scenario.pace, scenario: scenario.name, ...stagesIn(traced, scenario.window) }));
-  const rows = scenarios.map(({ pace, model, name, result }) => {
+  const rows = scenarios.map(({ pace, model, name, result, cpuMicrosPerResponse }) => {
     const base = scenarios.find((scenario) => scenario.pace === pace)?.result;
     return {
       pace: `${pace} (${model})`,
@@ -164,6 +171,7 @@ async function main(): Promise<void> {
       'p99 ms': result.latencyMs.p99,
       'added p50 ms': base ? Number((result.latencyMs.p50 - base.latencyMs.p50).toFixed(3)) : 0,
       'added p99 ms': base ? Number((result.latencyMs.p99 - base.latencyMs.p99).toFixed(3)) : 0,
+      'server CPU µs/resp': cpuMicrosPerResponse,
     };
   });
   console.table(rows);
