@@ -362,8 +362,9 @@ async function runTrackedTurn(
   let steps: Step[];
   try {
     // A turn someone watches as it is made streams from the model, and so do the OpenAI-compatible
-    // calls (the caller's messages, client tools, call settings), whose usage the stream reports.
-    // Any other turn (a legacy interact, a JSON `/v1` turn) is one `doGenerate` per step.
+    // calls (the caller's messages, client tools, call settings), as they always have: what their
+    // upstreams are sent is unchanged. Any other turn (a legacy interact, a JSON `/v1` turn) is one
+    // `doGenerate` per step.
     if (emit || input || request.clientTools?.length || request.callSettings) {
       steps = await streamSteps(call, (part) => {
         if (part.type === 'text-delta') {
