@@ -115,15 +115,11 @@ async function main(): Promise<void> {
       connections: settings.connections,
     });
   const streamed = { messages, stream: true, stream_options: { include_usage: true } };
+  // Each case names the server that answers its client: its CPU per response is the one reported.
   const casesOf = (model: string) => [
-    { name: 'direct (streamed)', url: provider.baseUrl, headers: direct, body: { model, ...streamed } },
-    {
-      name: 'enclave (streamed)',
-      url: server.baseUrl,
-      headers: through,
-      body: { model: `bench/${model}`, ...streamed },
-    },
-    { name: 'enclave (JSON)', url: server.baseUrl, headers: through, body: { model: `bench/${model}`, messages } },
+    { name: 'direct (streamed)', target: provider, headers: direct, body: { model, ...streamed } },
+    { name: 'enclave (streamed)', target: server, headers: through, body: { model: `bench/${model}`, ...streamed } },
+    { name: 'enclave (JSON)', target: server, headers: through, body: { model: `bench/${model}`, messages } },
   ];
   const scenarios: Scenario[] = [];
   try {
@@ -131,12 +127,11 @@ async function main(): Promise<void> {
       log(`${pace}: ${settings.connections} connections, ${settings.durationSeconds} s per scenario, model ${model}`);
       const cases = casesOf(model);
       for (const entry of cases)
-        await load(`${entry.name} warm-up`, entry.url, entry.headers, entry.body, settings.warmupSeconds);
+        await load(`${entry.name} warm-up`, entry.target.baseUrl, entry.headers, entry.body, settings.warmupSeconds);
       for (const entry of cases) {
         const began = Date.now();
-        const answering = entry.url === server.baseUrl ? server : provider;
-        const { load: result, cpuMicrosPerResponse } = await withCpuPerResponse(answering.pid, () =>
-          load(entry.name, entry.url, entry.headers, entry.body, settings.durationSeconds),
+        const { load: result, cpuMicrosPerResponse } = await withCpuPerResponse(entry.target.pid, () =>
+          load(entry.name, entry.target.baseUrl, entry.headers, entry.body, settings.durationSeconds),
         );
         const window: [number, number] = [began, Date.now()];
         if (result.non2xx > 0 || result.errors > 0) {

@@ -1,6 +1,6 @@
 import { asLanguageModelUsage } from 'ai/internal';
+import { finishStep, runSteps, type StepsCall, type ToolCallPart } from './step-loop.ts';
 import type { Step } from './steps-to-messages.ts';
-import { finishStep, runSteps, type StreamStepsCall, type ToolCallPart } from './stream-steps.ts';
 
 /**
  * The tool loop of a turn whose output nobody watches as it is made (a legacy interact, a JSON
@@ -14,7 +14,7 @@ import { finishStep, runSteps, type StreamStepsCall, type ToolCallPart } from '.
  * not depend on whether anyone watched it (`generateText` sent both back). A failed call rejects;
  * an aborted `abortSignal` rejects with its reason.
  */
-export function generateSteps(call: StreamStepsCall): Promise<Step[]> {
+export function generateSteps(call: StepsCall): Promise<Step[]> {
   return runSteps(call, async (model, options, messages) => {
     const result = await model.doGenerate(options);
     call.abortSignal?.throwIfAborted();

@@ -3,7 +3,8 @@ import { tool } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type StepEvent, streamSteps } from './stream-steps.ts';
+import type { StepEvent } from './step-loop.ts';
+import { streamSteps } from './stream-steps.ts';
 
 const usage = (input: number, output: number) => ({
   inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },

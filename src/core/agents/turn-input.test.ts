@@ -2,7 +2,7 @@ import { tool } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ESTIMATE_COUNTER } from '../context/token-counter.ts';
-import { isClientTool } from './stream-steps.ts';
+import { isClientTool } from './step-loop.ts';
 import { callModelSettings, clientToolSet } from './turn-input.ts';
 import { inputContext } from './turn-input-context.ts';
 

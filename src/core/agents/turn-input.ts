@@ -1,6 +1,6 @@
 import { jsonSchema, type ModelMessage, type ToolSet, tool } from 'ai';
 import { AppError } from '../errors.ts';
-import type { ModelSettings } from './stream-steps.ts';
+import type { ModelSettings } from './step-loop.ts';
 
 /**
  * A function tool the caller runs itself (OpenAI `tools` of type `function`): offered to the model,
