@@ -374,10 +374,19 @@ const ownWrites = (tenant: TenantFixture) => {
   return own;
 };
 
+/** Where a path with dot segments lands once they are resolved (as the router resolves them). */
+const SESSION_CREATES = ['/v1/sessions', '/v1/conversations'];
+const reroutedWrite = (probe: Probe): Probe['write'] => {
+  if (!probe.reroutes || probe.method !== 'POST') return undefined;
+  const path = new URL(probe.url, 'http://localhost').pathname.replace(/\/+$/, '');
+  return SESSION_CREATES.includes(path) ? { kind: 'session' } : undefined;
+};
+
 function recordWrite(probe: Probe, attacker: TenantFixture, observed: Observed) {
-  if (observed.status >= 300 || !probe.write) return;
+  // `POST /v1/conversations/.` is `POST /v1/conversations`: the attacker's own new conversation.
+  const write = probe.write ?? reroutedWrite(probe);
+  if (observed.status >= 300 || !write) return;
   const own = ownWrites(attacker);
-  const write = probe.write;
   switch (write.kind) {
     case 'session':
       own.sessionsCreated.add(String((JSON.parse(observed.body) as { id: string }).id));
@@ -463,7 +472,8 @@ async function attack(sample: { attacker: number; victimOffset: number; kind: Cr
   // A write that succeeded acted on the attacker's own data (the victim was named where it means
   // nothing, say a token claim no trust reads): repeating it is no existence probe, as it is not
   // idempotent (new ids, a deleted secret). Erasure is, so its twin still runs.
-  const ownWrite = probe.write !== undefined && probe.write.kind !== 'erase' && observed.status < 300;
+  const write = probe.write ?? reroutedWrite(probe);
+  const ownWrite = write !== undefined && write.kind !== 'erase' && observed.status < 300;
   if (!mentionsVictim || ownWrite) return;
   const twin = twinProbe(probe, pairs);
   const fakeTenant = (pairs[0] as [string, string])[1];
