@@ -137,11 +137,34 @@ export function registerIdempotency(
   const { idempotency } = options;
   const routes = new Map(options.routes.map((route) => [`${route.method} ${route.url}`, route]));
 
-  app.addHook('preHandler', async (request, reply) => {
+  // Callback hooks, not async ones: a request without a key (most, and every route but the turn
+  // routes) passes both without a promise.
+  app.addHook('preHandler', (request, reply, done) => {
     const route = routes.get(`${request.method} ${request.routeOptions.url}`);
-    if (!route) return;
-    const key = keyOf(request);
-    if (key === undefined) return;
+    let key: string | undefined;
+    try {
+      key = route && keyOf(request);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (!route || key === undefined) {
+      done();
+      return;
+    }
+    // A replay answers from here (the hook chain stops: `done` is not called).
+    claimKey(request, reply, route, key).then((replied) => {
+      if (!replied) done();
+    }, done);
+  });
+
+  /** Claims `key` for this request, or answers with what it stored; true when it answered. */
+  async function claimKey(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: IdempotentRoute,
+    key: string,
+  ): Promise<boolean> {
     const tenantId = tenantIdFor(request, { scope: 'chat', named: route.named(request) });
     const principal = request.principal;
     const fingerprint = requestFingerprint({
@@ -164,12 +187,16 @@ export function registerIdempotency(
     } finally {
       reply.raw.removeListener('close', onClose);
     }
-    if (begun.kind === 'replay') return replay(request, reply, route, begun.response);
+    if (begun.kind === 'replay') {
+      replay(request, reply, route, begun.response);
+      return true;
+    }
     if (begun.kind === 'committed') {
       const result = storedTurnResult(await options.storage.getTurn(tenantId, begun.turnId));
       // The row and the turn commit together and are erased together: a turn gone is an erased one.
       if (!result) throw new AppError('TURN_NOT_FOUND');
-      return replay(request, reply, route, { status: 200, body: route.render(tenantId, result), turnId: begun.turnId });
+      replay(request, reply, route, { status: 200, body: route.render(tenantId, result), turnId: begun.turnId });
+      return true;
     }
     const { claim } = begun;
     claims.set(request, claim);
@@ -190,12 +217,16 @@ export function registerIdempotency(
         options.onError(error);
       }
     });
-  });
+    return false;
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const settle = settlers.get(request);
-    if (settle) await settle(settlementOf(reply.statusCode, payload));
-    return payload;
+    if (!settle) {
+      done(null, payload);
+      return;
+    }
+    settle(settlementOf(reply.statusCode, payload)).then(() => done(null, payload), done);
   });
 }
 
