@@ -9,6 +9,7 @@ import type { Storage } from '../ports.ts';
 import { assertResponseLanguage, withResponseLanguage } from '../tenants/response-language.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
 import type { TurnClaim } from '../turns/idempotency.ts';
+import { linkSignals } from '../turns/linked-signal.ts';
 import type { SessionConcurrency, SessionLock } from '../turns/session-lock.ts';
 import type { TurnEventLog } from '../turns/turn-event-log.ts';
 import type { TurnRegistry } from '../turns/turn-registry.ts';
@@ -259,10 +260,12 @@ async function runAdmittedTurn(deps: AgentDeps, request: TurnRequest): Promise<T
     : undefined;
   if (!deps.turns) return runTrackedTurn(deps, request, turnId, emit).catch(endStream(emit, turnId));
   const tracked = await deps.turns.begin(request.tenantId, turnId);
+  const linked = request.signal ? linkSignals(request.signal, tracked.signal) : null;
   try {
-    const signal = request.signal ? AbortSignal.any([request.signal, tracked.signal]) : tracked.signal;
+    const signal = linked?.signal ?? tracked.signal;
     return await runTrackedTurn(deps, { ...request, signal }, turnId, emit).catch(endStream(emit, turnId));
   } finally {
+    linked?.end();
     await tracked.end();
   }
 }
