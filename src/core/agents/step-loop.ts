@@ -16,11 +16,8 @@ export type StreamPart =
 /** A tool call as the model gave it (`input` is its JSON text), from a stream or a generate result. */
 export type ToolCallPart = Extract<StreamPart, { type: 'tool-call' }>;
 
-/**
- * Settings of each model call: the agent's sampling settings and, over them, those a caller sent
- * (see `CallSettings`); absent fields are the provider's defaults.
- */
-export interface ModelSettings {
+/** The sampling settings of a model call that an agent and a caller may both set. */
+export interface SamplingSettings {
   temperature?: number;
   topP?: number;
   presencePenalty?: number;
@@ -28,6 +25,13 @@ export interface ModelSettings {
   maxOutputTokens?: number;
   stopSequences?: string[];
   seed?: number;
+}
+
+/**
+ * Settings of each model call: the agent's sampling settings and, over them, those a caller sent
+ * (see `CallSettings`); absent fields are the provider's defaults.
+ */
+export interface ModelSettings extends SamplingSettings {
   responseFormat?: ModelCallOptions['responseFormat'];
   toolChoice?: ModelCallOptions['toolChoice'];
   providerOptions?: ModelCallOptions['providerOptions'];

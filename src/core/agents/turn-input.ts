@@ -1,6 +1,6 @@
 import { jsonSchema, type ModelMessage, type ToolSet, tool } from 'ai';
 import { AppError } from '../errors.ts';
-import type { ModelSettings } from './step-loop.ts';
+import type { ModelSettings, SamplingSettings } from './step-loop.ts';
 
 /**
  * A function tool the caller runs itself (OpenAI `tools` of type `function`): offered to the model,
@@ -28,14 +28,7 @@ export type TurnResponseFormat =
  * Settings a caller sends with one turn, over the agent's own (`temperature`, `maxOutputTokens`,
  * `stopSequences`): passed to every model call of the turn's tool loop.
  */
-export interface CallSettings {
-  temperature?: number;
-  topP?: number;
-  presencePenalty?: number;
-  frequencyPenalty?: number;
-  maxOutputTokens?: number;
-  stopSequences?: string[];
-  seed?: number;
+export interface CallSettings extends SamplingSettings {
   responseFormat?: TurnResponseFormat;
   toolChoice?: TurnToolChoice;
 }
