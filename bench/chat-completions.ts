@@ -21,7 +21,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
-import { builtServerArgs, cpuProfileArgs, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import {
+  builtServerArgs,
+  cpuProfileArgs,
+  killAllChildServers,
+  ROOT,
+  startChildServer,
+  startFakeStreamProvider,
+} from './child-server.ts';
 import { type LatencyStats, type LoadResult, latencyStats, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { withCpuPerResponse } from './process-stats.ts';
@@ -76,12 +83,7 @@ function stagesIn(lines: Record<StageName | 'at', number>[], window: [number, nu
 }
 
 async function main(): Promise<void> {
-  const provider = await startChildServer({
-    name: 'fake-provider',
-    args: ['bench/fake-stream-provider.ts'],
-    env: {},
-    readyPath: '/health',
-  });
+  const provider = await startFakeStreamProvider();
   const server = await startChildServer({
     name: 'enclave-chat',
     args: builtServerArgs(),

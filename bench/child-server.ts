@@ -91,6 +91,16 @@ export async function startChildServer(options: StartOptions): Promise<ChildServ
 }
 
 /** Kills every child server still running (used on failure and on Ctrl-C). */
+/** The fake OpenAI-compatible streaming provider (bench/fake-stream-provider.ts) in its own process. */
+export function startFakeStreamProvider(): Promise<ChildServer> {
+  return startChildServer({
+    name: 'fake-provider',
+    args: ['bench/fake-stream-provider.ts'],
+    env: {},
+    readyPath: '/health',
+  });
+}
+
 export function killAllChildServers(): void {
   for (const child of running) child.kill('SIGKILL');
 }

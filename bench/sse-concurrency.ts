@@ -15,7 +15,14 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY } from './auth-overhead.ts';
-import { builtServerArgs, type ChildServer, cpuProfileArgs, ROOT, startChildServer } from './child-server.ts';
+import {
+  builtServerArgs,
+  type ChildServer,
+  cpuProfileArgs,
+  ROOT,
+  startChildServer,
+  startFakeStreamProvider,
+} from './child-server.ts';
 import { type ClientJob, type ClientMessage, openStream } from './sse-client.ts';
 
 export interface SseSettings {
@@ -84,7 +91,7 @@ interface Percentiles {
   max: number;
 }
 
-interface Side {
+export interface Side {
   streams: number;
   completed: number;
   failed: number;
@@ -161,7 +168,7 @@ async function json(url: string, init: RequestInit): Promise<{ status: number; b
 const admin = { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' };
 
 /** A tenant whose model is the fake provider with this stream shape; returns its API key. */
-async function streamingTenant(server: ChildServer, id: string, model: string): Promise<string> {
+export async function streamingTenant(server: ChildServer, id: string, model: string): Promise<string> {
   const tenant = await json(`${server.baseUrl}/v1/admin/tenants`, {
     method: 'POST',
     headers: admin,
@@ -176,7 +183,7 @@ async function streamingTenant(server: ChildServer, id: string, model: string): 
   return key.body.key as string;
 }
 
-async function createSessions(server: ChildServer, key: string, count: number): Promise<string[]> {
+export async function createSessions(server: ChildServer, key: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   let next = 0;
   const worker = async () => {
@@ -195,14 +202,14 @@ async function createSessions(server: ChildServer, key: string, count: number): 
   return ids;
 }
 
-const enclaveJob = (server: ChildServer, key: string) => ({
+export const enclaveJob = (server: ChildServer, key: string) => ({
   baseUrl: server.baseUrl,
   headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' },
   marker: 'event: text-delta',
   endMarker: 'event: turn-end',
 });
 
-const directJob = (provider: ChildServer) => ({
+export const directJob = (provider: ChildServer) => ({
   baseUrl: provider.baseUrl,
   headers: {},
   marker: '"content":"Hello"',
@@ -218,7 +225,7 @@ const directBody = (model: string) =>
   });
 
 /** One stream at a time, Enclave and direct alternating, after `warm` unmeasured pairs. */
-async function sequential(
+export async function sequential(
   jobs: { enclave: ReturnType<typeof enclaveJob>; direct: ReturnType<typeof directJob> },
   sessions: string[],
   model: string,
@@ -380,12 +387,7 @@ export async function measureSseConcurrency(
     streamsRun < settings.streams
       ? `open files limit ${openFilesLimit()} (ulimit -n; each stream holds its client's socket in the server)`
       : null;
-  const provider = await startChildServer({
-    name: 'fake-provider',
-    args: ['bench/fake-stream-provider.ts'],
-    env: {},
-    readyPath: '/health',
-  });
+  const provider = await startFakeStreamProvider();
   try {
     const server = await startChildServer({
       name: 'enclave-sse',

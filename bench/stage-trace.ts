@@ -1,8 +1,11 @@
 /**
  * Where a proxied chat completion's time to first byte goes, measured inside the server: loaded
- * into it with `--import` (`BENCH_STAGES=1 npm run bench:chat`), it follows each
- * `POST /v1/chat/completions` through Node's and undici's diagnostics channels and, when the
- * process exits, writes one JSON line per request to BENCH_STAGES_FILE. The stages, in ms:
+ * into it with `--import` (`BENCH_STAGES=1 npm run bench:chat`, `BENCH_STAGES=1 npm run
+ * bench:first-token`), it follows each POST whose path matches BENCH_STAGES_ROUTE (a regular
+ * expression, default `^/v1/chat/completions`) through Node's and undici's diagnostics channels
+ * and, when the process exits, writes one JSON line per request to BENCH_STAGES_FILE. With
+ * BENCH_STAGES_FIRST set, the first byte is the first write holding that text (a streamed turn's
+ * first `text-delta` event rather than its headers). The stages, in ms:
  * - `pre`: request received → the upstream request created (parse, auth, limits, model lookup);
  * - `queue`: created → its headers written to the socket (undici's wait for a connection, and
  *   its check of an idle keep-alive socket, which waits one event-loop turn);
@@ -27,6 +30,8 @@ interface Trace {
 }
 
 const file = process.env.BENCH_STAGES_FILE;
+const route = new RegExp(process.env.BENCH_STAGES_ROUTE || '^/v1/chat/completions');
+const firstText = process.env.BENCH_STAGES_FIRST;
 const traces = new AsyncLocalStorage<Trace>();
 const byRequest = new WeakMap<object, Trace>();
 const done: Trace[] = [];
@@ -34,20 +39,22 @@ const done: Trace[] = [];
 if (file) {
   subscribe('http.server.request.start', (message) => {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
-    if (request.method !== 'POST' || !request.url?.startsWith('/v1/chat/completions')) return;
+    if (request.method !== 'POST' || !route.test(request.url ?? '')) return;
     const trace: Trace = { at: Date.now(), received: performance.now() };
     // The request handler runs after this, in the same synchronous turn: its async work inherits it.
     traces.enterWith(trace);
-    const mark = () => {
+    const mark = (chunk: unknown) => {
       if (trace.firstWrite !== undefined) return;
+      if (firstText && !((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && chunk.includes(firstText))) return;
       trace.firstWrite = performance.now();
       done.push(trace);
     };
-    // The first of writeHead, write or end is the first byte that can leave for the client.
+    // The first of writeHead, write or end is the first byte that can leave for the client (with
+    // BENCH_STAGES_FIRST, the first write or end holding that text).
     for (const method of ['writeHead', 'write', 'end'] as const) {
       const original = response[method] as (...args: unknown[]) => unknown;
       response[method] = function (this: ServerResponse, ...args: unknown[]) {
-        mark();
+        mark(args[0]);
         return original.apply(this, args);
       } as never;
     }
