@@ -15,7 +15,11 @@ export interface SqlClient {
  * tenant's rows; on SQLite (one process, no RLS) it is the database itself.
  */
 export interface SqlScope extends SqlClient {
-  /** Runs `work` atomically: commit on resolve, roll back on throw. */
+  /**
+   * Runs `work` atomically: commit on resolve, roll back on throw. `work` awaits only `client`, and
+   * changes nothing but the database and its own locals: SQLite's group commit may run it a second
+   * time after rolling the first back (when another transaction of its batch threw).
+   */
   transaction<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
   /**
    * Runs several reads as one unit of work: one transaction on PostgreSQL (one tenant setting, one

@@ -50,6 +50,51 @@ describe('group commit', () => {
     expect(database.prepare('SELECT id FROM t ORDER BY id').all()).toEqual([{ id: 1 }, { id: 3 }]);
   });
 
+  it('runs a batch without savepoints, and again in savepoints only when a transaction fails', async () => {
+    const { transaction, database } = setup();
+    let runs = 0;
+    const counted = (id: number) =>
+      transaction(async (client) => {
+        runs++;
+        await client.run('INSERT INTO t (id, v) VALUES (?, ?)', [id, 'x']);
+        return id;
+      });
+    const clean = await Promise.all([counted(1), counted(2), counted(3)]);
+    expect(clean).toEqual([1, 2, 3]);
+    // Each ran once: no failure, no second pass.
+    expect(runs).toBe(3);
+
+    runs = 0;
+    const outcomes = await Promise.allSettled([
+      counted(4),
+      transaction(async (client) => {
+        await client.run('INSERT INTO t (id, v) VALUES (5, ?)', ['y']);
+        throw new Error('fail after a write');
+      }),
+      counted(6),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    // The first pass ran 4 and stopped at the failure; the second ran 4 and 6 in savepoints.
+    expect(runs).toBe(3);
+    expect(database.prepare('SELECT id FROM t ORDER BY id').all()).toEqual([1, 2, 3, 4, 6].map((id) => ({ id })));
+  });
+
+  it('rolls back a failing transaction that is alone in its batch without running it again', async () => {
+    const { transaction, database, commits } = setup();
+    let runs = 0;
+    await expect(
+      transaction(async (client) => {
+        runs++;
+        await client.run('INSERT INTO t (id, v) VALUES (1, ?)', ['a']);
+        throw new Error('fail after a write');
+      }),
+    ).rejects.toThrow('fail after a write');
+    expect(runs).toBe(1);
+    expect(commits()).toBe(0);
+    expect(database.isTransaction).toBe(false);
+    expect(database.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 0 });
+  });
+
   it('settles nothing before the COMMIT, and rejects the whole batch if COMMIT fails', async () => {
     const { transaction, database } = setup();
     const exec = database.exec.bind(database);

@@ -7,15 +7,25 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: boolean; value: unknown };
+
 /**
  * Group commit for a synchronous SQLite connection. Transactions requested during one turn of the
- * event loop run one after another inside a single `BEGIN IMMEDIATE … COMMIT`, each in its own
- * savepoint, so a failing one rolls back alone. Every caller's promise settles only after the
- * shared COMMIT, so nothing is acknowledged before it is durable. One commit per batch instead of
- * one per transaction is what lets many concurrent turns share the cost of writing the WAL.
+ * event loop run one after another inside a single `BEGIN IMMEDIATE … COMMIT`, so two turns never
+ * interleave statements, and every caller's promise settles only after the shared COMMIT, so nothing
+ * is acknowledged before it is durable. One commit per batch instead of one per transaction is what
+ * lets many concurrent turns share the cost of writing the WAL.
+ *
+ * A failing transaction rolls back alone. The batch first runs optimistically, with no savepoints:
+ * a savepoint makes SQLite copy every page the transaction first touches into a statement journal,
+ * which was about a sixth of a legacy turn's storage CPU (docs/operations.md). When a transaction
+ * throws, that pass is rolled back and the batch runs again with a savepoint around each
+ * transaction, as before; so a batch with a failure costs at most twice its work, never more.
  *
  * Contract for `work`: it must only await the client it is given (node:sqlite answers
  * synchronously); awaiting other I/O would hold the write lock for every transaction in the batch.
+ * It may run twice (the second time after the first was rolled back), so it changes nothing but the
+ * database and its own locals.
  */
 export function createGroupCommit(database: DatabaseSync, client: SqlClient) {
   // Prepared once: exec() would parse these statements again for every transaction.
@@ -32,27 +42,58 @@ export function createGroupCommit(database: DatabaseSync, client: SqlClient) {
     setImmediate(flush);
   };
 
+  /** Runs the batch without savepoints, stopping at the first transaction that throws. */
+  async function runOptimistically(batch: Pending[]): Promise<Outcome[] | { failed: unknown }> {
+    const outcomes: Outcome[] = [];
+    for (const pending of batch) {
+      try {
+        outcomes.push({ ok: true, value: await pending.work(client) });
+      } catch (error) {
+        return { failed: error };
+      }
+    }
+    return outcomes;
+  }
+
+  async function runInSavepoints(batch: Pending[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const pending of batch) {
+      savepoint.run();
+      try {
+        const value = await pending.work(client);
+        release.run();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        rollbackTo.run();
+        release.run();
+        outcomes.push({ ok: false, value: error });
+      }
+    }
+    return outcomes;
+  }
+
   async function flush(): Promise<void> {
     scheduled = false;
     running = true;
     const batch = queue;
     queue = [];
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let outcomes: Outcome[];
     try {
       database.exec('BEGIN IMMEDIATE');
-      for (const pending of batch) {
-        savepoint.run();
-        try {
-          const value = await pending.work(client);
-          release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          rollbackTo.run();
-          release.run();
-          outcomes.push({ ok: false, value: error });
-        }
+      const optimistic = await runOptimistically(batch);
+      if (Array.isArray(optimistic)) {
+        outcomes = optimistic;
+        database.exec('COMMIT');
+      } else if (batch.length === 1) {
+        // A batch of one needs no second pass: rolling back the transaction rolls back it alone.
+        if (database.isTransaction) database.exec('ROLLBACK');
+        outcomes = [{ ok: false, value: optimistic.failed }];
+      } else {
+        if (database.isTransaction) database.exec('ROLLBACK');
+        database.exec('BEGIN IMMEDIATE');
+        outcomes = await runInSavepoints(batch);
+        database.exec('COMMIT');
       }
-      database.exec('COMMIT');
     } catch (error) {
       // BEGIN or COMMIT failed (disk full, I/O error): nothing in the batch is durable.
       if (database.isTransaction) database.exec('ROLLBACK');

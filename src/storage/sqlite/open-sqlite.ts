@@ -22,8 +22,8 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
   database.exec('PRAGMA journal_mode = WAL');
   database.exec(`PRAGMA synchronous = ${options.synchronous}`);
   database.exec('PRAGMA busy_timeout = 5000');
-  // Group commit runs each transaction in a savepoint, and SQLite keeps the original of every page
-  // a savepoint changes in a statement journal. Past 64 KiB (16 pages of 4 KiB: one fresh-tenant
+  // Group commit runs a transaction in a savepoint when its batch had a failure, and SQLite keeps
+  // the original of every page a savepoint (or a multi-row statement) changes in a statement journal. Past 64 KiB (16 pages of 4 KiB: one fresh-tenant
   // turn touches about that many) that journal spills to a temporary file, which cost 18 write
   // calls per turn and more than half of a turn's storage CPU. In memory it costs neither; the
   // journal only lives until the savepoint is released. See docs/operations.md.
