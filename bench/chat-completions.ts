@@ -17,14 +17,13 @@
  * server: where each Enclave scenario's time to first byte goes, stage by stage, p50/p90/p99).
  * Writes bench/results/chat-completions-<timestamp>.json and prints a table.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
 import {
+  benchScratch,
   builtServerArgs,
   cpuProfileArgs,
-  killAllChildServers,
   ROOT,
   startChildServer,
   startFakeStreamProvider,
@@ -39,20 +38,9 @@ const paces = [
   { pace: 'paced', model: process.env.BENCH_CHAT_MODEL || 'bench-10x20' },
   { pace: 'ceiling', model: process.env.BENCH_CHAT_CEILING_MODEL || 'bench-3x0' },
 ];
-const tempDir = mkdtempSync(join(tmpdir(), 'enclave-bench-chat-'));
+const { dir: tempDir, cleanUp } = benchScratch('enclave-bench-chat-');
 const stagesFile = process.env.BENCH_STAGES === '1' ? join(tempDir, 'stages.jsonl') : null;
 const log = (line: string): void => void process.stderr.write(`[bench:chat] ${line}\n`);
-
-function cleanUp(): void {
-  killAllChildServers();
-  rmSync(tempDir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanUp();
-    process.exit(130);
-  });
-}
 
 const messages = [
   { role: 'system', content: 'You are a benchmark.' },

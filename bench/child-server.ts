@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/spawn-server.ts';
 
@@ -90,7 +92,6 @@ export async function startChildServer(options: StartOptions): Promise<ChildServ
   return { name: options.name, baseUrl, pid: child.pid, output: () => output, stop };
 }
 
-/** Kills every child server still running (used on failure and on Ctrl-C). */
 /** The fake OpenAI-compatible streaming provider (bench/fake-stream-provider.ts) in its own process. */
 export function startFakeStreamProvider(): Promise<ChildServer> {
   return startChildServer({
@@ -101,8 +102,31 @@ export function startFakeStreamProvider(): Promise<ChildServer> {
   });
 }
 
+/** Kills every child server still running (used on failure and on Ctrl-C). */
 export function killAllChildServers(): void {
   for (const child of running) child.kill('SIGKILL');
+}
+
+/**
+ * A bench's scratch folder, and `cleanUp`, which kills every child server, runs `before` (say,
+ * removing a git worktree inside the folder) and removes the folder. The bench calls it when it
+ * ends or fails; an interrupted run (Ctrl-C, `timeout`) calls it on SIGINT or SIGTERM and exits 130.
+ */
+export function benchScratch(prefix: string, before?: () => void): { dir: string; cleanUp: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const cleanUp = (): void => {
+    killAllChildServers();
+    before?.();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`${signal}: stopping\n`);
+      cleanUp();
+      process.exit(130);
+    });
+  }
+  return { dir, cleanUp };
 }
 
 /**

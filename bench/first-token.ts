@@ -14,14 +14,13 @@
  * BENCH_CPU_PROF=<dir>, BENCH_STAGES=1.
  * Writes bench/results/first-token-<timestamp>.json and prints a table.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY } from './auth-overhead.ts';
 import {
+  benchScratch,
   builtServerArgs,
   cpuProfileArgs,
-  killAllChildServers,
   ROOT,
   startChildServer,
   startFakeStreamProvider,
@@ -37,21 +36,10 @@ const turns = Math.max(1, Number(process.env.BENCH_FIRST_TOKEN_TURNS) || 200);
 const warm = 50;
 const http2 = process.env.BENCH_FIRST_TOKEN_HTTP1 !== '1';
 const model = 'bench-3x1';
-const tempDir = mkdtempSync(join(tmpdir(), 'enclave-bench-first-token-'));
+const { dir: tempDir, cleanUp } = benchScratch('enclave-bench-first-token-');
 const stagesFile = process.env.BENCH_STAGES === '1' ? join(tempDir, 'stages.jsonl') : null;
 const STAGES = ['pre', 'queue', 'wire', 'post'] as const;
 const log = (line: string): void => void process.stderr.write(`[bench:first-token] ${line}\n`);
-
-function cleanUp(): void {
-  killAllChildServers();
-  rmSync(tempDir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanUp();
-    process.exit(130);
-  });
-}
 
 async function main(): Promise<void> {
   const provider = await startFakeStreamProvider();

@@ -5,15 +5,15 @@
  * BENCH_QUICK=1 (2 s runs and small seeds, a smoke test), BENCH_CPU_PROF=<dir> (--cpu-prof the server).
  * Writes bench/results/<timestamp>.json and bench/results/latest.json and prints a table.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey, interactWith } from './auth-overhead.ts';
 import {
+  benchScratch,
   builtServerArgs,
   type ChildServer,
   cpuProfileArgs,
-  killAllChildServers,
   ROOT,
   startChildServer,
 } from './child-server.ts';
@@ -46,26 +46,13 @@ import { countLabel, loadSettings } from './settings.ts';
 import { measureSseConcurrency, sseSettings } from './sse-concurrency.ts';
 
 const settings = loadSettings(process.env);
-const tempDir = mkdtempSync(join(tmpdir(), 'enclave-bench-'));
+const { dir: tempDir, cleanUp } = benchScratch('enclave-bench-');
 const databasePath = join(tempDir, 'bench.db');
 const seedSeconds: Record<string, number> = {};
 
 const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
-
-const cleanUp = (): void => {
-  killAllChildServers();
-  rmSync(tempDir, { recursive: true, force: true });
-};
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    cleanUp();
-    process.exit(130);
-  });
-}
 
 function startEnclave(env: Record<string, string> = {}): Promise<ChildServer> {
   return startChildServer({

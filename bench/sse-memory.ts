@@ -9,10 +9,9 @@
  * Env: BENCH_SSE_STREAMS (default 2,000), BENCH_SSE_HEAP_SNAPSHOT=<dir> (two heap snapshots of the
  * server, before and with all streams open; that run's memory figures are not comparable).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { killAllChildServers } from './child-server.ts';
+import { benchScratch } from './child-server.ts';
 import { measureSseConcurrency, type SseSettings } from './sse-concurrency.ts';
 
 const streams = Number(process.env.BENCH_SSE_STREAMS ?? 2_000);
@@ -29,15 +28,8 @@ const settings: SseSettings = {
   marginal: true,
   ...(snapshotDir ? { heapSnapshotDir: snapshotDir } : {}),
 };
-const tempDir = mkdtempSync(join(tmpdir(), 'enclave-sse-memory-'));
+const { dir: tempDir, cleanUp } = benchScratch('enclave-sse-memory-');
 const log = (line: string) => process.stderr.write(`[sse-memory] ${line}\n`);
-// An interrupted run (Ctrl-C, `timeout`) takes its servers with it.
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    killAllChildServers();
-    rmSync(tempDir, { recursive: true, force: true });
-    process.exit(130);
-  });
 try {
   const summary = await measureSseConcurrency(settings, join(tempDir, 'sse.db'), log);
   const kib = (bytes: number) => Math.round(bytes / 1024);
@@ -79,6 +71,5 @@ try {
     )}\n`,
   );
 } finally {
-  killAllChildServers();
-  rmSync(tempDir, { recursive: true, force: true });
+  cleanUp();
 }

@@ -10,10 +10,9 @@
  * Writes bench/results/turn-ab-<timestamp>.json and prints a table.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ChildServer, killAllChildServers, ROOT, startChildServer } from './child-server.ts';
+import { benchScratch, type ChildServer, ROOT, startChildServer } from './child-server.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { withCpuPerResponse } from './process-stats.ts';
@@ -24,26 +23,16 @@ const env = process.env;
 const baselineRef = env.BENCH_BASELINE_REF || 'HEAD~1';
 const rounds = Math.max(1, Number(env.BENCH_ROUNDS) || 3);
 const settings = loadSettings({ BENCH_DURATION: '5', BENCH_WARMUP: '2', ...env });
-const tempDir = mkdtempSync(join(tmpdir(), 'enclave-turn-ab-'));
-const baselineDir = join(tempDir, 'baseline');
-const log = (line: string): void => void process.stderr.write(`[bench:turns] ${line}\n`);
-const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-
-function cleanUp(): void {
-  killAllChildServers();
+const { dir: tempDir, cleanUp } = benchScratch('enclave-turn-ab-', () => {
   try {
     git(['worktree', 'remove', '--force', baselineDir]);
   } catch {
     // never added, or already gone
   }
-  rmSync(tempDir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanUp();
-    process.exit(130);
-  });
-}
+});
+const baselineDir = join(tempDir, 'baseline');
+const log = (line: string): void => void process.stderr.write(`[bench:turns] ${line}\n`);
+const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
 
 interface Side {
   name: 'baseline' | 'head';
