@@ -1,4 +1,5 @@
 import type { Tool, ToolExecutionOptions } from 'ai';
+import { linkSignals } from '../core/turns/linked-signal.ts';
 
 /** Limits every registered tool runs under. */
 export interface ToolLimits {
@@ -52,7 +53,8 @@ export function limitTool(name: string, tool: Tool, limits: ToolLimits): Tool {
   async function limitedExecute(input: unknown, options: ToolExecutionOptions<unknown>): Promise<unknown> {
     const timeout = new AbortController();
     const turnSignal = options.abortSignal;
-    const signal = turnSignal ? AbortSignal.any([turnSignal, timeout.signal]) : timeout.signal;
+    const linked = turnSignal ? linkSignals(turnSignal, timeout.signal) : null;
+    const signal = linked?.signal ?? timeout.signal;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stopped = new Promise<never>((_resolve, reject) => {
@@ -75,6 +77,7 @@ export function limitTool(name: string, tool: Tool, limits: ToolLimits): Tool {
       throw error;
     } finally {
       clearTimeout(timer);
+      linked?.end();
       if (onAbort) turnSignal?.removeEventListener('abort', onAbort);
     }
   }
