@@ -16,7 +16,8 @@ export function createSqlSessionFork(database: SqlDatabase, now: () => Date, ids
           fork.sourceSessionId,
         ]);
         const through = await client.get<{ seq: number | null }>(
-          'SELECT max(seq) AS seq FROM messages WHERE tenant_id = ? AND session_id = ? AND turn_id = ?',
+          // `+seq`: SQLite would otherwise walk the session's primary key for max(seq); the turn index finds the turn's rows.
+          'SELECT max(+seq) AS seq FROM messages WHERE tenant_id = ? AND session_id = ? AND turn_id = ?',
           [tenantId, fork.sourceSessionId, fork.throughTurnId],
         );
         if (!source || through?.seq == null) return null;

@@ -251,7 +251,9 @@ export function createSqlStorage(
     async deleteSession(tenantId, sessionId) {
       return database.forTenant(tenantId).transaction(async (client) => {
         const turns = await client.all<{ turn_id: string }>(
-          'SELECT DISTINCT turn_id FROM messages WHERE tenant_id = ? AND session_id = ?',
+          // `seq > 0` (every seq) steers SQLite to the session's primary-key range: with only the
+          // tenant and session, it would scan the tenant's whole turn index, which covers turn_id.
+          'SELECT DISTINCT turn_id FROM messages WHERE tenant_id = ? AND session_id = ? AND seq > 0',
           [tenantId, sessionId],
         );
         await client.run('DELETE FROM session_summaries WHERE tenant_id = ? AND session_id = ?', [tenantId, sessionId]);
@@ -273,7 +275,7 @@ export function createSqlStorage(
     },
 
     async getTurn(tenantId, turnId) {
-      // A turn lives in one session, so `seq` orders it; index messages_turn_id (migration 5).
+      // A turn lives in one session, so `seq` orders it; index messages_turn (tenant, turn, session).
       const rows = await database
         .forTenant(tenantId)
         .all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = ? AND turn_id = ? ORDER BY seq ASC`, [

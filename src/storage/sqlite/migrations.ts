@@ -437,4 +437,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX agents_name ON agents (tenant_id, name, id);
     `,
   },
+  {
+    version: 19,
+    name: 'one-turn-index',
+    // One index serves every lookup by turn: by turn id alone (GET /v1/turns/{id}, a response's
+    // turn, erasure), and by turn id within a session (the legacy history join, a fork point). Two
+    // were kept before, (tenant, session, turn) and (tenant, turn); each message insert paid for
+    // both, about 4 µs of a fresh-tenant legacy turn (docs/operations.md). Queries that list a
+    // session's turns read them through the primary key (see sql-storage.ts).
+    sql: `
+      DROP INDEX messages_turn;
+      DROP INDEX messages_turn_id;
+      CREATE INDEX messages_turn ON messages (tenant_id, turn_id, session_id);
+    `,
+  },
 ];
