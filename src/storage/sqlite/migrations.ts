@@ -443,7 +443,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // One index serves every lookup by turn: by turn id alone (GET /v1/turns/{id}, a response's
     // turn, erasure), and by turn id within a session (the legacy history join, a fork point). Two
     // were kept before, (tenant, session, turn) and (tenant, turn); each message insert paid for
-    // both, about 4 µs of a fresh-tenant legacy turn (docs/operations.md). Queries that list a
+    // both: 2–3 µs of a fresh-tenant legacy turn (docs/operations.md). Queries that list a
     // session's turns read them through the primary key (see sql-storage.ts).
     sql: `
       DROP INDEX messages_turn;
