@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { beginUserTurn, newMessage } from '../../test/fakes/new-message.ts';
+import { beginUserTurn, newMessage, usageRecord } from '../../test/fakes/new-message.ts';
 import { type OpenedDatabase, storageDialects } from '../../test/helpers/storage-dialects.ts';
 import { createIds } from '../core/ids.ts';
 import type { Storage } from '../core/ports.ts';
-import type { NewUsageRecord } from '../core/usage/usage-record.ts';
 import { createStorage } from './create-storage.ts';
 
 /** The context, summary and search methods on every dialect (PostgreSQL as the runtime role, under RLS). */
@@ -11,21 +10,9 @@ const DIALECTS = storageDialects('context');
 
 const ids = createIds();
 
-const usage = (sessionId: string, turnId: string): NewUsageRecord => ({
-  id: ids.next('use'),
-  sessionId,
-  turnId,
-  keyId: null,
-  userId: null,
-  model: 'simulated:simulated-1',
-  configVersion: 0,
-  inputTokens: 10,
-  outputTokens: 5,
-  totalTokens: 15,
-  toolCalls: 0,
-  latencyMs: 1,
-  status: 'summary',
-});
+/** A rolling summary's model call: 15 tokens. */
+const usage = (sessionId: string, turnId: string) =>
+  usageRecord(sessionId, turnId, { inputTokens: 10, outputTokens: 5, totalTokens: 15, status: 'summary' });
 
 for (const dialect of DIALECTS) {
   describe(`context storage: ${dialect.name}`, () => {

@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { beginUserTurn, newMessage } from '../../test/fakes/new-message.ts';
+import { beginUserTurn, newMessage, usageRecord as usage } from '../../test/fakes/new-message.ts';
 import { type OpenedDatabase, storageDialects } from '../../test/helpers/storage-dialects.ts';
-import { createIds } from '../core/ids.ts';
 import type { Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
-import type { NewUsageRecord } from '../core/usage/usage-record.ts';
 import { createStorage } from './create-storage.ts';
 
 /**
@@ -13,25 +11,8 @@ import { createStorage } from './create-storage.ts';
  */
 const DIALECTS = storageDialects('idempotency');
 
-const ids = createIds();
 const TENANT = 'idem-lease';
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
-
-const usage = (sessionId: string, turnId: string): NewUsageRecord => ({
-  id: ids.next('use'),
-  sessionId,
-  turnId,
-  keyId: null,
-  userId: null,
-  model: 'simulated:simulated-1',
-  configVersion: 0,
-  inputTokens: 3,
-  outputTokens: 4,
-  totalTokens: 7,
-  toolCalls: 0,
-  latencyMs: 1,
-  status: 'completed',
-});
 
 const reply = (turnId: string) =>
   newMessage('assistant', [{ type: 'text', text: 'the reply' }], turnId, {

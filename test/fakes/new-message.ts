@@ -1,6 +1,7 @@
 import type { ContentPart, NewMessage } from '../../src/core/conversations/message.ts';
 import { createIds } from '../../src/core/ids.ts';
 import type { Storage } from '../../src/core/ports.ts';
+import type { NewUsageRecord } from '../../src/core/usage/usage-record.ts';
 
 const ids = createIds();
 
@@ -28,6 +29,26 @@ export function newMessage(
     requestId: null,
     configVersion: null,
     userId: null,
+    ...extra,
+  };
+}
+
+/** The usage record of a completed turn of the simulated model (3 tokens in, 4 out, no tools); `extra` overrides any field. */
+export function usageRecord(sessionId: string, turnId: string, extra: Partial<NewUsageRecord> = {}): NewUsageRecord {
+  return {
+    id: ids.next('use'),
+    sessionId,
+    turnId,
+    keyId: null,
+    userId: null,
+    model: 'simulated:simulated-1',
+    configVersion: 0,
+    inputTokens: 3,
+    outputTokens: 4,
+    totalTokens: 7,
+    toolCalls: 0,
+    latencyMs: 1,
+    status: 'completed',
     ...extra,
   };
 }

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { NewMessage } from '../../core/conversations/message.ts';
-import { createIds } from '../../core/ids.ts';
+import { beginUserTurn, newMessage, usageRecord } from '../../../test/fakes/new-message.ts';
 import { createStorage } from '../create-storage.ts';
 import { withOpaqueLimits } from './open-sqlite.ts';
 
@@ -14,26 +13,6 @@ import { withOpaqueLimits } from './open-sqlite.ts';
  * These tests record every statement the storage prepares while a session lives its life, and ask
  * SQLite how it would run each one that reads `messages`.
  */
-const ids = createIds();
-
-function message(role: 'user' | 'assistant', turnId: string): NewMessage {
-  return {
-    id: role === 'user' ? turnId : ids.next('msg'),
-    turnId,
-    role,
-    status: 'completed',
-    content: [{ type: 'text', text: `${role} text` }],
-    toolCalls: null,
-    final: role === 'assistant',
-    usage: role === 'assistant' ? { inputTokens: 3, outputTokens: 4, totalTokens: 7 } : null,
-    model: role === 'assistant' ? 'simulated:simulated-1' : null,
-    latencyMs: role === 'assistant' ? 1 : null,
-    requestId: null,
-    configVersion: role === 'assistant' ? 0 : null,
-    userId: null,
-  };
-}
-
 type Storage = Awaited<ReturnType<typeof createStorage>>['storage'];
 
 /** Every statement the storage prepares while `work` runs on the database file at `path`, by its SQL text. */
@@ -78,29 +57,10 @@ describe('SQLite query plans of a session', () => {
       const sessionId = 'ses_plans';
       const turns: string[] = [];
       for (let index = 0; index < 3; index++) {
-        const turnId = ids.next('msg');
+        const turnId = await beginUserTurn(storage, tenantId, sessionId, `question ${index}`);
         turns.push(turnId);
-        const user = await storage.beginTurn(tenantId, {
-          sessionId,
-          createTenant: true,
-          createSession: { id: sessionId, title: null, userId: null, metadata: {} },
-          message: message('user', turnId),
-        });
-        await storage.completeTurn(tenantId, sessionId, [message('assistant', user.id)], {
-          id: ids.next('use'),
-          sessionId,
-          turnId: user.id,
-          keyId: null,
-          userId: null,
-          model: 'simulated:simulated-1',
-          configVersion: 0,
-          inputTokens: 3,
-          outputTokens: 4,
-          totalTokens: 7,
-          toolCalls: 0,
-          latencyMs: 1,
-          status: 'completed',
-        });
+        const reply = newMessage('assistant', [{ type: 'text', text: `answer ${index}` }], turnId, { final: true });
+        await storage.completeTurn(tenantId, sessionId, [reply], usageRecord(sessionId, turnId));
       }
       await storage.contextWindow(tenantId, sessionId, { beforeSeq: 100, limit: 32, withSummary: true });
       await storage.listInteractions(tenantId, sessionId, { limit: 10, beforeSeq: null });
