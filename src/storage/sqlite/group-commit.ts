@@ -84,15 +84,16 @@ export function createGroupCommit(database: DatabaseSync, client: SqlClient) {
       if (Array.isArray(optimistic)) {
         outcomes = optimistic;
         database.exec('COMMIT');
-      } else if (batch.length === 1) {
-        // A batch of one needs no second pass: rolling back the transaction rolls back it alone.
-        if (database.isTransaction) database.exec('ROLLBACK');
-        outcomes = [{ ok: false, value: optimistic.failed }];
       } else {
         if (database.isTransaction) database.exec('ROLLBACK');
-        database.exec('BEGIN IMMEDIATE');
-        outcomes = await runInSavepoints(batch);
-        database.exec('COMMIT');
+        if (batch.length === 1) {
+          // A batch of one needs no second pass: the rollback rolled back it alone.
+          outcomes = [{ ok: false, value: optimistic.failed }];
+        } else {
+          database.exec('BEGIN IMMEDIATE');
+          outcomes = await runInSavepoints(batch);
+          database.exec('COMMIT');
+        }
       }
     } catch (error) {
       // BEGIN or COMMIT failed (disk full, I/O error): nothing in the batch is durable.
