@@ -17,7 +17,7 @@
  * server: where each Enclave scenario's time to first byte goes, stage by stage, p50/p90/p99).
  * Writes bench/results/chat-completions-<timestamp>.json and prints a table.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY, createTenantKey } from './auth-overhead.ts';
 import {
@@ -31,6 +31,7 @@ import {
 import { type LatencyStats, type LoadResult, latencyStats, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { withCpuPerResponse } from './process-stats.ts';
+import { writeBenchResult } from './results-file.ts';
 import { loadSettings } from './settings.ts';
 
 const settings = loadSettings(process.env);
@@ -188,11 +189,7 @@ async function main(): Promise<void> {
     scenarios,
     ...(stagesFile ? { stages } : {}),
   };
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `chat-completions-${report.at.replaceAll(':', '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  log(`wrote ${file}`);
+  log(`wrote ${writeBenchResult('chat-completions', report, report.at)}`);
 }
 
 main()

@@ -1,8 +1,10 @@
 /**
- * A small OpenAI-compatible streaming provider for the SSE bench, run as its own process:
+ * A small OpenAI-compatible provider for the streaming and JSON benches, run as its own process:
  * `POST /v1/chat/completions` with `"stream": true` answers chat.completion.chunk events. The model
  * id sets the shape, `bench-<chunks>x<intervalMs>`: the first content chunk goes out at once, then
- * one more every `intervalMs`, then the finish and usage chunks and `[DONE]`. `GET /health` answers 200.
+ * one more every `intervalMs`, then the finish and usage chunks and `[DONE]`. Without `"stream": true`
+ * it answers one chat.completion with the same text and usage, once the stream would have ended
+ * (`(chunks - 1) × intervalMs` later). `GET /health` answers 200.
  * One port speaks both HTTP/1.1 (the direct clients) and cleartext HTTP/2 (Enclave, as a provider
  * with `"http2": true`), told apart by the HTTP/2 connection preface.
  */
@@ -33,10 +35,32 @@ interface Reply {
   once(event: 'close', listener: () => void): unknown;
 }
 
-function stream(response: Reply, model: string, index: number): void {
+function shapeOf(model: string): { chunks: number; intervalMs: number } {
   const match = /^bench-(\d+)x(\d+)$/.exec(model);
-  const chunks = Math.max(1, Number(match?.[1] ?? 5));
-  const intervalMs = Number(match?.[2] ?? 10);
+  return { chunks: Math.max(1, Number(match?.[1] ?? 5)), intervalMs: Number(match?.[2] ?? 10) };
+}
+
+function completion(response: Reply, model: string, index: number): void {
+  const { chunks, intervalMs } = shapeOf(model);
+  const words = Array.from({ length: chunks - 1 }, (_, word) => ` word${word + 1}`).join('');
+  const body = JSON.stringify({
+    id: `chatcmpl-bench-${index}`,
+    object: 'chat.completion',
+    created: 1_741_570_283,
+    model: 'bench',
+    choices: [{ index: 0, message: { role: 'assistant', content: `Hello${words}` }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 20, completion_tokens: chunks, total_tokens: 20 + chunks },
+  });
+  const answer = () => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(body);
+  };
+  if (chunks === 1) answer();
+  else setTimeout(answer, (chunks - 1) * intervalMs);
+}
+
+function stream(response: Reply, model: string, index: number): void {
+  const { chunks, intervalMs } = shapeOf(model);
   const id = `chatcmpl-bench-${index}`;
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   response.write(chunk(id, { role: 'assistant', content: 'Hello' }, null));
@@ -65,15 +89,15 @@ function handle(request: IncomingMessage | Http2ServerRequest, response: Reply):
   const parts: Buffer[] = [];
   request.on('data', (part: Buffer) => parts.push(part));
   request.on('end', () => {
-    let model = '';
+    let body: { model?: unknown; stream?: unknown };
     try {
-      model = String((JSON.parse(Buffer.concat(parts).toString('utf8')) as { model?: unknown }).model ?? '');
+      body = JSON.parse(Buffer.concat(parts).toString('utf8')) as typeof body;
     } catch {
       response.writeHead(400);
       response.end();
       return;
     }
-    stream(response, model, requests++);
+    (body.stream === true ? stream : completion)(response, String(body.model ?? ''), requests++);
   });
 }
 

@@ -1,20 +1,3 @@
-/**
- * `npm run bench:first-token`: the time to the first token Enclave adds to a streamed `/v1` turn,
- * one turn at a time: the performance issue's "added at one connection" figure, on its own and
- * quick to repeat (the full bench measures it too, in the SSE scenario's sequential phase, with the
- * same server, provider and client). Turns through Enclave (`POST /v1/sessions/{id}/messages`,
- * SSE, each on a new session, to its first `text-delta` event) alternate with the same completion
- * asked of the fake provider directly (to its first content chunk); the clients are raw node:http
- * without keep-alive. Reports p50/p90/p99 of both and the added p50 and p99 against the 0.7 ms
- * target. With BENCH_STAGES=1 the server loads bench/stage-trace.ts, and the report splits the
- * server's part of each turn into stages (pre, queue, wire, post; docs/operations.md, "Where a
- * turn's time goes").
- * Env: BENCH_FIRST_TOKEN_TURNS (measured pairs, default 200, after 50 unmeasured ones),
- * BENCH_FIRST_TOKEN_HTTP1=1 (Enclave reaches the provider over HTTP/1.1 instead of h2c),
- * BENCH_CPU_PROF=<dir>, BENCH_STAGES=1.
- * Writes bench/results/first-token-<timestamp>.json and prints a table.
- */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN_KEY } from './auth-overhead.ts';
 import {
@@ -25,8 +8,8 @@ import {
   startChildServer,
   startFakeStreamProvider,
 } from './child-server.ts';
-import { latencyStats } from './load.ts';
 import { machineInfo } from './machine.ts';
+import { writeBenchResult } from './results-file.ts';
 import {
   createSessions,
   directJob,
@@ -36,6 +19,7 @@ import {
   sequential,
   streamingTenant,
 } from './sse-concurrency.ts';
+import { readStages, stagesRow } from './stage-report.ts';
 
 const turns = Math.max(1, Number(process.env.BENCH_FIRST_TOKEN_TURNS) || 200);
 const warm = 50;
@@ -43,7 +27,6 @@ const http2 = process.env.BENCH_FIRST_TOKEN_HTTP1 !== '1';
 const model = 'bench-3x1';
 const { dir: tempDir, cleanUp } = benchScratch('enclave-bench-first-token-');
 const stagesFile = process.env.BENCH_STAGES === '1' ? join(tempDir, 'stages.jsonl') : null;
-const STAGES = ['pre', 'queue', 'wire', 'post'] as const;
 const log = (line: string): void => void process.stderr.write(`[bench:first-token] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -90,18 +73,14 @@ async function main(): Promise<void> {
   const enclave = measured.enclave.ttfbMs;
   const direct = measured.direct.ttfbMs;
   const added = { p50: round(enclave.p50 - direct.p50), p99: round(enclave.p99 - direct.p99) };
-  const stages = stagesFile && existsSync(stagesFile) ? stagesOf(readFileSync(stagesFile, 'utf8')) : null;
+  const stages = readStages(stagesFile, warm);
   console.table([
     { side: 'direct', ...pick(direct) },
     { side: 'enclave', ...pick(enclave) },
   ]);
   if (stages) {
     log("the server's part of each turn, ms (p50 / p90 / p99), from bench/stage-trace.ts:");
-    console.table([
-      Object.fromEntries(
-        STAGES.map((stage) => [stage, `${stages[stage].p50} / ${stages[stage].p90} / ${stages[stage].p99}`]),
-      ),
-    ]);
+    console.table([stagesRow(stages)]);
   }
   const pass = added.p50 <= FIRST_TOKEN_TARGET_MS;
   log(
@@ -117,10 +96,7 @@ async function main(): Promise<void> {
     target: { addedP50Ms: FIRST_TOKEN_TARGET_MS, pass },
     ...(stages ? { stagesMs: stages } : {}),
   };
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const file = join(ROOT, `bench/results/first-token-${report.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  log(`wrote ${file}`);
+  log(`wrote ${writeBenchResult('first-token', report, report.at)}`);
 }
 
 const round = (value: number): number => Number(value.toFixed(3));
@@ -129,19 +105,6 @@ const pick = (stats: Side['ttfbMs']) => ({
   'p90 ms': stats.p90,
   'p99 ms': stats.p99,
 });
-
-/** Each stage's latency over the measured turns (the traces of the unmeasured first ones dropped). */
-function stagesOf(text: string) {
-  const lines = text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<(typeof STAGES)[number], number>)
-    .slice(warm);
-  return Object.fromEntries(STAGES.map((stage) => [stage, latencyStats(lines.map((line) => line[stage]))])) as Record<
-    (typeof STAGES)[number],
-    ReturnType<typeof latencyStats>
-  >;
-}
 
 main()
   .catch((error: unknown) => {

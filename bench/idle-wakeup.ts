@@ -9,12 +9,10 @@
  * connection is several times the CPU the same path needs under load (docs/openai-compatibility.md).
  * Writes bench/results/idle-wakeup-<timestamp>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chatRequestSchema } from '../src/http/routes/openai/chat-request.ts';
-import { ROOT } from './child-server.ts';
 import { machineInfo } from './machine.ts';
+import { writeBenchResult } from './results-file.ts';
 
 const body = JSON.stringify({
   model: 'bench/bench-10x20',
@@ -63,8 +61,4 @@ for (const gap of [1, 5, 20, 50]) {
 }
 console.table(rows);
 const report = { at: new Date().toISOString(), machine: machineInfo(), rows };
-const dir = join(ROOT, 'bench', 'results');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `idle-wakeup-${report.at.replaceAll(':', '-')}.json`);
-writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-process.stderr.write(`[bench:wakeup] wrote ${file}\n`);
+process.stderr.write(`[bench:wakeup] wrote ${writeBenchResult('idle-wakeup', report, report.at)}\n`);

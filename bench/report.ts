@@ -1,3 +1,4 @@
+import { formatJsonTurns, type JsonTurnSummary } from './json-turn.ts';
 import type { LoadResult } from './load.ts';
 import { type BenchSettings, countLabel } from './settings.ts';
 import type { SseConcurrencySummary } from './sse-concurrency.ts';
@@ -134,6 +135,8 @@ export interface Report {
     postgresMode: PostgresModeSummary | null;
     /** Concurrent SSE turns against a fake streaming provider: memory per stream and TTFB overhead. */
     sseConcurrency: SseConcurrencySummary;
+    /** A `/v1` JSON turn at one connection against the provider directly, with a bare proxy as the floor. */
+    jsonTurnOneConnection: JsonTurnSummary;
   };
 }
 
@@ -289,6 +292,7 @@ export function formatTable(report: Report): string {
       ? `PostgreSQL: enclave ${postgresMode.enclave.reqPerSec} req/s vs raw pg script ${postgresMode.raw.reqPerSec} interactions/s (p50 ${postgresMode.raw.latencyMs.p50} ms) = ${postgresMode.ratio} — ${mark(postgresMode.targets)}`
       : 'PostgreSQL: not measured (no server)',
     ...formatSse(report.scenarios.sseConcurrency),
+    formatJsonTurns(report.scenarios.jsonTurnOneConnection),
     `auth on / off: ${authOverhead.ratio} — ${authOverhead.ratio >= TARGETS.authOnVsOff ? 'PASS' : 'MISS'} (target >= ${TARGETS.authOnVsOff})`,
     `targets: interact req/s >= ${TARGETS.interactVsEcho}x echo; p99 < ${TARGETS.p99Ms} ms; flat ±${TARGETS.flatness * 100}% (max/min <= ${1 + TARGETS.flatness})`,
   ].join('\n');

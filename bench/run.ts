@@ -17,6 +17,7 @@ import {
   ROOT,
   startChildServer,
 } from './child-server.ts';
+import { formatJsonTurns, runJsonTurnBench } from './json-turn.ts';
 import type { LoadResult } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { createBenchDatabase, postgresReachable, rawInteractions } from './postgres-mode.ts';
@@ -95,7 +96,7 @@ async function main(): Promise<Report> {
   const { durationSeconds: duration, warmupSeconds: warmup } = settings;
   log(`${settings.connections} connections, ${duration} s per scenario, ${warmup} s warm-up; scratch ${tempDir}`);
 
-  log('1/6 echo ceiling');
+  log('1/8 echo ceiling');
   const echoLoad = await withServer(
     () => startChildServer({ name: 'echo', args: ['bench/echo-server.ts'], env: {}, readyPath: '/' }),
     async ({ baseUrl }) => {
@@ -106,7 +107,7 @@ async function main(): Promise<Report> {
   log(`  ${describe(echoLoad)}`);
   const echoReqPerSec = echoLoad.reqPerSec;
 
-  log('2/6 interact, a new tenant per request, alternating with the Python original');
+  log('2/8 interact, a new tenant per request, alternating with the Python original');
   const fresh = await measureFreshTenants();
   const freshLoad = fresh.enclave.load;
   log(`  enclave: ${describe(freshLoad)}, ${fresh.enclave.cpuMicrosPerResponse} µs CPU per request`);
@@ -125,7 +126,7 @@ async function main(): Promise<Report> {
     `  RSS idle ${mib(memory.idle)} MiB, after ${memory.load.responses} new tenants ${mib(memory.after)} MiB (${memory.load.non2xx} non-2xx)`,
   );
 
-  log(`3/6 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
+  log(`3/8 interact on one tenant at ${settings.growthPoints.map(countLabel).join(' / ')} messages of history`);
   const growthTenants = settings.growthPoints.map((messages) => ({
     tenantId: `grow-${countLabel(messages)}`,
     messages,
@@ -162,7 +163,7 @@ async function main(): Promise<Report> {
 
   const historyTenant = `history-${countLabel(settings.historyMessages)}`;
   log(
-    `4/6 history page (limit ${settings.historyPageLimit}) on a tenant with ${countLabel(settings.historyMessages)} messages`,
+    `4/8 history page (limit ${settings.historyPageLimit}) on a tenant with ${countLabel(settings.historyMessages)} messages`,
   );
   seed('history page', [{ tenantId: historyTenant, messages: settings.historyMessages }]);
   const historyLoad = await withServer(startEnclave, async ({ baseUrl }) => {
@@ -172,7 +173,7 @@ async function main(): Promise<Report> {
   });
   log(`  ${describe(historyLoad)}, body ${historyLoad.bodyBytes.mean} B`);
 
-  log('5/6 auth overhead: interact on one tenant, auth off vs auth on (API key), fresh databases');
+  log('5/8 auth overhead: interact on one tenant, auth off vs auth on (API key), fresh databases');
   const authEnv = (name: string, required: boolean) => ({
     DATABASE_URL: `sqlite:${join(tempDir, `${name}.db`)}`,
     ...(required ? { ENCLAVE_AUTH: 'required', ENCLAVE_ADMIN_KEY: BENCH_ADMIN_KEY } : { ENCLAVE_AUTH: 'disabled' }),
@@ -206,8 +207,19 @@ async function main(): Promise<Report> {
   const postgresMode = await measurePostgresMode();
 
   const sse = sseSettings(settings.quick, process.env);
-  log(`7/7 SSE: ${sse.streams} concurrent streams against a fake streaming provider, TTFB vs the provider alone`);
+  log(`7/8 SSE: ${sse.streams} concurrent streams against a fake streaming provider, TTFB vs the provider alone`);
   const sseConcurrency = await measureSseConcurrency(sse, join(tempDir, 'sse.db'), log);
+
+  log('8/8 a /v1 JSON turn at one connection, against the provider directly and through a bare proxy');
+  const jsonTurnOneConnection = await runJsonTurnBench({
+    dir: tempDir,
+    turns: settings.quick ? 60 : 300,
+    sessions: 30,
+    http2: true,
+    stagesFile: null,
+    log: (line) => log(`  ${line}`),
+  });
+  log(`  ${formatJsonTurns(jsonTurnOneConnection)}`);
 
   const finishedAt = new Date();
   return {
@@ -245,6 +257,7 @@ async function main(): Promise<Report> {
       },
       postgresMode,
       sseConcurrency,
+      jsonTurnOneConnection,
       historyPage: {
         tenantId: historyTenant,
         messages: settings.historyMessages,
@@ -304,10 +317,10 @@ async function measurePostgresMode(): Promise<PostgresModeSummary | null> {
   const { durationSeconds: duration, warmupSeconds: warmup } = settings;
   if (!(await postgresReachable())) {
     if (process.env.CI === 'true') throw new Error('PostgreSQL is required in CI for the PostgreSQL-mode bench');
-    log('6/6 PostgreSQL mode: skipped, no server at BENCH_POSTGRES_URL');
+    log('6/8 PostgreSQL mode: skipped, no server at BENCH_POSTGRES_URL');
     return null;
   }
-  log('6/6 PostgreSQL mode: interact (new tenant per request) vs a raw pg script with the same transactions');
+  log('6/8 PostgreSQL mode: interact (new tenant per request) vs a raw pg script with the same transactions');
   const database = await createBenchDatabase();
   const poolMax = 10;
   try {

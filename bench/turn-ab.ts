@@ -10,12 +10,13 @@
  * Writes bench/results/turn-ab-<timestamp>.json and prints a table.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchScratch, type ChildServer, ROOT, startChildServer } from './child-server.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
 import { withCpuPerResponse } from './process-stats.ts';
+import { writeBenchResult } from './results-file.ts';
 import { INTERACT_MESSAGE, interactFreshTenants } from './scenarios.ts';
 import { loadSettings } from './settings.ts';
 
@@ -155,9 +156,7 @@ async function main(): Promise<void> {
     ...summary,
     headVsBaseline: { legacyInteract: ratio('legacyInteract'), v1Turn: ratio('v1Turn') },
   };
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const file = join(ROOT, `bench/results/turn-ab-${report.startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const file = writeBenchResult('turn-ab', report, report.startedAt);
   for (const key of ['legacyInteract', 'v1Turn'] as const) {
     const [base, head] = [summary.baseline[key], summary.head[key]];
     console.log(
