@@ -102,6 +102,16 @@ export function startFakeStreamProvider(): Promise<ChildServer> {
   });
 }
 
+/** The bare forwarding proxy of bench/bare-proxy.ts in front of `provider`. */
+export function startBareProxy(provider: ChildServer): Promise<ChildServer> {
+  return startChildServer({
+    name: 'bare-proxy',
+    args: ['bench/bare-proxy.ts'],
+    env: { UPSTREAM: provider.baseUrl },
+    readyPath: '/',
+  });
+}
+
 /** Kills every child server still running (used on failure and on Ctrl-C). */
 export function killAllChildServers(): void {
   for (const child of running) child.kill('SIGKILL');

@@ -25,6 +25,7 @@ import {
   type ChildServer,
   cpuProfileArgs,
   ROOT,
+  startBareProxy,
   startChildServer,
   startFakeStreamProvider,
 } from './child-server.ts';
@@ -148,16 +149,6 @@ const round = (value: number): number => Number(value.toFixed(3));
 
 export const formatJsonTurns = (summary: JsonTurnSummary): string =>
   `/v1 JSON turn at one connection: enclave p50 ${summary.enclaveMs.p50} ms, p99 ${summary.enclaveMs.p99} ms; provider p50 ${summary.directMs.p50} ms, p99 ${summary.directMs.p99} ms; added p50 ${summary.addedMs.p50} ms, p99 ${summary.addedMs.p99} ms — ${summary.target.pass ? 'PASS' : 'MISS'} (${summary.target.target})${summary.bareProxy ? `; a bare proxy adds p50 ${summary.bareProxy.addedMs.p50} ms, p99 ${summary.bareProxy.addedMs.p99} ms (the floor)` : ''}`;
-
-/** The bare forwarding proxy of bench/bare-proxy.ts in front of `provider`. */
-export function startBareProxy(provider: ChildServer): Promise<ChildServer> {
-  return startChildServer({
-    name: 'bare-proxy',
-    args: ['bench/bare-proxy.ts'],
-    env: { UPSTREAM: provider.baseUrl },
-    readyPath: '/',
-  });
-}
 
 /**
  * Starts the fake provider, the bare proxy and Enclave (the built server, on a SQLite file in
