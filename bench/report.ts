@@ -115,6 +115,11 @@ export interface Report {
       rssBytesAfter: number | null;
       /** The original Python/FastAPI implementation, same load, alternating rounds; null when it cannot run here. */
       pythonOriginal: (ScenarioSummary & { cpuMicrosPerRequest: number | null }) | null;
+      /**
+       * bench/durable-floor.ts, same load, alternating rounds: the same rows written in one
+       * group-committed transaction per request by a bare node:http server, and nothing else.
+       */
+      durableFloor: ScenarioSummary & { cpuMicrosPerRequest: number | null };
     };
     interactHistoryGrowth: {
       description: string;
@@ -266,6 +271,7 @@ export function formatTable(report: Report): string {
     header,
     row('echo (node:http ceiling)', echo),
     row('interact, new tenant per request', interactFreshTenants),
+    row('durable floor, new tenant per request', interactFreshTenants.durableFloor),
     ...(interactFreshTenants.pythonOriginal
       ? [row('python original, new tenant per request', interactFreshTenants.pythonOriginal)]
       : []),
@@ -286,7 +292,7 @@ export function formatTable(report: Report): string {
     ...rows.map((cells) => pad(cells, widths)),
     '',
     `memory: RSS idle ${report.scenarios.memory.idleRssMiB} MiB, after ${report.scenarios.memory.responses} new tenants ${report.scenarios.memory.afterRssMiB} MiB — ${mark(report.scenarios.memory.targets)}`,
-    `interact vs the Python original: ${interactFreshTenants.ratioToPython ?? 'not measured'}x; server CPU ${interactFreshTenants.cpuMicrosPerRequest ?? '?'} µs/request (python ${interactFreshTenants.pythonOriginal?.cpuMicrosPerRequest ?? '?'}); RSS after ${Math.round((interactFreshTenants.rssBytesAfter ?? 0) / 2 ** 20)} MiB`,
+    `interact vs the Python original: ${interactFreshTenants.ratioToPython ?? 'not measured'}x; server CPU ${interactFreshTenants.cpuMicrosPerRequest ?? '?'} µs/request (python ${interactFreshTenants.pythonOriginal?.cpuMicrosPerRequest ?? '?'}, durable floor ${interactFreshTenants.durableFloor.cpuMicrosPerRequest ?? '?'} at ${interactFreshTenants.durableFloor.ratioToEcho ?? '?'}x echo); RSS after ${Math.round((interactFreshTenants.rssBytesAfter ?? 0) / 2 ** 20)} MiB`,
     `flatness ${flat.range} msgs: req/s max/min ${flat.reqPerSecMaxOverMin}, p50 max/min ${flat.p50MaxOverMin}, p99 max/min ${flat.p99MaxOverMin} — ${mark(flat.targets)}`,
     postgresMode
       ? `PostgreSQL: enclave ${postgresMode.enclave.reqPerSec} req/s vs raw pg script ${postgresMode.raw.reqPerSec} interactions/s (p50 ${postgresMode.raw.latencyMs.p50} ms) = ${postgresMode.ratio} — ${mark(postgresMode.targets)}`

@@ -107,12 +107,13 @@ async function main(): Promise<Report> {
   log(`  ${describe(echoLoad)}`);
   const echoReqPerSec = echoLoad.reqPerSec;
 
-  log('2/8 interact, a new tenant per request, alternating with the Python original');
+  log('2/8 interact, a new tenant per request, alternating with the Python original and the durable floor');
   const fresh = await measureFreshTenants();
   const freshLoad = fresh.enclave.load;
   log(`  enclave: ${describe(freshLoad)}, ${fresh.enclave.cpuMicrosPerResponse} µs CPU per request`);
   if (fresh.python)
     log(`  python original: ${describe(fresh.python.load)}, ${fresh.python.cpuMicrosPerResponse} µs CPU`);
+  log(`  durable floor: ${describe(fresh.floor.load)}, ${fresh.floor.cpuMicrosPerResponse} µs CPU`);
 
   log(`memory: RSS at idle, then after ${countLabel(settings.memoryTenants)} new tenants`);
   const memory = await withServer(startEnclave, async (server) => {
@@ -243,6 +244,12 @@ async function main(): Promise<Report> {
         pythonOriginal: fresh.python
           ? { ...summarise(fresh.python.load), cpuMicrosPerRequest: fresh.python.cpuMicrosPerResponse }
           : null,
+        durableFloor: {
+          // Its echo ratio, without Enclave's verdicts: the floor is a yardstick, not the product.
+          ...summarise(fresh.floor.load, { echoReqPerSec }),
+          targets: {},
+          cpuMicrosPerRequest: fresh.floor.cpuMicrosPerResponse,
+        },
       },
       interactHistoryGrowth: {
         description:
@@ -271,41 +278,65 @@ async function main(): Promise<Report> {
 type Measured = { load: LoadResult; cpuMicrosPerResponse: number | null };
 
 /**
- * Legacy interact on fresh tenants, Enclave and the Python original (when it can run here) up at
- * once and loaded in turn (enclave, python, enclave, python), each keeping its better round, with
- * each server's CPU per request read from /proc around its rounds.
+ * Legacy interact on fresh tenants: Enclave, the Python original (when it can run here) and the
+ * durable floor (bench/durable-floor.ts) up at once and loaded in turn (enclave, python, floor,
+ * twice), each keeping its better round, with each server's CPU per request read from /proc
+ * around its rounds.
  */
 async function measureFreshTenants(): Promise<{
   enclave: Measured;
   python: Measured | null;
+  floor: Measured;
   enclaveRssBytes: number | null;
 }> {
   const { durationSeconds: duration, warmupSeconds: warmup } = settings;
   const better = (a: Measured | null, b: Measured) => (a && a.load.reqPerSec >= b.load.reqPerSec ? a : b);
   const pythonRuns = ensurePythonOriginal(log);
-  return withServer(startEnclave, async (enclave) => {
-    await checkInteract(enclave.baseUrl, 'probe');
-    await interactFreshTenants(enclave.baseUrl, settings, warmup, 'warm');
-    const enclaveRound = (round: number) =>
-      withCpuPerResponse(enclave.pid, () =>
-        interactFreshTenants(enclave.baseUrl, settings, pythonRuns ? duration / 2 : duration, `fresh${round}`),
-      );
-    if (!pythonRuns) return { enclave: await enclaveRound(0), python: null, enclaveRssBytes: rssBytes(enclave.pid) };
-    return withServer(startPythonOriginal, async (python) => {
-      await checkInteract(python.baseUrl, 'probe');
-      await interactFreshTenants(python.baseUrl, settings, warmup, 'warm');
-      let bestEnclave: Measured | null = null;
-      let bestPython: Measured | null = null;
-      for (let round = 0; round < 2; round++) {
-        bestEnclave = better(bestEnclave, await enclaveRound(round));
-        const pythonRound = await withCpuPerResponse(python.pid, () =>
-          interactFreshTenants(python.baseUrl, settings, duration / 2, `py${round}`),
-        );
-        bestPython = better(bestPython, pythonRound);
-      }
-      return { enclave: bestEnclave as Measured, python: bestPython, enclaveRssBytes: rssBytes(enclave.pid) };
+  const startFloor = () =>
+    startChildServer({
+      name: 'durable-floor',
+      args: ['bench/durable-floor.ts'],
+      env: { DATABASE_PATH: join(tempDir, 'floor.db') },
+      readyPath: '/',
     });
-  });
+  const startPython = async () => (pythonRuns ? startPythonOriginal() : null);
+  const servers: { name: 'enclave' | 'python' | 'floor'; server: ChildServer }[] = [];
+  try {
+    for (const [name, start] of [
+      ['enclave', startEnclave],
+      ['python', startPython],
+      ['floor', startFloor],
+    ] as const) {
+      const server = await start();
+      if (server) servers.push({ name, server });
+    }
+    for (const { server } of servers) {
+      await checkInteract(server.baseUrl, 'probe');
+      await interactFreshTenants(server.baseUrl, settings, warmup, 'warm');
+    }
+    const best: Record<string, Measured | null> = { enclave: null, python: null, floor: null };
+    for (let round = 0; round < 2; round++) {
+      for (const { name, server } of servers) {
+        const measured = await withCpuPerResponse(server.pid, () =>
+          interactFreshTenants(server.baseUrl, settings, duration / 2, `${name}${round}`),
+        );
+        best[name] = better(best[name] ?? null, measured);
+      }
+    }
+    const enclave = servers.find((entry) => entry.name === 'enclave')?.server;
+    return {
+      enclave: best.enclave as Measured,
+      python: best.python ?? null,
+      floor: best.floor as Measured,
+      enclaveRssBytes: enclave ? rssBytes(enclave.pid) : null,
+    };
+  } finally {
+    for (const { server } of servers.reverse()) {
+      await server.stop();
+      const output = server.output().trim();
+      if (output) log(`${server.name} wrote:\n${output}`);
+    }
+  }
 }
 
 /**
