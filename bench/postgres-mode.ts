@@ -57,10 +57,10 @@ const MESSAGE_INSERT =
 
 /**
  * One legacy interaction, statement for statement what the server sends for a new tenant (read
- * off `log_statement = all`): the tenant view read (one message with the tenant setting), then the
- * interaction stored whole in one transaction that begins with the tenant setting (tenant, session
- * with both sequence numbers reserved, user message, reply, usage record), as the runtime role.
- * A new tenant's session holds nothing, so the server reads no context.
+ * off `log_statement = all`): the tenant view read (one message with the tenant setting), the
+ * first write (tenant, session, user message), the context read (summary and messages), and the
+ * last write (seq, reply, usage record). Each runs as the runtime role in its own transaction
+ * that begins with the tenant setting.
  */
 async function interaction(pool: pg.Pool, tenantId: string, n: number): Promise<void> {
   const now = new Date().toISOString();
@@ -98,25 +98,71 @@ async function interaction(pool: pg.Pool, tenantId: string, n: number): Promise<
       now,
     ]);
     const { rows } = await client.query(
-      `INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 2, $6, $7)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET last_seq = sessions.last_seq + excluded.last_seq, updated_at = excluded.updated_at RETURNING last_seq`,
+      `INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7)
+       ON CONFLICT (tenant_id, id) DO UPDATE SET last_seq = sessions.last_seq + 1, updated_at = excluded.updated_at RETURNING last_seq`,
       [tenantId, session, null, null, '{}', now, now],
     );
-    const seq = Number(rows[0].last_seq) - 1;
+    const seq = Number(rows[0].last_seq);
     const content = JSON.stringify([{ type: 'text', text: INTERACT_MESSAGE }]);
-    const reply = JSON.stringify([{ type: 'text', text: `Agent response to '${INTERACT_MESSAGE}' with context: []` }]);
-    const user = [content, null, 0, null, null, null, null, null, 'req', null, null, now];
-    const assistant = [reply, null, 1, 20, 20, 40, 'simulated:simulated-1', 1, 'req', 0, null, now];
-    await client.query(MESSAGE_INSERT, [tenantId, session, seq, userId, userId, 'user', 'completed', ...user]);
     await client.query(MESSAGE_INSERT, [
       tenantId,
       session,
-      seq + 1,
+      seq,
+      userId,
+      userId,
+      'user',
+      'completed',
+      content,
+      null,
+      0,
+      null,
+      null,
+      null,
+      null,
+      null,
+      'req',
+      null,
+      null,
+      now,
+    ]);
+  });
+  await tx(async (client) => {
+    await client.query(
+      'SELECT up_to_seq, text FROM session_summaries WHERE tenant_id = $1 AND session_id = $2 ORDER BY up_to_seq DESC LIMIT 1',
+      [tenantId, session],
+    );
+    await client.query(
+      `SELECT seq, role, content FROM messages WHERE tenant_id = $1 AND session_id = $2 AND seq < $3 AND (role = 'user' OR final = 1) ORDER BY seq DESC LIMIT $4`,
+      [tenantId, session, 2, 32],
+    );
+  });
+  await tx(async (client) => {
+    const { rows } = await client.query(
+      'UPDATE sessions SET last_seq = last_seq + $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4 RETURNING last_seq',
+      [1, now, tenantId, session],
+    );
+    const seq = Number(rows[0].last_seq);
+    const reply = JSON.stringify([{ type: 'text', text: `Agent response to '${INTERACT_MESSAGE}' with context: []` }]);
+    await client.query(MESSAGE_INSERT, [
+      tenantId,
+      session,
+      seq,
       `msg_raw_${n}_a`,
       userId,
       'assistant',
       'completed',
-      ...assistant,
+      reply,
+      null,
+      1,
+      20,
+      20,
+      40,
+      'simulated:simulated-1',
+      1,
+      'req',
+      0,
+      null,
+      now,
     ]);
     await client.query(
       'INSERT INTO usage_records (tenant_id, id, session_id, turn_id, key_id, user_id, model, config_version, input_tokens, output_tokens, total_tokens, tool_calls, latency_ms, status, day, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',

@@ -92,21 +92,6 @@ export interface Storage extends AgentStore, ResponseStore {
   ): Promise<Message[]>;
 
   /**
-   * A whole turn in one transaction, for a turn nothing of which is acknowledged before it ends (no
-   * one watches it stream): `beginTurn`'s writes (with its errors), then the `messages` after the
-   * user message, with consecutive sequence numbers, and the usage record, as `completeTurn` writes
-   * them (the claim first, as there). With `usage` null, a turn that failed: its user message and
-   * the failure's messages only, and the claim is left as it is. One COMMIT instead of two.
-   */
-  storeTurn(
-    tenantId: string,
-    input: BeginTurnInput,
-    messages: readonly NewMessage[],
-    usage: NewUsageRecord | null,
-    claim?: TurnClaim | null,
-  ): Promise<{ userMessage: Message; messages: Message[] }>;
-
-  /**
    * The usage record of a stateless turn that stores no messages (an OpenAI-compatible call
    * without `store`), in one transaction; with `claim`, the Idempotency-Key is marked completed by
    * `usage.turnId` in it, as `completeTurn` does (IDEMPOTENCY_IN_PROGRESS when it was taken over).

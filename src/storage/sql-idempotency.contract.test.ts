@@ -161,37 +161,5 @@ for (const dialect of DIALECTS) {
       expect(charged).toEqual([]);
       expect((await second.idempotency.getIdempotencyKey(TENANT, 'k-zombie', iso(0)))?.status).toBe('in_progress');
     });
-
-    it('a turn stored whole commits with its claim, and a taken-over holder stores nothing of it', async () => {
-      const [first, second] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
-      const whole = (turnId: string, sessionId: string) => ({
-        sessionId,
-        createTenant: true,
-        createSession: { id: sessionId, title: null, userId: null, metadata: {} },
-        message: newMessage('user', [{ type: 'text', text: 'hello' }], turnId),
-      });
-      await claim('k-whole', 'idk_whole', 30_000);
-      const turnId = 'msg_whole_1';
-      await first.storage.storeTurn(TENANT, whole(turnId, 'ses_whole'), [reply(turnId)], usage('ses_whole', turnId), {
-        key: 'k-whole',
-        token: 'idk_whole',
-      });
-      expect(await first.idempotency.getIdempotencyKey(TENANT, 'k-whole', iso(0))).toMatchObject({
-        status: 'completed',
-        turnId,
-      });
-
-      await claim('k-whole-zombie', 'idk_wz', -1000);
-      expect(await takeOver(second, 'k-whole-zombie', 'idk_wz_new')).toBe(true);
-      const lost = 'msg_whole_2';
-      await expect(
-        first.storage.storeTurn(TENANT, whole(lost, 'ses_whole_2'), [reply(lost)], usage('ses_whole_2', lost), {
-          key: 'k-whole-zombie',
-          token: 'idk_wz',
-        }),
-      ).rejects.toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
-      expect(await first.storage.getTurn(TENANT, lost)).toEqual([]);
-      expect(await first.storage.getSession(TENANT, 'ses_whole_2')).toBeNull();
-    });
   });
 }

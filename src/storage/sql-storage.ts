@@ -3,14 +3,7 @@ import { messageText } from '../core/conversations/message.ts';
 import { LEGACY_SESSION_ID, type NewSession } from '../core/conversations/session.ts';
 import { AppError } from '../core/errors.ts';
 import { createIds, type Ids, latestIdAt } from '../core/ids.ts';
-import type {
-  AdminStorage,
-  BeginTurnInput,
-  ConsoleSessionStore,
-  CredentialLookup,
-  Interaction,
-  Storage,
-} from '../core/ports.ts';
+import type { AdminStorage, ConsoleSessionStore, CredentialLookup, Interaction, Storage } from '../core/ports.ts';
 import type { IdempotencyStore } from '../core/turns/idempotency.ts';
 import { MESSAGE_COLUMNS, SESSION_COLUMNS, toMessage, toSession } from './rows.ts';
 import { createSqlAgents, lockAgent } from './sql-agents.ts';
@@ -99,20 +92,11 @@ export function createSqlStorage(
     return stored;
   }
 
-  /**
-   * Creates the session if missing and reserves `count` consecutive sequence numbers, in one
-   * statement; returns the first.
-   */
-  async function upsertSessionReservingSeq(
-    client: SqlClient,
-    tenantId: string,
-    session: NewSession,
-    at: string,
-    count: number,
-  ) {
+  /** Creates the session if missing and reserves one sequence number, in one statement. */
+  async function upsertSessionReservingSeq(client: SqlClient, tenantId: string, session: NewSession, at: string) {
     const row = await client.get<{ last_seq: number }>(
-      `INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at, agent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET last_seq = sessions.last_seq + excluded.last_seq, updated_at = excluded.updated_at
+      `INSERT INTO sessions (tenant_id, id, title, user_id, metadata, last_seq, created_at, updated_at, agent_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+       ON CONFLICT (tenant_id, id) DO UPDATE SET last_seq = sessions.last_seq + 1, updated_at = excluded.updated_at
        RETURNING last_seq`,
       [
         tenantId,
@@ -120,38 +104,12 @@ export function createSqlStorage(
         session.title,
         session.userId,
         JSON.stringify(session.metadata),
-        count,
         at,
         at,
         session.agentId ?? null,
       ],
     );
-    return Number(row?.last_seq) - count + 1;
-  }
-
-  /**
-   * A turn's user message and the `messages` after it, with consecutive sequence numbers: first
-   * the tenant and the session when the turn creates them (`beginTurn`'s checks included).
-   */
-  async function insertTurnMessages(
-    client: SqlClient,
-    tenantId: string,
-    input: BeginTurnInput,
-    messages: readonly NewMessage[],
-  ): Promise<Message[]> {
-    if (input.createTenant) await insertTenantIfMissing(client, tenantId);
-    let reserved: { first: number; createdAt: string } | undefined;
-    if (input.createSession) {
-      if (!input.createTenant) {
-        const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
-        if (!tenant) throw new AppError('TENANT_NOT_FOUND');
-      }
-      const createdAt = now().toISOString();
-      const session = { ...input.createSession, id: input.sessionId };
-      const first = await upsertSessionReservingSeq(client, tenantId, session, createdAt, 1 + messages.length);
-      reserved = { first, createdAt };
-    }
-    return insertMessages(client, tenantId, input.sessionId, [input.message, ...messages], reserved);
+    return Number(row?.last_seq);
   }
 
   async function insertSession(client: SqlClient, tenantId: string, session: NewSession) {
@@ -211,18 +169,20 @@ export function createSqlStorage(
 
     async beginTurn(tenantId, input) {
       return database.forTenant(tenantId).transaction(async (client) => {
-        const [message] = await insertTurnMessages(client, tenantId, input, []);
+        if (input.createTenant) await insertTenantIfMissing(client, tenantId);
+        let reserved: { first: number; createdAt: string } | undefined;
+        if (input.createSession) {
+          if (!input.createTenant) {
+            const tenant = await client.get('SELECT 1 AS found FROM tenants WHERE id = ?', [tenantId]);
+            if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+          }
+          const createdAt = now().toISOString();
+          const session = { ...input.createSession, id: input.sessionId };
+          const first = await upsertSessionReservingSeq(client, tenantId, session, createdAt);
+          reserved = { first, createdAt };
+        }
+        const [message] = await insertMessages(client, tenantId, input.sessionId, [input.message], reserved);
         return message as Message;
-      });
-    },
-
-    async storeTurn(tenantId, input, messages, usage, claim) {
-      return database.forTenant(tenantId).transaction(async (client) => {
-        // First, as in completeTurn: a claim taken over meanwhile stops the turn before anything is written.
-        if (claim && usage) await commitTurnClaim(client, tenantId, claim, usage.turnId);
-        const [userMessage, ...stored] = await insertTurnMessages(client, tenantId, input, messages);
-        if (usage) await insertUsage(client, tenantId, usage, (userMessage as Message).createdAt);
-        return { userMessage: userMessage as Message, messages: stored };
       });
     },
 

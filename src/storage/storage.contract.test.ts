@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { usageRecord } from '../../test/fakes/new-message.ts';
 import { createTestDatabase, postgresAvailable } from '../../test/helpers/postgres.ts';
 import { createConversationService } from '../core/conversations/conversation-service.ts';
 import { messageText, type NewMessage } from '../core/conversations/message.ts';
@@ -112,82 +111,6 @@ for (const dialect of DIALECTS) {
         });
       await expect(attempt('t1')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
       await expect(attempt('ghost')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-    });
-
-    it('storeTurn stores a whole turn: the user message, its replies with the next seqs, and its usage', async () => {
-      await interact('t1', 'ses_a', 'one');
-      const turnId = ids.next('msg');
-      const begin = {
-        sessionId: 'ses_a',
-        createTenant: true,
-        createSession: session('ses_a'),
-        message: message('two', 'user', turnId),
-      };
-      const turn = await storage.storeTurn(
-        't1',
-        begin,
-        [message('looking', 'assistant', turnId), message('answer', 'assistant', turnId)],
-        usageRecord('ses_a', turnId),
-      );
-      expect([turn.userMessage.seq, ...turn.messages.map((stored) => stored.seq)]).toEqual([3, 4, 5]);
-      expect(turn.userMessage).toMatchObject({ tenantId: 't1', sessionId: 'ses_a', turnId, role: 'user' });
-      expect(
-        turn.messages.every((stored) => stored.turnId === turnId && stored.createdAt === turn.userMessage.createdAt),
-      ).toBe(true);
-      expect((await storage.getSession('t1', 'ses_a'))?.messageCount).toBe(5);
-      const day = turn.userMessage.createdAt.slice(0, 10);
-      const usage = await storage.listUsage('t1', { limit: 10, beforeId: null, from: day, to: day });
-      expect(usage.map((record) => record.turnId)).toEqual([turnId]);
-      // The next turn, of either kind, continues the numbering.
-      expect((await interact('t1', 'ses_a', 'three')).seq).toBe(6);
-    });
-
-    it('storeTurn creates the tenant and session it names, and with no usage stores a failed turn without a charge', async () => {
-      const turnId = ids.next('msg');
-      const failed = {
-        ...message('partial', 'assistant', turnId),
-        status: 'failed' as const,
-        final: false,
-        usage: null,
-      };
-      const turn = await storage.storeTurn(
-        'fresh',
-        {
-          sessionId: 'ses_new',
-          createTenant: true,
-          createSession: session('ses_new'),
-          message: message('hi', 'user', turnId),
-        },
-        [failed],
-        null,
-      );
-      expect([turn.userMessage.seq, turn.messages[0]?.seq, turn.messages[0]?.status]).toEqual([1, 2, 'failed']);
-      expect(await storage.getTenant('fresh')).toMatchObject({ id: 'fresh' });
-      const day = turn.userMessage.createdAt.slice(0, 10);
-      expect(await storage.listUsage('fresh', { limit: 10, beforeId: null, from: day, to: day })).toEqual([]);
-    });
-
-    it('storeTurn fails as beginTurn does, storing nothing: a missing session, or an unknown tenant it would not create', async () => {
-      await interact('t1', 'ses_a', 'one');
-      const turnId = ids.next('msg');
-      const reply = [message('answer', 'assistant', turnId)];
-      const store = (tenantId: string, createSession: ReturnType<typeof session> | null) =>
-        storage.storeTurn(
-          tenantId,
-          {
-            sessionId: createSession?.id ?? 'ses_none',
-            createTenant: false,
-            createSession,
-            message: message('x', 'user', turnId),
-          },
-          reply,
-          usageRecord('ses_none', turnId),
-        );
-      await expect(store('t1', null)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-      await expect(store('ghost', null)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-      await expect(store('ghost', session('ses_ghost'))).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
-      expect(await storage.getTenant('ghost')).toBeNull();
-      expect((await storage.getSession('t1', 'ses_a'))?.messageCount).toBe(2);
     });
 
     it('concurrent appends on one session get unique, gap-free sequence numbers', async () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEGACY_SESSION_ID } from '../../src/core/conversations/session.ts';
 import { type ProviderHarness, startProviderHarness } from '../fakes/provider-harness.ts';
 
 let h: ProviderHarness;
@@ -24,7 +23,7 @@ afterAll(async () => {
 
 async function storedTurn(key: string, sessionId: string) {
   const stored = await h.call('GET', `/v1/sessions/${sessionId}/messages`, undefined, { token: key });
-  return stored.body.data as { seq: number; role: string; status: string; content: { text?: string }[] }[];
+  return stored.body.data as { role: string; status: string; content: { text?: string }[] }[];
 }
 
 describe('provider failures', () => {
@@ -41,36 +40,6 @@ describe('provider failures', () => {
     expect((await storedTurn(openai, turn.sessionId)).map((message) => message.status)).toEqual([
       'completed',
       'failed',
-    ]);
-  });
-
-  it('stores a failed legacy interaction whole: its message, then the failed reply, in one transaction', async () => {
-    h.fake.script({
-      status: 429,
-      headers: { 'retry-after': '3' },
-      body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } },
-    });
-    const failed = await h.call(
-      'POST',
-      '/agent/interact',
-      { tenant_id: 'fails-openai', message: 'Hello' },
-      { token: openai },
-    );
-    expect([failed.status, failed.body.code]).toEqual([429, 'PROVIDER_RATE_LIMITED']);
-    h.fake.script({ fixture: 'openai-chat-text' });
-    const answered = await h.call(
-      'POST',
-      '/agent/interact',
-      { tenant_id: 'fails-openai', message: 'Again' },
-      { token: openai },
-    );
-    expect(answered.status).toBe(200);
-    const stored = await storedTurn(openai, LEGACY_SESSION_ID);
-    expect(stored.map((message) => [message.seq, message.role, message.status])).toEqual([
-      [1, 'user', 'completed'],
-      [2, 'assistant', 'failed'],
-      [3, 'user', 'completed'],
-      [4, 'assistant', 'completed'],
     ]);
   });
 

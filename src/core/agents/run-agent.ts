@@ -5,7 +5,7 @@ import type { Message, NewMessage, Usage } from '../conversations/message.ts';
 import type { NewSession } from '../conversations/session.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Ids } from '../ids.ts';
-import type { BeginTurnInput, Storage } from '../ports.ts';
+import type { Storage } from '../ports.ts';
 import { assertResponseLanguage, withResponseLanguage } from '../tenants/response-language.ts';
 import type { TenantConfig, TenantConfigVersion } from '../tenants/tenant-config.ts';
 import type { TurnClaim } from '../turns/idempotency.ts';
@@ -96,17 +96,6 @@ export interface TurnRequest {
   createTenant?: boolean;
   /** Create this session if it does not exist (the legacy session). */
   createSession?: NewSession | null;
-  /**
-   * Store the turn whole, when it ends: its user message with its reply and usage, in one
-   * transaction (`Storage.storeTurn`), one COMMIT instead of two. For a caller that learns nothing
-   * of the turn before it ends, and whose turns no one looks up while they run (the legacy
-   * endpoint: its API has no turn ids). Without it, the user message is stored first, so a JSON
-   * client finds the running turn's id in the session's messages and a streamed turn's
-   * `turn-start` event shows it. Ignored for a streamed turn and for the caller's own messages.
-   */
-  storeWhole?: boolean;
-  /** With `storeWhole`: the session is known to hold nothing yet (its tenant did not exist a moment ago), so its context is not read. */
-  newSession?: boolean;
   /** Response language of this turn, over the config's; one of RESPONSE_LANGUAGES or UNSUPPORTED_LANGUAGE. */
   language?: string | null;
   /**
@@ -161,13 +150,6 @@ export interface TurnResult {
   /** False for a stateless turn without `store`: its messages were not stored (only its usage record). */
   stored: boolean;
 }
-
-/**
- * The sequence number a turn stored whole gives its context builder for its user message: after
- * every stored message, so the context is the session's whole stored history (its real number is
- * taken when the turn is stored).
- */
-const AFTER_ALL_STORED = Number.MAX_SAFE_INTEGER;
 
 type ResolvedModel = LanguageModel & { provider: string; modelId: string };
 
@@ -335,23 +317,14 @@ async function runTrackedTurn(
           agentId: request.agentId && request.agentId !== DEFAULT_AGENT_ID ? request.agentId : null,
         }
       : (request.createSession ?? null);
-  const begin = {
-    sessionId: request.sessionId,
-    createTenant: request.createTenant ?? false,
-    createSession,
-    message: newUserMessage,
-  };
-  // Stored whole (see `storeWhole`), the user message has no sequence number until the turn ends:
-  // the context reads the session's whole stored history instead.
-  const whole = request.storeWhole === true && stores && !emit && !input;
   const userMessage = !stores
     ? unstoredMessage(request.tenantId, request.sessionId, newUserMessage, deps.now())
-    : whole
-      ? {
-          ...unstoredMessage(request.tenantId, request.sessionId, newUserMessage, deps.now()),
-          seq: request.newSession ? 1 : AFTER_ALL_STORED,
-        }
-      : await storage.beginTurn(request.tenantId, begin);
+    : await storage.beginTurn(request.tenantId, {
+        sessionId: request.sessionId,
+        createTenant: request.createTenant ?? false,
+        createSession,
+        message: newUserMessage,
+      });
   emit?.({ type: 'turn-start', turnId, sessionId: request.sessionId, userMessage });
 
   const systemPrompt =
@@ -436,7 +409,7 @@ async function runTrackedTurn(
     }
   } catch (error) {
     if (stores) {
-      await storeFailure(deps, request, whole ? begin : null, {
+      await storeFailure(deps, request, {
         turnId,
         modelName,
         partial,
@@ -488,12 +461,7 @@ async function runTrackedTurn(
     estimated: counted.estimated,
   };
   let stored: Message[];
-  let storedUser = userMessage;
-  if (whole) {
-    const turn = await storage.storeTurn(request.tenantId, begin, messages, usageRecord, request.idempotency);
-    stored = turn.messages;
-    storedUser = turn.userMessage;
-  } else if (stores) {
+  if (stores) {
     stored = await storage.completeTurn(
       request.tenantId,
       request.sessionId,
@@ -524,7 +492,7 @@ async function runTrackedTurn(
       : [];
   return {
     turnId,
-    userMessage: storedUser,
+    userMessage,
     messages: stored,
     reply,
     usage,
@@ -593,8 +561,6 @@ function cancelOf(signal: AbortSignal | undefined): AppError | null {
 async function storeFailure(
   deps: AgentDeps,
   request: TurnRequest,
-  /** The turn's start when its user message is not stored yet (a turn stored whole): stored with the failure. */
-  begin: BeginTurnInput | null,
   failure: {
     turnId: string;
     modelName: string;
@@ -627,8 +593,7 @@ async function storeFailure(
     status: cancelOf(request.signal) ? 'cancelled' : 'failed',
     latencyMs: failure.latencyMs,
   };
-  if (begin) await deps.storage.storeTurn(request.tenantId, begin, [message], null);
-  else await deps.storage.appendMessages(request.tenantId, request.sessionId, [message]);
+  await deps.storage.appendMessages(request.tenantId, request.sessionId, [message]);
 }
 
 /**

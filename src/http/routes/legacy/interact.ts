@@ -68,9 +68,6 @@ export function legacyInteractRoute(
           limits: access.limits,
           createTenant: request.principal.kind === 'open',
           createSession: LEGACY_SESSION,
-          // The legacy API names no turn: nothing of an interaction is looked up before it ends.
-          storeWhole: true,
-          newSession: !access.tenant,
         });
         return { tenant_id: access.tenantId, response: messageText(turn.reply.content) };
       },
