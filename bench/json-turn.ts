@@ -47,7 +47,7 @@ export interface JsonTurnSummary {
   directMs: LatencyStats;
   addedMs: { p50: number; p99: number };
   /** The bare forwarding proxy of bench/bare-proxy.ts in the same rounds: this machine's floor for one more hop. */
-  bareProxy: { ms: LatencyStats; addedMs: { p50: number; p99: number } } | null;
+  bareProxy: { ms: LatencyStats; addedMs: { p50: number; p99: number } };
   target: { target: string; actual: number; pass: boolean };
 }
 
@@ -79,11 +79,13 @@ function timedPost(agent: Agent, baseUrl: string, path: string, headers: Record<
   });
 }
 
+const oneConnection = () => new Agent({ keepAlive: true, maxSockets: 1 });
+
 async function measureJsonTurns(options: {
   server: ChildServer;
   provider: ChildServer;
-  /** A bare proxy to the provider (`startBareProxy`), measured in the same rounds; null to leave it out. */
-  bareProxy: ChildServer | null;
+  /** A bare proxy to the provider (`startBareProxy`), measured in the same rounds. */
+  bareProxy: ChildServer;
   key: string;
   model: string;
   turns: number;
@@ -92,41 +94,41 @@ async function measureJsonTurns(options: {
 }): Promise<JsonTurnSummary> {
   const { server, provider, bareProxy, key, model, turns, warm } = options;
   const sessions = await createSessions(server, key, options.sessions);
-  const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
-  const [enclaveAgent, directAgent] = agents as [Agent, Agent];
-  const proxyAgent = bareProxy ? new Agent({ keepAlive: true, maxSockets: 1 }) : null;
-  if (proxyAgent) agents.push(proxyAgent);
-  const directBody = JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }] });
-  const turnBody = JSON.stringify({ content: 'Hi' });
-  const times = { enclave: [] as number[], direct: [] as number[], proxy: [] as number[] };
+  const completion = {
+    path: () => '/v1/chat/completions',
+    headers: {},
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }] }),
+  };
+  // Each side on one keep-alive connection of its own.
+  const sides = {
+    direct: { baseUrl: provider.baseUrl, ...completion },
+    proxy: { baseUrl: bareProxy.baseUrl, ...completion },
+    enclave: {
+      baseUrl: server.baseUrl,
+      // The turns continue the sessions in turn.
+      path: (index: number) => `/v1/sessions/${sessions[index % sessions.length]}/messages`,
+      headers: { authorization: `Bearer ${key}` },
+      body: JSON.stringify({ content: 'Hi' }),
+    },
+  };
+  const agents = { direct: oneConnection(), proxy: oneConnection(), enclave: oneConnection() };
+  const times = { direct: [] as number[], proxy: [] as number[], enclave: [] as number[] };
   try {
     for (let index = 0; index < warm + turns; index++) {
-      const direct = await timedPost(directAgent, provider.baseUrl, '/v1/chat/completions', {}, directBody);
-      const proxied =
-        bareProxy && proxyAgent
-          ? await timedPost(proxyAgent, bareProxy.baseUrl, '/v1/chat/completions', {}, directBody)
-          : null;
-      const session = sessions[index % sessions.length] as string;
-      const enclave = await timedPost(
-        enclaveAgent,
-        server.baseUrl,
-        `/v1/sessions/${session}/messages`,
-        { authorization: `Bearer ${key}` },
-        turnBody,
-      );
-      if (index < warm) continue;
-      times.direct.push(direct);
-      times.enclave.push(enclave);
-      if (proxied !== null) times.proxy.push(proxied);
+      for (const name of ['direct', 'proxy', 'enclave'] as const) {
+        const { baseUrl, path, headers, body } = sides[name];
+        const ms = await timedPost(agents[name], baseUrl, path(index), headers, body);
+        if (index >= warm) times[name].push(ms);
+      }
     }
   } finally {
-    for (const agent of agents) agent.destroy();
+    for (const agent of Object.values(agents)) agent.destroy();
   }
   const enclaveMs = latencyStats(times.enclave);
   const directMs = latencyStats(times.direct);
   const added = (ms: LatencyStats) => ({ p50: round(ms.p50 - directMs.p50), p99: round(ms.p99 - directMs.p99) });
   const addedMs = added(enclaveMs);
-  const proxyMs = times.proxy.length > 0 ? latencyStats(times.proxy) : null;
+  const proxyMs = latencyStats(times.proxy);
   return {
     description:
       'A /v1 JSON turn (POST /v1/sessions/{id}/messages, no streaming) through Enclave to a fake OpenAI-compatible provider, against the same non-streamed chat completion asked of the provider directly: one keep-alive connection per side, one request at a time, alternating. Latency = request sent → whole answer read. Added = Enclave percentile − direct percentile.',
@@ -136,7 +138,7 @@ async function measureJsonTurns(options: {
     enclaveMs,
     directMs,
     addedMs,
-    bareProxy: proxyMs ? { ms: proxyMs, addedMs: added(proxyMs) } : null,
+    bareProxy: { ms: proxyMs, addedMs: added(proxyMs) },
     target: {
       target: `added p50 <= ${JSON_TURN_TARGET_MS} ms, a /v1 JSON turn at one connection`,
       actual: addedMs.p50,
@@ -148,7 +150,7 @@ async function measureJsonTurns(options: {
 const round = (value: number): number => Number(value.toFixed(3));
 
 export const formatJsonTurns = (summary: JsonTurnSummary): string =>
-  `/v1 JSON turn at one connection: enclave p50 ${summary.enclaveMs.p50} ms, p99 ${summary.enclaveMs.p99} ms; provider p50 ${summary.directMs.p50} ms, p99 ${summary.directMs.p99} ms; added p50 ${summary.addedMs.p50} ms, p99 ${summary.addedMs.p99} ms — ${summary.target.pass ? 'PASS' : 'MISS'} (${summary.target.target})${summary.bareProxy ? `; a bare proxy adds p50 ${summary.bareProxy.addedMs.p50} ms, p99 ${summary.bareProxy.addedMs.p99} ms (the floor)` : ''}`;
+  `/v1 JSON turn at one connection: enclave p50 ${summary.enclaveMs.p50} ms, p99 ${summary.enclaveMs.p99} ms; provider p50 ${summary.directMs.p50} ms, p99 ${summary.directMs.p99} ms; added p50 ${summary.addedMs.p50} ms, p99 ${summary.addedMs.p99} ms — ${summary.target.pass ? 'PASS' : 'MISS'} (${summary.target.target}); a bare proxy adds p50 ${summary.bareProxy.addedMs.p50} ms, p99 ${summary.bareProxy.addedMs.p99} ms (the floor)`;
 
 /**
  * Starts the fake provider, the bare proxy and Enclave (the built server, on a SQLite file in

@@ -71,10 +71,15 @@ async function withServer<T>(start: () => Promise<ChildServer>, work: (server: C
   try {
     return await work(server);
   } finally {
-    await server.stop();
-    const output = server.output().trim();
-    if (output) log(`${server.name} wrote:\n${output}`);
+    await stopAndShow(server);
   }
+}
+
+/** Stops a server and logs what it wrote. */
+async function stopAndShow(server: ChildServer): Promise<void> {
+  await server.stop();
+  const output = server.output().trim();
+  if (output) log(`${server.name} wrote:\n${output}`);
 }
 
 function seed(name: string, targets: { tenantId: string; messages: number }[]): void {
@@ -331,11 +336,7 @@ async function measureFreshTenants(): Promise<{
       enclaveRssBytes: enclave ? rssBytes(enclave.pid) : null,
     };
   } finally {
-    for (const { server } of servers.reverse()) {
-      await server.stop();
-      const output = server.output().trim();
-      if (output) log(`${server.name} wrote:\n${output}`);
-    }
+    for (const { server } of servers.reverse()) await stopAndShow(server);
   }
 }
 
