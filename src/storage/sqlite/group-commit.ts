@@ -27,7 +27,12 @@ type Outcome = { ok: boolean; value: unknown };
  * It may run twice (the second time after the first was rolled back), so it changes nothing but the
  * database and its own locals.
  */
-export function createGroupCommit(database: DatabaseSync, client: SqlClient) {
+export function createGroupCommit(
+  database: DatabaseSync,
+  client: SqlClient,
+  /** Ends the connection's read transaction (loop-reads.ts) before a batch begins. */
+  endReads: () => void = () => {},
+) {
   // Prepared once: exec() would parse these statements again for every transaction.
   const savepoint = database.prepare('SAVEPOINT work');
   const release = database.prepare('RELEASE work');
@@ -79,6 +84,7 @@ export function createGroupCommit(database: DatabaseSync, client: SqlClient) {
     queue = [];
     let outcomes: Outcome[];
     try {
+      endReads();
       database.exec('BEGIN IMMEDIATE');
       const optimistic = await runOptimistically(batch);
       if (Array.isArray(optimistic)) {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from '../sql-database.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { createLoopReads, onlyReads } from './loop-reads.ts';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. Parent folders are created. */
@@ -14,7 +15,8 @@ export interface SqliteOptions {
 /**
  * Opens a node:sqlite database in WAL mode. Statements are prepared once and cached by SQL
  * text. Transactions go through group commit (group-commit.ts): they run one at a time, so two
- * turns never interleave statements, and concurrent ones share one COMMIT.
+ * turns never interleave statements, and concurrent ones share one COMMIT. The SELECTs run outside
+ * them share one read transaction per turn of the event loop (loop-reads.ts).
  */
 export function openSqlite(options: SqliteOptions): SqlDatabase {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -34,14 +36,17 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
   // and the stalls come a quarter as often (the WAL grows to about 16 MiB). See docs/operations.md.
   database.exec('PRAGMA wal_autocheckpoint = 4000');
 
-  const statements = new Map<string, StatementSync>();
+  const reads = createLoopReads(database);
+  const statements = new Map<string, { statement: StatementSync; reads: boolean }>();
   const prepare = (sql: string): StatementSync => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = database.prepare(withOpaqueLimits(sql));
-      statements.set(sql, statement);
+    let prepared = statements.get(sql);
+    if (!prepared) {
+      prepared = { statement: database.prepare(withOpaqueLimits(sql)), reads: onlyReads(sql) };
+      statements.set(sql, prepared);
     }
-    return statement;
+    if (prepared.reads) reads.beforeRead();
+    else reads.end();
+    return prepared.statement;
   };
 
   const client: SqlClient = {
@@ -56,7 +61,7 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
     },
   };
 
-  const transaction = createGroupCommit(database, client);
+  const transaction = createGroupCommit(database, client, reads.end);
 
   // One process and no row-level security: a tenant scope is the database itself.
   const scope = { ...client, transaction, read: <T>(work: (reader: SqlClient) => Promise<T>) => work(client) };
@@ -67,6 +72,7 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
     poolStats: () => null,
     async close() {
       if (!database.isOpen) return;
+      reads.end();
       statements.clear();
       database.close();
     },
