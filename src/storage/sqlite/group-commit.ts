@@ -30,8 +30,8 @@ type Outcome = { ok: boolean; value: unknown };
 export function createGroupCommit(
   database: DatabaseSync,
   client: SqlClient,
-  /** Ends the connection's read transaction (loop-reads.ts) before a batch begins. */
-  endReads: () => void = () => {},
+  /** The connection's loop-turn reads (loop-reads.ts): none is open while a batch runs. */
+  reads: { pause(): void; resume(): void } = { pause() {}, resume() {} },
 ) {
   // Prepared once: exec() would parse these statements again for every transaction.
   const savepoint = database.prepare('SAVEPOINT work');
@@ -84,7 +84,7 @@ export function createGroupCommit(
     queue = [];
     let outcomes: Outcome[];
     try {
-      endReads();
+      reads.pause();
       database.exec('BEGIN IMMEDIATE');
       const optimistic = await runOptimistically(batch);
       if (Array.isArray(optimistic)) {
@@ -107,6 +107,7 @@ export function createGroupCommit(
       for (const pending of batch) pending.reject(error);
       return;
     } finally {
+      reads.resume();
       running = false;
       schedule();
     }

@@ -57,6 +57,34 @@ describe('the reads of one event-loop turn', () => {
     expect(await keys(database)).toEqual(['autocommit', 'batch', 'other', 'then']);
   });
 
+  it('never open inside a write batch, even after SQLite rolled the batch back on its own', async () => {
+    const { database, other } = await twoConnections();
+    const seenByOther = () =>
+      other
+        .prepare('SELECT k FROM t ORDER BY k')
+        .all()
+        .map((row) => row.k);
+    await database.run("INSERT INTO t (k) VALUES ('dup')");
+    // OR ROLLBACK ends the whole transaction, as SQLITE_FULL may; the work catches it and reads on.
+    const rolledBack = async (client: Parameters<Parameters<SqlDatabase['transaction']>[0]>[0]) => {
+      await client.run("INSERT INTO t (k) VALUES ('lost')");
+      await client.run("INSERT OR ROLLBACK INTO t (k) VALUES ('dup')").catch(() => {});
+      await client.get('SELECT count(*) AS n FROM t');
+    };
+    // Alone: its COMMIT finds no transaction, so it is refused rather than acknowledged.
+    await expect(database.transaction(rolledBack)).rejects.toThrow(/no transaction/);
+    // With another in its batch: the second pass (savepoints) loses its savepoint the same way and
+    // fails as a whole; no read commits it halfway, so nothing of it is on disk.
+    const failing = database.transaction(async (client) => {
+      await rolledBack(client);
+      throw new Error('fails');
+    });
+    const next = database.transaction((client) => client.run("INSERT INTO t (k) VALUES ('next')"));
+    await expect(failing).rejects.toThrow();
+    await expect(next).rejects.toThrow(/no such savepoint/);
+    expect(seenByOther()).toEqual(['dup']);
+  });
+
   it('open a deferred transaction for a SELECT only, and end it before anything else', async () => {
     const database = new DatabaseSync(':memory:');
     opened.push(database);

@@ -61,7 +61,7 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
     },
   };
 
-  const transaction = createGroupCommit(database, client, reads.end);
+  const transaction = createGroupCommit(database, client, reads);
 
   // One process and no row-level security: a tenant scope is the database itself.
   const scope = { ...client, transaction, read: <T>(work: (reader: SqlClient) => Promise<T>) => work(client) };
