@@ -286,6 +286,67 @@ describe('buildContext', () => {
     expect(calls).toHaveLength(2);
   });
 
+  /** A user message stored as a turn's first write (the current message of a context). */
+  const ask = (text: string, sessionId = 's') =>
+    storage.beginTurn('t', {
+      sessionId,
+      createTenant: true,
+      createSession: { id: sessionId, title: null, userId: null, metadata: {} },
+      message: newMessage('user', [{ type: 'text', text }], ids.next('msg')),
+    });
+  const answer = (question: Message, text: string) =>
+    storage.appendMessages('t', question.sessionId, [
+      newMessage('assistant', [{ type: 'text', text }], question.turnId, { final: true }),
+    ]);
+  /** The estimate, recording every text it counts. */
+  const recording = (texts: string[]) => ({
+    ...ESTIMATE_COUNTER,
+    count: (text: string) => {
+      texts.push(text);
+      return ESTIMATE_COUNTER.count(text);
+    },
+  });
+
+  it('counts each earlier message once while it stays in the window, and the same tokens as counting afresh', async () => {
+    const texts: string[] = [];
+    const options = { systemPrompt: 'sys', budgetTokens: 10_000, counter: recording(texts), memo: createContextMemo() };
+    for (let index = 0; index < 3; index++) await answer(await ask(`question ${index}`), `answer ${index}`);
+    const fourth = await ask('fourth');
+    await buildContext(storage, 't', fourth, options);
+    // The system prompt and the current message, then the six earlier messages.
+    expect(texts).toHaveLength(2 + 6);
+    await answer(fourth, 'fourth answer');
+    texts.length = 0;
+    const fifth = await ask('fifth');
+    const remembered = await buildContext(storage, 't', fifth, options);
+    // Of the earlier messages, only those new since the last window (newest first).
+    expect(texts).toEqual(['sys', 'fifth', 'fourth answer', 'fourth']);
+    const afresh = await buildContext(storage, 't', fifth, { ...options, memo: undefined });
+    expect(remembered.tokens).toBe(afresh.tokens);
+    expect(remembered.messages).toEqual(afresh.messages);
+  });
+
+  it('counts a message again when counting differs, or when its seq now holds another turn', async () => {
+    const texts: string[] = [];
+    const options = { systemPrompt: 'sys', budgetTokens: 10_000, counter: recording(texts), memo: createContextMemo() };
+    await answer(await ask('question'), 'answer');
+    const now = await ask('now');
+    await buildContext(storage, 't', now, options);
+    texts.length = 0;
+    // Another counting (here a shorter tool-result trim; another tokenizer alike) counts all again.
+    const trimmed = { ...options, toolResultMaxChars: 100 };
+    await buildContext(storage, 't', now, trimmed);
+    expect(texts).toEqual(['sys', 'now', 'answer', 'question']);
+    // The session deleted and made again under its id: the same seqs, other turns.
+    await storage.deleteSession('t', 's');
+    await answer(await ask('another question'), 'another answer');
+    const later = await ask('later');
+    texts.length = 0;
+    const again = await buildContext(storage, 't', later, trimmed);
+    expect(texts).toEqual(['sys', 'later', 'another answer', 'another question']);
+    expect(again.messages.map((message) => message.content)).toEqual(['another question', 'another answer', 'later']);
+  });
+
   it('counts with the counter it is given', async () => {
     await turn('hello there', 'hi');
     const now = await current('now');

@@ -38,6 +38,19 @@ describe('createContextMemo', () => {
     expect(memo.overflow('t', 's4')?.tokens).toBe(5);
   });
 
+  it('keeps window counts per tenant and session, at most its own bound of sessions', () => {
+    const memo = createContextMemo(10, 2);
+    const counts = (tokens: number) => ({ counting: 'c', bySeq: new Map([[1, { turnId: 'msg_1', tokens }]]) });
+    memo.rememberWindowCounts('ab', 'c', counts(1));
+    memo.rememberWindowCounts('a', 'bc', counts(2));
+    expect(memo.windowCounts('a', 'bc')?.bySeq.get(1)?.tokens).toBe(2);
+    expect(memo.windowCounts('ab', 'c')?.bySeq.get(1)?.tokens).toBe(1);
+    memo.rememberWindowCounts('t', 's', counts(3)); // 'a'/'bc' is the least recently used: it goes
+    expect(memo.windowCounts('a', 'bc')).toBeUndefined();
+    expect(memo.windowCounts('ab', 'c')).toBeDefined();
+    expect(memo.windowCounts('other', 'c')).toBeUndefined();
+  });
+
   it('lets one holder claim a session at a time, per tenant and session, until it releases', () => {
     const memo = createContextMemo();
     const release = memo.claimOverflow('t', 's');

@@ -2,6 +2,12 @@
 export const CONTEXT_MEMO_MAX_SESSIONS = 10_000;
 
 /**
+ * Sessions whose window counts one memo keeps: up to 32 counts with their turn ids, about 4 KB a
+ * session, so at most about 8 MB.
+ */
+export const WINDOW_COUNTS_MAX_SESSIONS = 2_000;
+
+/**
  * The overflow of a session counted by an earlier turn: every context message with
  * `afterSeq < seq < beforeSeq`, where `afterSeq` is the summary's `upToSeq` (0 without one).
  */
@@ -14,6 +20,17 @@ export interface OverflowCount {
   messages: number;
   /** The newest message counted; a later turn checks it is still there before adding to the count. */
   last: { seq: number; turnId: string } | null;
+}
+
+/**
+ * The token counts of the messages a session's last context window counted, by `seq`. A stored
+ * message never changes, and a `seq` with the same `turnId` is the same message (a session deleted
+ * and made again under its id gets new turn ids), so a later turn reuses a count when both match.
+ */
+export interface WindowCounts {
+  /** How the messages were counted (`countingKey`): counts are reused only when counting alike. */
+  counting: string;
+  bySeq: ReadonlyMap<number, { turnId: string; tokens: number }>;
 }
 
 /**
@@ -32,6 +49,10 @@ export interface ContextMemo {
    * process: a release function, or null while another turn holds it.
    */
   claimOverflow(tenantId: string, sessionId: string): (() => void) | null;
+  /** The counts of the session's last window, or undefined. */
+  windowCounts(tenantId: string, sessionId: string): WindowCounts | undefined;
+  /** Keeps `counts` as the session's (replacing any), dropping the least recently used session past the bound. */
+  rememberWindowCounts(tenantId: string, sessionId: string, counts: WindowCounts): void;
 }
 
 /** How a counter counts a context message: counts made alike can be added up. */
@@ -45,26 +66,38 @@ export function countingKey(
 // Length-prefixed, so no pair of ids can spell another pair's key.
 const keyOf = (tenantId: string, sessionId: string): string => `${tenantId.length}:${tenantId}${sessionId}`;
 
-export function createContextMemo(maxSessions = CONTEXT_MEMO_MAX_SESSIONS): ContextMemo {
-  // A Map iterates in insertion order: re-inserting on use makes its first key the least recently used.
-  const counts = new Map<string, OverflowCount>();
+/** A bounded map whose first key is the least recently used: a Map iterates in insertion order, and use re-inserts. */
+function recentlyUsed<Value>(max: number) {
+  const entries = new Map<string, Value>();
+  return {
+    get(key: string): Value | undefined {
+      const value = entries.get(key);
+      if (value !== undefined) {
+        entries.delete(key);
+        entries.set(key, value);
+      }
+      return value;
+    },
+    set(key: string, value: Value): void {
+      entries.delete(key);
+      entries.set(key, value);
+      if (entries.size > max) entries.delete(entries.keys().next().value as string);
+    },
+  };
+}
+
+export function createContextMemo(
+  maxSessions = CONTEXT_MEMO_MAX_SESSIONS,
+  maxWindowSessions = WINDOW_COUNTS_MAX_SESSIONS,
+): ContextMemo {
+  const counts = recentlyUsed<OverflowCount>(maxSessions);
+  const windows = recentlyUsed<WindowCounts>(maxWindowSessions);
   const claimed = new Set<string>();
   return {
-    overflow(tenantId, sessionId) {
-      const key = keyOf(tenantId, sessionId);
-      const count = counts.get(key);
-      if (count) {
-        counts.delete(key);
-        counts.set(key, count);
-      }
-      return count;
-    },
-    rememberOverflow(tenantId, sessionId, count) {
-      const key = keyOf(tenantId, sessionId);
-      counts.delete(key);
-      counts.set(key, count);
-      if (counts.size > maxSessions) counts.delete(counts.keys().next().value as string);
-    },
+    overflow: (tenantId, sessionId) => counts.get(keyOf(tenantId, sessionId)),
+    rememberOverflow: (tenantId, sessionId, count) => counts.set(keyOf(tenantId, sessionId), count),
+    windowCounts: (tenantId, sessionId) => windows.get(keyOf(tenantId, sessionId)),
+    rememberWindowCounts: (tenantId, sessionId, window) => windows.set(keyOf(tenantId, sessionId), window),
     claimOverflow(tenantId, sessionId) {
       const key = keyOf(tenantId, sessionId);
       if (claimed.has(key)) return null;
