@@ -319,8 +319,9 @@ describe('buildContext', () => {
     texts.length = 0;
     const fifth = await ask('fifth');
     const remembered = await buildContext(storage, 't', fifth, options);
-    // Of the earlier messages, only those new since the last window (newest first).
-    expect(texts).toEqual(['sys', 'fifth', 'fourth answer', 'fourth']);
+    // The system prompt is remembered; of the earlier messages, only those new since the last
+    // window (newest first).
+    expect(texts).toEqual(['fifth', 'fourth answer', 'fourth']);
     const afresh = await buildContext(storage, 't', fifth, { ...options, memo: undefined });
     expect(remembered.tokens).toBe(afresh.tokens);
     expect(remembered.messages).toEqual(afresh.messages);
@@ -343,7 +344,7 @@ describe('buildContext', () => {
     const later = await ask('later');
     texts.length = 0;
     const again = await buildContext(storage, 't', later, trimmed);
-    expect(texts).toEqual(['sys', 'later', 'another answer', 'another question']);
+    expect(texts).toEqual(['later', 'another answer', 'another question']);
     expect(again.messages.map((message) => message.content)).toEqual(['another question', 'another answer', 'later']);
   });
 

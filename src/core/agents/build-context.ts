@@ -74,7 +74,15 @@ export async function buildContext(
   const budget = options.budgetTokens;
   const system: SystemModelMessage = { role: 'system', content: options.systemPrompt };
   const currentMessage: ModelMessage = { role: 'user', content: messageText(current.content) };
-  const fixed = messageTokens(counter, system) + messageTokens(counter, currentMessage) + REPLY_PRIMING_TOKENS;
+  const { summaries, memo } = options;
+  const sessionId = current.sessionId;
+  const counting = countingKey(counter, maxChars);
+  // The same prompt on every turn of an agent: counted once per process (an exact tokenizer takes
+  // about a third of a millisecond per kilobyte).
+  const systemTokens = memo
+    ? memo.promptTokens(tenantId, counting, options.systemPrompt, () => messageTokens(counter, system))
+    : messageTokens(counter, system);
+  const fixed = systemTokens + messageTokens(counter, currentMessage) + REPLY_PRIMING_TOKENS;
 
   // One read (one round of the tenant scope on PostgreSQL) for the summary and the turns after it.
   // None for a session's first message (sequence numbers start at 1): nothing came before it, and a
@@ -91,11 +99,8 @@ export async function buildContext(
   let summary = start.summary;
   const rows = start.messages;
 
-  const { summaries, memo } = options;
-  const sessionId = current.sessionId;
   // The counts of the last turn's window: most of this window's messages were in it. A count is
   // reused only for the same message counted alike (an exact tokenizer costs about 1.5 ms per 32 short messages).
-  const counting = countingKey(counter, maxChars);
   const remembered = memo?.windowCounts(tenantId, sessionId);
   const known = remembered?.counting === counting ? remembered.bySeq : undefined;
   const counted = new Map<number, { turnId: string; tokens: number }>();

@@ -51,6 +51,21 @@ describe('createContextMemo', () => {
     expect(memo.windowCounts('other', 'c')).toBeUndefined();
   });
 
+  it("counts a system prompt once per tenant and counting, and never answers another tenant's count", () => {
+    const memo = createContextMemo();
+    const counted: string[] = [];
+    const count = (tokens: number) => (prompt: string) => {
+      counted.push(prompt);
+      return tokens;
+    };
+    expect(memo.promptTokens('t1', 'c', 'You are helpful.', count(5))).toBe(5);
+    expect(memo.promptTokens('t1', 'c', 'You are helpful.', count(99))).toBe(5);
+    expect(memo.promptTokens('t2', 'c', 'You are helpful.', count(6))).toBe(6);
+    expect(memo.promptTokens('t1', 'other', 'You are helpful.', count(7))).toBe(7);
+    expect(memo.promptTokens('t1', 'c', 'You are helpful!', count(8))).toBe(8);
+    expect(counted).toHaveLength(4);
+  });
+
   it('lets one holder claim a session at a time, per tenant and session, until it releases', () => {
     const memo = createContextMemo();
     const release = memo.claimOverflow('t', 's');

@@ -1,6 +1,9 @@
 /** Sessions whose overflow count one memo keeps, least recently used dropped first. */
 export const CONTEXT_MEMO_MAX_SESSIONS = 10_000;
 
+/** System prompts whose token count one memo keeps (by a hash, never the text). */
+export const PROMPT_COUNTS_MAX = 1_000;
+
 /**
  * Sessions whose window counts one memo keeps: up to 32 counts with their turn ids, about 4 KB a
  * session, so at most about 8 MB.
@@ -53,6 +56,11 @@ export interface ContextMemo {
   windowCounts(tenantId: string, sessionId: string): WindowCounts | undefined;
   /** Keeps `counts` as the session's (replacing any), dropping the least recently used session past the bound. */
   rememberWindowCounts(tenantId: string, sessionId: string, counts: WindowCounts): void;
+  /**
+   * The tenant's system prompt's tokens counted as `counting`: `count(prompt)` the first time,
+   * remembered by the tenant, the counting and a 53-bit hash and the length of the prompt.
+   */
+  promptTokens(tenantId: string, counting: string, prompt: string, count: (prompt: string) => number): number;
 }
 
 /** How a counter counts a context message: counts made alike can be added up. */
@@ -61,6 +69,20 @@ export function countingKey(
   toolResultMaxChars: number,
 ): string {
   return `${counter.encoding}/${counter.messageOverhead}/${toolResultMaxChars}`;
+}
+
+/** cyrb53: a fast 53-bit string hash (not cryptographic; a key's tenant and length stand beside it). */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 // Length-prefixed, so no pair of ids can spell another pair's key.
@@ -92,12 +114,22 @@ export function createContextMemo(
 ): ContextMemo {
   const counts = recentlyUsed<OverflowCount>(maxSessions);
   const windows = recentlyUsed<WindowCounts>(maxWindowSessions);
+  const prompts = recentlyUsed<number>(PROMPT_COUNTS_MAX);
   const claimed = new Set<string>();
   return {
     overflow: (tenantId, sessionId) => counts.get(keyOf(tenantId, sessionId)),
     rememberOverflow: (tenantId, sessionId, count) => counts.set(keyOf(tenantId, sessionId), count),
     windowCounts: (tenantId, sessionId) => windows.get(keyOf(tenantId, sessionId)),
     rememberWindowCounts: (tenantId, sessionId, window) => windows.set(keyOf(tenantId, sessionId), window),
+    promptTokens(tenantId, counting, prompt, count) {
+      const key = `${keyOf(tenantId, counting)}/${prompt.length}/${hash53(prompt)}`;
+      let tokens = prompts.get(key);
+      if (tokens === undefined) {
+        tokens = count(prompt);
+        prompts.set(key, tokens);
+      }
+      return tokens;
+    },
     claimOverflow(tenantId, sessionId) {
       const key = keyOf(tenantId, sessionId);
       if (claimed.has(key)) return null;
