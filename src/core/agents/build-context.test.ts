@@ -298,9 +298,10 @@ describe('buildContext', () => {
     storage.appendMessages('t', question.sessionId, [
       newMessage('assistant', [{ type: 'text', text }], question.turnId, { final: true }),
     ]);
-  /** The estimate, recording every text it counts. */
+  /** A tokenizer (counting as the estimate does), recording every text it counts. */
   const recording = (texts: string[]) => ({
     ...ESTIMATE_COUNTER,
+    encoding: 'recording',
     count: (text: string) => {
       texts.push(text);
       return ESTIMATE_COUNTER.count(text);
@@ -325,6 +326,13 @@ describe('buildContext', () => {
     const afresh = await buildContext(storage, 't', fifth, { ...options, memo: undefined });
     expect(remembered.tokens).toBe(afresh.tokens);
     expect(remembered.messages).toEqual(afresh.messages);
+  });
+
+  it('remembers no counts of the estimate, which costs about what remembering would', async () => {
+    const memo = createContextMemo();
+    await answer(await ask('question'), 'answer');
+    await buildContext(storage, 't', await ask('now'), { systemPrompt: 'sys', budgetTokens: 10_000, memo });
+    expect(memo.windowCounts('t', 's')).toBeUndefined();
   });
 
   it('counts a message again when counting differs, or when its seq now holds another turn', async () => {

@@ -77,10 +77,13 @@ export async function buildContext(
   const { summaries, memo } = options;
   const sessionId = current.sessionId;
   const counting = countingKey(counter, maxChars);
+  // Counts are remembered for a tokenizer only: the estimate reads each character once, about what
+  // remembering would cost, and most of its turns (a new tenant's, a new session's) have no window.
+  const counts = counter.encoding === ESTIMATE_COUNTER.encoding ? undefined : memo;
   // The same prompt on every turn of an agent: counted once per process (an exact tokenizer takes
   // about a third of a millisecond per kilobyte).
-  const systemTokens = memo
-    ? memo.promptTokens(tenantId, counting, options.systemPrompt, () => messageTokens(counter, system))
+  const systemTokens = counts
+    ? counts.promptTokens(tenantId, counting, options.systemPrompt, () => messageTokens(counter, system))
     : messageTokens(counter, system);
   const fixed = systemTokens + messageTokens(counter, currentMessage) + REPLY_PRIMING_TOKENS;
 
@@ -101,7 +104,7 @@ export async function buildContext(
 
   // The counts of the last turn's window: most of this window's messages were in it. A count is
   // reused only for the same message counted alike (an exact tokenizer costs about 1.5 ms per 32 short messages).
-  const remembered = memo?.windowCounts(tenantId, sessionId);
+  const remembered = counts?.windowCounts(tenantId, sessionId);
   const known = remembered?.counting === counting ? remembered.bySeq : undefined;
   const counted = new Map<number, { turnId: string; tokens: number }>();
   const costOf = (row: ContextMessage, message: ModelMessage): number => {
@@ -137,7 +140,7 @@ export async function buildContext(
     value ? { role: 'system', content: summaryNote(value.text) } : null;
 
   let window = fill(rows, noteOf(summary));
-  if (memo && counted.size > 0) memo.rememberWindowCounts(tenantId, sessionId, { counting, bySeq: counted });
+  if (counts && counted.size > 0) counts.rememberWindowCounts(tenantId, sessionId, { counting, bySeq: counted });
   let summarised = false;
   // One turn of this process at a time measures a session's overflow and summarises it: concurrent
   // turns would each read and count the same messages, then each pay for nearly the same summary.
