@@ -1,7 +1,8 @@
 /**
  * A small OpenAI-compatible provider for the streaming and JSON benches, run as its own process:
  * `POST /v1/chat/completions` with `"stream": true` answers chat.completion.chunk events. The model
- * id sets the shape, `bench-<chunks>x<intervalMs>`: the first content chunk goes out at once, then
+ * id sets the shape, `bench-<chunks>x<intervalMs>` (after any prefix: `gpt-4o-bench-3x1` makes
+ * Enclave count with the `o200k_base` tokenizer): the first content chunk goes out at once, then
  * one more every `intervalMs`, then the finish and usage chunks and `[DONE]`. Without `"stream": true`
  * it answers one chat.completion with the same text and usage, once the stream would have ended
  * (`(chunks - 1) × intervalMs` later). `GET /health` answers 200.
@@ -36,7 +37,7 @@ interface Reply {
 }
 
 function shapeOf(model: string): { chunks: number; intervalMs: number } {
-  const match = /^bench-(\d+)x(\d+)$/.exec(model);
+  const match = /(?:^|-)bench-(\d+)x(\d+)$/.exec(model);
   return { chunks: Math.max(1, Number(match?.[1] ?? 5)), intervalMs: Number(match?.[2] ?? 10) };
 }
 

@@ -12,7 +12,8 @@
  *
  * Run on its own: `npm run bench:json-turn` (env BENCH_JSON_TURNS, default 300 measured pairs;
  * BENCH_JSON_SESSIONS, default 30; BENCH_JSON_TURN_HTTP1=1 to reach the provider over HTTP/1.1
- * instead of h2c; BENCH_CPU_PROF=<dir>; BENCH_STAGES=1 splits the server's part of each turn into the
+ * instead of h2c; BENCH_JSON_TURN_MODEL, default `bench-3x1`: `gpt-4o-bench-3x1` makes Enclave count
+ * the context with the o200k_base tokenizer, as for a GPT-4o agent; BENCH_CPU_PROF=<dir>; BENCH_STAGES=1 splits the server's part of each turn into the
  * stages of bench/stage-trace.ts, `post` ending with the answer written). The full bench runs it in
  * its SSE scenario's server.
  */
@@ -186,7 +187,7 @@ export async function runJsonTurnBench(options: {
         readyPath: '/readyz',
       });
       try {
-        const model = 'bench-3x1';
+        const model = process.env.BENCH_JSON_TURN_MODEL || 'bench-3x1';
         const key = await streamingTenant(server, 'json-turn', model);
         log(
           `${turns} JSON turns through Enclave, ${turns} through a bare proxy and ${turns} straight to the provider, alternating, after ${JSON_TURN_WARM} of each`,
