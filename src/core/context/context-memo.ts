@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Sessions whose overflow count one memo keeps, least recently used dropped first. */
 export const CONTEXT_MEMO_MAX_SESSIONS = 10_000;
 
@@ -58,7 +60,7 @@ export interface ContextMemo {
   rememberWindowCounts(tenantId: string, sessionId: string, counts: WindowCounts): void;
   /**
    * The tenant's system prompt's tokens counted as `counting`: `count(prompt)` the first time,
-   * remembered by the tenant, the counting and a 53-bit hash and the length of the prompt.
+   * remembered by the tenant, the counting and the SHA-256 of the prompt (never its text).
    */
   promptTokens(tenantId: string, counting: string, prompt: string, count: (prompt: string) => number): number;
 }
@@ -69,20 +71,6 @@ export function countingKey(
   toolResultMaxChars: number,
 ): string {
   return `${counter.encoding}/${counter.messageOverhead}/${toolResultMaxChars}`;
-}
-
-/** cyrb53: a fast 53-bit string hash (not cryptographic; a key's tenant and length stand beside it). */
-function hash53(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    h1 = Math.imul(h1 ^ code, 2654435761);
-    h2 = Math.imul(h2 ^ code, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 // Length-prefixed, so no pair of ids can spell another pair's key.
@@ -122,7 +110,9 @@ export function createContextMemo(
     windowCounts: (tenantId, sessionId) => windows.get(keyOf(tenantId, sessionId)),
     rememberWindowCounts: (tenantId, sessionId, window) => windows.set(keyOf(tenantId, sessionId), window),
     promptTokens(tenantId, counting, prompt, count) {
-      const key = `${keyOf(tenantId, counting)}/${prompt.length}/${hash53(prompt)}`;
+      // SHA-256, not a fast hash: a tenant must not be able to make two of its prompts share a
+      // count (hashing 2 KB costs a few µs, tokenizing it about 0.6 ms).
+      const key = `${keyOf(tenantId, counting)}/${createHash('sha256').update(prompt).digest('base64')}`;
       let tokens = prompts.get(key);
       if (tokens === undefined) {
         tokens = count(prompt);
