@@ -16,13 +16,19 @@ describe('the reads of one event-loop turn', () => {
   });
 
   /** The server's connection, with table t, and a second connection to the same file (another process, say). */
-  async function twoConnections(): Promise<{ database: SqlDatabase; other: DatabaseSync }> {
+  async function twoConnections() {
     const path = join(mkdtempSync(join(tmpdir(), 'loop-reads-')), 'reads.db');
     const database = openSqlite({ path, synchronous: 'NORMAL' });
     await database.transaction((client) => client.run('CREATE TABLE t (k TEXT PRIMARY KEY)'));
     const other = new DatabaseSync(path);
     opened.push(database, other);
-    return { database, other };
+    /** What the other connection reads now. */
+    const seenByOther = () =>
+      other
+        .prepare('SELECT k FROM t ORDER BY k')
+        .all()
+        .map((row) => row.k);
+    return { database, other, seenByOther };
   }
   const keys = (database: SqlDatabase) =>
     database.all('SELECT k FROM t ORDER BY k').then((rows) => rows.map((row) => row.k));
@@ -38,12 +44,7 @@ describe('the reads of one event-loop turn', () => {
   });
 
   it('never hold a write: a group commit and an autocommit statement are durable when they return', async () => {
-    const { database, other } = await twoConnections();
-    const seenByOther = () =>
-      other
-        .prepare('SELECT k FROM t ORDER BY k')
-        .all()
-        .map((row) => row.k);
+    const { database, other, seenByOther } = await twoConnections();
     expect(await keys(database)).toEqual([]);
     await database.run("INSERT INTO t (k) VALUES ('autocommit')");
     expect(seenByOther()).toEqual(['autocommit']);
@@ -58,12 +59,7 @@ describe('the reads of one event-loop turn', () => {
   });
 
   it('never open inside a write batch, even after SQLite rolled the batch back on its own', async () => {
-    const { database, other } = await twoConnections();
-    const seenByOther = () =>
-      other
-        .prepare('SELECT k FROM t ORDER BY k')
-        .all()
-        .map((row) => row.k);
+    const { database, seenByOther } = await twoConnections();
     await database.run("INSERT INTO t (k) VALUES ('dup')");
     // OR ROLLBACK ends the whole transaction, as SQLITE_FULL may; the work catches it and reads on.
     const rolledBack = async (client: Parameters<Parameters<SqlDatabase['transaction']>[0]>[0]) => {
