@@ -25,4 +25,11 @@ describe('error codes', () => {
     expect(error).toMatchObject({ code: 'PROVIDER_ERROR', status: 502, retryable: true, message: 'failed', cause });
     expect(new AppError('TENANT_NOT_FOUND').message).toBe('Tenant not found');
   });
+
+  it('a refusal carries no stack frames, a server error does, and neither changes the global limit', () => {
+    const limit = Error.stackTraceLimit;
+    expect(new AppError('VALIDATION_FAILED').stack).not.toContain('\n    at ');
+    expect(new AppError('PROVIDER_ERROR').stack).toContain('\n    at ');
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
 });
