@@ -76,10 +76,10 @@ export async function buildContext(
   const currentMessage: ModelMessage = { role: 'user', content: messageText(current.content) };
   const { summaries, memo } = options;
   const sessionId = current.sessionId;
-  const counting = countingKey(counter, maxChars);
   // Counts are remembered for a tokenizer only: the estimate reads each character once, about what
   // remembering would cost, and most of its turns (a new tenant's, a new session's) have no window.
   const counts = counter.encoding === ESTIMATE_COUNTER.encoding ? undefined : memo;
+  const counting = counts ? countingKey(counter, maxChars) : '';
   // The same prompt on every turn of an agent: counted once per process (an exact tokenizer takes
   // about a third of a millisecond per kilobyte).
   const systemTokens = counts
@@ -108,6 +108,8 @@ export async function buildContext(
   const known = remembered?.counting === counting ? remembered.bySeq : undefined;
   const counted = new Map<number, { turnId: string; tokens: number }>();
   const costOf = (row: ContextMessage, message: ModelMessage): number => {
+    // Nothing to look up or keep for the estimate: count as before.
+    if (!counts) return messageTokens(counter, message);
     const hit = known?.get(row.seq);
     const tokens = hit?.turnId === row.turnId ? hit.tokens : messageTokens(counter, message);
     counted.set(row.seq, { turnId: row.turnId, tokens });

@@ -9,7 +9,8 @@ import type { DatabaseSync } from 'node:sqlite';
  * SELECT outside a write transaction opens a deferred transaction, and it ends when the loop turn
  * does (`setImmediate`), or sooner, before anything that is not a SELECT runs on the connection (an
  * autocommit write) and before a write batch begins, which opens none while it runs (`pause`): a
- * write is never held in it, so it is durable when its call returns, as before. docs/operations.md has the measurements.
+ * write is never held in it, so it is durable when its call returns, as before.
+ * docs/operations.md has the measurements.
  *
  * What a read can see does not change within the process: every write of this process commits
  * after the read transaction ends, and the next read starts a new one. A write by another process
