@@ -8,7 +8,8 @@
  * turn, so the turns continue conversations (a context read each) rather than all starting one.
  *
  * A bare forwarding proxy (bench/bare-proxy.ts) runs in the same rounds: what one more loopback hop
- * costs on this machine with nothing else done, printed beside Enclave's figure.
+ * costs on this machine with nothing else done, printed beside Enclave's figure. Each server's CPU
+ * (user + system, from /proc) per measured turn is printed too: Enclave's per turn, the proxy's per call.
  *
  * Run on its own: `npm run bench:json-turn` (env BENCH_JSON_TURNS, default 300 measured pairs;
  * BENCH_JSON_SESSIONS, default 30; BENCH_JSON_TURN_HTTP1=1 to reach the provider over HTTP/1.1
@@ -32,6 +33,7 @@ import {
 } from './child-server.ts';
 import { type LatencyStats, latencyStats } from './load.ts';
 import { machineInfo } from './machine.ts';
+import { cpuMicros } from './process-stats.ts';
 import { writeBenchResult } from './results-file.ts';
 import { createSessions, FIRST_TOKEN_TARGET_MS, streamingTenant } from './sse-concurrency.ts';
 import { readStages, stagesRow } from './stage-report.ts';
@@ -47,8 +49,10 @@ export interface JsonTurnSummary {
   enclaveMs: LatencyStats;
   directMs: LatencyStats;
   addedMs: { p50: number; p99: number };
+  /** The server's CPU (user + system, from /proc) per measured turn: null without /proc. */
+  cpuMicrosPerTurn: number | null;
   /** The bare forwarding proxy of bench/bare-proxy.ts in the same rounds: this machine's floor for one more hop. */
-  bareProxy: { ms: LatencyStats; addedMs: { p50: number; p99: number } };
+  bareProxy: { ms: LatencyStats; addedMs: { p50: number; p99: number }; cpuMicrosPerCall: number | null };
   target: { target: string; actual: number; pass: boolean };
 }
 
@@ -114,14 +118,30 @@ async function measureJsonTurns(options: {
   };
   const agents = { direct: oneConnection(), proxy: oneConnection(), enclave: oneConnection() };
   const times = { direct: [] as number[], proxy: [] as number[], enclave: [] as number[] };
+  // Each process's CPU over the measured turns (it serves only its own side): /proc's 10 ms ticks
+  // over hundreds of turns.
+  const cpuAtStart = { enclave: null as number | null, proxy: null as number | null };
+  const cpuPerTurn = (pid: number | undefined, start: number | null) => {
+    const end = cpuMicros(pid);
+    return start === null || end === null ? null : Math.round((end - start) / turns);
+  };
+  let cpu = { enclave: null as number | null, proxy: null as number | null };
   try {
     for (let index = 0; index < warm + turns; index++) {
+      if (index === warm) {
+        cpuAtStart.enclave = cpuMicros(server.pid);
+        cpuAtStart.proxy = cpuMicros(bareProxy.pid);
+      }
       for (const name of ['direct', 'proxy', 'enclave'] as const) {
         const { baseUrl, path, headers, body } = sides[name];
         const ms = await timedPost(agents[name], baseUrl, path(index), headers, body);
         if (index >= warm) times[name].push(ms);
       }
     }
+    cpu = {
+      enclave: cpuPerTurn(server.pid, cpuAtStart.enclave),
+      proxy: cpuPerTurn(bareProxy.pid, cpuAtStart.proxy),
+    };
   } finally {
     for (const agent of Object.values(agents)) agent.destroy();
   }
@@ -139,7 +159,8 @@ async function measureJsonTurns(options: {
     enclaveMs,
     directMs,
     addedMs,
-    bareProxy: { ms: proxyMs, addedMs: added(proxyMs) },
+    cpuMicrosPerTurn: cpu.enclave,
+    bareProxy: { ms: proxyMs, addedMs: added(proxyMs), cpuMicrosPerCall: cpu.proxy },
     target: {
       target: `added p50 <= ${JSON_TURN_TARGET_MS} ms, a /v1 JSON turn at one connection`,
       actual: addedMs.p50,
@@ -151,7 +172,7 @@ async function measureJsonTurns(options: {
 const round = (value: number): number => Number(value.toFixed(3));
 
 export const formatJsonTurns = (summary: JsonTurnSummary): string =>
-  `/v1 JSON turn at one connection: enclave p50 ${summary.enclaveMs.p50} ms, p99 ${summary.enclaveMs.p99} ms; provider p50 ${summary.directMs.p50} ms, p99 ${summary.directMs.p99} ms; added p50 ${summary.addedMs.p50} ms, p99 ${summary.addedMs.p99} ms — ${summary.target.pass ? 'PASS' : 'MISS'} (${summary.target.target}); a bare proxy adds p50 ${summary.bareProxy.addedMs.p50} ms, p99 ${summary.bareProxy.addedMs.p99} ms (the floor)`;
+  `/v1 JSON turn at one connection: enclave p50 ${summary.enclaveMs.p50} ms, p99 ${summary.enclaveMs.p99} ms; provider p50 ${summary.directMs.p50} ms, p99 ${summary.directMs.p99} ms; added p50 ${summary.addedMs.p50} ms, p99 ${summary.addedMs.p99} ms, ${summary.cpuMicrosPerTurn ?? '?'} µs of server CPU per turn — ${summary.target.pass ? 'PASS' : 'MISS'} (${summary.target.target}); a bare proxy adds p50 ${summary.bareProxy.addedMs.p50} ms, p99 ${summary.bareProxy.addedMs.p99} ms, ${summary.bareProxy.cpuMicrosPerCall ?? '?'} µs of CPU per call (the floor)`;
 
 /**
  * Starts the fake provider, the bare proxy and Enclave (the built server, on a SQLite file in
