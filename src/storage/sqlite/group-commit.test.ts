@@ -117,4 +117,22 @@ describe('group commit', () => {
     await transaction((client) => client.run('INSERT INTO t (id, v) VALUES (2, ?)', ['b']));
     expect(commits()).toBe(2);
   });
+
+  it('calls afterCommit once per committed batch, before its callers settle, and never for a batch that committed nothing', async () => {
+    const { database, client } = setup();
+    const events: string[] = [];
+    const transaction = createGroupCommit(database, client, undefined, () => {
+      events.push('after commit');
+      throw new Error('a failing hook must not keep the callers from settling');
+    });
+    const write = (id: number) =>
+      transaction((c) => c.run('INSERT INTO t (id, v) VALUES (?, ?)', [id, 'x'])).then(() =>
+        events.push(`settled ${id}`),
+      );
+    await Promise.all([write(1), write(2)]);
+    expect(events).toEqual(['after commit', 'settled 1', 'settled 2']);
+    // A batch of one failing transaction is rolled back: nothing was committed.
+    await expect(transaction(async () => Promise.reject(new Error('no')))).rejects.toThrow('no');
+    expect(events.filter((event) => event === 'after commit')).toHaveLength(1);
+  });
 });

@@ -32,6 +32,8 @@ export function createGroupCommit(
   client: SqlClient,
   /** The connection's loop-turn reads (loop-reads.ts): none is open while a batch runs. */
   reads: { pause(): void; resume(): void } = { pause() {}, resume() {} },
+  /** Called after each COMMIT (wal-presync.ts flushes the log in the background). */
+  afterCommit: () => void = () => {},
 ) {
   // Prepared once: exec() would parse these statements again for every transaction.
   const savepoint = database.prepare('SAVEPOINT work');
@@ -83,6 +85,7 @@ export function createGroupCommit(
     const batch = queue;
     queue = [];
     let outcomes: Outcome[];
+    let committed = false;
     try {
       reads.pause();
       database.exec('BEGIN IMMEDIATE');
@@ -90,6 +93,7 @@ export function createGroupCommit(
       if (Array.isArray(optimistic)) {
         outcomes = optimistic;
         database.exec('COMMIT');
+        committed = true;
       } else {
         if (database.isTransaction) database.exec('ROLLBACK');
         if (batch.length === 1) {
@@ -99,6 +103,7 @@ export function createGroupCommit(
           database.exec('BEGIN IMMEDIATE');
           outcomes = await runInSavepoints(batch);
           database.exec('COMMIT');
+          committed = true;
         }
       }
     } catch (error) {
@@ -110,6 +115,13 @@ export function createGroupCommit(
       reads.resume();
       running = false;
       schedule();
+    }
+    if (committed) {
+      try {
+        afterCommit();
+      } catch {
+        // Best effort (a background flush): it must never keep the batch's callers from settling.
+      }
     }
     for (const [index, pending] of batch.entries()) {
       const outcome = outcomes[index];

@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlClient, SqlDatabase, SqlRow, SqlValue } from '../sql-database.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { createLoopReads, onlyReads } from './loop-reads.ts';
+import { createWalPresync } from './wal-presync.ts';
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. Parent folders are created. */
@@ -61,7 +62,11 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
     },
   };
 
-  const transaction = createGroupCommit(database, client, reads);
+  // A file's log is flushed in the background as it grows, so the checkpoint's fsync finds little
+  // left (wal-presync.ts). With FULL every COMMIT fsyncs the log itself.
+  const presync =
+    options.path === ':memory:' || options.synchronous === 'FULL' ? null : createWalPresync(`${options.path}-wal`);
+  const transaction = createGroupCommit(database, client, reads, presync ? () => presync.committed() : undefined);
 
   // One process and no row-level security: a tenant scope is the database itself.
   const scope = { ...client, transaction, read: <T>(work: (reader: SqlClient) => Promise<T>) => work(client) };
@@ -74,6 +79,7 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
       if (!database.isOpen) return;
       reads.end();
       statements.clear();
+      presync?.close();
       database.close();
     },
   };
