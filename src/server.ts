@@ -92,6 +92,8 @@ export async function createEnclave(
    */
   options: { logger?: boolean; simulatedWordDelayMs?: number } = {},
 ): Promise<Enclave> {
+  // The app's logger, once the app is built (callbacks made before then read it when they run).
+  let log: FastifyBaseLogger | null = null;
   const {
     storage,
     admin,
@@ -102,7 +104,13 @@ export async function createEnclave(
     mcpServers: mcpServerStore,
     migration,
     poolStats,
-  } = await createStorage({ ...config, migrate: true });
+  } = await createStorage({
+    ...config,
+    migrate: true,
+    // Background work fails only when the disk does: the server's log, once it has one.
+    onBackgroundError: (error, message) =>
+      log ? log.error({ err: error }, message) : process.emitWarning(`${message}: ${error.message}`),
+  });
   const ids = createIds();
   const secrets = createSecretService({
     storage,
@@ -326,7 +334,6 @@ export async function createEnclave(
   };
   const observedAgent = instrumentAgent(agent, { metrics, tracer });
   let accepting = true;
-  let log: FastifyBaseLogger | null = null;
   const platformTrust = platformJwtTrust(config);
   const resolver = createPrincipalResolver({
     credentials,

@@ -23,6 +23,8 @@ export interface DatabaseOptions {
   databasePoolMax?: number;
   /** PostgreSQL: statement timeout in milliseconds (0 = none). */
   databaseStatementTimeoutMs?: number;
+  /** SQLite: where a failure of background work (the write-ahead log's flush) is reported. */
+  onBackgroundError?: (error: Error, message: string) => void;
 }
 
 export interface StorageOptions extends DatabaseOptions {
@@ -62,7 +64,11 @@ export async function openDatabase(options: DatabaseOptions, url = options.datab
   if (!url.startsWith('sqlite:')) {
     throw new Error(`Unsupported DATABASE_URL ${redactUrl(url)}: use sqlite:PATH, sqlite::memory: or postgres://…`);
   }
-  return openSqlite({ path: url.slice('sqlite:'.length), synchronous: options.sqliteSynchronous });
+  return openSqlite({
+    path: url.slice('sqlite:'.length),
+    synchronous: options.sqliteSynchronous,
+    ...(options.onBackgroundError ? { onBackgroundError: options.onBackgroundError } : {}),
+  });
 }
 
 export function migrationsFor(database: SqlDatabase): readonly Migration[] {

@@ -118,7 +118,7 @@ describe('group commit', () => {
     expect(commits()).toBe(2);
   });
 
-  it('calls afterCommit once per committed batch, before its callers settle, and never for a batch that committed nothing', async () => {
+  it('calls afterCommit once per committed batch, before its callers settle, and not when the batch ran no COMMIT', async () => {
     const { database, client } = setup();
     const events: string[] = [];
     const transaction = createGroupCommit(database, client, undefined, () => {

@@ -32,7 +32,7 @@ export function createGroupCommit(
   client: SqlClient,
   /** The connection's loop-turn reads (loop-reads.ts): none is open while a batch runs. */
   reads: { pause(): void; resume(): void } = { pause() {}, resume() {} },
-  /** Called after each COMMIT (wal-presync.ts flushes the log in the background). */
+  /** Called after each batch's COMMIT, before its callers settle (wal-presync.ts flushes the log then). */
   afterCommit: () => void = () => {},
 ) {
   // Prepared once: exec() would parse these statements again for every transaction.

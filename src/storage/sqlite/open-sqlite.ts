@@ -11,6 +11,8 @@ export interface SqliteOptions {
   path: string;
   /** `NORMAL` (default) survives process crashes in WAL mode; `FULL` also survives power loss. */
   synchronous: 'NORMAL' | 'FULL';
+  /** Where a failure of background work (the log's flush, wal-presync.ts) is reported; a process warning by default. */
+  onBackgroundError?: (error: Error, message: string) => void;
 }
 
 /**
@@ -63,9 +65,18 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
   };
 
   // A file's log is flushed in the background as it grows, so the checkpoint's fsync finds little
-  // left (wal-presync.ts). With FULL every COMMIT fsyncs the log itself.
+  // left (wal-presync.ts). With FULL every COMMIT fsyncs the log itself. Linux only: measured there,
+  // and elsewhere a read-only descriptor may not be flushable (Windows). SQLite names the file (a
+  // symlink resolved, a `file:` URI parsed) and puts its log beside it.
+  const file = database.location();
   const presync =
-    options.path === ':memory:' || options.synchronous === 'FULL' ? null : createWalPresync(`${options.path}-wal`);
+    file && options.synchronous === 'NORMAL' && process.platform === 'linux'
+      ? createWalPresync(`${file}-wal`, {
+          onError:
+            options.onBackgroundError ??
+            ((error, message) => process.emitWarning(`${message}: ${error.message}`, 'EnclaveStorageWarning')),
+        })
+      : null;
   const transaction = createGroupCommit(database, client, reads, presync ? () => presync.committed() : undefined);
 
   // One process and no row-level security: a tenant scope is the database itself.

@@ -1,17 +1,32 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openSqlite } from './open-sqlite.ts';
 import { createWalPresync } from './wal-presync.ts';
 
-/** Resolves once `check` holds, polling each loop turn (a background fsync takes a few ms). */
+/** Resolves once `check` holds, polling every millisecond (a background flush takes a few ms). */
 async function until(check: () => boolean): Promise<void> {
   for (let tries = 0; !check(); tries++) {
-    if (tries > 2_000) throw new Error('timed out');
+    if (tries > 5_000) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How many of this process's descriptors are open on `path` (Linux: /proc/self/fd). */
+function descriptorsOn(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+const linux = process.platform === 'linux';
 
 describe('the background flush of the write-ahead log', () => {
   const databases: DatabaseSync[] = [];
@@ -21,62 +36,85 @@ describe('the background flush of the write-ahead log', () => {
 
   /** A database in WAL mode with one commit in its log. */
   function walDatabase() {
-    const path = join(mkdtempSync(join(tmpdir(), 'wal-presync-')), 'presync.db');
+    const dir = mkdtempSync(join(tmpdir(), 'wal-presync-'));
+    const path = join(dir, 'presync.db');
     const database = new DatabaseSync(path);
     databases.push(database);
     database.exec('PRAGMA journal_mode = WAL');
     database.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
-    return { path, walPath: `${path}-wal`, database };
+    return { dir, path, walPath: `${path}-wal`, database };
   }
 
-  it('flushes after a commit, at most once per interval and never two at once', async () => {
+  it('flushes after a commit, and flushes the commits made meanwhile once, when the interval is over', async () => {
     const { walPath } = walDatabase();
-    let clock = 0;
-    const presync = createWalPresync(walPath, { intervalMs: 50, now: () => clock });
+    const presync = createWalPresync(walPath, { intervalMs: 30 });
     presync.committed();
-    // One in flight: a second commit meanwhile starts none.
+    // One runs: these wait for it and for the interval, then go in one flush.
     presync.committed();
-    await until(() => presync.syncs === 1);
-    clock = 10;
-    presync.committed();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(presync.syncs).toBe(1);
-    clock = 60;
     presync.committed();
     await until(() => presync.syncs === 2);
+    await pause(80);
+    expect(presync.syncs).toBe(2);
     presync.close();
   });
 
-  it('does nothing while there is no log file, and starts once there is', async () => {
+  it('reports a log it cannot open once, and flushes once there is one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wal-presync-'));
     const walPath = join(dir, 'none.db-wal');
+    const errors: string[] = [];
     let clock = 0;
-    const presync = createWalPresync(walPath, { now: () => clock });
+    const presync = createWalPresync(walPath, { now: () => clock, onError: (_error, message) => errors.push(message) });
+    presync.committed();
+    clock = 100;
     presync.committed();
     expect(existsSync(walPath)).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(errors).toEqual(['could not open the SQLite write-ahead log to flush it']);
     expect(presync.syncs).toBe(0);
     const database = new DatabaseSync(join(dir, 'none.db'));
     databases.push(database);
     database.exec('PRAGMA journal_mode = WAL');
     database.exec('CREATE TABLE t (k TEXT)');
-    clock = 1_000;
+    clock = 200;
     presync.committed();
     await until(() => presync.syncs === 1);
     presync.close();
   });
 
-  it('closed while a flush runs, lets it finish and starts no other', async () => {
+  it.runIf(linux)('closed while a flush runs, lets it finish, starts no other and closes its descriptor', async () => {
     const { walPath, database } = walDatabase();
-    let clock = 0;
-    const presync = createWalPresync(walPath, { now: () => clock });
+    // SQLite's own descriptor on its log.
+    const sqlites = descriptorsOn(walPath);
+    const presync = createWalPresync(walPath, { intervalMs: 1 });
     presync.committed();
+    presync.committed();
+    expect(descriptorsOn(walPath)).toBe(sqlites + 1);
     presync.close();
     await until(() => presync.syncs === 1);
     database.exec("INSERT INTO t (k) VALUES ('a')");
-    clock = 1_000;
     presync.committed();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pause(20);
     expect(presync.syncs).toBe(1);
+    await until(() => descriptorsOn(walPath) === sqlites);
+  });
+
+  it.runIf(linux)('runs for a file database with NORMAL, beside the file SQLite names, and not with FULL', async () => {
+    const { dir } = walDatabase();
+    // A symlink to the database: SQLite keeps the log beside the file it points to.
+    const real = join(dir, 'real.db');
+    const link = join(dir, 'link.db');
+    symlinkSync(real, link);
+    // Each connection holds one descriptor on its log; the flush holds a second.
+    const normal = openSqlite({ path: link, synchronous: 'NORMAL' });
+    await normal.transaction((client) => client.run('CREATE TABLE t (k TEXT)'));
+    await until(() => descriptorsOn(`${real}-wal`) === 2);
+    await normal.close();
+    await until(() => descriptorsOn(`${real}-wal`) === 0);
+
+    const fullPath = join(dir, 'full.db');
+    const full = openSqlite({ path: fullPath, synchronous: 'FULL' });
+    await full.transaction((client) => client.run('CREATE TABLE t (k TEXT)'));
+    await pause(20);
+    expect(descriptorsOn(`${fullPath}-wal`)).toBe(1);
+    await full.close();
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, fsync, openSync } from 'node:fs';
+import { close, fdatasync, openSync } from 'node:fs';
 
 /** The most often the write-ahead log is flushed in the background: at most once per this many ms. */
 export const WAL_PRESYNC_INTERVAL_MS = 50;
@@ -10,58 +10,88 @@ export const WAL_PRESYNC_INTERVAL_MS = 50;
  * until SQLite's automatic checkpoint, which runs inside the COMMIT that takes the log past its
  * threshold, on the event loop. That checkpoint then fsyncs the whole log at once (16 MiB at 4,000
  * pages), and then the database file. Under load this stalled the loop for about 28 ms on the
- * reference machine, some 20 ms of it in the log's fsync, and those stalls were the legacy p99.
- * Flushed here as it grows, the log has little left to write when the checkpoint fsyncs it.
+ * reference machine (Linux, ext4), some 20 ms of it in the log's fsync, and those stalls were the
+ * legacy p99. Flushed here as it grows, the log has little left to write when the checkpoint fsyncs it.
  *
- * Correctness does not depend on it: an extra fsync only makes written data durable sooner. A
- * COMMIT that is only in the page cache is flushed within about `intervalMs` instead of at the next
- * checkpoint, so a power loss on a busy server loses less. An fsync error here is left to SQLite:
- * Linux reports a writeback error to every open file description, so SQLite's own fsync of the log
- * at the checkpoint fails too and the checkpoint does not go on.
+ * One flush at a time, at most one per `intervalMs`; a commit made meanwhile is flushed once the
+ * running flush ends and the interval has passed (an unref'd timer: it never keeps a process alive).
+ * Correctness does not depend on it: an extra fsync only makes written data durable sooner, and
+ * closing this descriptor releases no lock (SQLite holds none on the log file itself; never do this
+ * with the database or `-shm` file). A failed flush is reported to `onError`: Linux reports a
+ * writeback error once per open file description, and SQLite ignores the result of its automatic
+ * checkpoint, so this may be the only place the error shows.
  */
-export function createWalPresync(walPath: string, options: { intervalMs?: number; now?: () => number } = {}) {
+export function createWalPresync(
+  walPath: string,
+  options: { intervalMs?: number; now?: () => number; onError?: (error: Error, message: string) => void } = {},
+) {
   const intervalMs = options.intervalMs ?? WAL_PRESYNC_INTERVAL_MS;
   const now = options.now ?? performance.now.bind(performance);
+  const onError = options.onError ?? (() => {});
   let fd: number | null = null;
   let inFlight = false;
+  let dirty = false;
   let closed = false;
+  let openFailed = false;
+  let timer: NodeJS.Timeout | null = null;
   let lastStart = Number.NEGATIVE_INFINITY;
   let syncs = 0;
 
   const closeFile = (): void => {
     if (fd === null) return;
-    closeSync(fd);
+    close(fd, () => {});
     fd = null;
   };
 
-  return {
-    /** After a COMMIT: starts a background fsync of the log unless one runs or one started within `intervalMs`. */
-    committed(): void {
-      if (closed || inFlight || now() - lastStart < intervalMs) return;
-      if (fd === null) {
-        try {
-          // Read-only is enough for fsync, and can never write the log by mistake.
-          fd = openSync(walPath, 'r');
-        } catch {
-          // No log file (yet): nothing to flush.
-          return;
-        }
+  const flushSoon = (): void => {
+    if (closed || inFlight || timer || !dirty) return;
+    const wait = lastStart + intervalMs - now();
+    if (wait > 0) {
+      timer = setTimeout(() => {
+        timer = null;
+        flushSoon();
+      }, wait);
+      timer.unref();
+      return;
+    }
+    lastStart = now();
+    if (fd === null) {
+      try {
+        // Read-only is enough for fdatasync on Linux, and can never write the log by mistake.
+        fd = openSync(walPath, 'r');
+      } catch (error) {
+        // Reported once; the next commit tries again, no sooner than the interval.
+        if (!openFailed) onError(error as Error, 'could not open the SQLite write-ahead log to flush it');
+        openFailed = true;
+        return;
       }
-      inFlight = true;
-      lastStart = now();
-      fsync(fd, () => {
-        inFlight = false;
-        syncs += 1;
-        // Closed meanwhile: the descriptor was kept open for this fsync, so that it could not be reused.
-        if (closed) closeFile();
-      });
+    }
+    dirty = false;
+    inFlight = true;
+    fdatasync(fd, (error) => {
+      inFlight = false;
+      syncs += 1;
+      if (error) onError(error, 'flushing the SQLite write-ahead log to disk failed');
+      // Closed meanwhile: the descriptor was kept open for this flush, so that it could not be reused.
+      if (closed) closeFile();
+      else flushSoon();
+    });
+  };
+
+  return {
+    /** After a COMMIT: flushes the log now, or once the running flush and the interval are over. */
+    committed(): void {
+      dirty = true;
+      flushSoon();
     },
-    /** Background fsyncs finished so far (tests). */
+    /** Background flushes finished so far (tests). */
     get syncs(): number {
       return syncs;
     },
     close(): void {
       closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
       if (!inFlight) closeFile();
     },
   };
