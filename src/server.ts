@@ -109,7 +109,9 @@ export async function createEnclave(
     migrate: true,
     // Background work fails only when the disk does: the server's log, once it has one.
     onBackgroundError: (error, message) =>
-      log ? log.error({ err: error }, message) : process.emitWarning(`${message}: ${error.message}`),
+      log
+        ? log.error({ err: error }, message)
+        : process.emitWarning(`${message}: ${error.message}`, 'EnclaveStorageWarning'),
   });
   const ids = createIds();
   const secrets = createSecretService({

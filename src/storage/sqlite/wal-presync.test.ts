@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -15,11 +15,12 @@ async function until(check: () => boolean): Promise<void> {
 }
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** How many of this process's descriptors are open on `path` (Linux: /proc/self/fd). */
+/** How many of this process's descriptors are open on `path`, deleted or not (Linux: /proc/self/fd). */
 function descriptorsOn(path: string): number {
   return readdirSync('/proc/self/fd').filter((fd) => {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target === path || target === `${path} (deleted)`;
     } catch {
       return false;
     }
@@ -36,7 +37,7 @@ describe('the background flush of the write-ahead log', () => {
 
   /** A database in WAL mode with one commit in its log. */
   function walDatabase() {
-    const dir = mkdtempSync(join(tmpdir(), 'wal-presync-'));
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'wal-presync-')));
     const path = join(dir, 'presync.db');
     const database = new DatabaseSync(path);
     databases.push(database);
@@ -58,12 +59,19 @@ describe('the background flush of the write-ahead log', () => {
     presync.close();
   });
 
-  it('reports a log it cannot open once, and flushes once there is one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wal-presync-'));
+  it('reports a log it cannot open once (a reporter that throws stops nothing), and flushes once there is one', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'wal-presync-')));
     const walPath = join(dir, 'none.db-wal');
     const errors: string[] = [];
     let clock = 0;
-    const presync = createWalPresync(walPath, { now: () => clock, onError: (_error, message) => errors.push(message) });
+    const presync = createWalPresync(walPath, {
+      now: () => clock,
+      onError: (_error, message) => {
+        errors.push(message);
+        // A reporter that throws stops nothing.
+        throw new Error('the reporter fails too');
+      },
+    });
     presync.committed();
     clock = 100;
     presync.committed();
@@ -96,6 +104,31 @@ describe('the background flush of the write-ahead log', () => {
     expect(presync.syncs).toBe(1);
     await until(() => descriptorsOn(walPath) === sqlites);
   });
+
+  it.runIf(linux)(
+    'closed when idle or while it waits for the interval, closes its descriptor and flushes no more',
+    async () => {
+      const { walPath } = walDatabase();
+      const sqlites = descriptorsOn(walPath);
+      const idle = createWalPresync(walPath);
+      idle.committed();
+      await until(() => idle.syncs === 1);
+      expect(descriptorsOn(walPath)).toBe(sqlites + 1);
+      idle.close();
+      // Closed on the thread pool (fs.close): soon, not at once.
+      await until(() => descriptorsOn(walPath) === sqlites);
+
+      const waiting = createWalPresync(walPath, { intervalMs: 60_000 });
+      waiting.committed();
+      await until(() => waiting.syncs === 1);
+      // Within the interval: this one waits on a timer, which close() clears.
+      waiting.committed();
+      waiting.close();
+      await pause(20);
+      expect(waiting.syncs).toBe(1);
+      await until(() => descriptorsOn(walPath) === sqlites);
+    },
+  );
 
   it.runIf(linux)('runs for a file database with NORMAL, beside the file SQLite names, and not with FULL', async () => {
     const { dir } = walDatabase();

@@ -3,6 +3,9 @@ import { close, fdatasync, openSync } from 'node:fs';
 /** The most often the write-ahead log is flushed in the background: at most once per this many ms. */
 export const WAL_PRESYNC_INTERVAL_MS = 50;
 
+/** A flush that keeps failing (a failing disk) is reported at most once per this many ms. */
+const ERROR_REPORT_INTERVAL_MS = 60_000;
+
 /**
  * Flushes the write-ahead log to disk in the background, on libuv's thread pool, after commits.
  *
@@ -19,7 +22,8 @@ export const WAL_PRESYNC_INTERVAL_MS = 50;
  * closing this descriptor releases no lock (SQLite holds none on the log file itself; never do this
  * with the database or `-shm` file). A failed flush is reported to `onError`: Linux reports a
  * writeback error once per open file description, and SQLite ignores the result of its automatic
- * checkpoint, so this may be the only place the error shows.
+ * checkpoint, so this may be the only place the error shows. A flush that keeps failing is
+ * reported at most once a minute.
  */
 export function createWalPresync(
   walPath: string,
@@ -35,7 +39,18 @@ export function createWalPresync(
   let openFailed = false;
   let timer: NodeJS.Timeout | null = null;
   let lastStart = Number.NEGATIVE_INFINITY;
+  let lastErrorReport = Number.NEGATIVE_INFINITY;
   let syncs = 0;
+
+  const report = (error: Error, message: string): void => {
+    if (now() - lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
+    lastErrorReport = now();
+    try {
+      onError(error, message);
+    } catch {
+      // A reporter that throws must not stop the flushes (this runs in an fs callback).
+    }
+  };
 
   const closeFile = (): void => {
     if (fd === null) return;
@@ -61,7 +76,7 @@ export function createWalPresync(
         fd = openSync(walPath, 'r');
       } catch (error) {
         // Reported once; the next commit tries again, no sooner than the interval.
-        if (!openFailed) onError(error as Error, 'could not open the SQLite write-ahead log to flush it');
+        if (!openFailed) report(error as Error, 'could not open the SQLite write-ahead log to flush it');
         openFailed = true;
         return;
       }
@@ -71,7 +86,7 @@ export function createWalPresync(
     fdatasync(fd, (error) => {
       inFlight = false;
       syncs += 1;
-      if (error) onError(error, 'flushing the SQLite write-ahead log to disk failed');
+      if (error) report(error, 'flushing the SQLite write-ahead log to disk failed (reported at most once a minute)');
       // Closed meanwhile: the descriptor was kept open for this flush, so that it could not be reused.
       if (closed) closeFile();
       else flushSoon();
