@@ -39,6 +39,7 @@ import { createSimulatedModel } from './providers/simulated/simulated-model.ts';
 import { encodingsToPreload, preloadTokenizers, tokenCounterFor } from './providers/token-counting.ts';
 import { releaseStartupHeap } from './runtime/release-startup-heap.ts';
 import { createStorage } from './storage/create-storage.ts';
+import { warnOfBackgroundError } from './storage/sqlite/open-sqlite.ts';
 import { createMetrics } from './telemetry/create-metrics.ts';
 import { instrumentAgent } from './telemetry/instrument-agent.ts';
 import { loggerOptions } from './telemetry/logger-options.ts';
@@ -109,9 +110,7 @@ export async function createEnclave(
     migrate: true,
     // Background work fails only when the disk does: the server's log, once it has one.
     onBackgroundError: (error, message) =>
-      log
-        ? log.error({ err: error }, message)
-        : process.emitWarning(`${message}: ${error.message}`, 'EnclaveStorageWarning'),
+      log ? log.error({ err: error }, message) : warnOfBackgroundError(error, message),
   });
   const ids = createIds();
   const secrets = createSecretService({

@@ -121,9 +121,11 @@ describe('group commit', () => {
   it('calls afterCommit once per committed batch, before its callers settle, and not when the batch ran no COMMIT', async () => {
     const { database, client } = setup();
     const events: string[] = [];
-    const transaction = createGroupCommit(database, client, undefined, () => {
-      events.push('after commit');
-      throw new Error('a failing hook must not keep the callers from settling');
+    const transaction = createGroupCommit(database, client, {
+      afterCommit: () => {
+        events.push('after commit');
+        throw new Error('a failing hook must not keep the callers from settling');
+      },
     });
     const write = (id: number) =>
       transaction((c) => c.run('INSERT INTO t (id, v) VALUES (?, ?)', [id, 'x'])).then(() =>

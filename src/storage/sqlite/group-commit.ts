@@ -30,11 +30,14 @@ type Outcome = { ok: boolean; value: unknown };
 export function createGroupCommit(
   database: DatabaseSync,
   client: SqlClient,
-  /** The connection's loop-turn reads (loop-reads.ts): none is open while a batch runs. */
-  reads: { pause(): void; resume(): void } = { pause() {}, resume() {} },
-  /** Called after each batch's COMMIT, before its callers settle (wal-presync.ts flushes the log then). */
-  afterCommit: () => void = () => {},
+  hooks: {
+    /** The connection's loop-turn reads (loop-reads.ts): none is open while a batch runs. */
+    reads?: { pause(): void; resume(): void };
+    /** Called after each batch's COMMIT, before its callers settle (wal-presync.ts flushes the log then). */
+    afterCommit?: () => void;
+  } = {},
 ) {
+  const { reads = { pause() {}, resume() {} }, afterCommit = () => {} } = hooks;
   // Prepared once: exec() would parse these statements again for every transaction.
   const savepoint = database.prepare('SAVEPOINT work');
   const release = database.prepare('RELEASE work');

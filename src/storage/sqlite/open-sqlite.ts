@@ -71,13 +71,12 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
   const file = database.location();
   const presync =
     file && options.synchronous === 'NORMAL' && process.platform === 'linux'
-      ? createWalPresync(`${file}-wal`, {
-          onError:
-            options.onBackgroundError ??
-            ((error, message) => process.emitWarning(`${message}: ${error.message}`, 'EnclaveStorageWarning')),
-        })
+      ? createWalPresync(`${file}-wal`, { onError: options.onBackgroundError ?? warnOfBackgroundError })
       : null;
-  const transaction = createGroupCommit(database, client, reads, presync ? () => presync.committed() : undefined);
+  const transaction = createGroupCommit(database, client, {
+    reads,
+    ...(presync ? { afterCommit: () => presync.committed() } : {}),
+  });
 
   // One process and no row-level security: a tenant scope is the database itself.
   const scope = { ...client, transaction, read: <T>(work: (reader: SqlClient) => Promise<T>) => work(client) };
@@ -94,6 +93,11 @@ export function openSqlite(options: SqliteOptions): SqlDatabase {
       database.close();
     },
   };
+}
+
+/** A failure of background work where no logger is at hand (the CLI, a server before its logger): a process warning. */
+export function warnOfBackgroundError(error: Error, message: string): void {
+  process.emitWarning(`${message}: ${error.message}`, 'EnclaveStorageWarning');
 }
 
 /**

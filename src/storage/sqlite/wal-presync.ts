@@ -36,7 +36,6 @@ export function createWalPresync(
   let inFlight = false;
   let dirty = false;
   let closed = false;
-  let openFailed = false;
   let timer: NodeJS.Timeout | null = null;
   let lastStart = Number.NEGATIVE_INFINITY;
   let lastErrorReport = Number.NEGATIVE_INFINITY;
@@ -75,9 +74,8 @@ export function createWalPresync(
         // Read-only is enough for fdatasync on Linux, and can never write the log by mistake.
         fd = openSync(walPath, 'r');
       } catch (error) {
-        // Reported once; the next commit tries again, no sooner than the interval.
-        if (!openFailed) report(error as Error, 'could not open the SQLite write-ahead log to flush it');
-        openFailed = true;
+        // Reported at most once a minute; the next commit tries again, no sooner than the interval.
+        report(error as Error, 'could not open the SQLite write-ahead log to flush it');
         return;
       }
     }
